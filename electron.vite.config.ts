@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import vue from '@vitejs/plugin-vue';
+
+const alias = { '@shared': resolve('src/shared') };
+
+export default defineConfig({
+  main: {
+    resolve: { alias },
+    build: {
+      rolldownOptions: {
+        // One bundle per process that runs main-side code: the Electron main
+        // process, the command line (plain Node) and the trainer process.
+        input: {
+          index: resolve('src/main/electron/index.ts'),
+          cli: resolve('src/main/cli/index.ts'),
+          trainer: resolve('src/main/trainer/entry.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    resolve: { alias },
+    build: {
+      rolldownOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        // A sandboxed preload cannot be an ES module.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src/renderer'),
+    resolve: { alias: { ...alias, '@renderer': resolve('src/renderer/src') } },
+    plugins: [vue()],
+    build: {
+      rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,87 @@
+/**
+ * The desktop app: lifecycle, the window, and the wiring of the studio's
+ * services to IPC. The only module (with the files it imports from this
+ * folder) that touches Electron.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { PRODUCT_NAME, resolveHome } from '../home';
+import { createStudio } from '../studio';
+import { bindIpc } from './ipc';
+import {
+  hardenSession,
+  hardenWebContents,
+  isAllowedExternalUrl,
+  isAppUrl,
+  isTrustedSender,
+  secureWebPreferences,
+  type AppOrigin,
+} from './security';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const home = resolveHome({ home: flag('--home') });
+app.setName(PRODUCT_NAME);
+app.setPath('userData', home);
+app.enableSandbox();
+
+const rendererDir = path.join(import.meta.dirname, '..', 'renderer');
+const origin: AppOrigin = {
+  indexFileUrl: pathToFileURL(path.join(rendererDir, 'index.html')).href,
+  devServerUrl: !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null,
+};
+const allowed = (url: string) => isAppUrl(url, origin);
+const ownContents = new Set<number>();
+const studio = createStudio({ home, shell: 'electron' });
+
+app.on('web-contents-created', (_event, contents) => {
+  hardenWebContents(contents, allowed, (url) => {
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+  });
+});
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    title: PRODUCT_NAME,
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    icon: path.join(import.meta.dirname, '..', '..', 'resources', 'icon.png'),
+    webPreferences: secureWebPreferences(path.join(import.meta.dirname, '..', 'preload', 'index.cjs')),
+  });
+  const id = win.webContents.id;
+  ownContents.add(id);
+  win.on('closed', () => ownContents.delete(id));
+  win.once('ready-to-show', () => win.show());
+  if (origin.devServerUrl) void win.loadURL(origin.devServerUrl);
+  else void win.loadFile(path.join(rendererDir, 'index.html'));
+  return win;
+}
+
+void app.whenReady().then(() => {
+  hardenSession(session.defaultSession);
+  bindIpc(
+    ipcMain,
+    studio,
+    (event) => isTrustedSender(event, ownContents, allowed),
+    () => BrowserWindow.getAllWindows().filter((w) => ownContents.has(w.webContents.id)).map((w) => w.webContents),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void studio.close();
+});

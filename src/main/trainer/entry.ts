@@ -1,0 +1,5 @@
+/**
+ * Entry of a trainer process (Electron utilityProcess in the app,
+ * child_process.fork under plain Node). Filled in by the training engine.
+ */
+export {};

@@ -1,0 +1,4 @@
+import { contextBridge, ipcRenderer } from 'electron';
+import { buildStudioClient } from '@shared/client';
+
+contextBridge.exposeInMainWorld('studio', buildStudioClient(ipcRenderer));

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/project';
+import { tmpDir } from '../../helpers/tmp';
+
+describe('mnist-studio doctor', () => {
+  it('prints valid JSON with the native backend, versions and the studio home', async () => {
+    const home = tmpDir();
+    const res = await runCli(['doctor', '--json'], { env: { MNIST_STUDIO_HOME: home } });
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      backend: 'tensorflow',
+      ok: true,
+      home,
+      tfjs: { node: '4.22.0' },
+      libtensorflow: { version: expect.stringMatching(/^2\.\d+\.\d+/) },
+      cpu: { threads: expect.any(Number) },
+      electron: { version: expect.any(String), binary: expect.stringMatching(/^(present|missing)$/) },
+    });
+    expect(res.stderr).toBe('');
+  });
+
+  it('prints a readable report ending in a one-line verdict', async () => {
+    const res = await runCli(['doctor', '--home', tmpDir()]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^libtensorflow\s+2\.\d+\.\d+ from /m);
+    expect(res.stdout.trim().split('\n').at(-1)).toMatch(/^verdict: ready: native TensorFlow 2\.\d+\.\d+ on \d+ CPU threads$/);
+  });
+});
+
+describe('mnist-studio usage', () => {
+  it('exits 2 with a one-line error for an unknown command or option', async () => {
+    const res = await runCli(['frobnicate']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^error: unknown command 'frobnicate'/);
+    const opt = await runCli(['doctor', '--nope']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toMatch(/^error: unknown option '--nope'/);
+  });
+
+  it('prints help and the version with exit 0', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('doctor');
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('mnist-studio desktop (npm start)', () => {
+  it('explains, without a stack trace, that there is no display and how to use web mode', async () => {
+    const res = await runCli(['desktop'], { env: { DISPLAY: '', WAYLAND_DISPLAY: '' } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: No display: .*mnist-studio serve/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('explains, where the Electron binary cannot be had, what to do instead', async () => {
+    // A display is claimed but no Electron binary exists at the override path.
+    const res = await runCli(['desktop', '--check'], { env: { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: tmpDir() } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: The Electron [\d.]+ binary is not installed .*mnist-studio serve/m);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+});
