@@ -1,5 +1,4 @@
-import { API, type MethodOutput, type MethodParsedInput } from '@shared/api';
-import { isMethodName, type MethodName } from '@shared/channels';
+import { API, isMethodName, type MethodName, type MethodOutput, type MethodParsedInput } from '@shared/api';
 import { fail, ok, StudioError, type Result } from '@shared/result';
 
 /** The main-side implementation of every API method, free of any transport. */

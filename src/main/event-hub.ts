@@ -1,5 +1,4 @@
-import type { EventName } from '@shared/channels';
-import type { StudioEvents } from '@shared/events';
+import type { EventName, StudioEvents } from '@shared/events';
 
 type Listener<E extends EventName> = (payload: StudioEvents[E]) => void;
 

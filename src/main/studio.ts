@@ -1,4 +1,5 @@
 import type { AppInfo } from '@shared/app-info';
+import type { MethodName } from '@shared/api';
 import { buildAppInfo } from './app-info';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
@@ -7,6 +8,18 @@ export interface StudioOptions {
   home: string;
   shell: AppInfo['shell'];
 }
+
+/** What every domain's handlers get: where the studio lives and how to tell the UI. */
+export interface StudioContext {
+  readonly home: string;
+  readonly shell: AppInfo['shell'];
+  readonly events: EventHub;
+  /** Registers cleanup to run when the studio closes (stop runs, close files). */
+  onClose(cleanup: () => Promise<void> | void): void;
+}
+
+/** The handlers of one domain (`app`, `datasets`, …). */
+export type DomainHandlers<D extends string> = Pick<Handlers, Extract<MethodName, `${D}:${string}`>>;
 
 /**
  * The studio's services behind one object, with no Electron import: the
@@ -20,15 +33,26 @@ export interface Studio {
   close(): Promise<void>;
 }
 
+function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {
+  return {
+    'app:info': async () => buildAppInfo(ctx.shell, ctx.home),
+  };
+}
+
 export function createStudio(options: StudioOptions): Studio {
   const events = new EventHub();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const ctx: StudioContext = { home: options.home, shell: options.shell, events, onClose: (c) => cleanups.push(c) };
+  // One line per domain.
   const handlers: Handlers = {
-    'app:info': async () => buildAppInfo(options.shell, options.home),
+    ...appHandlers(ctx),
   };
   return {
     home: options.home,
     events,
     handlers,
-    async close() {},
+    async close() {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    },
   };
 }

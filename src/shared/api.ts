@@ -1,36 +1,28 @@
-import { z } from 'zod';
-import type { AppInfo } from './app-info';
-import type { MethodName } from './channels';
-import type { StudioEvents } from './events';
-import type { EventName } from './channels';
+import type { z } from 'zod';
+import { APP_API } from './app-api';
+import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 
-/** One API method: the schema its input must pass and, as a type only, what it returns. */
-export interface MethodDef<I extends z.ZodType, O> {
-  input: I;
-  /** Why the method exists, in a sentence. */
-  doc: string;
-  /** Phantom: carries the output type. Never set at run time. */
-  readonly output?: O;
-}
-
-function method<O>() {
-  return <I extends z.ZodType>(input: I, doc: string): MethodDef<I, O> => ({ input, doc });
-}
-
-/** No input: an empty object, and nothing else. */
-export const NoInput = z.object({}).strict();
+export { method, NoInput, type MethodDef } from './method';
 
 /**
  * The contract. Every call the renderer (through the preload or the
- * WebSocket) or the CLI can make, with its input schema. Main binds each
- * name to a handler; the dispatcher validates before the handler runs.
+ * WebSocket) or the CLI can make, with its input schema, one domain per
+ * file. Main binds each name to a handler; the dispatcher validates the
+ * input before the handler runs. Adding a capability starts here.
  */
 export const API = {
-  'app:info': method<AppInfo>()(NoInput, 'Versions, platform and studio home, for the About panel and diagnostics.'),
-} satisfies Record<MethodName, MethodDef<z.ZodType, unknown>>;
+  ...APP_API,
+};
 
 export type Api = typeof API;
+export type MethodName = keyof Api;
+export const METHOD_NAMES = Object.keys(API) as MethodName[];
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.hasOwn(API, value);
+}
+
 export type MethodInput<M extends MethodName> = z.input<Api[M]['input']>;
 export type MethodParsedInput<M extends MethodName> = z.output<Api[M]['input']>;
 export type MethodOutput<M extends MethodName> = NonNullable<Api[M]['output']>;

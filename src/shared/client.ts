@@ -1,5 +1,5 @@
-import type { StudioClient } from './api';
-import { EVENT_NAMES, METHOD_NAMES, eventChannel, isEventName } from './channels';
+import { METHOD_NAMES, type StudioClient } from './api';
+import { EVENT_NAMES, eventChannel, isEventName } from './events';
 
 /**
  * How a client reaches main: ipcRenderer in the preload, or the WebSocket

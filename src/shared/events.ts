@@ -1,13 +1,27 @@
-import type { EventName } from './channels';
-
 /** Something the user should be told that is not the answer to a call: a settings file moved aside, a run that finished. */
 export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
 
-/** The payload type of each event stream. */
+/**
+ * The push streams from main to the renderer, each carrying one tagged
+ * union. One line per stream; `EVENT_NAMES` lists them at run time.
+ */
 export interface StudioEvents {
   notice: NoticeEvent;
 }
 
-// Every event name has a payload type, and no payload type lacks a name.
-type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const eventsComplete: Exact<EventName, keyof StudioEvents> = true;
+export type EventName = keyof StudioEvents;
+
+export const EVENT_NAMES = ['notice'] as const satisfies readonly EventName[];
+
+// Every stream is listed at run time, and the list names no stream twice or unknown.
+type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
+export const eventNamesComplete: [Missing] extends [never] ? true : never = true;
+
+/** IPC channel an event stream is sent on. */
+export function eventChannel(name: EventName): `event:${EventName}` {
+  return `event:${name}`;
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}

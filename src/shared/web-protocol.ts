@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { EventName, MethodName } from './channels';
-import type { StudioEvents } from './events';
+import type { MethodName } from './api';
+import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 
 /** Path of the WebSocket endpoint in web mode. */

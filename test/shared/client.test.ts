@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../../src/main/dispatch';
 import { createStudio } from '../../src/main/studio';
 import { buildStudioClient, type ClientTransport } from '../../src/shared/client';
-import { METHOD_NAMES } from '../../src/shared/channels';
+import { METHOD_NAMES } from '../../src/shared/api';
 
 /** Stands in for ipcRenderer, routed straight to the real dispatcher. */
 function fakeIpcRenderer() {

@@ -1,5 +1,6 @@
 /** Binds the studio's API to ipcMain and forwards its event streams to the app's windows. */
-import { METHOD_NAMES, EVENT_NAMES, eventChannel } from '@shared/channels';
+import { METHOD_NAMES } from '@shared/api';
+import { EVENT_NAMES, eventChannel } from '@shared/events';
 import { fail, type Result } from '@shared/result';
 import { dispatch } from '../dispatch';
 import type { Studio } from '../studio';

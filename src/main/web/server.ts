@@ -10,7 +10,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EVENT_NAMES } from '@shared/channels';
+import { EVENT_NAMES } from '@shared/events';
 import { fail } from '@shared/result';
 import { TOKEN_PARAM, WS_MAX_PAYLOAD, WS_PATH, WsClientMessage, type WsServerMessage } from '@shared/web-protocol';
 import { decodeWire, encodeWire } from '@shared/wire';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bindIpc, type IpcMainLike } from '../../../src/main/electron/ipc';
 import type { IpcSender } from '../../../src/main/electron/security';
 import { createStudio } from '../../../src/main/studio';
-import { METHOD_NAMES } from '../../../src/shared/channels';
+import { METHOD_NAMES } from '../../../src/shared/api';
 import type { Result } from '../../../src/shared/result';
 
 type Handler = (event: IpcSender, input: unknown) => Promise<Result<unknown>>;

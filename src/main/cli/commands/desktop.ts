@@ -1,5 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { electronBinary } from '../electron-binary';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { electronBinary } from '../../electron-binary';
+import { appRoot } from '../../paths';
+import { EXIT, type CliContext } from '../context';
 
 export interface DesktopCheck {
   ok: boolean;
@@ -45,4 +49,22 @@ export function launchDesktop(binary: string, appDir: string, args: string[]): P
     child.on('error', () => resolve(1));
     child.on('exit', (code) => resolve(code ?? 1));
   });
+}
+
+export function registerDesktop(program: Command, ctx: CliContext): void {
+  program
+    .command('desktop')
+    .description('start the desktop app (what npm start runs); explains what to do where it cannot run')
+    .option('--check', 'only check that the desktop app can start here')
+    .action(async (opts: { check?: boolean }) => {
+      const check = checkDesktop();
+      if (!check.ok || !check.binary) {
+        ctx.io.err(`error: ${check.message}\n`);
+        ctx.state.exitCode = EXIT.failed;
+        return;
+      }
+      if (opts.check) return;
+      const home = program.opts<{ home?: string }>().home;
+      ctx.state.exitCode = await launchDesktop(check.binary, appRoot(), home ? ['--home', path.resolve(home)] : []);
+    });
 }
