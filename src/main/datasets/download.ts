@@ -1,10 +1,7 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IDX_FILES, IDX_ROLES, type DatasetSpec, type DownloadResult, type IdxRole } from '@shared/datasets';
 import type { DownloadEvent } from '@shared/events';
@@ -52,8 +49,14 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** A response, and why its connection was cut by us when it went silent (else null). */
+interface Answer {
+  res: http.IncomingMessage;
+  stalled: () => string | null;
+}
+
 /** GET with redirects, no content coding (the stored bytes must be the served ones) and a silence timeout. */
-function get(url: string, headers: Record<string, string>, signal: AbortSignal, stallMs: number, redirects = MAX_REDIRECTS): Promise<http.IncomingMessage> {
+function get(url: string, headers: Record<string, string>, signal: AbortSignal, stallMs: number, redirects = MAX_REDIRECTS): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const lib = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : null;
@@ -61,6 +64,7 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal, 
       reject(new MirrorError(`${target.protocol} is not http or https`));
       return;
     }
+    let stalled: string | null = null;
     const req = lib.get(target, { headers, signal, timeout: stallMs, agent: false }, (res) => {
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
@@ -70,9 +74,12 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal, 
         else get(new URL(location, target).href, headers, signal, stallMs, redirects - 1).then(resolve, reject);
         return;
       }
-      resolve(res);
+      resolve({ res, stalled: () => stalled });
     });
-    req.on('timeout', () => req.destroy(new Error(`no data for ${Math.round(stallMs / 1000)} s`)));
+    req.on('timeout', () => {
+      stalled = `no data for ${stallMs >= 1000 ? `${Math.round(stallMs / 1000)} s` : `${stallMs} ms`}`;
+      req.destroy(new Error(stalled));
+    });
     req.on('error', reject);
   });
 }
@@ -182,13 +189,15 @@ async function fetchFromMirror(job: FileJob, mirror: string, o: Required<Omit<Do
   let fruitless = 0;
   for (;;) {
     const before = have;
+    let answer: Answer | null = null;
     try {
       const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': `mnist-studio/${appVersion()}` };
       if (have > 0) {
         headers.range = `bytes=${have}-`;
         if (validator) headers['if-range'] = validator;
       }
-      const res = await get(url, headers, o.signal, o.stallTimeoutMs);
+      answer = await get(url, headers, o.signal, o.stallTimeoutMs);
+      const { res } = answer;
       const status = res.statusCode ?? 0;
       const length = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
       let end: number | null;
@@ -223,18 +232,21 @@ async function fetchFromMirror(job: FileJob, mirror: string, o: Required<Omit<Do
         }
         meter.setTotal(job.name, end);
       }
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          have += chunk.length;
-          if (have > MAX_IDX_BYTES) {
-            done(new MirrorError(`sent more than ${MAX_IDX_BYTES} bytes`));
-            return;
+      // Each chunk is on disk before the next is read: after a drop, every byte received counts for the resume.
+      const handle = await fsp.open(job.part, status === 206 ? 'a' : 'w');
+      try {
+        for await (const chunk of res as AsyncIterable<Buffer>) {
+          if (have + chunk.length > MAX_IDX_BYTES) {
+            res.destroy();
+            throw new MirrorError(`sent more than ${MAX_IDX_BYTES} bytes`);
           }
+          await handle.write(chunk);
+          have += chunk.length;
           meter.add(job.name, chunk.length);
-          done(null, chunk);
-        },
-      });
-      await pipeline(res, counter, fs.createWriteStream(job.part, { flags: status === 206 ? 'a' : 'w' }));
+        }
+      } finally {
+        await handle.close();
+      }
       have = await sizeOf(job.part);
       if (end !== null && have !== end) throw new Error(`connection closed at byte ${have} of ${end}`);
       meter.report(job.name);
@@ -247,9 +259,10 @@ async function fetchFromMirror(job: FileJob, mirror: string, o: Required<Omit<Do
       have = await sizeOf(job.part);
       meter.reset(job.name, have);
       fruitless = have > before ? 0 : fruitless + 1;
-      if (fruitless > o.retries) throw new MirrorError(`${describe(err)}; gave up after ${o.retries} retries without progress`);
+      const reason = answer?.stalled() ?? describe(err);
+      if (fruitless > o.retries) throw new MirrorError(`${reason}; gave up after ${o.retries} retries without progress`);
       const delayMs = o.backoffMs * 2 ** Math.min(Math.max(fruitless - 1, 0), 4);
-      emit({ kind: 'retry', dataset: o.spec.id, file: job.name, mirror, attempt: fruitless, delayMs, fromByte: have, reason: describe(err) });
+      emit({ kind: 'retry', dataset: o.spec.id, file: job.name, mirror, attempt: fruitless, delayMs, fromByte: have, reason });
       await sleep(delayMs, undefined, { signal: o.signal });
     }
   }
