@@ -74,7 +74,7 @@ export function nameFromFolder(folder: string): string {
     .basename(folder)
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
     .slice(0, 64);
   return DatasetName.safeParse(slug).success ? slug : 'imported';
 }
