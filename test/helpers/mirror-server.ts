@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 
 /** What the server does with one request instead of answering it well. */
@@ -51,7 +51,7 @@ export function filesOf(dir: string): Record<string, Buffer> {
 export async function startMirror(options: MirrorOptions): Promise<Mirror> {
   const requests: SeenRequest[] = [];
   const counts = new Map<string, number>();
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const file = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
