@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 
 /** What the server does with one request instead of answering it well. */
 export type Fault =
@@ -132,5 +133,18 @@ export async function startMirror(options: MirrorOptions): Promise<Mirror> {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** For a test file: starts mirrors of `files` (options per test), each closed after its test. */
+export function mirrorsOf(files: Record<string, Buffer>): (options?: Partial<MirrorOptions>) => Promise<Mirror> {
+  const open: Mirror[] = [];
+  afterEach(async () => {
+    for (const m of open.splice(0)) await m.close();
+  });
+  return async (options = {}) => {
+    const m = await startMirror({ files, ...options });
+    open.push(m);
+    return m;
   };
 }

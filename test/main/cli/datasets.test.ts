@@ -1,24 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { filesOf, startMirror, type Mirror, type MirrorOptions } from '../../helpers/mirror-server';
+import { describe, expect, it } from 'vitest';
+import { filesOf, mirrorsOf } from '../../helpers/mirror-server';
 import { FASHION_MNIST_DIR, idxImages, mnistFixtureDir } from '../../helpers/mnist-fixture';
 import { ROOT, runCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
 
 const FASHION = filesOf(FASHION_MNIST_DIR);
 const FIXTURE = mnistFixtureDir();
-const mirrors: Mirror[] = [];
-afterEach(async () => {
-  for (const m of mirrors.splice(0)) await m.close();
-});
-
-async function mirror(options: Partial<MirrorOptions> = {}): Promise<Mirror> {
-  const m = await startMirror({ files: FASHION, ...options });
-  mirrors.push(m);
-  return m;
-}
+const mirror = mirrorsOf(FASHION);
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error:'));
 

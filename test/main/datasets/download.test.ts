@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DownloadManager, downloadDataset, type DownloadOptions } from '../../../src/main/datasets/download';
 import { loadDataset } from '../../../src/main/datasets/load';
 import type { DownloadEvent } from '../../../src/shared/events';
 import { StudioError } from '../../../src/shared/result';
-import { filesOf, startMirror, type Mirror, type MirrorOptions } from '../../helpers/mirror-server';
+import { filesOf, mirrorsOf } from '../../helpers/mirror-server';
 import { fixtureSpec, idxImages, mnistFixtureDir, realDigits } from '../../helpers/mnist-fixture';
 import { tmpDir } from '../../helpers/tmp';
 
@@ -15,16 +15,7 @@ const SPEC = fixtureSpec(FIXTURE);
 const FILES = filesOf(FIXTURE);
 const TRAIN_IMAGES = 'train-images-idx3-ubyte.gz';
 
-const mirrors: Mirror[] = [];
-afterEach(async () => {
-  for (const m of mirrors.splice(0)) await m.close();
-});
-
-async function mirror(options: Partial<MirrorOptions> = {}): Promise<Mirror> {
-  const m = await startMirror({ files: FILES, ...options });
-  mirrors.push(m);
-  return m;
-}
+const mirror = mirrorsOf(FILES);
 
 /** Downloads the fixture into a fresh home with fast retries, collecting the events. */
 async function download(urls: string[], extra: Partial<DownloadOptions> = {}) {
