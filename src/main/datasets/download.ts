@@ -30,9 +30,14 @@ export interface DownloadOptions {
 }
 
 /** The mirror cannot serve this file (HTTP error, too many redirects, retries spent): try the next. */
-class MirrorError extends Error {}
+class MirrorError extends Error {
+  /** The mirror cannot be reached at all: skip it for the other files too. */
+  unreachable = false;
+}
 
 const MAX_REDIRECTS = 5;
+/** Errors that retrying the same mirror would not cure: no such host, nothing listening, no route, a bad certificate. */
+const UNREACHABLE = /^(ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_)/;
 const IO_SYSCALLS = new Set(['open', 'write', 'close', 'fsync', 'ftruncate', 'rename']);
 
 function fileUrl(mirror: string, name: string): string {
@@ -254,8 +259,13 @@ async function fetchFromMirror(job: FileJob, mirror: string, o: Required<Omit<Do
     } catch (err) {
       if (o.signal.aborted) throw err;
       if (err instanceof MirrorError) throw err;
-      const syscall = (err as NodeJS.ErrnoException).syscall;
+      const { syscall, code } = err as NodeJS.ErrnoException;
       if (syscall && IO_SYSCALLS.has(syscall)) throw new StudioError('IO', `${job.part}: cannot write (${describe(err)})`);
+      if (answer === null && code && UNREACHABLE.test(code)) {
+        const unreachable = new MirrorError(describe(err));
+        unreachable.unreachable = true;
+        throw unreachable;
+      }
       have = await sizeOf(job.part);
       meter.reset(job.name, have);
       fruitless = have > before ? 0 : fruitless + 1;
@@ -276,9 +286,21 @@ interface Fetched {
 }
 
 /** Tries each mirror for one file until a copy verifies; the verified .part is renamed into place. */
-async function fetchFile(job: FileJob, dir: string, o: Required<Omit<DownloadOptions, 'onEvent'>>, meter: ProgressMeter, emit: (e: DownloadEvent) => void): Promise<Fetched> {
+async function fetchFile(
+  job: FileJob,
+  dir: string,
+  o: Required<Omit<DownloadOptions, 'onEvent'>>,
+  meter: ProgressMeter,
+  emit: (e: DownloadEvent) => void,
+  unreachable: Map<string, string>,
+): Promise<Fetched> {
   const failures: { mirror: string; reason: string; integrity: boolean }[] = [];
   for (const mirror of o.mirrors) {
+    const dead = unreachable.get(mirror);
+    if (dead) {
+      failures.push({ mirror, reason: dead, integrity: false });
+      continue;
+    }
     try {
       await fetchFromMirror(job, mirror, o, meter, emit);
       const report = await verifyRegistryFile(job.part, job.name, o.spec, job.role);
@@ -296,11 +318,13 @@ async function fetchFile(job: FileJob, dir: string, o: Required<Omit<DownloadOpt
       if (!(err instanceof StudioError || err instanceof MirrorError)) throw err;
       const reason = err.message.startsWith(`${job.name}: `) ? err.message.slice(job.name.length + 2) : err.message;
       failures.push({ mirror, reason, integrity: err instanceof StudioError });
+      if (err instanceof MirrorError && err.unreachable) unreachable.set(mirror, reason);
       emit({ kind: 'mirror-failed', dataset: o.spec.id, file: job.name, mirror, reason });
     }
   }
   const code = failures.length > 0 && failures.every((f) => f.integrity) ? 'INTEGRITY' : 'NETWORK';
-  throw new StudioError(code, `${job.name}: no mirror gave a good copy: ${failures.map((f) => `${f.mirror} ${f.reason}`).join('; ')}`);
+  const offline = failures.every((f) => unreachable.has(f.mirror)) ? ' (offline? import the four files instead, or add a mirror you can reach)' : '';
+  throw new StudioError(code, `${job.name}: no mirror gave a good copy: ${failures.map((f) => `${f.mirror} ${f.reason}`).join('; ')}${offline}`);
 }
 
 /**
@@ -361,9 +385,10 @@ export async function downloadDataset(options: DownloadOptions): Promise<Downloa
     );
     if (todo.length > 0) emit({ kind: 'started', dataset: spec.id, files: todo.map((j) => j.name), totalBytes: meter.totalBytes });
     const used = new Set<string>();
+    const unreachable = new Map<string, string>();
     for (const job of todo) {
       if (o.signal.aborted) throw cancelled(spec);
-      const fetched = await fetchFile(job, dir, o, meter, emit);
+      const fetched = await fetchFile(job, dir, o, meter, emit, unreachable);
       have[job.role] = fetched;
       used.add(fetched.mirror);
     }

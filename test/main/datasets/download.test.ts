@@ -123,6 +123,17 @@ describe('downloadDataset', () => {
     expect(failed).toHaveLength(8);
   });
 
+  it('skips a mirror nobody listens on, for every file, without retrying it', async () => {
+    const closed = await mirror();
+    const deadUrl = closed.url;
+    await closed.close();
+    const good = await mirror();
+    const { events, result } = await download([deadUrl, good.url]);
+    ok(result);
+    expect(events.filter((e) => e.kind === 'retry')).toEqual([]);
+    expect(events.filter((e) => e.kind === 'mirror-failed')).toMatchObject([{ mirror: deadUrl, reason: expect.stringMatching(/ECONNREFUSED/) }]);
+  });
+
   it('rejects wrong bytes from every mirror with the file and the defect, leaving nothing of that file', async () => {
     // Real gzip of a real IDX file, one pixel changed: structure passes, the digest does not.
     const raw = zlib.gunzipSync(FILES['t10k-images-idx3-ubyte.gz']!);
