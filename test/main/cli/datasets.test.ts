@@ -98,6 +98,20 @@ describe('mnist-studio import and datasets list', () => {
     expect(fs.readdirSync(path.join(home, 'datasets'))).toEqual([]);
   });
 
+  it('reads a folder directly with --data-dir, recognising Fashion-MNIST, and names a bad file', async () => {
+    const good = await runCli(['datasets', 'info', '--data-dir', FASHION_MNIST_DIR, '--json']);
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ name: 'Fashion-MNIST', classNames: expect.arrayContaining(['Ankle boot']), train: { count: 60000, classCounts: Array(10).fill(6000) } });
+    const labels = zlib.gunzipSync(fs.readFileSync(path.join(FIXTURE, 'train-labels-idx1-ubyte.gz')));
+    labels[8 + 7] = 200;
+    const dir = folderWith({ ...filesOf(FIXTURE), 'train-labels-idx1-ubyte.gz': zlib.gzipSync(labels) });
+    const bad = await runCli(['datasets', 'info', '--data-dir', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`error: ${path.join(dir, 'train-labels-idx1-ubyte.gz')}: label 200 at index 7 is not a class from 0 to 9\n`);
+    const neither = await runCli(['datasets', 'info']);
+    expect([neither.code, neither.stderr]).toEqual([2, 'error: id: give either a dataset id or --data-dir DIR\n']);
+  });
+
   it('keeps memory flat under a gzip bomb: 1 GiB of zeros behind a valid header stops with a clear error', async () => {
     const measure = async (dir: string) => {
       const rssFile = path.join(tmpDir(), 'maxrss');

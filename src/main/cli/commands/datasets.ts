@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { DatasetSummary } from '@shared/datasets';
+import { NUM_CLASSES, type DatasetSummary, type SplitInfo } from '@shared/datasets';
 import { DatasetName } from '@shared/datasets-api';
-import type { CliContext } from '../context';
+import { loadDataset } from '../../datasets/load';
+import { EXIT, type CliContext } from '../context';
 import { formatBytes, formatTable } from '../format';
 import { callStudio, cliStudio, parseOptions } from '../studio-call';
 
@@ -38,26 +40,72 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
     });
   datasets
     .command('info')
-    .description('counts per split and per class of a ready dataset')
-    .argument('<id>', 'the dataset, as `datasets list` shows it')
+    .description('counts per split and per class of a ready dataset, or of a folder of the four IDX files (--data-dir)')
+    .argument('[id]', 'the dataset, as `datasets list` shows it')
+    .option('--data-dir <dir>', 'read this folder directly, with the checks training applies')
     .option('--json', 'print it as JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
-      const parsed = parseOptions(ctx, z.object({ id: DatasetName }), { id }, { id: 'id' });
+    .action(async (id: string | undefined, opts: { dataDir?: string; json?: boolean }) => {
+      const parsed = parseOptions(ctx, InfoOptions, { id, dataDir: opts.dataDir }, { id: 'id', dataDir: '--data-dir' });
       if (!parsed) return;
-      const studio = cliStudio(ctx);
-      try {
-        const info = await callStudio(ctx, studio, 'datasets:info', { id: parsed.id, samplesPerClass: 0 });
-        if (!info) return;
-        if (opts.json) {
-          ctx.io.out(`${JSON.stringify({ summary: info.summary, train: info.train, test: info.test }, null, 2)}\n`);
-          return;
+      let shown: Counts | null;
+      if (parsed.dataDir !== undefined) {
+        shown = await folderCounts(ctx, parsed.dataDir);
+      } else {
+        const studio = cliStudio(ctx);
+        try {
+          const info = await callStudio(ctx, studio, 'datasets:info', { id: parsed.id!, samplesPerClass: 0 });
+          shown = info && { id: info.summary.id, name: info.summary.name, dir: info.summary.dir, classNames: info.summary.classNames, train: info.train, test: info.test };
+        } finally {
+          await studio.close();
         }
-        const rows = [['CLASS', 'NAME', 'TRAIN', 'TEST']];
-        info.summary.classNames.forEach((name, c) => rows.push([String(c), name, String(info.train.classCounts[c]), String(info.test.classCounts[c])]));
-        rows.push(['', 'all', String(info.train.count), String(info.test.count)]);
-        ctx.io.out(`${info.summary.name} (${info.summary.id}) in ${info.summary.dir}\n${formatTable(rows)}\n`);
-      } finally {
-        await studio.close();
       }
+      if (!shown) return;
+      if (opts.json) {
+        ctx.io.out(`${JSON.stringify(shown, null, 2)}\n`);
+        return;
+      }
+      const rows = [['CLASS', 'NAME', 'TRAIN', 'TEST']];
+      shown.classNames.forEach((name, c) => rows.push([String(c), name, String(shown.train.classCounts[c]), String(shown.test.classCounts[c])]));
+      rows.push(['', 'all', String(shown.train.count), String(shown.test.count)]);
+      ctx.io.out(`${shown.name} (${shown.id}) in ${shown.dir}\n${formatTable(rows)}\n`);
     });
+}
+
+const InfoOptions = z
+  .object({ id: DatasetName.optional(), dataDir: z.string().min(1).optional() })
+  .refine((o) => (o.id === undefined) !== (o.dataDir === undefined), { message: 'give either a dataset id or --data-dir DIR', path: ['id'] });
+
+/** What `datasets info` prints. */
+interface Counts {
+  id: string;
+  name: string;
+  dir: string;
+  classNames: readonly string[];
+  train: SplitInfo;
+  test: SplitInfo;
+}
+
+function histogram(labels: Uint8Array): number[] {
+  const counts = new Array<number>(NUM_CLASSES).fill(0);
+  for (const label of labels) counts[label]!++;
+  return counts;
+}
+
+/** `--data-dir`: the folder read exactly as training reads it. */
+async function folderCounts(ctx: CliContext, dir: string): Promise<Counts | null> {
+  try {
+    const ds = await loadDataset({ dir });
+    return {
+      id: ds.id,
+      name: ds.name,
+      dir: path.resolve(dir),
+      classNames: ds.classNames,
+      train: { count: ds.train.count, classCounts: histogram(ds.train.labels) },
+      test: { count: ds.test.count, classCounts: histogram(ds.test.labels) },
+    };
+  } catch (err) {
+    ctx.io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    ctx.state.exitCode = EXIT.failed;
+    return null;
+  }
 }
