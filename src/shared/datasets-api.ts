@@ -7,18 +7,23 @@ export const DatasetName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64');
 
-/** A mirror base URL: http or https, serving `<base>/<file>.gz`. */
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A mirror base URL: http or https, serving `<base>/<file>.gz`. No user
+ * name or password in it: mirrors are recorded in dataset.json and shown.
+ */
 export const MirrorUrl = z
   .string()
   .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'not an http(s) URL');
+  .refine((value) => ['http:', 'https:'].includes(parseUrl(value)?.protocol ?? ''), 'not an http(s) URL')
+  .refine((value) => !parseUrl(value)?.username && !parseUrl(value)?.password, 'must not hold a user name or password');
 
 export const BuiltinDatasetIdSchema = z.enum(BUILTIN_DATASET_IDS as [BuiltinDatasetId, ...BuiltinDatasetId[]]);
 

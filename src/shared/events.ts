@@ -11,7 +11,11 @@ export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error';
 export type DownloadEvent =
   /** The download begins; `files` are the ones still to fetch (verified ones already in the home are skipped). */
   | { kind: 'started'; dataset: string; files: string[]; totalBytes: number }
-  /** Bytes arrived. Totals are the servers' Content-Length where sent, else the registry's size. */
+  /**
+   * Bytes arrived. Totals are the servers' Content-Length where sent, else
+   * the registry's size. `fileBytes` and `doneBytes` go back down when a
+   * server ignores Range and a file starts over, or a new mirror is tried.
+   */
   | {
       kind: 'progress';
       dataset: string;

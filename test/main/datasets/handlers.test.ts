@@ -71,6 +71,10 @@ describe('datasets handlers (through the dispatcher)', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'mirrors.0', message: 'datasets:download: mirrors.0: not an http(s) URL' },
     });
+    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: ['https://me:secret@mirror.example/'] })).toMatchObject({
+      ok: false,
+      error: { field: 'mirrors.0', message: 'datasets:download: mirrors.0: must not hold a user name or password' },
+    });
     expect(await dispatch(studio.handlers, 'datasets:info', { id: '../../etc' })).toMatchObject({ ok: false, error: { field: 'id' } });
     expect(await dispatch(studio.handlers, 'datasets:import', { paths: [] })).toMatchObject({ ok: false, error: { field: 'paths' } });
     expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: [], defaultMirrors: false })).toMatchObject({
