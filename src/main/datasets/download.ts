@@ -237,7 +237,8 @@ async function fetchFromMirror(job: FileJob, mirror: string, o: Required<Omit<Do
         }
         meter.setTotal(job.name, end);
       }
-      // Each chunk is on disk before the next is read: after a drop, every byte received counts for the resume.
+      // Chunks are written as they are read, so after a drop the .part holds what
+      // arrived (less what the stream still buffered) and the resume starts there.
       const handle = await fsp.open(job.part, status === 206 ? 'a' : 'w');
       try {
         for await (const chunk of res as AsyncIterable<Buffer>) {

@@ -31,6 +31,7 @@ function downloadView(ctx: CliContext): { onEvent: (e: DownloadEvent) => void; s
   const onEvent = (e: DownloadEvent) => {
     switch (e.kind) {
       case 'started':
+        lastPlain = performance.now();
         say(`Downloading ${e.files.length} file${e.files.length === 1 ? '' : 's'} (about ${formatBytes(e.totalBytes)}) of ${DATASETS[e.dataset as keyof typeof DATASETS]?.name ?? e.dataset}`);
         if (ctx.io.isTTY) {
           bar = new cliProgress.MultiBar(
