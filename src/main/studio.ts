@@ -1,6 +1,7 @@
 import type { AppInfo } from '@shared/app-info';
 import type { MethodName } from '@shared/api';
 import { buildAppInfo } from './app-info';
+import { datasetHandlers } from './datasets/handlers';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
 
@@ -46,6 +47,7 @@ export function createStudio(options: StudioOptions): Studio {
   // One line per domain.
   const handlers: Handlers = {
     ...appHandlers(ctx),
+    ...datasetHandlers(ctx),
   };
   return {
     home: options.home,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { APP_API } from './app-api';
+import { DATASETS_API } from './datasets-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 
@@ -13,6 +14,7 @@ export { method, NoInput, type MethodDef } from './method';
  */
 export const API = {
   ...APP_API,
+  ...DATASETS_API,
 };
 
 export type Api = typeof API;

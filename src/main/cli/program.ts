@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../app-info';
+import { registerDatasets } from './commands/datasets';
 import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
+import { registerDownload } from './commands/download';
+import { registerImport } from './commands/import';
 import { registerServe } from './commands/serve';
 import { createCliContext, EXIT, type CliIO } from './context';
 
@@ -27,6 +30,9 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerDoctor(program, ctx);
   registerDesktop(program, ctx);
   registerServe(program, ctx);
+  registerDownload(program, ctx);
+  registerImport(program, ctx);
+  registerDatasets(program, ctx);
   return program;
 }
 

@@ -1,56 +1,55 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetSplit, LoadedDataset } from '@shared/datasets';
+import { DATASETS, DIGIT_CLASSES, IDX_FILES, IDX_ROLES, idxKind, isBuiltinDatasetId, type DatasetSpec, type DatasetSplit, type IdxRole, type LoadedDataset } from '@shared/datasets';
 import { StudioError } from '@shared/result';
-import { maybeGunzip, parseIdx } from './idx';
+import { readIdxFile, type IdxReport } from './idx';
+import { datasetDir, findIdxFile, matchesRegistryFile, readManifest, splitInfo } from './store';
+
+export { IDX_FILES } from '@shared/datasets';
 
 /** Where to read a dataset from: the studio home's `datasets/<id>/`, or a folder of the four IDX files (`--data-dir`). */
 export type DatasetSource = { home: string; id: string } | { dir: string };
 
-export const IDX_FILES = {
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-} as const;
-
-const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-
-async function readIdxFile(dir: string, base: string): Promise<{ bytes: Uint8Array; file: string }> {
-  for (const name of [`${base}.gz`, base]) {
-    const file = path.join(dir, name);
-    try {
-      return { bytes: maybeGunzip(await fs.readFile(file), file), file };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  throw new StudioError('NOT_FOUND', `${path.join(dir, base)}(.gz): missing`);
-}
-
-async function readSplit(dir: string, images: string, labels: string, digests: Record<string, string>): Promise<DatasetSplit> {
-  const img = await readIdxFile(dir, images);
-  const lab = await readIdxFile(dir, labels);
-  const parsedImages = parseIdx(img.bytes, img.file, { kind: 'images' });
-  const parsedLabels = parseIdx(lab.bytes, lab.file, { kind: 'labels' });
-  if (parsedImages.count !== parsedLabels.count) {
-    throw new StudioError('INTEGRITY', `${img.file} holds ${parsedImages.count} images but ${lab.file} holds ${parsedLabels.count} labels`);
-  }
-  digests[images] = crypto.createHash('sha256').update(img.bytes).digest('hex');
-  digests[labels] = crypto.createHash('sha256').update(lab.bytes).digest('hex');
-  return { count: parsedImages.count, images: parsedImages.data, labels: parsedLabels.data };
-}
-
 /**
- * Reads and verifies the four IDX files of a dataset. Every failure is a
- * StudioError naming the file and the defect.
+ * Reads and verifies the four IDX files of a dataset (gzip or raw) in one
+ * streaming pass each. A dataset in the home must still match the digests
+ * recorded when it was verified; a `--data-dir` folder holding a registry
+ * dataset's files is recognised by digest and gets its name and classes.
+ * Every failure is a StudioError naming the file and the defect.
  */
 export async function loadDataset(source: DatasetSource): Promise<LoadedDataset> {
-  const dir = 'dir' in source ? path.resolve(source.dir) : path.join(source.home, 'datasets', source.id);
-  const digests: Record<string, string> = {};
-  const train = await readSplit(dir, IDX_FILES.trainImages, IDX_FILES.trainLabels, digests);
-  const test = await readSplit(dir, IDX_FILES.testImages, IDX_FILES.testLabels, digests);
-  const id = 'dir' in source ? `dir:${dir}` : source.id;
-  return { id, name: 'dir' in source ? path.basename(dir) : source.id, classNames: DIGIT_CLASSES, train, test, digests };
+  const dir = 'dir' in source ? path.resolve(source.dir) : datasetDir(source.home, source.id);
+  const manifest = 'dir' in source ? null : await readManifest(dir);
+  const reports = {} as Record<IdxRole, { report: IdxReport; file: string }>;
+  for (const role of IDX_ROLES) {
+    const file = await findIdxFile(dir, role);
+    if (!file) throw new StudioError('NOT_FOUND', `${path.join(dir, IDX_FILES[role])}(.gz): missing`);
+    const report = await readIdxFile(file, file, { kind: idxKind(role) }, { keepData: true });
+    const recorded = manifest?.files[role].sha256;
+    if (recorded && recorded !== report.rawSha256) {
+      throw new StudioError('INTEGRITY', `${file}: changed since it was verified (SHA-256 ${report.rawSha256.slice(0, 12)}…, recorded ${recorded.slice(0, 12)}…)`);
+    }
+    reports[role] = { report, file };
+  }
+  const split = (images: IdxRole, labels: IdxRole): DatasetSplit => {
+    const info = splitInfo(reports[images].report, reports[labels].report, reports[images].file, reports[labels].file);
+    return { count: info.count, images: reports[images].report.data!, labels: reports[labels].report.data! };
+  };
+  const train = split('trainImages', 'trainLabels');
+  const test = split('testImages', 'testLabels');
+  const digests = Object.fromEntries(IDX_ROLES.map((role) => [IDX_FILES[role], reports[role].report.rawSha256]));
+  const known: DatasetSpec | null =
+    'id' in source && isBuiltinDatasetId(source.id)
+      ? DATASETS[source.id]
+      : (Object.values(DATASETS).find((spec: DatasetSpec) => IDX_ROLES.every((role) => matchesRegistryFile(reports[role].report, spec, role))) ?? null);
+  if ('dir' in source) {
+    return { id: `dir:${dir}`, name: known?.name ?? path.basename(dir), classNames: known?.classNames ?? DIGIT_CLASSES, train, test, digests };
+  }
+  return {
+    id: source.id,
+    name: manifest?.name ?? known?.name ?? source.id,
+    classNames: manifest?.classNames ?? known?.classNames ?? DIGIT_CLASSES,
+    train,
+    test,
+    digests,
+  };
 }

@@ -1,0 +1,42 @@
+import type { MethodInput, MethodName, MethodOutput } from '@shared/api';
+import { dispatch } from '../dispatch';
+import { createStudio, type Studio } from '../studio';
+import { EXIT, type CliContext } from './context';
+
+/** The studio behind a CLI command: the same handlers, schemas and events the app and web mode use. */
+export function cliStudio(ctx: CliContext): Studio {
+  // The CLI has no window; 'web' is the shell whose app:info fits a headless process.
+  return createStudio({ home: ctx.home(), shell: 'web' });
+}
+
+/**
+ * Calls one API method through the dispatcher. On failure prints the one
+ * line `error: <message>` (the message names the file or field) and sets
+ * the exit code; returns null.
+ */
+export async function callStudio<M extends MethodName>(ctx: CliContext, studio: Studio, method: M, input: MethodInput<M>): Promise<MethodOutput<M> | null> {
+  const result = await dispatch(studio.handlers, method, input);
+  if (result.ok) return result.value as MethodOutput<M>;
+  ctx.io.err(`error: ${result.error.message}\n`);
+  ctx.state.exitCode = result.error.code === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.failed;
+  return null;
+}
+
+/** Checks a command's options with its schema; a failure prints `error: --flag: defect` and sets exit code 2. */
+export function parseOptions<T>(
+  ctx: CliContext,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  value: unknown,
+  flags: Record<string, string>,
+): T | null {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue?.path[0];
+  const flag = typeof key === 'string' ? (flags[key] ?? `--${key}`) : 'options';
+  const index = issue?.path[1];
+  const given = typeof key === 'string' && typeof index === 'number' ? ` (${JSON.stringify((value as Record<string, unknown[]>)[key]?.[index])})` : '';
+  ctx.io.err(`error: ${flag}${given}: ${issue?.message ?? 'invalid'}\n`);
+  ctx.state.exitCode = EXIT.usage;
+  return null;
+}

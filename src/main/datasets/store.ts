@@ -1,0 +1,210 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  DATASETS,
+  DIGIT_CLASSES,
+  IDX_FILES,
+  IDX_ROLES,
+  isBuiltinDatasetId,
+  type DatasetOrigin,
+  type DatasetSpec,
+  type DatasetSummary,
+  type IdxRole,
+} from '@shared/datasets';
+import { StudioError } from '@shared/result';
+import { readIdxFile, type IdxReport } from './idx';
+
+/** `datasets/` in the studio home. */
+export function datasetsRoot(home: string): string {
+  return path.join(home, 'datasets');
+}
+
+export function datasetDir(home: string, id: string): string {
+  return path.join(datasetsRoot(home), id);
+}
+
+/** Written last, once all four files are verified: a folder with a manifest is a ready dataset. */
+export const MANIFEST = 'dataset.json';
+
+const SplitInfoSchema = z.object({ count: z.number().int().positive(), classCounts: z.array(z.number().int().nonnegative()).length(10) });
+const OriginSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('download'), mirrors: z.array(z.string()) }),
+  z.object({ kind: z.literal('import'), from: z.string() }),
+]);
+const FileRecordSchema = z.object({
+  /** Stored name: `<base>.gz` or `<base>`. */
+  file: z.string(),
+  fileBytes: z.number().int().nonnegative(),
+  /** SHA-256 of the decompressed IDX bytes (what a reproduction bundle records). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** What `dataset.json` holds: identity, provenance and what verification found, so listing needs no decompression. */
+export const ManifestSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  name: z.string(),
+  classNames: z.array(z.string()).length(10),
+  origin: OriginSchema,
+  files: z.object({ trainImages: FileRecordSchema, trainLabels: FileRecordSchema, testImages: FileRecordSchema, testLabels: FileRecordSchema }),
+  train: SplitInfoSchema,
+  test: SplitInfoSchema,
+  createdAt: z.string(),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export async function readManifest(dir: string): Promise<Manifest | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, MANIFEST), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Writes a file atomically: a temporary name in the same folder, then a rename. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, content);
+  await fs.rename(tmp, file);
+}
+
+export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
+  await writeFileAtomic(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** The stored file of one role, gzip first; null when neither form is there. */
+export async function findIdxFile(dir: string, role: IdxRole): Promise<string | null> {
+  for (const name of [`${IDX_FILES[role]}.gz`, IDX_FILES[role]]) {
+    const file = path.join(dir, name);
+    try {
+      if ((await fs.stat(file)).isFile()) return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return null;
+}
+
+function short(hash: string): string {
+  return `${hash.slice(0, 12)}…`;
+}
+
+/**
+ * Verifies one file against a registry dataset: the IDX structure (count
+ * and published histogram included) and a known SHA-256, of the
+ * decompressed bytes or of the gzip itself. `label` names it in errors.
+ */
+export async function verifyRegistryFile(file: string, label: string, spec: DatasetSpec, role: IdxRole): Promise<IdxReport> {
+  const f = spec.files[role];
+  const report = await readIdxFile(file, label, { kind: f.kind, count: f.count, ...(f.classCounts ? { classCounts: f.classCounts } : {}) });
+  if (!matchesRegistryFile(report, spec, role)) {
+    const seen = report.gzip ? `decompressed ${short(report.rawSha256)}, gzip ${short(report.fileSha256)}` : short(report.rawSha256);
+    throw new StudioError('INTEGRITY', `${label}: SHA-256 (${seen}) matches no known ${spec.name} ${f.name}: the file is altered or another one`);
+  }
+  return report;
+}
+
+export function matchesRegistryFile(report: IdxReport, spec: DatasetSpec, role: IdxRole): boolean {
+  const f = spec.files[role];
+  return f.rawSha256.includes(report.rawSha256) || (report.gzip && f.gzipSha256.includes(report.fileSha256));
+}
+
+/** Split info from the two reports of a split, checking the counts agree. */
+export function splitInfo(images: IdxReport, labels: IdxReport, imagesLabel: string, labelsLabel: string): { count: number; classCounts: number[] } {
+  if (images.count !== labels.count) {
+    throw new StudioError('INTEGRITY', `${imagesLabel} holds ${images.count} images but ${labelsLabel} holds ${labels.count} labels`);
+  }
+  return { count: images.count, classCounts: labels.classCounts ?? [] };
+}
+
+/** The manifest for four verified reports. */
+export function buildManifest(
+  id: string,
+  name: string,
+  classNames: readonly string[],
+  origin: DatasetOrigin,
+  reports: Record<IdxRole, { report: IdxReport; file: string; label: string }>,
+): Manifest {
+  const files = Object.fromEntries(
+    IDX_ROLES.map((role) => {
+      const r = reports[role];
+      return [role, { file: path.basename(r.file), fileBytes: r.report.fileBytes, sha256: r.report.rawSha256 }];
+    }),
+  ) as Manifest['files'];
+  return {
+    version: 1,
+    id,
+    name,
+    classNames: [...classNames],
+    origin,
+    files,
+    train: splitInfo(reports.trainImages.report, reports.trainLabels.report, reports.trainImages.label, reports.trainLabels.label),
+    test: splitInfo(reports.testImages.report, reports.testLabels.report, reports.testImages.label, reports.testLabels.label),
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** How the studio home's copy of a dataset stands, from its manifest and files, without decompressing anything. */
+export async function summarizeDataset(home: string, id: string): Promise<DatasetSummary> {
+  const dir = datasetDir(home, id);
+  const spec = isBuiltinDatasetId(id) ? DATASETS[id] : null;
+  const manifest = await readManifest(dir);
+  let files = 0;
+  let bytes = 0;
+  for (const role of IDX_ROLES) {
+    const recorded = manifest?.files[role].file;
+    const found = recorded ? path.join(dir, recorded) : await findIdxFile(dir, role);
+    if (!found) continue;
+    try {
+      const stat = await fs.stat(found);
+      if (manifest && stat.size !== manifest.files[role].fileBytes) continue;
+      files++;
+      bytes += stat.size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  const ready = manifest !== null && files === IDX_ROLES.length;
+  return {
+    id,
+    name: manifest?.name ?? spec?.name ?? id,
+    builtin: spec !== null,
+    status: ready ? 'ready' : files > 0 ? 'partial' : 'missing',
+    classNames: manifest?.classNames ?? spec?.classNames ?? DIGIT_CLASSES,
+    train: ready ? manifest.train : null,
+    test: ready ? manifest.test : null,
+    files,
+    bytes,
+    origin: manifest?.origin ?? null,
+    dir,
+  };
+}
+
+/** The registry's datasets (present or not), then every imported one, by id. */
+export async function listDatasets(home: string): Promise<DatasetSummary[]> {
+  const ids = new Set<string>(Object.keys(DATASETS));
+  let entries: string[] = [];
+  try {
+    entries = await fs.readdir(datasetsRoot(home));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const imported = [];
+  for (const entry of entries.sort()) {
+    if (ids.has(entry) || entry.startsWith('.')) continue;
+    if (await readManifest(datasetDir(home, entry))) imported.push(entry);
+  }
+  return Promise.all([...ids, ...imported].map((id) => summarizeDataset(home, id)));
+}
+

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, type DatasetInfo, type DatasetSummary, type DownloadResult } from './datasets';
+import { method, NoInput } from './method';
+
+/** A dataset's id, also its folder name under `datasets/`: no path separators, no dot first. */
+export const DatasetName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64');
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A mirror base URL: http or https, serving `<base>/<file>.gz`. No user
+ * name or password in it: mirrors are recorded in dataset.json and shown.
+ */
+export const MirrorUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => ['http:', 'https:'].includes(parseUrl(value)?.protocol ?? ''), 'not an http(s) URL')
+  .refine((value) => !parseUrl(value)?.username && !parseUrl(value)?.password, 'must not hold a user name or password');
+
+export const BuiltinDatasetIdSchema = z.enum(BUILTIN_DATASET_IDS as [BuiltinDatasetId, ...BuiltinDatasetId[]]);
+
+export const DownloadInput = z
+  .object({
+    id: BuiltinDatasetIdSchema,
+    /** Mirror base URLs tried before the registry's (from settings or `--mirror`). */
+    mirrors: z.array(MirrorUrl).max(16).default([]),
+    /** False: only `mirrors` (an offline network with its own mirror). */
+    defaultMirrors: z.boolean().default(true),
+  })
+  .strict();
+
+export const ImportInput = z
+  .object({
+    /** A folder holding the four IDX files, or the four files themselves; gzip or raw. */
+    paths: z.array(z.string().min(1).max(4096)).min(1).max(4),
+    /** Id of the new dataset; default: the registry dataset the files are, else the folder's name. */
+    name: DatasetName.optional(),
+  })
+  .strict();
+
+export const MAX_SAMPLES_PER_CLASS = 32;
+
+export const InfoInput = z
+  .object({
+    id: DatasetName,
+    samplesPerClass: z.number().int().min(0).max(MAX_SAMPLES_PER_CLASS).default(8),
+  })
+  .strict();
+
+/** Getting the data: the registry's datasets, their download, offline import and what the UI shows of them. */
+export const DATASETS_API = {
+  'datasets:list': method<DatasetSummary[]>()(NoInput, 'The registry’s datasets and imported ones, with what is on disk, for the datasets screen.'),
+  'datasets:download': method<DownloadResult>()(
+    DownloadInput,
+    'Fetches a registry dataset, verified file by file; progress on the `download` stream; a second call joins the first.',
+  ),
+  'datasets:cancel': method<{ cancelled: boolean }>()(
+    z.object({ id: DatasetName }).strict(),
+    'Stops a running download; its call answers CANCELLED and nothing half-written stays.',
+  ),
+  'datasets:import': method<DatasetSummary>()(ImportInput, 'Brings in the four files from a folder, after the same checks as a download, for users without internet.'),
+  'datasets:info': method<DatasetInfo>()(InfoInput, 'Counts per split, class histograms and a sample grid of a ready dataset.'),
+};
