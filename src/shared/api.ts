@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { APP_API } from './app-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
+import { SETTINGS_API } from './settings-api';
 
 export { method, NoInput, type MethodDef } from './method';
 
@@ -13,6 +14,7 @@ export { method, NoInput, type MethodDef } from './method';
  */
 export const API = {
   ...APP_API,
+  ...SETTINGS_API,
 };
 
 export type Api = typeof API;

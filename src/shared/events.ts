@@ -1,5 +1,17 @@
-/** Something the user should be told that is not the answer to a call: a settings file moved aside, a run that finished. */
-export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+import type { SettingsEvent } from './settings';
+
+/**
+ * Something the user should be told that is not the answer to a call: a
+ * settings file moved aside, a run that finished. `message` is English; a
+ * notice with an `id` is shown translated (`notices.<id>` with `values`).
+ */
+export type NoticeEvent = {
+  kind: 'notice';
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  id?: string;
+  values?: Record<string, string | number>;
+};
 
 /**
  * The push streams from main to the renderer, each carrying one tagged
@@ -7,11 +19,12 @@ export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error';
  */
 export interface StudioEvents {
   notice: NoticeEvent;
+  settings: SettingsEvent;
 }
 
 export type EventName = keyof StudioEvents;
 
-export const EVENT_NAMES = ['notice'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['notice', 'settings'] as const satisfies readonly EventName[];
 
 // Every stream is listed at run time, and the list names no stream twice or unknown.
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
