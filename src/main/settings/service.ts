@@ -22,18 +22,23 @@ function errnoCode(err: unknown): string | undefined {
   return err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
-/** Why a settings file could not be read, in a few words a user understands. */
-function readProblem(err: unknown): string {
-  if (err instanceof SyntaxError) return `it is not valid JSON (${err.message})`;
-  switch (errnoCode(err)) {
-    case 'EISDIR':
-      return 'it is a folder, not a file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'it cannot be read (permission denied)';
-    default:
-      return `it cannot be read (${err instanceof Error ? err.message : String(err)})`;
-  }
+/**
+ * Why a settings file cannot be used: a code the UI translates
+ * (`settingsProblems.<reason>`), the field at fault when one is, and the
+ * technical detail in English.
+ */
+export interface SettingsProblem {
+  reason: 'not-json' | 'folder' | 'unreadable' | 'invalid-value';
+  field?: string;
+  detail: string;
+}
+
+function readProblem(err: unknown): SettingsProblem {
+  if (err instanceof SyntaxError) return { reason: 'not-json', detail: `it is not valid JSON (${err.message})` };
+  const code = errnoCode(err);
+  if (code === 'EISDIR') return { reason: 'folder', detail: 'it is a folder, not a file' };
+  const cause = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : err instanceof Error ? err.message : String(err);
+  return { reason: 'unreadable', detail: `it cannot be read (${cause})` };
 }
 
 /**
@@ -88,7 +93,7 @@ export class SettingsService {
 
   /** The settings and the raw document they came from (null when defaults stand in for an unusable or missing file). */
   private load(): { settings: Settings; raw: Record<string, unknown> | null } {
-    let problem: string;
+    let problem: SettingsProblem;
     try {
       const raw = this.open().store;
       const parsed = SettingsFile.safeParse(raw);
@@ -97,7 +102,8 @@ export class SettingsService {
         return { settings: parsed.data, raw };
       }
       const issue = parsed.error.issues[0];
-      problem = `${issue?.path.map(String).join('.') || 'the file'}: ${issue?.message ?? 'invalid'}`;
+      const field = issue?.path.map(String).join('.') ?? '';
+      problem = { reason: 'invalid-value', field, detail: `${field}: ${issue?.message ?? 'invalid'}` };
     } catch (err) {
       problem = readProblem(err);
     }
@@ -111,7 +117,8 @@ export class SettingsService {
   }
 
   /** Moves the unusable file out of the way and queues the notice saying so. */
-  private recover(problem: string): void {
+  private recover(problem: SettingsProblem): void {
+    const values = { problem: problem.detail, reason: problem.reason, ...(problem.field ? { field: problem.field } : {}) };
     this.document = null;
     const stamp = (this.options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     let target = `${this.path}.corrupt-${stamp}`;
@@ -119,15 +126,15 @@ export class SettingsService {
     try {
       fs.renameSync(this.path, target);
     } catch (err) {
-      if (this.reported === problem) return;
-      this.reported = problem;
+      if (this.reported === problem.detail) return;
+      this.reported = problem.detail;
       const cause = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
       this.pending.push({
         kind: 'notice',
         level: 'error',
         id: 'settingsUnusable',
-        values: { file: this.path, problem, cause },
-        message: `Your settings file ${this.path} cannot be used: ${problem}. It could not be moved aside either (${cause}), so the defaults are in use and changes will not be saved until the file or its folder is fixed.`,
+        values: { ...values, file: this.path, cause },
+        message: `Your settings file ${this.path} cannot be used: ${problem.detail}. It could not be moved aside either (${cause}), so the defaults are in use and changes will not be saved until the file or its folder is fixed.`,
       });
       return;
     }
@@ -136,8 +143,8 @@ export class SettingsService {
       kind: 'notice',
       level: 'warning',
       id: 'settingsReset',
-      values: { file: target, problem },
-      message: `Your settings could not be used (${problem}), so the defaults are in use. The old file was kept as ${target}.`,
+      values: { ...values, file: target },
+      message: `Your settings could not be used (${problem.detail}), so the defaults are in use. The old file was kept as ${target}.`,
     });
   }
 }

@@ -128,18 +128,23 @@ describe('settings service with real files', () => {
     expect(h.notices).toEqual([]);
   });
 
-  const unusable: [string, (file: string) => void, RegExp][] = [
-    ['truncated JSON', (f) => fs.writeFileSync(f, '{"language": "zh-CN", "theme": "da'), /not valid JSON/],
-    ['a wrong type', (f) => fs.writeFileSync(f, JSON.stringify({ language: 'zh-CN', theme: 42 })), /^theme: /],
-    ['an unknown value', (f) => fs.writeFileSync(f, JSON.stringify({ language: 'klingon' })), /^language: /],
-    ['a bad mirror', (f) => fs.writeFileSync(f, JSON.stringify({ mirrors: ['ftp://x.example/'] })), /^mirrors\.0: mirror URL must start with http/],
-    ['a JSON array', (f) => fs.writeFileSync(f, '["theme", "dark"]'), /expected a JSON object, found an array/],
-    ['JSON null', (f) => fs.writeFileSync(f, 'null'), /expected a JSON object, found null/],
-    ['an empty file', (f) => fs.writeFileSync(f, ''), /not valid JSON/],
-    ['a folder', (f) => fs.mkdirSync(path.join(f, 'inside'), { recursive: true }), /it is a folder, not a file/],
+  const unusable: [string, (file: string) => void, { reason: string; field?: string }, RegExp][] = [
+    ['truncated JSON', (f) => fs.writeFileSync(f, '{"language": "zh-CN", "theme": "da'), { reason: 'not-json' }, /not valid JSON/],
+    ['a wrong type', (f) => fs.writeFileSync(f, JSON.stringify({ language: 'zh-CN', theme: 42 })), { reason: 'invalid-value', field: 'theme' }, /^theme: /],
+    ['an unknown value', (f) => fs.writeFileSync(f, JSON.stringify({ language: 'klingon' })), { reason: 'invalid-value', field: 'language' }, /^language: /],
+    [
+      'a bad mirror',
+      (f) => fs.writeFileSync(f, JSON.stringify({ mirrors: ['ftp://x.example/'] })),
+      { reason: 'invalid-value', field: 'mirrors.0' },
+      /^mirrors\.0: mirror URL must start with http/,
+    ],
+    ['a JSON array', (f) => fs.writeFileSync(f, '["theme", "dark"]'), { reason: 'not-json' }, /expected a JSON object, found an array/],
+    ['JSON null', (f) => fs.writeFileSync(f, 'null'), { reason: 'not-json' }, /expected a JSON object, found null/],
+    ['an empty file', (f) => fs.writeFileSync(f, ''), { reason: 'not-json' }, /not valid JSON/],
+    ['a folder', (f) => fs.mkdirSync(path.join(f, 'inside'), { recursive: true }), { reason: 'folder' }, /it is a folder, not a file/],
   ];
 
-  for (const [what, spoil, problem] of unusable) {
+  for (const [what, spoil, reason, problem] of unusable) {
     it(`moves a settings file with ${what} aside, uses the defaults and tells the user once`, async () => {
       const h = harness();
       spoil(h.file);
@@ -153,7 +158,8 @@ describe('settings service with real files', () => {
       else expect(fs.readFileSync(moved)).toEqual(bytes);
       expect(h.notices).toHaveLength(1);
       const notice = h.notices[0]!;
-      expect(notice).toMatchObject({ kind: 'notice', level: 'warning', id: 'settingsReset', values: { file: moved } });
+      expect(notice).toMatchObject({ kind: 'notice', level: 'warning', id: 'settingsReset', values: { file: moved, ...reason } });
+      expect(notice.values?.field).toBe(reason.field);
       expect(String(notice.values?.problem)).toMatch(problem);
       expect(notice.message).toContain(moved);
 
