@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NoticeEvent } from '../../../src/shared/events';
-import type { SettingsEvent } from '../../../src/shared/settings';
+import { DEFAULT_SETTINGS, type SettingsEvent } from '../../../src/shared/settings';
 import { dispatch, type Handlers } from '../../../src/main/dispatch';
 import { EventHub } from '../../../src/main/event-hub';
 import { settingsHandlers } from '../../../src/main/settings/handlers';
@@ -64,16 +64,7 @@ function withReadOnlyDir<T>(dir: string, fn: () => T): T {
   }
 }
 
-const DEFAULTS = {
-  version: 1,
-  language: 'system',
-  theme: 'system',
-  mirrors: [],
-  lastDatasetId: null,
-  lastModelSpec: null,
-  lastHyperparams: null,
-  window: null,
-};
+const DEFAULTS = DEFAULT_SETTINGS;
 
 describe('settings service with real files', () => {
   it('answers the defaults when there is no file, and does not create one by reading', async () => {

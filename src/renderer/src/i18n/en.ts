@@ -13,7 +13,6 @@ const en = {
   nav: {
     workflow: 'Workflow',
     results: 'Results',
-    settings: 'Settings',
   },
   status: {
     connecting: 'Connecting…',

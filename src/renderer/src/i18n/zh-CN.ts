@@ -11,7 +11,6 @@ const zhCN: MessageSchema = {
   nav: {
     workflow: '工作流程',
     results: '结果',
-    settings: '设置',
   },
   status: {
     connecting: '正在连接…',
