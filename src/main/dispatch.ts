@@ -17,7 +17,10 @@ export async function dispatch(handlers: Handlers, method: unknown, input: unkno
   const parsed = API[method].input.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
+    const path = issue ? issue.path.map(String) : [];
+    // An unknown key is at fault itself, not the object holding it.
+    if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+    const field = path.length > 0 ? path.join('.') : 'input';
     return fail('INVALID_ARGUMENT', `${method}: ${field}: ${issue?.message ?? 'invalid input'}`, field);
   }
   try {

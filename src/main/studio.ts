@@ -4,10 +4,15 @@ import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
+import { settingsHandlers } from './settings/handlers';
+import { SettingsService } from './settings/service';
+import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
 
 export interface StudioOptions {
   home: string;
   shell: AppInfo['shell'];
+  /** How settings.json is kept: conf unless the desktop app passes electron-store. */
+  settingsStore?: SettingsStoreFactory;
 }
 
 /** What every domain's handlers get: where the studio lives and how to tell the UI. */
@@ -15,6 +20,8 @@ export interface StudioContext {
   readonly home: string;
   readonly shell: AppInfo['shell'];
   readonly events: EventHub;
+  /** The user's settings (mirrors, last choices), read fresh from disk on every `read()`. */
+  readonly settings: SettingsService;
   /** Registers cleanup to run when the studio closes (stop runs, close files). */
   onClose(cleanup: () => Promise<void> | void): void;
 }
@@ -31,6 +38,8 @@ export interface Studio {
   readonly home: string;
   readonly events: EventHub;
   readonly handlers: Handlers;
+  /** For the desktop shell, which reads and saves the window's bounds before any window can call the API. */
+  readonly settings: SettingsService;
   close(): Promise<void>;
 }
 
@@ -43,16 +52,19 @@ function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {
 export function createStudio(options: StudioOptions): Studio {
   const events = new EventHub();
   const cleanups: (() => Promise<void> | void)[] = [];
-  const ctx: StudioContext = { home: options.home, shell: options.shell, events, onClose: (c) => cleanups.push(c) };
+  const settings = new SettingsService({ dir: options.home, store: options.settingsStore ?? confSettingsStore, events });
+  const ctx: StudioContext = { home: options.home, shell: options.shell, events, settings, onClose: (c) => cleanups.push(c) };
   // One line per domain.
   const handlers: Handlers = {
     ...appHandlers(ctx),
     ...datasetHandlers(ctx),
+    ...settingsHandlers(settings),
   };
   return {
     home: options.home,
     events,
     handlers,
+    settings,
     async close() {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     },

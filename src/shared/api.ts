@@ -3,6 +3,7 @@ import { APP_API } from './app-api';
 import { DATASETS_API } from './datasets-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
+import { SETTINGS_API } from './settings-api';
 
 export { method, NoInput, type MethodDef } from './method';
 
@@ -15,6 +16,7 @@ export { method, NoInput, type MethodDef } from './method';
 export const API = {
   ...APP_API,
   ...DATASETS_API,
+  ...SETTINGS_API,
 };
 
 export type Api = typeof API;

@@ -1,7 +1,18 @@
 import type { ApiError } from './result';
+import type { SettingsEvent } from './settings';
 
-/** Something the user should be told that is not the answer to a call: a settings file moved aside, a run that finished. */
-export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+/**
+ * Something the user should be told that is not the answer to a call: a
+ * settings file moved aside, a run that finished. `message` is English; a
+ * notice with an `id` is shown translated (`notices.<id>` with `values`).
+ */
+export type NoticeEvent = {
+  kind: 'notice';
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  id?: string;
+  values?: Record<string, string | number>;
+};
 
 /**
  * Progress of one dataset download (`datasets:download`), keyed by dataset
@@ -44,11 +55,12 @@ export type DownloadEvent =
 export interface StudioEvents {
   notice: NoticeEvent;
   download: DownloadEvent;
+  settings: SettingsEvent;
 }
 
 export type EventName = keyof StudioEvents;
 
-export const EVENT_NAMES = ['notice', 'download'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['notice', 'download', 'settings'] as const satisfies readonly EventName[];
 
 // Every stream is listed at run time, and the list names no stream twice or unknown.
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

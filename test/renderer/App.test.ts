@@ -1,51 +1,204 @@
-import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StudioClient } from '../../src/shared/api';
-import type { AppInfo } from '../../src/shared/app-info';
-import App from '../../src/renderer/src/App.vue';
-import { resetStudioClient } from '../../src/renderer/src/composables/useStudio';
+import en from '../../src/renderer/src/i18n/en';
+import zhCN from '../../src/renderer/src/i18n/zh-CN';
+import { SCREENS } from '../../src/renderer/src/screens';
+import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 
-const info: AppInfo = {
-  name: 'mnist-studio',
-  productName: 'MNIST Studio',
-  version: '9.9.9',
-  shell: 'electron',
-  versions: { node: '22', electron: '45', chrome: '140', v8: '14' },
-  platform: 'linux',
-  arch: 'x64',
-  cpus: 2,
-  home: '/home/ada/.config/MNIST Studio',
-};
+/** The part of happy-dom's window that emulates the system's colour scheme. */
+interface HappyDomWindow {
+  happyDOM: { settings: { device: { prefersColorScheme: string } } };
+}
+
+let mounted: Mounted | null = null;
 
 afterEach(() => {
-  delete window.studio;
-  resetStudioClient();
+  cleanUp(mounted);
+  mounted = null;
 });
 
-describe('App (placeholder screen)', () => {
-  it('shows the engine it is connected to', async () => {
-    window.studio = { app: { info: async () => ({ ok: true, value: info }) }, on: () => () => {} } as unknown as StudioClient;
-    const wrapper = mount(App);
-    await flushPromises();
+const navIds = [...SCREENS.map((s) => s.id), 'settings'];
+
+describe('the app shell', () => {
+  it('opens on the Data screen, with a side bar reaching all eight screens and the engine it is connected to', async () => {
+    mounted = await mountStudio();
+    const { wrapper, router } = mounted;
+    expect(router.currentRoute.value.path).toBe('/data');
+    expect(wrapper.get('[data-testid="screen-title"]').text()).toBe('Data');
+    expect(wrapper.get('nav').attributes('aria-label')).toBe('Screens');
+    const links = wrapper.findAll('a[data-nav]');
+    expect(links.map((l) => l.text())).toEqual(['Data', 'Model', 'Train', 'Runs', 'Evaluate', 'Playground', 'Models', 'Settings']);
+    expect(links.map((l) => l.attributes('href'))).toEqual(navIds.map((id) => `/${id}`));
     expect(wrapper.get('[data-testid="status"]').text()).toBe('Connected · desktop app');
-    expect(wrapper.text()).toContain('MNIST Studio 9.9.9');
-    expect(wrapper.text()).toContain('/home/ada/.config/MNIST Studio');
-    expect(wrapper.find('canvas').exists()).toBe(true);
+    expect(document.title).toBe('Data · MNIST Studio');
   });
 
-  it('shows the error message when the engine answers with one', async () => {
-    window.studio = {
-      app: { info: async () => ({ ok: false, error: { code: 'INTERNAL', message: 'app:info failed: disk on fire' } }) },
-      on: () => () => {},
-    } as unknown as StudioClient;
-    const wrapper = mount(App);
-    await flushPromises();
-    expect(wrapper.get('[data-testid="status"]').text()).toBe('app:info failed: disk on fire');
+  it('says so when no engine is reachable, and still shows every screen', async () => {
+    mounted = await mountStudio({ studio: null });
+    expect(mounted.wrapper.get('[data-testid="status"]').text()).toBe('Not connected to a studio engine.');
+    expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('Data');
   });
 
-  it('says so when no engine is reachable', async () => {
-    const wrapper = mount(App);
-    await flushPromises();
-    expect(wrapper.get('[data-testid="status"]').text()).toBe('Not connected to a studio engine.');
+  it('opens a screen from its side bar link and marks the link as the current page', async () => {
+    mounted = await mountStudio();
+    const { wrapper, router } = mounted;
+    await wrapper.get('[data-testid="nav-evaluate"]').trigger('click');
+    await settle();
+    expect(router.currentRoute.value.path).toBe('/evaluate');
+    expect(wrapper.get('[data-testid="screen-title"]').text()).toBe('Evaluate');
+    expect(wrapper.get('[data-testid="nav-evaluate"]').attributes('aria-current')).toBe('page');
+    expect(wrapper.get('[data-testid="nav-data"]').attributes('aria-current')).toBeUndefined();
+  });
+
+  it('moves focus through the side bar with the arrow keys, Home and End, wrapping at the ends', async () => {
+    mounted = await mountStudio();
+    const { wrapper } = mounted;
+    const focused = () => document.activeElement?.getAttribute('data-testid');
+    const press = async (key: string) => {
+      await wrapper.get('nav').trigger('keydown', { key });
+    };
+    (wrapper.get('[data-testid="nav-data"]').element as HTMLElement).focus();
+    await press('ArrowDown');
+    expect(focused()).toBe('nav-model');
+    await press('ArrowUp');
+    await press('ArrowUp');
+    expect(focused()).toBe('nav-settings');
+    await press('Home');
+    expect(focused()).toBe('nav-data');
+    await press('End');
+    expect(focused()).toBe('nav-settings');
+    await press('ArrowDown');
+    expect(focused()).toBe('nav-data');
+  });
+
+  it('skips to the content without changing the route', async () => {
+    mounted = await mountStudio({ path: '/runs' });
+    const { wrapper, router } = mounted;
+    await wrapper.get('[data-testid="skip-link"]').trigger('click');
+    expect(document.activeElement?.id).toBe('main');
+    expect(router.currentRoute.value.path).toBe('/runs');
+  });
+
+  it('sends an unknown address to the Data screen', async () => {
+    mounted = await mountStudio({ path: '/no/such/screen' });
+    expect(mounted.router.currentRoute.value.path).toBe('/data');
+  });
+
+  for (const locale of ['en', 'zh-CN'] as const) {
+    const messages = locale === 'en' ? en : zhCN;
+    it(`every screen waiting for its engine says what it will hold (${locale}), with no data`, async () => {
+      mounted = await mountStudio({ studio: new StudioDouble({ language: locale }) });
+      const { wrapper, router } = mounted;
+      for (const screen of SCREENS) {
+        await router.push(`/${screen.id}`);
+        await settle();
+        expect(wrapper.get('[data-testid="screen-title"]').text()).toBe(messages.screens[screen.id].title);
+        const empty = wrapper.get('[data-testid="empty-state"]');
+        expect(empty.get('h2').text()).toBe(messages.empty[screen.id].title);
+        expect(empty.text()).toContain(messages.empty[screen.id].body);
+        expect(empty.findAll('li').map((li) => li.text())).toEqual(messages.empty[screen.id].features);
+        expect(empty.text()).toContain(messages.empty.badge);
+        expect(wrapper.find('table').exists()).toBe(false);
+        expect(wrapper.find('canvas').exists()).toBe(false);
+      }
+    });
+  }
+});
+
+describe('language', () => {
+  it('starts in the language the settings hold', async () => {
+    mounted = await mountStudio({ studio: new StudioDouble({ language: 'zh-CN' }) });
+    expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('数据');
+    expect(document.documentElement.lang).toBe('zh-CN');
+    expect(document.title).toBe('数据 · MNIST Studio');
+  });
+
+  it('switches from the side bar and saves the choice', async () => {
+    mounted = await mountStudio();
+    const { wrapper, studio } = mounted;
+    const toggle = wrapper.get('[data-testid="quick-language"]');
+    expect(toggle.text()).toBe('简体中文');
+    expect(toggle.attributes('aria-label')).toBe('Switch the language to 简体中文');
+    await toggle.trigger('click');
+    await settle();
+    expect(wrapper.get('[data-testid="screen-title"]').text()).toBe('数据');
+    expect(wrapper.get('[data-testid="quick-language"]').text()).toBe('English');
+    expect(studio?.settings.language).toBe('zh-CN');
+  });
+
+  it("follows the browser's languages while 'system' is chosen, live", async () => {
+    const original = Object.getOwnPropertyDescriptor(Navigator.prototype, 'languages');
+    const languages = (list: string[]) => Object.defineProperty(navigator, 'languages', { value: list, configurable: true });
+    try {
+      languages(['zh-TW', 'en']);
+      mounted = await mountStudio({ studio: new StudioDouble({ language: 'system' }) });
+      expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('数据');
+      languages(['de-DE', 'en-GB']);
+      window.dispatchEvent(new Event('languagechange'));
+      await settle();
+      expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('Data');
+      languages(['fr-FR']);
+      window.dispatchEvent(new Event('languagechange'));
+      await settle();
+      expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('Data');
+    } finally {
+      delete (navigator as unknown as Record<string, unknown>).languages;
+      if (original) Object.defineProperty(Navigator.prototype, 'languages', original);
+    }
+  });
+
+  it('follows a change made in another window', async () => {
+    mounted = await mountStudio();
+    mounted.studio?.emit('settings', { kind: 'changed', settings: { ...mounted.studio.settings, language: 'zh-CN' } });
+    await settle();
+    expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('数据');
+  });
+});
+
+describe('theme', () => {
+  const prefersDark = async (dark: boolean) => {
+    (window as unknown as HappyDomWindow).happyDOM.settings.device.prefersColorScheme = dark ? 'dark' : 'light';
+    // happy-dom re-evaluates media queries on resize.
+    window.dispatchEvent(new Event('resize'));
+    await settle();
+  };
+
+  afterEach(() => prefersDark(false));
+
+  it("follows the system's light or dark mode while 'system' is chosen, live", async () => {
+    mounted = await mountStudio();
+    expect(document.documentElement.dataset.theme).toBe('light');
+    await prefersDark(true);
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    await prefersDark(false);
+    expect(document.documentElement.dataset.theme).toBe('light');
+  });
+
+  it('keeps a chosen theme whatever the system does, and the side bar toggle flips and saves it', async () => {
+    mounted = await mountStudio({ studio: new StudioDouble({ theme: 'dark' }) });
+    const { wrapper, studio } = mounted;
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    await prefersDark(false);
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    const toggle = wrapper.get('[data-testid="quick-theme"]');
+    expect(toggle.attributes('aria-label')).toBe('Switch to the light theme');
+    await toggle.trigger('click');
+    await settle();
+    expect(document.documentElement.dataset.theme).toBe('light');
+    expect(studio?.settings.theme).toBe('light');
+    expect(wrapper.get('[data-testid="quick-theme"]').attributes('aria-label')).toBe('Switch to the dark theme');
+  });
+
+  it('puts the theme back and says so when the settings cannot be saved', async () => {
+    const studio = new StudioDouble({ theme: 'light' });
+    studio.failUpdates = 'IO';
+    mounted = await mountStudio({ studio });
+    await mounted.wrapper.get('[data-testid="quick-theme"]').trigger('click');
+    await settle();
+    expect(document.documentElement.dataset.theme).toBe('light');
+    const toast = mounted.wrapper.get('[data-testid="toast"]');
+    expect(toast.attributes('role')).toBe('alert');
+    expect(toast.text()).toContain('Settings not saved');
+    expect(toast.text()).toContain('A file could not be read or written.');
+    expect(toast.text()).toContain('EROFS');
   });
 });

@@ -13,7 +13,8 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
     'datasets:list': async () => listDatasets(ctx.home),
     'datasets:download': async ({ id, mirrors, defaultMirrors }) => {
       const spec = DATASETS[id];
-      const ordered = [...new Set([...mirrors, ...(defaultMirrors ? spec.mirrors : [])])];
+      // Mirrors named in the call first, then those the user keeps in settings, then the registry's.
+      const ordered = [...new Set([...mirrors, ...ctx.settings.read().mirrors, ...(defaultMirrors ? spec.mirrors : [])])];
       return downloads.download(spec, ordered);
     },
     'datasets:cancel': async ({ id }) => ({ cancelled: downloads.cancel(id) }),

@@ -5,8 +5,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, screen, session, shell } from 'electron';
 import { PRODUCT_NAME, resolveHome } from '../home';
+import { initialWindowBounds, MIN_WINDOW_SIZE, windowBoundsToSave } from '../settings/window';
 import { createStudio } from '../studio';
 import { bindIpc } from './ipc';
 import {
@@ -18,6 +19,7 @@ import {
   secureWebPreferences,
   type AppOrigin,
 } from './security';
+import { electronSettingsStore } from './settings-store';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -36,7 +38,7 @@ const origin: AppOrigin = {
 };
 const allowed = (url: string) => isAppUrl(url, origin);
 const ownContents = new Set<number>();
-const studio = createStudio({ home, shell: 'electron' });
+const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore });
 
 app.on('web-contents-created', (_event, contents) => {
   hardenWebContents(contents, allowed, (url) => {
@@ -44,13 +46,35 @@ app.on('web-contents-created', (_event, contents) => {
   });
 });
 
+/** Saves the window's bounds half a second after it stops moving, and once more as it closes. */
+function rememberBounds(win: BrowserWindow): void {
+  let timer: NodeJS.Timeout | undefined;
+  const save = () => {
+    clearTimeout(timer);
+    if (win.isDestroyed() || win.isMinimized() || win.isFullScreen()) return;
+    try {
+      studio.settings.update({ window: windowBoundsToSave(win.getNormalBounds(), win.isMaximized()) });
+    } catch (err) {
+      console.error('could not save the window bounds:', err);
+    }
+  };
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 500);
+  };
+  win.on('resize', later).on('move', later).on('maximize', later).on('unmaximize', later).on('close', save);
+}
+
 function createWindow(): BrowserWindow {
+  const { maximized, ...bounds } = initialWindowBounds(
+    studio.settings.read().window,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const win = new BrowserWindow({
     title: PRODUCT_NAME,
-    width: 1280,
-    height: 820,
-    minWidth: 900,
-    minHeight: 600,
+    ...bounds,
+    minWidth: MIN_WINDOW_SIZE.width,
+    minHeight: MIN_WINDOW_SIZE.height,
     show: false,
     icon: path.join(import.meta.dirname, '..', '..', 'resources', 'icon.png'),
     webPreferences: secureWebPreferences(path.join(import.meta.dirname, '..', 'preload', 'index.cjs')),
@@ -58,6 +82,8 @@ function createWindow(): BrowserWindow {
   const id = win.webContents.id;
   ownContents.add(id);
   win.on('closed', () => ownContents.delete(id));
+  if (maximized) win.maximize();
+  rememberBounds(win);
   win.once('ready-to-show', () => win.show());
   if (origin.devServerUrl) void win.loadURL(origin.devServerUrl);
   else void win.loadFile(path.join(rendererDir, 'index.html'));

@@ -1,5 +1,19 @@
+import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
+import { connectStudio } from './boot';
+import { createStudioI18n } from './i18n';
+import { createStudioRouter } from './router';
+import '@fontsource-variable/inter/wght.css';
 import './assets/main.css';
 
-createApp(App).mount('#app');
+// The system's theme until the settings say otherwise, so a dark desktop does not flash white.
+document.documentElement.dataset.theme = window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+
+const app = createApp(App);
+const pinia = createPinia();
+app.use(pinia).use(createStudioI18n()).use(createStudioRouter());
+void connectStudio(pinia).then((disconnect) => {
+  app.onUnmount(disconnect);
+  app.mount('#app');
+});

@@ -47,6 +47,14 @@ describe('datasets handlers (through the dispatcher)', () => {
     expect(info).toMatchObject({ ok: true, value: { train: { count: 60000 }, samples: { perClass: 2 } } });
   });
 
+  it('uses the mirrors the user keeps in settings when the call names none', async () => {
+    const { mirror, studio } = await setup();
+    expect(await dispatch(studio.handlers, 'settings:update', { mirrors: [mirror.url] })).toMatchObject({ ok: true });
+    const res = await dispatch(studio.handlers, 'datasets:download', { id: 'fashion-mnist', defaultMirrors: false });
+    expect(res).toMatchObject({ ok: true, value: { files: [{ mirror: mirror.url }, { mirror: mirror.url }, { mirror: mirror.url }, { mirror: mirror.url }] } });
+    expect(mirror.requests).toHaveLength(4);
+  });
+
   it('joins two concurrent calls for the same dataset into one download', async () => {
     const { mirror, studio } = await setup({ files: FASHION, fault: () => ({ kind: 'slow', chunkBytes: 4 * 1024 * 1024, intervalMs: 1 }) });
     const input = { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false };

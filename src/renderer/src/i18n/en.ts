@@ -1,0 +1,204 @@
+/**
+ * English, the reference language: every other language has exactly these
+ * keys (a test checks). Placeholders are `{name}`; `@` and `|` are special
+ * to vue-i18n and are written `{'@'}` / `{'|'}` when meant literally.
+ */
+const en = {
+  app: {
+    name: 'MNIST Studio',
+    skipToContent: 'Skip to content',
+    screens: 'Screens',
+    pageTitle: '{screen} · MNIST Studio',
+  },
+  nav: {
+    workflow: 'Workflow',
+    results: 'Results',
+  },
+  status: {
+    connecting: 'Connecting…',
+    electron: 'Connected · desktop app',
+    web: 'Connected · web mode',
+    offline: 'Not connected to a studio engine.',
+    failed: 'The studio engine did not answer.',
+  },
+  quick: {
+    switchLanguage: 'Switch the language to {language}',
+    toDark: 'Switch to the dark theme',
+    toLight: 'Switch to the light theme',
+  },
+  screens: {
+    data: { title: 'Data', summary: 'The handwritten digits your network learns from.' },
+    model: { title: 'Model', summary: 'Choose a network and shape it layer by layer.' },
+    train: { title: 'Train', summary: 'Set the hyperparameters, start training and watch the loss fall.' },
+    runs: { title: 'Runs', summary: 'Every training run, its settings and its result, side by side.' },
+    evaluate: { title: 'Evaluate', summary: 'Where the model is right, and where it goes wrong.' },
+    playground: { title: 'Playground', summary: 'Draw a digit and see what the model thinks it is.' },
+    models: { title: 'Models', summary: 'The models you saved: load, rename, import and export them.' },
+    settings: { title: 'Settings', summary: 'Language, appearance, download mirrors and this installation.' },
+  },
+  empty: {
+    badge: 'Not in this build yet',
+    willHold: 'This screen will hold',
+    data: {
+      title: 'No data set yet',
+      body: 'Download MNIST or Fashion-MNIST here with one click, or import a folder of your own. The files stay on this computer and every other screen uses them.',
+      features: [
+        'A download with progress, speed, time left and a cancel button',
+        'Importing a folder of IDX files',
+        'A preview grid of every class',
+        'A histogram of how many images each class has',
+        'Your own download mirror',
+      ],
+    },
+    model: {
+      title: 'No model yet',
+      body: 'Start from a preset — the tutorial’s 784-128-64-10 network or its convolutional sequel — and change it one layer at a time.',
+      features: [
+        'Presets: the tutorial’s MLP and a CNN',
+        'Adding, removing and reordering layers',
+        'Units, filters, kernel size, activation and dropout',
+        'The parameter count and output shape of every layer, as you edit',
+        'Mistakes explained next to the field at fault',
+      ],
+    },
+    train: {
+      title: 'Nothing is training',
+      body: 'Pick the hyperparameters, press Start and watch the network learn, batch by batch, with native TensorFlow on this computer.',
+      features: [
+        'Learning rate, batch size and epochs, each with its range',
+        'Start, pause, resume and stop',
+        'A live loss curve, logged every 100 steps',
+        'Training and validation accuracy after every epoch',
+        'Progress, samples per second, time left and a log',
+      ],
+    },
+    runs: {
+      title: 'No runs yet',
+      body: 'Every training run is recorded here with its data set, model, hyperparameters and test accuracy, so you can compare them.',
+      features: [
+        'Status, duration and test accuracy of each run',
+        'Sorting, filtering and deleting runs',
+        'The loss curves of several runs on one chart',
+        'Charts exported as PNG and metrics as CSV',
+      ],
+    },
+    evaluate: {
+      title: 'Nothing to evaluate yet',
+      body: 'Once a model is trained, its test accuracy and its mistakes are laid out here.',
+      features: [
+        'Test accuracy',
+        'Precision, recall and F1 for every class',
+        'A confusion matrix as a heat map',
+        'The misclassified images behind any cell',
+      ],
+    },
+    playground: {
+      title: 'No model to try yet',
+      body: 'Draw a digit with the mouse or a finger, or drop in an image, and watch the ten probabilities change as you draw.',
+      features: [
+        'A drawing pad for mouse and touch',
+        'Any saved model to ask',
+        'The ten probabilities as bars, live',
+        'Your drawing scored again after every epoch while a model trains',
+      ],
+    },
+    models: {
+      title: 'No saved models yet',
+      body: 'Models you save after training are kept here, each with the run it came from.',
+      features: ['Loading, renaming and deleting models', 'Importing a model', 'Exporting a model to a folder you choose'],
+    },
+  },
+  settings: {
+    appearance: {
+      title: 'Appearance',
+      theme: 'Theme',
+      themeHint: 'System follows your computer’s light or dark mode.',
+      language: 'Language',
+      languageHint: 'System follows your browser’s or computer’s language.',
+    },
+    mirrors: {
+      title: 'Download mirrors',
+      hint: 'Base addresses tried first when a data set is downloaded, before the official hosts. The file names are added to the end.',
+      none: 'No mirrors: data sets come from the official hosts.',
+      url: 'Mirror address',
+      placeholder: 'https://mirror.example.org/mnist/',
+      add: 'Add',
+      remove: 'Remove {url}',
+      problems: {
+        empty: 'Enter an address.',
+        'too-long': 'This address is too long.',
+        'not-a-url': 'This is not a web address. It should look like https://mirror.example.org/mnist/.',
+        protocol: 'The address must start with http:// or https://.',
+        credentials: 'The address must not contain a user name or password.',
+        query: 'The address must not contain ? or #: file names are added to its end.',
+        duplicate: 'This mirror is already in the list.',
+        'too-many': 'There can be at most {max} mirrors.',
+      },
+    },
+    about: {
+      title: 'About',
+      version: 'Version',
+      shell: 'Running as',
+      shells: { electron: 'Desktop app', web: 'Web mode (served by mnist-studio serve)' },
+      platform: 'Platform',
+      threads: '{count} CPU threads',
+      runtime: 'Runtime',
+      home: 'Studio home',
+      homeHint: 'Data sets, runs, models and settings.json are kept here.',
+      unavailable: 'Not connected to a studio engine, so there is nothing to show.',
+    },
+  },
+  choices: {
+    system: 'System',
+    light: 'Light',
+    dark: 'Dark',
+  },
+  languages: {
+    en: 'English',
+    'zh-CN': '简体中文',
+  },
+  toast: {
+    region: 'Notifications',
+    dismiss: 'Dismiss',
+    levels: { info: 'Note', success: 'Done', warning: 'Warning', error: 'Error' },
+  },
+  notices: {
+    settingsReset: {
+      title: 'Settings were reset',
+      body: 'Your settings file could not be used ({reason}), so the defaults are in use. The old file is kept here:',
+    },
+    settingsUnusable: {
+      title: 'Settings cannot be used',
+      body: 'Your settings file could not be used ({reason}) and could not be moved aside either. The defaults are in use, and changes will not be saved until this file or its folder is fixed:',
+    },
+    settingsNotSaved: {
+      title: 'Settings not saved',
+    },
+  },
+  reasons: {
+    'not-json': 'it is not a valid JSON file',
+    folder: 'it is a folder, not a file',
+    unreadable: 'it cannot be read',
+    'invalid-value': 'the value of “{field}” is not valid',
+  },
+  errors: {
+    INVALID_ARGUMENT: 'The request was refused: a value is not valid.',
+    NOT_FOUND: 'It no longer exists.',
+    BUSY: 'The studio is busy with another task.',
+    CANCELLED: 'It was cancelled.',
+    IO: 'A file could not be read or written.',
+    NETWORK: 'The download failed on every mirror.',
+    INTEGRITY: 'A file failed its integrity check.',
+    NATIVE: 'Native TensorFlow failed or is missing.',
+    FORBIDDEN: 'The studio refused the request.',
+    UNAVAILABLE: 'The studio engine is not reachable.',
+    INTERNAL: 'Something went wrong inside the studio.',
+  },
+  chart: {
+    step: 'step',
+    loss: 'loss',
+  },
+};
+
+export default en;
+export type MessageSchema = typeof en;

@@ -1,0 +1,191 @@
+import type { MessageSchema } from './en';
+
+/** 简体中文。键与英文完全一致（有测试检查）。 */
+const zhCN: MessageSchema = {
+  app: {
+    name: 'MNIST Studio',
+    skipToContent: '跳到主要内容',
+    screens: '页面',
+    pageTitle: '{screen} · MNIST Studio',
+  },
+  nav: {
+    workflow: '工作流程',
+    results: '结果',
+  },
+  status: {
+    connecting: '正在连接…',
+    electron: '已连接 · 桌面应用',
+    web: '已连接 · 网页模式',
+    offline: '未连接到后台引擎。',
+    failed: '后台引擎没有响应。',
+  },
+  quick: {
+    switchLanguage: '将语言切换为{language}',
+    toDark: '切换到深色主题',
+    toLight: '切换到浅色主题',
+  },
+  screens: {
+    data: { title: '数据', summary: '网络要学习的手写数字。' },
+    model: { title: '模型', summary: '选择网络结构，再逐层调整。' },
+    train: { title: '训练', summary: '设置超参数，开始训练，看着损失一路下降。' },
+    runs: { title: '训练记录', summary: '每一次训练的配置和结果，放在一起对比。' },
+    evaluate: { title: '评估', summary: '模型哪里判断对了，又错在哪里。' },
+    playground: { title: '试一试', summary: '写一个数字，看看模型认为它是几。' },
+    models: { title: '模型库', summary: '已保存的模型：加载、重命名、导入和导出。' },
+    settings: { title: '设置', summary: '语言、外观、下载镜像以及本机安装信息。' },
+  },
+  empty: {
+    badge: '此版本尚未提供',
+    willHold: '这个页面将提供',
+    data: {
+      title: '还没有数据集',
+      body: '在这里一键下载 MNIST 或 Fashion-MNIST，也可以导入你自己的文件夹。文件只保存在这台电脑上，其他页面都会用到它们。',
+      features: [
+        '下载时显示进度、速度和剩余时间，随时可以取消',
+        '导入存放 IDX 文件的文件夹',
+        '每个类别的样本预览网格',
+        '各类别图片数量的直方图',
+        '自定义下载镜像',
+      ],
+    },
+    model: {
+      title: '还没有模型',
+      body: '从预设开始——教程中的 784-128-64-10 全连接网络，或者它的续篇卷积网络——再一层一层地修改。',
+      features: [
+        '预设：教程中的 MLP，以及一个 CNN',
+        '添加、删除层，调整层的顺序',
+        '神经元数、卷积核数量、卷积核大小、激活函数和 Dropout',
+        '编辑时实时显示每一层的参数量和输出形状',
+        '出错时在对应字段旁给出说明',
+      ],
+    },
+    train: {
+      title: '当前没有训练任务',
+      body: '选好超参数，点击“开始”，看着网络在这台电脑上用原生 TensorFlow 一批一批地学习。',
+      features: [
+        '学习率、批大小和训练轮数，各有取值范围',
+        '开始、暂停、继续和停止',
+        '实时损失曲线，每 100 步记录一次',
+        '每轮结束后的训练准确率和验证准确率',
+        '进度、每秒样本数、剩余时间和日志',
+      ],
+    },
+    runs: {
+      title: '还没有训练记录',
+      body: '每次训练都会记录在这里，包括数据集、模型、超参数和测试准确率，方便相互比较。',
+      features: [
+        '每次训练的状态、耗时和测试准确率',
+        '排序、筛选和删除训练记录',
+        '把多次训练的损失曲线画在同一张图上',
+        '将图表导出为 PNG，将指标导出为 CSV',
+      ],
+    },
+    evaluate: {
+      title: '还没有可评估的模型',
+      body: '模型训练完成后，它的测试准确率和出错的地方都会在这里展示。',
+      features: ['测试准确率', '每个类别的精确率、召回率和 F1 值', '以热力图显示的混淆矩阵', '点开任意单元格，查看被分错的图片'],
+    },
+    playground: {
+      title: '还没有可以试用的模型',
+      body: '用鼠标或手指写一个数字，或者拖入一张图片，边写边看十个类别的概率如何变化。',
+      features: ['支持鼠标和触控的手写板', '可以选择任意一个已保存的模型', '以柱状图实时显示十个概率', '训练过程中，每轮结束后都会重新识别你写的数字'],
+    },
+    models: {
+      title: '还没有保存的模型',
+      body: '训练后保存的模型都会放在这里，并注明来自哪一次训练。',
+      features: ['加载、重命名和删除模型', '导入模型', '将模型导出到你选择的文件夹'],
+    },
+  },
+  settings: {
+    appearance: {
+      title: '外观',
+      theme: '主题',
+      themeHint: '“跟随系统”会随电脑的浅色或深色模式自动切换。',
+      language: '语言',
+      languageHint: '“跟随系统”会使用浏览器或电脑的语言。',
+    },
+    mirrors: {
+      title: '下载镜像',
+      hint: '下载数据集时会先尝试这些基础地址，再使用官方地址。文件名会拼接在地址末尾。',
+      none: '尚未添加镜像：数据集将从官方地址下载。',
+      url: '镜像地址',
+      placeholder: 'https://mirror.example.org/mnist/',
+      add: '添加',
+      remove: '移除 {url}',
+      problems: {
+        empty: '请输入地址。',
+        'too-long': '这个地址太长了。',
+        'not-a-url': '这不是一个网址，应当形如 https://mirror.example.org/mnist/。',
+        protocol: '地址必须以 http:// 或 https:// 开头。',
+        credentials: '地址中不能包含用户名或密码。',
+        query: '地址中不能包含 ? 或 #，因为文件名会拼接在它的末尾。',
+        duplicate: '这个镜像已经在列表中了。',
+        'too-many': '最多只能添加 {max} 个镜像。',
+      },
+    },
+    about: {
+      title: '关于',
+      version: '版本',
+      shell: '运行方式',
+      shells: { electron: '桌面应用', web: '网页模式（由 mnist-studio serve 提供）' },
+      platform: '平台',
+      threads: '{count} 个 CPU 线程',
+      runtime: '运行环境',
+      home: '数据目录',
+      homeHint: '数据集、训练记录、模型和 settings.json 都保存在这里。',
+      unavailable: '未连接到后台引擎，暂无可显示的信息。',
+    },
+  },
+  choices: {
+    system: '跟随系统',
+    light: '浅色',
+    dark: '深色',
+  },
+  languages: {
+    en: 'English',
+    'zh-CN': '简体中文',
+  },
+  toast: {
+    region: '通知',
+    dismiss: '关闭',
+    levels: { info: '提示', success: '完成', warning: '警告', error: '错误' },
+  },
+  notices: {
+    settingsReset: {
+      title: '设置已重置',
+      body: '设置文件无法使用（{reason}），已改用默认设置。原文件保留在：',
+    },
+    settingsUnusable: {
+      title: '设置无法使用',
+      body: '设置文件无法使用（{reason}），也无法移到别处。当前使用默认设置；在修复下面这个文件或其所在的文件夹之前，更改不会被保存：',
+    },
+    settingsNotSaved: {
+      title: '设置未保存',
+    },
+  },
+  reasons: {
+    'not-json': '它不是有效的 JSON 文件',
+    folder: '它是一个文件夹，而不是文件',
+    unreadable: '无法读取该文件',
+    'invalid-value': '“{field}”的值无效',
+  },
+  errors: {
+    INVALID_ARGUMENT: '请求被拒绝：有一个值无效。',
+    NOT_FOUND: '它已经不存在了。',
+    BUSY: '正忙于另一项任务。',
+    CANCELLED: '已取消。',
+    IO: '无法读取或写入文件。',
+    NETWORK: '所有镜像都下载失败了。',
+    INTEGRITY: '文件未通过完整性校验。',
+    NATIVE: '原生 TensorFlow 出错或缺失。',
+    FORBIDDEN: '请求被拒绝。',
+    UNAVAILABLE: '无法连接到后台引擎。',
+    INTERNAL: '程序内部出现了错误。',
+  },
+  chart: {
+    step: '步数',
+    loss: '损失',
+  },
+};
+
+export default zhCN;

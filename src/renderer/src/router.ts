@@ -1,0 +1,37 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw, type Router, type RouterHistory } from 'vue-router';
+import type { Component } from 'vue';
+import type { ScreenId } from './screens';
+
+/** One view per screen, loaded when first shown. */
+const VIEWS: Record<ScreenId, () => Promise<Component>> = {
+  data: () => import('./views/DataView.vue'),
+  model: () => import('./views/ModelView.vue'),
+  train: () => import('./views/TrainView.vue'),
+  runs: () => import('./views/RunsView.vue'),
+  evaluate: () => import('./views/EvaluateView.vue'),
+  playground: () => import('./views/PlaygroundView.vue'),
+  models: () => import('./views/ModelsView.vue'),
+  settings: () => import('./views/SettingsView.vue'),
+};
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    screen?: ScreenId;
+  }
+}
+
+export const HOME_SCREEN: ScreenId = 'data';
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: `/${HOME_SCREEN}` },
+  ...(Object.keys(VIEWS) as ScreenId[]).map((screen) => ({ path: `/${screen}`, name: screen, component: VIEWS[screen], meta: { screen } })),
+  { path: '/:unknown(.*)*', redirect: `/${HOME_SCREEN}` },
+];
+
+/**
+ * Hash history: the desktop app loads index.html from file://, where a
+ * path-based URL would point at a file that does not exist.
+ */
+export function createStudioRouter(history: RouterHistory = createWebHashHistory()): Router {
+  return createRouter({ history, routes });
+}
