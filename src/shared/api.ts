@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { APP_API } from './app-api';
+import { RUNS_API, TRAINING_API } from './training-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 
@@ -13,6 +14,8 @@ export { method, NoInput, type MethodDef } from './method';
  */
 export const API = {
   ...APP_API,
+  ...TRAINING_API,
+  ...RUNS_API,
 };
 
 export type Api = typeof API;

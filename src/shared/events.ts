@@ -1,3 +1,5 @@
+import type { TrainEvent } from './training';
+
 /** Something the user should be told that is not the answer to a call: a settings file moved aside, a run that finished. */
 export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
 
@@ -7,11 +9,12 @@ export type NoticeEvent = { kind: 'notice'; level: 'info' | 'warning' | 'error';
  */
 export interface StudioEvents {
   notice: NoticeEvent;
+  train: TrainEvent;
 }
 
 export type EventName = keyof StudioEvents;
 
-export const EVENT_NAMES = ['notice'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['notice', 'train'] as const satisfies readonly EventName[];
 
 // Every stream is listed at run time, and the list names no stream twice or unknown.
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
