@@ -3,10 +3,14 @@ import type { MethodName } from '@shared/api';
 import { buildAppInfo } from './app-info';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
+import { trainingHandlers } from './training/handlers';
+import type { TrainerLauncher } from './training/trainer-process';
 
 export interface StudioOptions {
   home: string;
   shell: AppInfo['shell'];
+  /** How trainer processes start: child_process.fork by default; the desktop app passes its utilityProcess adapter. */
+  launchTrainer?: TrainerLauncher;
 }
 
 /** What every domain's handlers get: where the studio lives and how to tell the UI. */
@@ -46,6 +50,7 @@ export function createStudio(options: StudioOptions): Studio {
   // One line per domain.
   const handlers: Handlers = {
     ...appHandlers(ctx),
+    ...trainingHandlers(ctx, options.launchTrainer),
   };
   return {
     home: options.home,

@@ -9,6 +9,7 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { PRODUCT_NAME, resolveHome } from '../home';
 import { createStudio } from '../studio';
 import { bindIpc } from './ipc';
+import { launchUtilityTrainer } from './trainer-process';
 import {
   hardenSession,
   hardenWebContents,
@@ -36,7 +37,7 @@ const origin: AppOrigin = {
 };
 const allowed = (url: string) => isAppUrl(url, origin);
 const ownContents = new Set<number>();
-const studio = createStudio({ home, shell: 'electron' });
+const studio = createStudio({ home, shell: 'electron', launchTrainer: launchUtilityTrainer });
 
 app.on('web-contents-created', (_event, contents) => {
   hardenWebContents(contents, allowed, (url) => {
