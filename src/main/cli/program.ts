@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { appVersion } from '../app-info';
 import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
+import { registerRuns } from './commands/runs';
 import { registerServe } from './commands/serve';
+import { registerTrain } from './commands/train';
 import { createCliContext, EXIT, type CliIO } from './context';
 
 export { EXIT, type CliIO } from './context';
@@ -27,6 +29,8 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerDoctor(program, ctx);
   registerDesktop(program, ctx);
   registerServe(program, ctx);
+  registerTrain(program, ctx);
+  registerRuns(program, ctx);
   return program;
 }
 
