@@ -162,7 +162,7 @@ export function describeModel(spec: ModelSpec): ModelSummary {
     shape = out.shape;
   });
   const last = spec.layers.length - 1;
-  if (shape !== null && !(shape.length === 1 && shape[0] === NUM_CLASSES)) {
+  if (last >= 0 && shape !== null && !(shape.length === 1 && shape[0] === NUM_CLASSES)) {
     const message = `the network must end in the ${NUM_CLASSES} class scores (a dense layer with ${NUM_CLASSES} units) but outputs [${shape.join(', ')}]`;
     errors.push({ index: last, message: `layer ${last + 1} (${spec.layers[last]!.type}): ${message}` });
     layers[last]!.error = message;
@@ -174,9 +174,13 @@ export function describeModel(spec: ModelSpec): ModelSummary {
 }
 
 /** A spec that passed the schema and the shape check. Errors name the layer (`layers.2`) and say what to change. */
-export const ModelSpec = ModelSpecShape.superRefine((spec, ctx) => {
-  for (const error of describeModel(spec).errors) ctx.addIssue({ code: 'custom', path: ['layers', error.index], message: error.message });
-});
+export const ModelSpec = ModelSpecShape.superRefine(
+  (spec, ctx) => {
+    for (const error of describeModel(spec).errors) ctx.addIssue({ code: 'custom', path: ['layers', error.index], message: error.message });
+  },
+  // Shapes mean something only once every layer passed its own schema.
+  { when: (payload) => payload.issues.length === 0 },
+);
 
 export const PRESETS = ['mlp', 'cnn'] as const;
 export type Preset = (typeof PRESETS)[number];

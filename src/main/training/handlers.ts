@@ -1,9 +1,9 @@
-import type { StudioContext, DomainHandlers } from '../studio';
+import { StudioError } from '@shared/result';
+import type { DomainHandlers, StudioContext } from '../studio';
 import { TrainingHost } from './host';
-import { deleteRun, listRuns, readRun } from './runs-store';
+import { deleteRun, listRuns, readRun, summarize } from './runs-store';
 import { TrainEventThrottle } from './throttle';
 import type { TrainerLauncher } from './trainer-process';
-import { StudioError } from '@shared/result';
 
 /**
  * The `train` and `runs` domains. One host per studio; its events reach the
@@ -26,11 +26,13 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): 
     'train:status': async () => host.status(),
     'runs:list': async () => {
       await host.ready;
-      return listRuns(ctx.home);
+      const runs = await listRuns(ctx.home);
+      const active = host.activeRunId ? host.snapshot(host.activeRunId) : null;
+      return active ? runs.map((run) => (run.id === active.id ? summarize(active) : run)) : runs;
     },
     'runs:get': async ({ id }) => {
       await host.ready;
-      return readRun(ctx.home, id);
+      return host.snapshot(id) ?? readRun(ctx.home, id);
     },
     'runs:delete': async ({ id }) => {
       await host.ready;

@@ -31,6 +31,8 @@ export interface TrainingHostOptions {
 const SAVE_EVERY_MS = 5000;
 /** How long `close()` lets a stopped run evaluate and save before killing it. */
 const CLOSE_GRACE_MS = 15_000;
+/** How long a trainer may take to exit after its last event. */
+const EXIT_GRACE_MS = 5000;
 /** How much of a trainer's stderr is kept to explain a crash. */
 const STDERR_TAIL = 4096;
 
@@ -39,6 +41,8 @@ interface ActiveRun {
   child: TrainerProcess | null;
   status: TrainStatus;
   terminal: boolean;
+  /** The `done` or `failed` event, told once the trainer has exited. */
+  terminalEvent: TrainEvent | null;
   stderr: string;
   /** Why the host killed the trainer, when it did. */
   killReason: string | null;
@@ -122,6 +126,11 @@ export class TrainingHost {
     return this.active?.record.id ?? null;
   }
 
+  /** The active run's record as it stands in memory (fresher than its files), or null for any other id. */
+  snapshot(runId: string): RunRecord | null {
+    return this.active?.record.id === runId ? structuredClone(this.active.record) : null;
+  }
+
   /** Starts a run; answers with its id (and the config as recorded, seed fixed) as soon as the trainer process is launched. */
   async start(input: z.output<typeof TrainConfigInput>): Promise<{ runId: string; config: TrainConfig }> {
     await this.ready;
@@ -158,6 +167,7 @@ export class TrainingHost {
       child: null,
       status: { runId: id, state: 'starting', epoch: 0, epochs: hp.epochs, step: 0, stepsPerEpoch: 0 },
       terminal: false,
+      terminalEvent: null,
       stderr: '',
       killReason: null,
       saveTimer: null,
@@ -312,7 +322,14 @@ export class TrainingHost {
         throw new Error(`unknown train event ${JSON.stringify(never)}`);
       }
     }
-    this.emit(event);
+    if (!run.terminal) {
+      this.emit(event);
+      return;
+    }
+    // The end of a run is told once the trainer is gone and the record is on disk: whoever hears it
+    // can start the next run or read the finished one. A trainer that lingers is ended.
+    run.terminalEvent = event;
+    setTimeout(() => run.child?.kill(), EXIT_GRACE_MS).unref();
   }
 
   private async handleExit(run: ActiveRun, exit: TrainerExit): Promise<void> {
@@ -323,5 +340,6 @@ export class TrainingHost {
     await this.writes;
     if (this.active === run) this.active = null;
     run.resolve(run.record);
+    if (run.terminalEvent) this.emit(run.terminalEvent);
   }
 }

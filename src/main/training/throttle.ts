@@ -27,7 +27,8 @@ export class TrainEventThrottle {
 
   push(event: TrainEvent): void {
     if (event.kind === 'batch') {
-      this.batch = this.batch && this.batch.runId === event.runId ? { ...event, points: [...this.batch.points, ...event.points] } : (this.flush(), event);
+      if (this.batch && this.batch.runId !== event.runId) this.flush();
+      this.batch = this.batch ? { ...event, points: [...this.batch.points, ...event.points] } : event;
     } else if (event.kind === 'progress') {
       if (this.progress && this.progress.runId !== event.runId) this.flush();
       this.progress = event;
