@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { MAX_SEED } from '@shared/hyperparams';
-import { describeModel, hasConvolution } from '@shared/model-spec';
+import { hasConvolution } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
 import { appVersion } from '../app-info';
 import { IDX_FILES } from '../datasets/load';
 import { newId } from '../ids';
 import { isTrainerMessage } from '../trainer/protocol';
-import { failOrphanedRuns, saveRun } from './runs-store';
+import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
 
 export interface TrainingHostOptions {
@@ -141,29 +141,7 @@ export class TrainingHost {
     const finished = new Promise<RunRecord>((r) => (resolve = r));
     const hp = config.hyperparams;
     const run: ActiveRun = {
-      record: {
-        id,
-        status: 'running',
-        createdAt: new Date().toISOString(),
-        finishedAt: null,
-        modelName: config.model.name,
-        datasetId: 'id' in config.dataset ? config.dataset.id : `dir:${path.resolve(config.dataset.dir)}`,
-        epochs: hp.epochs,
-        epochsDone: 0,
-        testAccuracy: null,
-        testLoss: null,
-        durationMs: null,
-        samplesPerSec: null,
-        modelId: null,
-        reason: null,
-        config,
-        dataset: null,
-        environment: null,
-        params: describeModel(config.model).params,
-        metrics: { batches: [], epochs: [] },
-        evaluation: null,
-        hostPid: process.pid,
-      },
+      record: newRunRecord(id, config),
       child: null,
       status: { runId: id, state: 'starting', epoch: 0, epochs: hp.epochs, step: 0, stepsPerEpoch: 0 },
       terminal: false,

@@ -6,8 +6,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { describeModel } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
-import type { Evaluation, RunRecord, RunSummary } from '@shared/training';
+import type { Evaluation, RunRecord, RunSummary, TrainConfig } from '@shared/training';
 import { writeJsonAtomic } from '../fs-atomic';
 
 const FILES = { run: 'run.json', metrics: 'metrics.json', evaluation: 'evaluation.json' } as const;
@@ -25,6 +26,33 @@ type RunFile = Omit<RunRecord, 'metrics' | 'evaluation'>;
 export function summarize(record: RunSummary): RunSummary {
   const { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } = record;
   return { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason };
+}
+
+/** The record of a run that is starting: `running`, owned by process `hostPid`, nothing measured yet. */
+export function newRunRecord(id: string, config: TrainConfig, hostPid: number = process.pid): RunRecord {
+  return {
+    id,
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    modelName: config.model.name,
+    datasetId: 'id' in config.dataset ? config.dataset.id : `dir:${path.resolve(config.dataset.dir)}`,
+    epochs: config.hyperparams.epochs,
+    epochsDone: 0,
+    testAccuracy: null,
+    testLoss: null,
+    durationMs: null,
+    samplesPerSec: null,
+    modelId: null,
+    reason: null,
+    config,
+    dataset: null,
+    environment: null,
+    params: describeModel(config.model).params,
+    metrics: { batches: [], epochs: [] },
+    evaluation: null,
+    hostPid,
+  };
 }
 
 /** Writes a run's files; `run.json` last, so the summary never points past what is on disk. */

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../../src/shared/model-spec';
 import { MODEL_FILES } from '../../../src/shared/models';
-import type { RunRecord } from '../../../src/shared/training';
 import { modelDir } from '../../../src/main/models/store';
 import { TrainingHost } from '../../../src/main/training/host';
-import { readRun, runDir, runsDir, saveRun } from '../../../src/main/training/runs-store';
+import { newRunRecord, readRun, runDir, runsDir, saveRun } from '../../../src/main/training/runs-store';
 import { tmpDir } from '../../helpers/tmp';
 import { collectEvents, expectFolderFiles, fixtureConfig, nextEvent, recordingLauncher, requireBuiltTrainer } from '../../helpers/training';
 
@@ -105,24 +104,8 @@ describe('the training host, with real trainer processes', () => {
     const home = tmpDir();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const deadPid = Number(dead.stdout.toString());
-    const base = { status: 'running', createdAt: new Date().toISOString(), finishedAt: null, modelName: 'mlp', datasetId: 'mnist', epochs: 5, epochsDone: 2 };
-    const record = (id: string, hostPid: number): RunRecord => ({
-      ...(base as Pick<RunRecord, 'status' | 'createdAt' | 'finishedAt' | 'modelName' | 'datasetId' | 'epochs' | 'epochsDone'>),
-      id,
-      hostPid,
-      testAccuracy: null,
-      testLoss: null,
-      durationMs: null,
-      samplesPerSec: null,
-      modelId: null,
-      reason: null,
-      config: { ...fixtureConfig(), hyperparams: { ...fixtureConfig().hyperparams, seed: 1 } },
-      dataset: null,
-      environment: null,
-      params: null,
-      metrics: { batches: [], epochs: [] },
-      evaluation: null,
-    });
+    const config = { ...fixtureConfig(), hyperparams: { ...fixtureConfig().hyperparams, seed: 1 } };
+    const record = (id: string, hostPid: number) => newRunRecord(id, config, hostPid);
     await saveRun(home, record('crashed', deadPid));
     await saveRun(home, record('elsewhere', process.ppid));
     const host = new TrainingHost({ home });

@@ -76,32 +76,37 @@ export function formatRun(r: RunRecord): string {
   return lines.join('\n');
 }
 
-function parseId(ctx: CliContext, id: string): string | null {
-  const parsed = Id.safeParse(id);
-  if (parsed.success) return parsed.data;
-  ctx.io.err(`error: run id: ${parsed.error.issues[0]?.message}\n`);
-  ctx.state.exitCode = EXIT.usage;
-  return null;
-}
-
-/** NOT_FOUND is the user's wrong id (usage); anything else is a failure. */
-function report(ctx: CliContext, err: unknown): void {
-  if (!(err instanceof StudioError)) throw err;
-  ctx.io.err(`error: ${err.message}\n`);
-  ctx.state.exitCode = err.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed;
+/**
+ * Runs `action` on a valid run id, after the orphan sweep. A malformed id or
+ * NOT_FOUND is the user's mistake (exit 2); anything else is a failure.
+ */
+async function onRun(ctx: CliContext, raw: string, action: (id: string) => Promise<string>): Promise<void> {
+  const parsed = Id.safeParse(raw);
+  if (!parsed.success) {
+    ctx.io.err(`error: run id: ${parsed.error.issues[0]?.message}\n`);
+    ctx.state.exitCode = EXIT.usage;
+    return;
+  }
+  await failOrphanedRuns(ctx.home());
+  try {
+    ctx.io.out(`${await action(parsed.data)}\n`);
+  } catch (err) {
+    if (!(err instanceof StudioError)) throw err;
+    ctx.io.err(`error: ${err.message}\n`);
+    ctx.state.exitCode = err.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed;
+  }
 }
 
 export function registerRuns(program: Command, ctx: CliContext): void {
   const runs = program.command('runs').description('list, show and delete kept training runs');
-  // Like the app at start-up, a listing first marks runs left `running` by a crashed process as failed.
-  const sweep = () => failOrphanedRuns(ctx.home());
 
   runs
     .command('list')
     .description('every kept run, newest first')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }) => {
-      await sweep();
+      // Like the app at start-up, a listing first marks runs left `running` by a crashed process as failed.
+      await failOrphanedRuns(ctx.home());
       const all = await listRuns(ctx.home());
       ctx.io.out(opts.json ? `${JSON.stringify(all)}\n` : `${formatRunList(all)}\n`);
     });
@@ -110,31 +115,21 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .command('show <id>')
     .description('one run in full: settings, machine, epochs, per-class results')
     .option('--json', 'print the whole record as JSON')
-    .action(async (raw: string, opts: { json?: boolean }) => {
-      const id = parseId(ctx, raw);
-      if (!id) return;
-      await sweep();
-      try {
+    .action((raw: string, opts: { json?: boolean }) =>
+      onRun(ctx, raw, async (id) => {
         const record = await readRun(ctx.home(), id);
-        ctx.io.out(opts.json ? `${JSON.stringify(record)}\n` : `${formatRun(record)}\n`);
-      } catch (err) {
-        report(ctx, err);
-      }
-    });
+        return opts.json ? JSON.stringify(record) : formatRun(record);
+      }),
+    );
 
   runs
     .command('delete <id>')
     .description('delete a run’s record (its saved model stays)')
     .option('--json', 'print {"id": …} when done')
-    .action(async (raw: string, opts: { json?: boolean }) => {
-      const id = parseId(ctx, raw);
-      if (!id) return;
-      await sweep();
-      try {
+    .action((raw: string, opts: { json?: boolean }) =>
+      onRun(ctx, raw, async (id) => {
         await deleteRun(ctx.home(), id);
-        ctx.io.out(opts.json ? `${JSON.stringify({ id })}\n` : `Deleted run ${id}.\n`);
-      } catch (err) {
-        report(ctx, err);
-      }
-    });
+        return opts.json ? JSON.stringify({ id }) : `Deleted run ${id}.`;
+      }),
+    );
 }
