@@ -4,11 +4,10 @@
  * job, reports every outcome as an event, and exits. A crash here ends
  * this process only; the host turns it into a failed run.
  */
-import { StudioError } from '@shared/result';
 import type { TrainEvent } from '@shared/training';
 import { loadTf } from '../native';
 import { RunControl } from './control';
-import { TrainingFailure } from './loop';
+import { failureReason } from './failure';
 import { isHostMessage, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 
@@ -43,16 +42,6 @@ function parentChannel(): Channel {
       }),
     onMessage: (listener) => process.on('message', listener),
   };
-}
-
-/** A sentence for the run's `failed` event. */
-export function failureReason(err: unknown): string {
-  if (err instanceof StudioError || err instanceof TrainingFailure) return err.message;
-  const message = err instanceof Error ? err.message : String(err);
-  if (/\bOOM\b|out of memory|Array buffer allocation failed|Invalid typed array length/i.test(message)) {
-    return `out of memory: ${message.split('\n')[0]}; try a smaller batch size or a smaller network`;
-  }
-  return `the trainer failed: ${message.split('\n')[0]}`;
 }
 
 const channel = parentChannel();

@@ -15,6 +15,7 @@ import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus 
 import { appVersion } from '../app-info';
 import { IDX_FILES } from '../datasets/load';
 import { newId } from '../ids';
+import { exitReason } from '../trainer/failure';
 import { isTrainerMessage } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
@@ -84,13 +85,6 @@ export function checkDatasetPresent(home: string, ref: TrainConfig['dataset']): 
 export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
   if (base.TF_NUM_INTRAOP_THREADS || hasConvolution(config.model)) return { ...base };
   return { ...base, TF_NUM_INTRAOP_THREADS: '1' };
-}
-
-function exitReason(exit: TrainerExit, stderr: string): string {
-  const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-  if (/heap out of memory|Allocation failed|std::bad_alloc|OOM/i.test(stderr)) return `out of memory: the trainer process ${how}; try a smaller batch size or a smaller network`;
-  const last = stderr.trim().split('\n').filter(Boolean).at(-1);
-  return `the trainer process ${how} before the run finished${last ? ` (${last.trim().slice(0, 300)})` : ''}`;
 }
 
 export class TrainingHost {

@@ -11,8 +11,8 @@ import { TrainingHost } from '../../training/host';
 import { EXIT, type CliContext } from '../context';
 import { barOutput, plainOutput, runResultJson, type TrainOutput } from '../train-output';
 
-/** Exit code of a run the user stopped with Ctrl-C (128 + SIGINT, the shell's convention): the run is kept as `stopped`. */
-export const EXIT_INTERRUPTED = 130;
+/** Exit code of a run stopped by a signal, the shell's 128 + signal number (130 for Ctrl-C): the run is kept as `stopped`. */
+const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
 
 interface TrainFlags {
   dataset?: string;
@@ -136,7 +136,9 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
   if (!opts.json) io.out(`Run ${runId}: ${config.model.name}, seed ${seed}; home ${home}\n`);
 
   let interrupts = 0;
-  const onSignal = () => {
+  let signal: keyof typeof EXIT_ON_SIGNAL | null = null;
+  const onSignal = (received: NodeJS.Signals) => {
+    signal ??= received === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
     interrupts++;
     output.interrupt();
     if (interrupts === 1) {
@@ -161,10 +163,10 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
 
   if (record.status === 'failed') {
     io.err(`error: run ${record.id} failed: ${record.reason}\n`);
-    state.exitCode = interrupts > 0 ? EXIT_INTERRUPTED : EXIT.failed;
+    state.exitCode = signal ? EXIT_ON_SIGNAL[signal] : EXIT.failed;
   } else {
     if (!opts.json && record.modelId) io.out(`Model saved to ${modelDir(home, record.modelId)}\nRun kept as ${record.id} (mnist-studio runs show ${record.id})\n`);
-    state.exitCode = record.status === 'stopped' && interrupts > 0 ? EXIT_INTERRUPTED : EXIT.ok;
+    state.exitCode = record.status === 'stopped' && signal ? EXIT_ON_SIGNAL[signal] : EXIT.ok;
   }
   if (opts.json) io.out(`${JSON.stringify(runResultJson(record))}\n`);
 }
