@@ -126,6 +126,7 @@ class Window {
   }
 }
 
+/** What the loop trains, how, and where it reports. */
 export interface LoopOptions {
   tf: Tf;
   runId: string;
@@ -139,6 +140,7 @@ export interface LoopOptions {
   emit: (event: TrainEvent) => void;
 }
 
+/** How the loop ended and what it measured. */
 export interface LoopResult {
   stopped: boolean;
   epochsDone: number;
@@ -152,6 +154,7 @@ export interface LoopResult {
 /** Least time between two `progress` events. */
 const PROGRESS_EVERY_MS = 100;
 
+/** Trains for the configured epochs or until stopped; throws a TrainingFailure on a non-finite loss. */
 export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const { tf, runId, data, step, hp, control, emit } = o;
   const n = data.trainIndices.length;

@@ -20,6 +20,7 @@ import { isTrainerMessage } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
 
+/** Where runs are kept and how trainer processes start. */
 export interface TrainingHostOptions {
   home: string;
   /** How trainer processes start: `forkTrainer` (default) or Electron's utilityProcess adapter. */
@@ -87,6 +88,7 @@ export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS
   return { ...base, TF_NUM_INTRAOP_THREADS: '1' };
 }
 
+/** One run at a time: starts its trainer, relays and records its events, and ends it as done, stopped or failed. */
 export class TrainingHost {
   private active: ActiveRun | null = null;
   private readonly listeners = new Set<(event: TrainEvent) => void>();
