@@ -42,6 +42,20 @@ export function trainerEntry(): string {
 /** The plain-Node launcher: a forked child with an IPC channel and its stderr piped. */
 export const forkTrainer: TrainerLauncher = ({ entry, env }) => {
   const child = fork(entry, [], { env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const exitListeners: ((exit: TrainerExit) => void)[] = [];
+  let exited = false;
+  const exit = (info: TrainerExit) => {
+    if (exited) return;
+    exited = true;
+    for (const listener of exitListeners) listener(info);
+  };
+  // 'close', not 'exit': it comes after the last IPC message and stderr chunk are in.
+  child.on('close', (code, signal) => exit({ code, signal }));
+  // A process that could not start (or be signalled) must end the run, never throw in the host.
+  child.on('error', (err) => {
+    if (child.pid === undefined) exit({ code: null, signal: null });
+    else console.error(`trainer process ${child.pid}: ${err.message}`);
+  });
   return {
     get pid() {
       return child.pid;
@@ -50,8 +64,7 @@ export const forkTrainer: TrainerLauncher = ({ entry, env }) => {
       if (child.connected) child.send(message);
     },
     onMessage: (listener) => child.on('message', listener),
-    // 'close', not 'exit': it comes after the last IPC message and stderr chunk are in.
-    onExit: (listener) => child.on('close', (code, signal) => listener({ code, signal })),
+    onExit: (listener) => exitListeners.push(listener),
     onStderr: (listener) => child.stderr?.on('data', (chunk: Buffer) => listener(chunk.toString())),
     kill: () => child.kill('SIGKILL'),
   };
