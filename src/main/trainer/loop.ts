@@ -85,6 +85,7 @@ class Window {
   private losses: Tensor[] = [];
   private logits: Tensor[] = [];
   private rows: Int32Array[] = [];
+  /** Step (in its epoch) of the window's first batch, to say where a NaN appeared. */
   firstStep = 1;
 
   constructor(private readonly tf: Tf) {}
@@ -182,7 +183,6 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
-      window.firstStep = 1;
 
       const drain = () => {
         if (window.size === 0) return null;
