@@ -17,6 +17,22 @@ beforeAll(requireBuiltTrainer);
 
 const fixture = () => mnistFixtureDir();
 
+/** Processes whose parent is `pid` (Linux /proc). */
+function childPids(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent; the command name before it may hold spaces, so split after ')'.
+        return Number(fs.readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** The `--json` result: the last stdout line. */
 function lastJson<T = Record<string, unknown>>(stdout: string): T {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
@@ -146,7 +162,7 @@ describe('mnist-studio train, on real digits', () => {
     const home = tmpDir();
     const cli = startCli(['train', '--data-dir', fixture(), '--home', home, '--epochs', '30', '--batch-size', '16', '--log-every', '20']);
     await cli.waitFor(/Step \[20\//);
-    const trainers = spawnSync('pgrep', ['-P', String(cli.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+    const trainers = childPids(cli.child.pid!);
     expect(trainers).toHaveLength(1);
     cli.child.kill('SIGKILL');
     await cli.exited;

@@ -19,7 +19,8 @@ describe('the training host, with real trainer processes', () => {
     const events = collectEvents(host);
     const t0 = performance.now();
     const { runId, config } = await host.start(fixtureConfig({ epochs: 20, batchSize: 16, logEvery: 20, seed: 3 }));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // At once: long before the first batch (it includes a fork and an fsync, slow on a busy machine).
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(config.hyperparams.seed).toBe(3);
     expect(host.status()).toMatchObject({ runId, state: 'starting', epochs: 20 });
     await expect(host.start(fixtureConfig())).rejects.toMatchObject({ code: 'BUSY' });
