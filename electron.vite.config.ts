@@ -10,11 +10,13 @@ export default defineConfig({
     build: {
       rolldownOptions: {
         // One bundle per process that runs main-side code: the Electron main
-        // process, the command line (plain Node) and the trainer process.
+        // process, the command line (plain Node) and the trainer process;
+        // plus `npm run bench`, which times the trainer's own loop.
         input: {
           index: resolve('src/main/electron/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
           trainer: resolve('src/main/trainer/entry.ts'),
+          bench: resolve('src/main/trainer/bench.ts'),
         },
       },
     },

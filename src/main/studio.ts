@@ -7,12 +7,16 @@ import { EventHub } from './event-hub';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
+import { trainingHandlers } from './training/handlers';
+import type { TrainerLauncher } from './training/trainer-process';
 
 export interface StudioOptions {
   home: string;
   shell: AppInfo['shell'];
   /** How settings.json is kept: conf unless the desktop app passes electron-store. */
   settingsStore?: SettingsStoreFactory;
+  /** How trainer processes start: child_process.fork by default; the desktop app passes its utilityProcess adapter. */
+  launchTrainer?: TrainerLauncher;
 }
 
 /** What every domain's handlers get: where the studio lives and how to tell the UI. */
@@ -59,6 +63,7 @@ export function createStudio(options: StudioOptions): Studio {
     ...appHandlers(ctx),
     ...datasetHandlers(ctx),
     ...settingsHandlers(settings),
+    ...trainingHandlers(ctx, options.launchTrainer),
   };
   return {
     home: options.home,

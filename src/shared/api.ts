@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { APP_API } from './app-api';
 import { DATASETS_API } from './datasets-api';
+import { RUNS_API, TRAINING_API } from './training-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 import { SETTINGS_API } from './settings-api';
@@ -17,6 +18,8 @@ export const API = {
   ...APP_API,
   ...DATASETS_API,
   ...SETTINGS_API,
+  ...TRAINING_API,
+  ...RUNS_API,
 };
 
 export type Api = typeof API;

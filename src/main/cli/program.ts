@@ -5,7 +5,9 @@ import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
 import { registerDownload } from './commands/download';
 import { registerImport } from './commands/import';
+import { registerRuns } from './commands/runs';
 import { registerServe } from './commands/serve';
+import { registerTrain } from './commands/train';
 import { createCliContext, EXIT, type CliIO } from './context';
 
 export { EXIT, type CliIO } from './context';
@@ -33,6 +35,8 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerDownload(program, ctx);
   registerImport(program, ctx);
   registerDatasets(program, ctx);
+  registerTrain(program, ctx);
+  registerRuns(program, ctx);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { PRODUCT_NAME, resolveHome } from '../home';
 import { initialWindowBounds, MIN_WINDOW_SIZE, windowBoundsToSave } from '../settings/window';
 import { createStudio } from '../studio';
 import { bindIpc } from './ipc';
+import { launchUtilityTrainer } from './trainer-process';
 import {
   hardenSession,
   hardenWebContents,
@@ -38,7 +39,7 @@ const origin: AppOrigin = {
 };
 const allowed = (url: string) => isAppUrl(url, origin);
 const ownContents = new Set<number>();
-const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore });
+const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore, launchTrainer: launchUtilityTrainer });
 
 app.on('web-contents-created', (_event, contents) => {
   hardenWebContents(contents, allowed, (url) => {

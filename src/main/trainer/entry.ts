@@ -1,5 +1,103 @@
 /**
- * Entry of a trainer process (Electron utilityProcess in the app,
- * child_process.fork under plain Node). Filled in by the training engine.
+ * Entry of a trainer process: Electron utilityProcess in the app,
+ * child_process.fork under plain Node. It waits for one `start`, runs that
+ * job, reports every outcome as an event, and exits. A crash here ends
+ * this process only; the host turns it into a failed run.
  */
-export {};
+import type { TrainEvent } from '@shared/training';
+import { loadTf } from '../native';
+import { RunControl } from './control';
+import { failureReason } from './failure';
+import { isHostMessage, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
+import { runJob } from './run';
+
+/** Electron's port to the parent of a utility process (absent under child_process). */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+/** The link to the host, whichever way this process was started. */
+interface Channel {
+  send(message: TrainerMessage): Promise<void>;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+function parentChannel(): Channel {
+  const port = (process as { parentPort?: ParentPort }).parentPort;
+  if (port) {
+    return {
+      send: async (message) => port.postMessage(message),
+      onMessage: (listener) => port.on('message', (event) => listener(event.data)),
+    };
+  }
+  if (!process.send) throw new Error('the trainer must be started by the studio (no IPC channel to a parent)');
+  // Nobody left to report to: a host that died must not leave a trainer burning CPU.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    send: (message) =>
+      new Promise((resolve) => {
+        if (!process.connected) return resolve();
+        process.send!(message, undefined, {}, () => resolve());
+      }),
+    onMessage: (listener) => process.on('message', listener),
+  };
+}
+
+const channel = parentChannel();
+const emit = (event: TrainEvent) => void channel.send({ kind: 'event', event });
+let runId: string | null = null;
+const control = new RunControl((activity) => {
+  if (runId) emit({ kind: 'activity', runId, activity });
+});
+
+async function finish(event: TrainEvent): Promise<never> {
+  await channel.send({ kind: 'event', event });
+  // Electron's port has no delivery callback: give the message a moment to leave.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  process.exit(0);
+}
+
+async function start(job: TrainerJob): Promise<void> {
+  runId = job.runId;
+  let terminal: TrainEvent;
+  try {
+    terminal = await runJob(loadTf(), job, control, emit);
+  } catch (err) {
+    terminal = { kind: 'failed', runId: job.runId, reason: failureReason(err) };
+  }
+  await finish(terminal);
+}
+
+function handle(message: HostMessage): void {
+  switch (message.kind) {
+    case 'start':
+      if (runId === null) void start(message.job);
+      break;
+    case 'pause':
+      control.pause();
+      break;
+    case 'resume':
+      control.resume();
+      break;
+    case 'stop':
+      control.stop();
+      break;
+    default: {
+      const never: never = message;
+      throw new Error(`unknown host message ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+channel.onMessage((message) => {
+  if (isHostMessage(message)) handle(message);
+});
+
+// Ctrl-C in a terminal reaches the whole process group: the host decides what it means (stop, then evaluate).
+process.on('SIGINT', () => {});
+
+process.on('uncaughtException', (err) => {
+  if (runId) void finish({ kind: 'failed', runId, reason: failureReason(err) });
+  else process.exit(1);
+});

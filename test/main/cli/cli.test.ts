@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/project';
+import { runCli, startCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
 
 describe('mnist-studio doctor', () => {
@@ -61,5 +61,17 @@ describe('mnist-studio desktop (npm start)', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^error: The Electron [\d.]+ binary is not installed .*mnist-studio serve/m);
     expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('mnist-studio serve', () => {
+  it('serves until Ctrl-C, then closes cleanly with exit 0', async () => {
+    const cli = startCli(['serve', '--port', '0', '--home', tmpDir()]);
+    await cli.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/);
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/)\?token=/.exec(cli.output().stdout)![1]!;
+    expect((await fetch(url)).status).toBe(200);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
   });
 });

@@ -6,6 +6,7 @@ import { BuiltinDatasetIdSchema, MirrorUrl } from '@shared/datasets-api';
 import type { DownloadEvent } from '@shared/events';
 import type { CliContext } from '../context';
 import { formatBytes, formatSeconds } from '../format';
+import { onInterrupt } from '../signals';
 import { callStudio, cliStudio, parseOptions } from '../studio-call';
 
 const DownloadOptions = z.object({
@@ -104,9 +105,7 @@ export function registerDownload(program: Command, ctx: CliContext): void {
       const view = downloadView(ctx);
       const off = studio.events.on('download', view.onEvent);
       // Ctrl-C cancels: the call answers CANCELLED and no .part stays behind.
-      const cancel = () => void studio.handlers['datasets:cancel']({ id: opts.dataset });
-      process.on('SIGINT', cancel);
-      process.on('SIGTERM', cancel);
+      const offInterrupt = onInterrupt(() => void studio.handlers['datasets:cancel']({ id: opts.dataset }));
       try {
         const result = await callStudio(ctx, studio, 'datasets:download', { id: opts.dataset, mirrors: opts.mirror, defaultMirrors: opts.defaultMirrors });
         view.stop();
@@ -121,8 +120,7 @@ export function registerDownload(program: Command, ctx: CliContext): void {
       } finally {
         view.stop();
         off();
-        process.off('SIGINT', cancel);
-        process.off('SIGTERM', cancel);
+        offInterrupt();
         await studio.close();
       }
     });

@@ -4,24 +4,12 @@ import { appRoot } from '../../paths';
 import { createStudio } from '../../studio';
 import { isLoopback, startWebServer } from '../../web/server';
 import type { CliContext } from '../context';
+import { nextInterrupt } from '../signals';
 
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
-}
-
-/** Resolves on Ctrl-C or SIGTERM. */
-export function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
 }
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -38,7 +26,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ctx.io.err(`warning: listening on ${opts.host}: anyone who can reach this address and has the URL's token can use the studio\n`);
       }
       ctx.io.out(`MNIST Studio (web mode) is running. Open this URL in your browser:\n\n  ${server.url}\n\nStudio home: ${home}\nPress Ctrl-C to stop.\n`);
-      await waitForSignal();
+      await nextInterrupt();
       await server.close();
       await studio.close();
     });

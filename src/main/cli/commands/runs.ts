@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { StudioError } from '@shared/result';
+import { Id, type RunRecord, type RunSummary } from '@shared/training';
+import { deleteRun, failOrphanedRuns, listRuns, readRun } from '../../training/runs-store';
+import { EXIT, type CliContext } from '../context';
+import { formatDuration } from '../train-output';
+
+const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatRunList(runs: RunSummary[]): string {
+  if (runs.length === 0) return 'No runs yet: train one with `mnist-studio train`.';
+  return table([
+    ['ID', 'STATUS', 'MODEL', 'DATASET', 'EPOCHS', 'TEST ACC', 'DURATION', 'CREATED'],
+    ...runs.map((r) => [
+      r.id,
+      r.status,
+      r.modelName,
+      r.datasetId.length > 30 ? `…${r.datasetId.slice(-29)}` : r.datasetId,
+      `${r.epochsDone}/${r.epochs}`,
+      pct(r.testAccuracy),
+      r.durationMs === null ? '–' : formatDuration(r.durationMs),
+      r.createdAt.replace('T', ' ').slice(0, 19),
+    ]),
+  ]);
+}
+
+export function formatRun(r: RunRecord): string {
+  const hp = r.config.hyperparams;
+  const lines = [
+    `run        ${r.id} (${r.status}${r.reason ? `: ${r.reason}` : ''})`,
+    `created    ${r.createdAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`,
+    `model      ${r.modelName}, ${r.params?.toLocaleString('en-US') ?? '?'} parameters, saved as ${r.modelId ?? '–'}`,
+    `dataset    ${r.datasetId}${r.dataset ? ` (${r.dataset.trainCount} train, ${r.dataset.validationCount} validation, ${r.dataset.testCount} test)` : ''}`,
+    `settings   ${hp.epochs} epochs, batch ${hp.batchSize}, ${hp.optimizer} lr ${hp.learningRate}, ${hp.loss}, validation ${hp.validationSplit}, seed ${hp.seed}${hp.limit ? `, limit ${hp.limit}` : ''}`,
+    `result     test accuracy ${pct(r.testAccuracy)}, loss ${r.testLoss?.toFixed(4) ?? '–'}, ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en-US') : '–'} samples/s, ${r.durationMs === null ? '–' : formatDuration(r.durationMs)}`,
+  ];
+  if (r.environment) {
+    const e = r.environment;
+    lines.push(`machine    ${e.cpu} (${e.cpuThreads} threads, TF intra-op ${e.intraOpThreads}); tfjs-node ${e.tfjsNode}, libtensorflow ${e.libtensorflow}; app ${e.app}`);
+  }
+  if (r.metrics.epochs.length) {
+    lines.push(
+      '',
+      table([
+        ['EPOCH', 'TRAIN LOSS', 'TRAIN ACC', 'VAL LOSS', 'VAL ACC', 'TIME'],
+        ...r.metrics.epochs.map((e) => [
+          String(e.epoch),
+          e.trainLoss.toFixed(4),
+          pct(e.trainAccuracy),
+          e.validationLoss?.toFixed(4) ?? '–',
+          pct(e.validationAccuracy),
+          formatDuration(e.elapsedMs),
+        ]),
+      ]),
+    );
+  }
+  if (r.evaluation) {
+    const ev = r.evaluation;
+    lines.push(
+      '',
+      table([
+        ['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'],
+        ...ev.perClass.map((c, i) => [ev.classNames[i] ?? String(i), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]),
+      ]),
+      '',
+      'confusion (rows: label, columns: predicted)',
+      table([['', ...ev.classNames.map((_, i) => String(i))], ...ev.confusion.map((row, i) => [String(i), ...row.map(String)])]),
+      `${ev.misclassified.length} misclassified test images`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs `action` on a valid run id, after the orphan sweep. A malformed id or
+ * NOT_FOUND is the user's mistake (exit 2); anything else is a failure.
+ */
+async function onRun(ctx: CliContext, raw: string, action: (id: string) => Promise<string>): Promise<void> {
+  const parsed = Id.safeParse(raw);
+  if (!parsed.success) {
+    ctx.io.err(`error: run id: ${parsed.error.issues[0]?.message}\n`);
+    ctx.state.exitCode = EXIT.usage;
+    return;
+  }
+  await failOrphanedRuns(ctx.home());
+  try {
+    ctx.io.out(`${await action(parsed.data)}\n`);
+  } catch (err) {
+    if (!(err instanceof StudioError)) throw err;
+    ctx.io.err(`error: ${err.message}\n`);
+    ctx.state.exitCode = err.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed;
+  }
+}
+
+export function registerRuns(program: Command, ctx: CliContext): void {
+  const runs = program.command('runs').description('list, show and delete kept training runs');
+
+  runs
+    .command('list')
+    .description('every kept run, newest first')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      // Like the app at start-up, a listing first marks runs left `running` by a crashed process as failed.
+      await failOrphanedRuns(ctx.home());
+      const all = await listRuns(ctx.home());
+      ctx.io.out(opts.json ? `${JSON.stringify(all)}\n` : `${formatRunList(all)}\n`);
+    });
+
+  runs
+    .command('show <id>')
+    .description('one run in full: settings, machine, epochs, per-class results')
+    .option('--json', 'print the whole record as JSON')
+    .action((raw: string, opts: { json?: boolean }) =>
+      onRun(ctx, raw, async (id) => {
+        const record = await readRun(ctx.home(), id);
+        return opts.json ? JSON.stringify(record) : formatRun(record);
+      }),
+    );
+
+  runs
+    .command('delete <id>')
+    .description('delete a run’s record (its saved model stays)')
+    .option('--json', 'print {"id": …} when done')
+    .action((raw: string, opts: { json?: boolean }) =>
+      onRun(ctx, raw, async (id) => {
+        await deleteRun(ctx.home(), id);
+        return opts.json ? JSON.stringify({ id }) : `Deleted run ${id}.`;
+      }),
+    );
+}

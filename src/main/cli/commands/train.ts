@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { z } from 'zod';
+import { HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, type HyperparamsInput } from '@shared/hyperparams';
+import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpecInput, type Preset } from '@shared/model-spec';
+import { StudioError } from '@shared/result';
+import { TrainConfigInput, type RunRecord } from '@shared/training';
+import { modelDir } from '../../models/store';
+import { TrainingHost } from '../../training/host';
+import { EXIT, type CliContext } from '../context';
+import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
+import { barOutput, plainOutput, runResultJson, type TrainOutput } from '../train-output';
+
+/** Exit code of a run stopped by a signal, the shell's 128 + signal number (130 for Ctrl-C): the run is kept as `stopped`. */
+
+interface TrainFlags {
+  dataset?: string;
+  dataDir?: string;
+  preset?: Preset;
+  modelSpec?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: HyperparamsInput['optimizer'];
+  loss?: HyperparamsInput['loss'];
+  activation?: Activation;
+  validationSplit?: number;
+  seed?: number;
+  limit?: number;
+  logEvery?: number;
+  json?: boolean;
+}
+
+/** Which flag sets each config field, so an error names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  'hyperparams.epochs': '--epochs',
+  'hyperparams.batchSize': '--batch-size',
+  'hyperparams.learningRate': '--lr',
+  'hyperparams.optimizer': '--optimizer',
+  'hyperparams.loss': '--loss',
+  'hyperparams.validationSplit': '--validation-split',
+  'hyperparams.seed': '--seed',
+  'hyperparams.limit': '--limit',
+  'hyperparams.logEvery': '--log-every',
+  'dataset.id': '--dataset',
+  'dataset.dir': '--data-dir',
+};
+
+/** A usage error: the command line is wrong; nothing was started or written. */
+class UsageError extends Error {}
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
+  return n;
+}
+
+function readSpecFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--model-spec ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`--model-spec ${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** The run's configuration from the flags, checked by the same schema as the API. */
+export function configFromFlags(opts: TrainFlags): z.output<typeof TrainConfigInput> {
+  if (opts.dataset !== undefined && opts.dataDir !== undefined) throw new UsageError('--dataset and --data-dir cannot be used together');
+  if (opts.preset !== undefined && opts.modelSpec !== undefined) throw new UsageError('--preset and --model-spec cannot be used together');
+  if (opts.activation !== undefined && opts.modelSpec !== undefined) throw new UsageError('--activation applies to a preset; set each layer’s activation in the spec file');
+  const model: ModelSpecInput | unknown =
+    opts.modelSpec !== undefined ? readSpecFile(opts.modelSpec) : presetSpec(opts.preset ?? 'mlp', opts.activation ? { activation: opts.activation } : {});
+  const hyperparams: Record<string, unknown> = {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    learningRate: opts.lr,
+    optimizer: opts.optimizer,
+    loss: opts.loss,
+    validationSplit: opts.validationSplit,
+    seed: opts.seed,
+    limit: opts.limit,
+    logEvery: opts.logEvery,
+  };
+  for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
+  const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
+  const parsed = TrainConfigInput.safeParse({ dataset, model, hyperparams });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  if (issue.path[0] === 'model') {
+    const where = issue.code === 'custom' ? '' : `${issue.path.slice(1).map(String).join('.') || 'spec'}: `;
+    throw new UsageError(`--model-spec ${opts.modelSpec ?? '(preset)'}: ${where}${issue.message}`);
+  }
+  throw new UsageError(`${FLAG_OF[field] ?? field}: ${issue.message}`);
+}
+
+/** Trains in a trainer process, shows progress, and ends on the run's outcome. */
+async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
+  const { io, state } = ctx;
+  let config: z.output<typeof TrainConfigInput>;
+  try {
+    config = configFromFlags(opts);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`error: ${err.message}\n`);
+    state.exitCode = EXIT.usage;
+    return;
+  }
+  const home = ctx.home();
+  const host = new TrainingHost({ home });
+  // With --json, stdout carries only the result; progress goes to stderr as plain lines.
+  const output: TrainOutput = opts.json ? plainOutput(io.err) : io.isTTY ? barOutput(process.stdout) : plainOutput(io.out);
+  const off = host.on((event) => output.event(event));
+  let runId: string;
+  let seed: number;
+  try {
+    const started = await host.start(config);
+    runId = started.runId;
+    seed = started.config.hyperparams.seed;
+  } catch (err) {
+    off();
+    if (err instanceof StudioError && (err.code === 'NOT_FOUND' || err.code === 'INVALID_ARGUMENT')) {
+      io.err(`error: ${err.field && FLAG_OF[err.field] ? `${FLAG_OF[err.field]}: ` : ''}${err.message}\n`);
+      state.exitCode = EXIT.usage;
+      return;
+    }
+    throw err;
+  }
+  if (!opts.json) io.out(`Run ${runId}: ${config.model.name}, seed ${seed}; home ${home}\n`);
+
+  let interrupts = 0;
+  let signal: keyof typeof EXIT_ON_SIGNAL | null = null;
+  const offInterrupt = onInterrupt((received) => {
+    signal ??= received;
+    interrupts++;
+    output.interrupt();
+    if (interrupts === 1) {
+      io.err('\nStopping after the current batch, then evaluating and saving the model (Ctrl-C again to abort)…\n');
+      host.stop(runId);
+    } else {
+      io.err('\nAborting.\n');
+      host.kill(runId, 'aborted from the terminal (Ctrl-C twice)');
+    }
+  });
+  let record: RunRecord;
+  try {
+    record = await host.whenFinished(runId);
+  } finally {
+    offInterrupt();
+    output.close();
+    off();
+  }
+
+  if (record.status === 'failed') {
+    io.err(`error: run ${record.id} failed: ${record.reason}\n`);
+    state.exitCode = signal ? EXIT_ON_SIGNAL[signal] : EXIT.failed;
+  } else {
+    if (!opts.json && record.modelId) io.out(`Model saved to ${modelDir(home, record.modelId)}\nRun kept as ${record.id} (mnist-studio runs show ${record.id})\n`);
+    state.exitCode = record.status === 'stopped' && signal ? EXIT_ON_SIGNAL[signal] : EXIT.ok;
+  }
+  if (opts.json) io.out(`${JSON.stringify(runResultJson(record))}\n`);
+}
+
+export function registerTrain(program: Command, ctx: CliContext): void {
+  const L = HYPERPARAM_LIMITS;
+  program
+    .command('train')
+    .description('train a network in its own process, evaluate it on the test set and save it; the run is kept in the studio home')
+    .option('--dataset <id>', 'installed dataset to train on (default: mnist)')
+    .option('--data-dir <dir>', 'folder holding the four MNIST-format IDX files (.gz or raw) instead')
+    .addOption(new Option('--preset <name>', 'network preset (default: mlp)').choices(PRESETS))
+    .option('--model-spec <file>', 'network from a JSON file: {"name": …, "layers": [{"type": "dense", "units": 10}, …]}')
+    .option('--epochs <n>', `passes over the training set, ${L.epochs.min}–${L.epochs.max} (default: 5)`, number)
+    .option('--batch-size <n>', `images per step, ${L.batchSize.min}–${L.batchSize.max} (default: 64)`, number)
+    .option('--lr <x>', `learning rate, above 0 and at most ${L.learningRate.max} (default: 0.001)`, number)
+    .addOption(new Option('--optimizer <name>', 'optimizer (default: adam)').choices(OPTIMIZERS))
+    .addOption(new Option('--loss <name>', 'loss (default: cross-entropy)').choices(LOSSES))
+    .addOption(new Option('--activation <name>', 'hidden-layer activation of the preset (default: relu)').choices(ACTIVATIONS))
+    .option('--validation-split <f>', `share of the training set held out for validation, ${L.validationSplit.min}–${L.validationSplit.max} (default: 0)`, number)
+    .option('--seed <n>', 'seed for initialisation, shuffling and the split (default: drawn and recorded)', number)
+    .option('--limit <n>', 'train on at most this many images', number)
+    .option('--log-every <n>', 'report loss every N batches (default: 100)', number)
+    .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)')
+    .action((opts: TrainFlags) => train(ctx, opts));
+}

@@ -1,0 +1,22 @@
+/** Why a run failed, in a sentence a user can act on, from whatever ended it. */
+import { StudioError } from '@shared/result';
+import { TrainingFailure } from './loop';
+
+const OUT_OF_MEMORY = /\bOOM\b|out of memory|Array buffer allocation failed|Invalid typed array length|Allocation failed|std::bad_alloc/i;
+const ADVICE = 'try a smaller batch size or a smaller network';
+
+/** The reason of a `failed` event for an error thrown inside the trainer. */
+export function failureReason(err: unknown): string {
+  if (err instanceof StudioError || err instanceof TrainingFailure) return err.message;
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split('\n')[0];
+  return OUT_OF_MEMORY.test(message) ? `out of memory: ${first}; ${ADVICE}` : `the trainer failed: ${first}`;
+}
+
+/** The reason for a trainer process that ended without saying why, from how it ended and the tail of its stderr. */
+export function exitReason(exit: { code: number | null; signal: string | null }, stderr: string): string {
+  const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+  if (OUT_OF_MEMORY.test(stderr)) return `out of memory: the trainer process ${how}; ${ADVICE}`;
+  const last = stderr.trim().split('\n').filter(Boolean).at(-1);
+  return `the trainer process ${how} before the run finished${last ? ` (${last.trim().slice(0, 300)})` : ''}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * One training run inside a trainer process: load the data into tensors,
+ * build the model, train, evaluate on the test set, save the model. Every
+ * outcome is an event; tensors never leave this process.
+ */
+import os from 'node:os';
+import type { LayersModel } from '@tensorflow/tfjs-node';
+import type { LoadedDataset } from '@shared/datasets';
+import type { ModelMetadata } from '@shared/models';
+import { INPUT_SHAPE } from '@shared/model-spec';
+import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
+import { loadDataset } from '../datasets/load';
+import { saveModelFolder } from '../models/store';
+import { libtensorflowVersion, type Tf } from '../native';
+import type { RunControl } from './control';
+import { prepareData } from './data';
+import { predictSplit } from './evaluate';
+import { createOptimizer, layersStep, trainLoop } from './loop';
+import { buildEvaluation } from './metrics';
+import { buildModel, inferenceForward, lossFunction, trainingForward } from './model';
+import type { TrainerJob } from './protocol';
+import { runStreams } from './random';
+
+export function trainerEnvironment(tf: Tf, appVersion: string): RunEnvironment {
+  return {
+    app: appVersion,
+    node: process.versions.node,
+    tfjsNode: tf.version['tfjs-node'] ?? null,
+    tfjsCore: tf.version['tfjs-core'] ?? null,
+    libtensorflow: libtensorflowVersion(tf),
+    backend: tf.getBackend(),
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cpuThreads: os.availableParallelism(),
+    intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+async function saveModel(tf: Tf, model: LayersModel, home: string, metadata: ModelMetadata): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      await saveModelFolder(home, metadata, artifacts);
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+}
+
+/** Loads the job's dataset: installed in the home, or a folder. */
+export function loadJobDataset(job: TrainerJob): Promise<LoadedDataset> {
+  const ref = job.config.dataset;
+  return loadDataset('id' in ref ? { home: job.home, id: ref.id } : { dir: ref.dir });
+}
+
+/**
+ * Runs the job to its end and returns the terminal event (`done`); throws
+ * on failure, with a message the user can act on.
+ */
+export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit: (event: TrainEvent) => void): Promise<TrainEvent> {
+  const started = control.now();
+  const pausedAtStart = control.pausedMs;
+  const { config, runId } = job;
+  const hp = config.hyperparams;
+  const dataset = await loadJobDataset(job);
+  const streams = runStreams(hp.seed);
+  const data = prepareData(tf, dataset, hp, streams.split);
+  const model = buildModel(tf, config.model, streams.init);
+  const optimizer = createOptimizer(tf, hp);
+  try {
+    const loss = lossFunction(tf, hp.loss);
+    const evalForward = inferenceForward(model);
+    const info: DatasetInfo = {
+      id: dataset.id,
+      name: dataset.name,
+      classNames: [...dataset.classNames],
+      trainCount: data.trainIndices.length,
+      validationCount: data.validationIndices.length,
+      testCount: data.test.count,
+      digests: dataset.digests,
+    };
+    const params = model.countParams();
+    emit({
+      kind: 'started',
+      runId,
+      dataset: info,
+      environment: trainerEnvironment(tf, job.appVersion),
+      epochs: hp.epochs,
+      stepsPerEpoch: Math.ceil(info.trainCount / hp.batchSize),
+      params,
+    });
+    const result = await trainLoop({
+      tf,
+      runId,
+      data,
+      step: layersStep(tf, trainingForward(tf, model, config.model, streams.dropout), loss, optimizer),
+      hp,
+      validate: () => {
+        if (data.validationIndices.length === 0) return null;
+        const v = predictSplit(tf, evalForward, loss, data.train, data.validationIndices);
+        return { loss: v.loss, accuracy: v.accuracy };
+      },
+      shuffleRand: streams.shuffle,
+      control,
+      emit,
+    });
+
+    emit({ kind: 'activity', runId, activity: 'evaluating' });
+    const test = predictSplit(tf, evalForward, loss, data.test);
+    const evaluation = buildEvaluation(test.labels, test.predicted, test.loss, dataset.classNames);
+    const metadata: ModelMetadata = {
+      formatVersion: 1,
+      id: job.modelId,
+      name: `${config.model.name} · ${dataset.name}`,
+      createdAt: new Date().toISOString(),
+      spec: config.model,
+      inputShape: [...INPUT_SHAPE],
+      normalization: hp.normalization,
+      hyperparams: hp,
+      dataset: info,
+      params,
+      testAccuracy: evaluation.accuracy,
+      testLoss: evaluation.loss,
+      runId,
+      stoppedEarly: result.stopped,
+      app: job.appVersion,
+      tfjs: tf.version['tfjs-node'] ?? null,
+    };
+    await saveModel(tf, model, job.home, metadata);
+    return {
+      kind: 'done',
+      runId,
+      status: result.stopped ? 'stopped' : 'done',
+      evaluation,
+      modelId: job.modelId,
+      durationMs: control.activeSince(started, pausedAtStart),
+      samplesPerSec: result.activeMs > 0 ? (result.samples / result.activeMs) * 1000 : 0,
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    data.dispose();
+  }
+}

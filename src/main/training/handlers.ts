@@ -1,0 +1,44 @@
+import { StudioError } from '@shared/result';
+import type { DomainHandlers, StudioContext } from '../studio';
+import { TrainingHost } from './host';
+import { deleteRun, listRuns, readRun, summarize } from './runs-store';
+import { TrainEventThrottle } from './throttle';
+import type { TrainerLauncher } from './trainer-process';
+
+/**
+ * The `train` and `runs` domains. One host per studio; its events reach the
+ * windows through a throttle, and closing the studio stops the run.
+ */
+export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): DomainHandlers<'train' | 'runs'> {
+  const host = new TrainingHost({ home: ctx.home, ...(launch ? { launch } : {}) });
+  const throttle = new TrainEventThrottle((event) => ctx.events.emit('train', event));
+  const off = host.on((event) => throttle.push(event));
+  ctx.onClose(async () => {
+    await host.close();
+    off();
+    throttle.dispose();
+  });
+  return {
+    'train:start': async (input) => ({ runId: (await host.start(input)).runId }),
+    'train:pause': async ({ runId }) => host.pause(runId),
+    'train:resume': async ({ runId }) => host.resume(runId),
+    'train:stop': async ({ runId }) => host.stop(runId),
+    'train:status': async () => host.status(),
+    'runs:list': async () => {
+      await host.ready;
+      const runs = await listRuns(ctx.home);
+      const active = host.activeRunId ? host.snapshot(host.activeRunId) : null;
+      return active ? runs.map((run) => (run.id === active.id ? summarize(active) : run)) : runs;
+    },
+    'runs:get': async ({ id }) => {
+      await host.ready;
+      return host.snapshot(id) ?? readRun(ctx.home, id);
+    },
+    'runs:delete': async ({ id }) => {
+      await host.ready;
+      if (host.activeRunId === id) throw new StudioError('BUSY', `run ${id} is training; stop it first`, 'id');
+      await deleteRun(ctx.home, id);
+      return { id };
+    },
+  };
+}

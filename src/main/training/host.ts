@@ -1,0 +1,319 @@
+/**
+ * The training host: runs one trainer process at a time, relays its
+ * events, keeps the run's record in `runs/<id>/`, and survives whatever
+ * happens to the trainer. Used by the studio's API (desktop and web mode)
+ * and directly by the CLI.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { MAX_SEED } from '@shared/hyperparams';
+import { hasConvolution } from '@shared/model-spec';
+import { StudioError } from '@shared/result';
+import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
+import { appVersion } from '../app-info';
+import { IDX_FILES } from '../datasets/load';
+import { newId } from '../ids';
+import { exitReason } from '../trainer/failure';
+import { isTrainerMessage } from '../trainer/protocol';
+import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
+import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
+
+/** Where runs are kept and how trainer processes start. */
+export interface TrainingHostOptions {
+  home: string;
+  /** How trainer processes start: `forkTrainer` (default) or Electron's utilityProcess adapter. */
+  launch?: TrainerLauncher;
+  /** Environment of trainer processes (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** How often a running run's metrics are written at most, between epochs. */
+const SAVE_EVERY_MS = 5000;
+/** How long `close()` lets a stopped run evaluate and save before killing it. */
+const CLOSE_GRACE_MS = 15_000;
+/** How long a trainer may take to exit after its last event. */
+const EXIT_GRACE_MS = 5000;
+/** How much of a trainer's stderr is kept to explain a crash. */
+const STDERR_TAIL = 4096;
+
+interface ActiveRun {
+  record: RunRecord;
+  child: TrainerProcess | null;
+  status: TrainStatus;
+  terminal: boolean;
+  /** The `done` or `failed` event, told once the trainer has exited. */
+  terminalEvent: TrainEvent | null;
+  stderr: string;
+  /** Why the host killed the trainer, when it did. */
+  killReason: string | null;
+  saveTimer: NodeJS.Timeout | null;
+  finished: Promise<RunRecord>;
+  resolve: (record: RunRecord) => void;
+}
+
+function missingFiles(dir: string): string[] {
+  return Object.values(IDX_FILES)
+    .filter((base) => !fs.existsSync(path.join(dir, base)) && !fs.existsSync(path.join(dir, `${base}.gz`)))
+    .map((base) => `${base}(.gz)`);
+}
+
+/** Fails fast, before any run is recorded, when the dataset's folder or one of its four files is not there. */
+export function checkDatasetPresent(home: string, ref: TrainConfig['dataset']): void {
+  const field = 'id' in ref ? 'dataset.id' : 'dataset.dir';
+  let dir: string;
+  if ('id' in ref) {
+    const root = path.join(home, 'datasets');
+    dir = path.join(root, ref.id);
+    if (!fs.existsSync(dir)) {
+      const installed = fs.existsSync(root) ? fs.readdirSync(root).filter((name) => !name.startsWith('.')) : [];
+      throw new StudioError(
+        'NOT_FOUND',
+        `dataset "${ref.id}" is not installed in ${root} (installed: ${installed.length ? installed.join(', ') : 'none'}); download it first or train on a folder of IDX files`,
+        field,
+      );
+    }
+  } else {
+    dir = path.resolve(ref.dir);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new StudioError('NOT_FOUND', `${dir}: no such folder`, field);
+  }
+  const missing = missingFiles(dir);
+  if (missing.length > 0) throw new StudioError('NOT_FOUND', `${dir} lacks ${missing.join(', ')}: a dataset folder holds the four MNIST-format IDX files`, field);
+}
+
+/** Dense-only networks run 1.3–1.6× faster on one TensorFlow thread (op dispatch dominates); convolutions want them all. */
+export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
+  if (base.TF_NUM_INTRAOP_THREADS || hasConvolution(config.model)) return { ...base };
+  return { ...base, TF_NUM_INTRAOP_THREADS: '1' };
+}
+
+/** One run at a time: starts its trainer, relays and records its events, and ends it as done, stopped or failed. */
+export class TrainingHost {
+  private active: ActiveRun | null = null;
+  private readonly listeners = new Set<(event: TrainEvent) => void>();
+  private writes: Promise<void> = Promise.resolve();
+  private readonly launch: TrainerLauncher;
+  /** Resolves once runs left `running` by a crashed process are marked failed. */
+  readonly ready: Promise<void>;
+
+  constructor(private readonly options: TrainingHostOptions) {
+    this.launch = options.launch ?? forkTrainer;
+    this.ready = failOrphanedRuns(options.home).then(
+      () => undefined,
+      (err: unknown) => console.error(`could not check ${options.home} for interrupted runs: ${(err as Error).message}`),
+    );
+  }
+
+  /** Every event of every run, unthrottled (the CLI prints each logged batch). Returns the unsubscribe. */
+  on(listener: (event: TrainEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  status(): TrainStatus {
+    return this.active ? { ...this.active.status } : { runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 };
+  }
+
+  /** The active run's id, if any. */
+  get activeRunId(): string | null {
+    return this.active?.record.id ?? null;
+  }
+
+  /** The active run's record as it stands in memory (fresher than its files), or null for any other id. */
+  snapshot(runId: string): RunRecord | null {
+    return this.active?.record.id === runId ? structuredClone(this.active.record) : null;
+  }
+
+  /** Starts a run; answers with its id (and the config as recorded, seed fixed) as soon as the trainer process is launched. */
+  async start(input: z.output<typeof TrainConfigInput>): Promise<{ runId: string; config: TrainConfig }> {
+    await this.ready;
+    if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
+    const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
+    const id = newId();
+    let resolve!: (record: RunRecord) => void;
+    const finished = new Promise<RunRecord>((r) => (resolve = r));
+    const hp = config.hyperparams;
+    const run: ActiveRun = {
+      record: newRunRecord(id, config),
+      child: null,
+      status: { runId: id, state: 'starting', epoch: 0, epochs: hp.epochs, step: 0, stepsPerEpoch: 0 },
+      terminal: false,
+      terminalEvent: null,
+      stderr: '',
+      killReason: null,
+      saveTimer: null,
+      finished,
+      resolve,
+    };
+    // Claimed before the first await: a second start in the meantime gets BUSY.
+    this.active = run;
+    try {
+      checkDatasetPresent(this.options.home, config.dataset);
+      const entry = trainerEntry();
+      await saveRun(this.options.home, run.record);
+      run.child = this.launch({ entry, env: trainerEnv(this.options.env ?? process.env, config) });
+    } catch (err) {
+      this.active = null;
+      throw err;
+    }
+    const child = run.child;
+    child.onStderr((text) => {
+      run.stderr = (run.stderr + text).slice(-STDERR_TAIL);
+    });
+    child.onMessage((message) => {
+      if (isTrainerMessage(message) && message.event.runId === id) this.handleEvent(run, message.event);
+    });
+    child.onExit((exit) => void this.handleExit(run, exit));
+    child.send({ kind: 'start', job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion() } });
+    return { runId: id, config };
+  }
+
+  private requireActive(runId: string): ActiveRun {
+    const run = this.active;
+    if (!run || run.record.id !== runId) throw new StudioError('NOT_FOUND', `run ${runId} is not training (active: ${run?.record.id ?? 'none'})`, 'runId');
+    return run;
+  }
+
+  pause(runId: string): TrainStatus {
+    const run = this.requireActive(runId);
+    run.child?.send({ kind: 'pause' });
+    return this.status();
+  }
+
+  resume(runId: string): TrainStatus {
+    const run = this.requireActive(runId);
+    run.child?.send({ kind: 'resume' });
+    return this.status();
+  }
+
+  /** Stops after the current batch; the trainer then evaluates and saves the model as it is. */
+  stop(runId: string): TrainStatus {
+    const run = this.requireActive(runId);
+    if (run.status.state !== 'evaluating') run.status.state = 'stopping';
+    run.child?.send({ kind: 'stop' });
+    return this.status();
+  }
+
+  /** Ends the trainer at once; the run is recorded as failed with `reason`. */
+  kill(runId: string, reason: string): void {
+    const run = this.requireActive(runId);
+    run.killReason = reason;
+    run.child?.kill();
+  }
+
+  /** Resolves with the run's final record once its trainer has exited. */
+  whenFinished(runId: string): Promise<RunRecord> {
+    return this.requireActive(runId).finished;
+  }
+
+  /** Stops the active run (killing it if it will not end in time) and waits for every write. */
+  async close(): Promise<void> {
+    const run = this.active;
+    if (run) {
+      this.stop(run.record.id);
+      const timer = setTimeout(() => {
+        run.killReason = 'the studio closed during the run';
+        run.child?.kill();
+      }, CLOSE_GRACE_MS);
+      await run.finished;
+      clearTimeout(timer);
+    }
+    await this.writes;
+  }
+
+  private emit(event: TrainEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        console.error('train event listener failed:', err);
+      }
+    }
+  }
+
+  private save(run: ActiveRun): void {
+    if (run.saveTimer) clearTimeout(run.saveTimer);
+    run.saveTimer = null;
+    this.writes = this.writes
+      .then(() => saveRun(this.options.home, run.record))
+      .catch((err: unknown) => console.error(`could not save run ${run.record.id}: ${(err as Error).message}`));
+  }
+
+  private handleEvent(run: ActiveRun, event: TrainEvent): void {
+    if (run.terminal) return;
+    const { record, status } = run;
+    switch (event.kind) {
+      case 'started':
+        record.dataset = event.dataset;
+        record.environment = event.environment;
+        record.params = event.params;
+        status.stepsPerEpoch = event.stepsPerEpoch;
+        if (status.state === 'starting') status.state = 'running';
+        this.save(run);
+        break;
+      case 'activity':
+        if (!(status.state === 'stopping' && event.activity === 'running')) status.state = event.activity;
+        break;
+      case 'progress':
+        status.epoch = event.epoch;
+        status.step = event.step;
+        break;
+      case 'batch':
+        record.metrics.batches.push(...event.points);
+        run.saveTimer ??= setTimeout(() => this.save(run), SAVE_EVERY_MS);
+        break;
+      case 'epoch': {
+        const { kind: _kind, runId: _runId, epochs: _epochs, etaMs: _eta, tensors: _tensors, ...point } = event;
+        record.metrics.epochs.push(point);
+        record.epochsDone = event.epoch;
+        this.save(run);
+        break;
+      }
+      case 'done':
+        run.terminal = true;
+        Object.assign(record, {
+          status: event.status,
+          finishedAt: new Date().toISOString(),
+          evaluation: event.evaluation,
+          testAccuracy: event.evaluation.accuracy,
+          testLoss: event.evaluation.loss,
+          modelId: event.modelId,
+          durationMs: event.durationMs,
+          samplesPerSec: event.samplesPerSec,
+        } satisfies Partial<RunRecord>);
+        this.save(run);
+        break;
+      case 'failed':
+        run.terminal = true;
+        Object.assign(record, { status: 'failed', finishedAt: new Date().toISOString(), reason: event.reason } satisfies Partial<RunRecord>);
+        this.save(run);
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown train event ${JSON.stringify(never)}`);
+      }
+    }
+    if (!run.terminal) {
+      this.emit(event);
+      return;
+    }
+    // The end of a run is told once the trainer is gone and the record is on disk: whoever hears it
+    // can start the next run or read the finished one. A trainer that lingers is ended.
+    run.terminalEvent = event;
+    setTimeout(() => run.child?.kill(), EXIT_GRACE_MS).unref();
+  }
+
+  private async handleExit(run: ActiveRun, exit: TrainerExit): Promise<void> {
+    if (!run.terminal) {
+      this.handleEvent(run, { kind: 'failed', runId: run.record.id, reason: run.killReason ?? exitReason(exit, run.stderr) });
+    }
+    if (run.saveTimer) clearTimeout(run.saveTimer);
+    await this.writes;
+    if (this.active === run) this.active = null;
+    run.resolve(run.record);
+    if (run.terminalEvent) this.emit(run.terminalEvent);
+  }
+}

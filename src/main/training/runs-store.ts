@@ -1,0 +1,160 @@
+/**
+ * Run history in the studio home: `runs/<id>/run.json` (config, environment,
+ * status, summary), `metrics.json` (every batch and epoch point) and
+ * `evaluation.json` (the test-set results). Each file is replaced
+ * atomically; `runs:list` reads only the small `run.json` files.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describeModel } from '@shared/model-spec';
+import { StudioError } from '@shared/result';
+import type { Evaluation, RunRecord, RunSummary, TrainConfig } from '@shared/training';
+import { writeJsonAtomic } from '../fs-atomic';
+
+const FILES = { run: 'run.json', metrics: 'metrics.json', evaluation: 'evaluation.json' } as const;
+
+export function runsDir(home: string): string {
+  return path.join(home, 'runs');
+}
+
+export function runDir(home: string, id: string): string {
+  return path.join(runsDir(home), id);
+}
+
+type RunFile = Omit<RunRecord, 'metrics' | 'evaluation'>;
+
+export function summarize(record: RunSummary): RunSummary {
+  const { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } = record;
+  return { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason };
+}
+
+/** The record of a run that is starting: `running`, owned by process `hostPid`, nothing measured yet. */
+export function newRunRecord(id: string, config: TrainConfig, hostPid: number = process.pid): RunRecord {
+  return {
+    id,
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    modelName: config.model.name,
+    datasetId: 'id' in config.dataset ? config.dataset.id : `dir:${path.resolve(config.dataset.dir)}`,
+    epochs: config.hyperparams.epochs,
+    epochsDone: 0,
+    testAccuracy: null,
+    testLoss: null,
+    durationMs: null,
+    samplesPerSec: null,
+    modelId: null,
+    reason: null,
+    config,
+    dataset: null,
+    environment: null,
+    params: describeModel(config.model).params,
+    metrics: { batches: [], epochs: [] },
+    evaluation: null,
+    hostPid,
+  };
+}
+
+/** Writes a run's files; `run.json` last, so the summary never points past what is on disk. */
+export async function saveRun(home: string, record: RunRecord): Promise<void> {
+  const dir = runDir(home, record.id);
+  const { metrics, evaluation, ...run } = record;
+  await writeJsonAtomic(path.join(dir, FILES.metrics), metrics, { compact: true });
+  if (evaluation) await writeJsonAtomic(path.join(dir, FILES.evaluation), evaluation, { compact: true });
+  await writeJsonAtomic(path.join(dir, FILES.run), run satisfies RunFile);
+}
+
+async function readJson<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new StudioError('IO', `${file}: ${(err as Error).message}`);
+  }
+}
+
+export async function readRun(home: string, id: string): Promise<RunRecord> {
+  const dir = runDir(home, id);
+  const run = await readJson<RunFile>(path.join(dir, FILES.run));
+  if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
+  const metrics = (await readJson<RunRecord['metrics']>(path.join(dir, FILES.metrics))) ?? { batches: [], epochs: [] };
+  const evaluation = await readJson<Evaluation>(path.join(dir, FILES.evaluation));
+  return { ...run, metrics, evaluation };
+}
+
+async function runIds(home: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(runsDir(home), { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Every run with a readable `run.json`, newest first. A damaged folder is skipped, not fatal. */
+export async function listRuns(home: string): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  for (const id of await runIds(home)) {
+    try {
+      const run = await readJson<RunFile>(path.join(runDir(home, id), FILES.run));
+      if (run) runs.push(summarize(run));
+    } catch (err) {
+      console.error(`skipping run ${id}: ${(err as Error).message}`);
+    }
+  }
+  return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+/** Whether a process with this id exists (and so may still be running a run). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A run marked running whose process is gone was cut off by a crash, a kill or a power cut. */
+export function isOrphaned(run: Pick<RunRecord, 'status' | 'hostPid'>, isAlive: (pid: number) => boolean = processAlive): boolean {
+  return run.status === 'running' && (run.hostPid === process.pid ? false : !isAlive(run.hostPid));
+}
+
+/**
+ * At start-up: every run still marked `running` whose process is gone
+ * becomes `failed`, so a crash never leaves a run running forever. Runs of
+ * a live process (the CLI training while the app starts) are left alone.
+ */
+export async function failOrphanedRuns(home: string, isAlive: (pid: number) => boolean = processAlive): Promise<string[]> {
+  const failed: string[] = [];
+  for (const id of await runIds(home)) {
+    const file = path.join(runDir(home, id), FILES.run);
+    let run: RunFile | null;
+    try {
+      run = await readJson<RunFile>(file);
+    } catch {
+      continue;
+    }
+    if (!run || !isOrphaned(run, isAlive)) continue;
+    const updated: RunFile = {
+      ...run,
+      status: 'failed',
+      finishedAt: new Date().toISOString(),
+      reason: 'interrupted: the studio process running it ended (crash, kill or shutdown) before the run finished',
+    };
+    await writeJsonAtomic(file, updated);
+    failed.push(id);
+  }
+  return failed;
+}
+
+/** Deletes a run's folder. A run still running elsewhere is refused. */
+export async function deleteRun(home: string, id: string): Promise<void> {
+  const run = await readJson<RunFile>(path.join(runDir(home, id), FILES.run));
+  if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
+  if (run.status === 'running' && processAlive(run.hostPid)) {
+    throw new StudioError('BUSY', `run ${id} is still running (process ${run.hostPid}); stop it first`, 'id');
+  }
+  await fs.rm(runDir(home, id), { recursive: true, force: true });
+}

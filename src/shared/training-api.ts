@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { method, NoInput } from './method';
+import { Id, TrainConfigInput, type RunRecord, type RunSummary, type TrainStatus } from './training';
+
+/** The run a control call is meant for, so a stale window cannot pause another run. */
+const RunRef = z.object({ runId: Id }).strict();
+
+/** Training: one run at a time, in its own process, reported on the `train` event stream. */
+export const TRAINING_API = {
+  'train:start': method<{ runId: string }>()(
+    // The UI trains installed datasets; a folder path is for the CLI, which runs on the user's own account.
+    TrainConfigInput.extend({ dataset: z.object({ id: Id }).strict() }),
+    'Starts a run and answers at once with its id; progress arrives as `train` events. BUSY while another run is on.',
+  ),
+  'train:pause': method<TrainStatus>()(RunRef, 'Pauses the run after the current batch.'),
+  'train:resume': method<TrainStatus>()(RunRef, 'Resumes a paused run.'),
+  'train:stop': method<TrainStatus>()(RunRef, 'Stops after the current batch, then evaluates and saves the model as it is.'),
+  'train:status': method<TrainStatus>()(NoInput, 'What the engine is doing, for a window opened (or reloaded) during a run.'),
+};
+
+/** Run history: every run kept in the studio home, to compare and clean up. */
+export const RUNS_API = {
+  'runs:list': method<RunSummary[]>()(NoInput, 'Every kept run, newest first.'),
+  'runs:get': method<RunRecord>()(z.object({ id: Id }).strict(), 'One run in full: config, environment, metric series, evaluation.'),
+  'runs:delete': method<{ id: string }>()(z.object({ id: Id }).strict(), 'Deletes a finished run’s record (its saved model stays in the model library).'),
+};

@@ -1,0 +1,199 @@
+/**
+ * Training as every process sees it: what a run is asked to do
+ * (`TrainConfig`), what it reports while it runs (`TrainEvent`), what it
+ * ends with (`Evaluation`), and how it is kept (`RunRecord`).
+ */
+import { z } from 'zod';
+import { Hyperparams, type ResolvedHyperparams } from './hyperparams';
+import { ModelSpec } from './model-spec';
+
+/** Ids of runs, models and installed datasets: a file name, never a path. */
+export const Id = z
+  .string({ error: 'must be an id' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'must be an id of letters, digits, dots, dashes and underscores' });
+
+/** Where the images come from: a dataset installed in the studio home, or (CLI only) a folder holding the four IDX files. */
+export const DatasetRef = z.union([z.object({ id: Id }).strict(), z.object({ dir: z.string().min(1).max(4096) }).strict()], {
+  error: 'must be {id} of an installed dataset or {dir} of a folder of IDX files',
+});
+export type DatasetRef = z.infer<typeof DatasetRef>;
+
+/** What to train: data, network and settings, checked (shapes included) before anything starts. */
+export const TrainConfigInput = z
+  .object({
+    dataset: DatasetRef,
+    model: ModelSpec,
+    hyperparams: Hyperparams.prefault({}),
+  })
+  .strict();
+export type TrainConfigInput = z.input<typeof TrainConfigInput>;
+
+/** A run's configuration as recorded: the seed is always fixed, so the run can be repeated. */
+export type TrainConfig = Omit<z.output<typeof TrainConfigInput>, 'hyperparams'> & { hyperparams: ResolvedHyperparams };
+
+/** What a run learnt about its data once loaded. */
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  classNames: string[];
+  /** Images trained on (after the limit and the validation split). */
+  trainCount: number;
+  validationCount: number;
+  testCount: number;
+  /** SHA-256 of each IDX file, so a run can be tied to the exact data. */
+  digests: Record<string, string>;
+}
+
+/** Where a run ran: enough to explain a difference between two runs' speed or numbers. */
+export interface RunEnvironment {
+  app: string;
+  node: string;
+  tfjsNode: string | null;
+  tfjsCore: string | null;
+  libtensorflow: string | null;
+  backend: string;
+  cpu: string;
+  cpuThreads: number;
+  /** TF_NUM_INTRAOP_THREADS in the trainer, or 'default'. */
+  intraOpThreads: string;
+  platform: string;
+}
+
+/** One logged batch. `loss` is that batch's loss (the seed prints the same); `accuracy` is the training accuracy over the epoch so far. */
+export interface BatchPoint {
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  /** 1-based step since the run began. */
+  globalStep: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSec: number;
+}
+
+/** One finished epoch: mean training loss and accuracy over its batches, and the validation set's (null without a split). */
+export interface EpochPoint {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  /** Training time of this epoch, pauses excluded. */
+  elapsedMs: number;
+  samplesPerSec: number;
+}
+
+/** Precision, recall and F1 of one class on the test set; `support` is how many test images have that label. */
+export interface ClassMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** A misclassified test image: its index in the test set, its label and what the model said. */
+export interface Misclassified {
+  index: number;
+  label: number;
+  predicted: number;
+}
+
+/** The trained model on the test set. */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+  classNames: string[];
+  perClass: ClassMetrics[];
+  /** confusion[label][predicted]: counts, 10×10. */
+  confusion: number[][];
+  misclassified: Misclassified[];
+}
+
+/** What a trainer does at a moment (after `started`). */
+export type TrainerActivity = 'running' | 'paused' | 'evaluating';
+
+/**
+ * The `train` event stream, one tagged union. Every event names its run.
+ * `progress` and `batch` are rate-limited (≤ ~10 a second on the way to a
+ * window, batch points coalesced, never dropped); the others always arrive.
+ */
+export type TrainEvent =
+  | {
+      kind: 'started';
+      runId: string;
+      dataset: DatasetInfo;
+      environment: RunEnvironment;
+      epochs: number;
+      stepsPerEpoch: number;
+      params: number;
+    }
+  | { kind: 'activity'; runId: string; activity: TrainerActivity }
+  /** Where training is, with no loss (reading a loss would stall the pipeline); for progress bars. */
+  | { kind: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; samplesPerSec: number; etaMs: number }
+  /** Logged batches since the previous batch event (one per `logEvery` batches, several when coalesced). */
+  | { kind: 'batch'; runId: string; epochs: number; stepsPerEpoch: number; points: BatchPoint[] }
+  | ({ kind: 'epoch'; runId: string; epochs: number; etaMs: number; /** Live tensors in the trainer: stays flat across epochs. */ tensors: number } & EpochPoint)
+  | {
+      kind: 'done';
+      runId: string;
+      /** 'stopped' when the user stopped early: the model is as of the last finished batch. */
+      status: 'done' | 'stopped';
+      evaluation: Evaluation;
+      modelId: string;
+      /** Wall time from start to the saved model, pauses excluded. */
+      durationMs: number;
+      /** Training images per second over the whole run, pauses excluded. */
+      samplesPerSec: number;
+    }
+  | { kind: 'failed'; runId: string; reason: string };
+
+export type TrainEventKind = TrainEvent['kind'];
+
+export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed'] as const;
+/** A kept run's state. `running` only while a live studio process runs it; a crash turns it into `failed` at the next start. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** A run in the history list: what it trained and how it ended. */
+export interface RunSummary {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt: string | null;
+  /** The network's name (`mlp`, `cnn`, or the spec's). */
+  modelName: string;
+  /** Dataset id, or `dir:<path>` for a folder. */
+  datasetId: string;
+  epochs: number;
+  epochsDone: number;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  durationMs: number | null;
+  samplesPerSec: number | null;
+  /** The saved model, once the run is done or stopped. */
+  modelId: string | null;
+  /** Why it failed. */
+  reason: string | null;
+}
+
+/** Everything kept about a run in `runs/<id>/`. */
+export interface RunRecord extends RunSummary {
+  config: TrainConfig;
+  dataset: DatasetInfo | null;
+  environment: RunEnvironment | null;
+  params: number | null;
+  metrics: { batches: BatchPoint[]; epochs: EpochPoint[] };
+  evaluation: Evaluation | null;
+  /** Process that ran the run: how start-up tells a crashed run from one another process is still running. */
+  hostPid: number;
+}
+
+/** The engine right now: one run at a time, or none. */
+export interface TrainStatus {
+  runId: string | null;
+  state: 'idle' | 'starting' | TrainerActivity | 'stopping';
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+}

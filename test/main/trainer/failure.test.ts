@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { StudioError } from '../../../src/shared/result';
+import { exitReason, failureReason } from '../../../src/main/trainer/failure';
+import { TrainingFailure } from '../../../src/main/trainer/loop';
+
+describe('failure reasons', () => {
+  it('passes our own errors through and names out-of-memory errors with advice', () => {
+    expect(failureReason(new StudioError('INTEGRITY', 'x.gz: not a valid gzip file'))).toBe('x.gz: not a valid gzip file');
+    expect(failureReason(new TrainingFailure('the loss became NaN at epoch 1, step 3: …'))).toBe('the loss became NaN at epoch 1, step 3: …');
+    expect(failureReason(new Error('OOM when allocating tensor with shape[8192,28,28,512]\nmore'))).toBe(
+      'out of memory: OOM when allocating tensor with shape[8192,28,28,512]; try a smaller batch size or a smaller network',
+    );
+    expect(failureReason(new RangeError('Array buffer allocation failed'))).toMatch(/^out of memory: /);
+    expect(failureReason('weird')).toBe('the trainer failed: weird');
+  });
+
+  it('explains a trainer that died: the signal or code, out of memory, or its last stderr line', () => {
+    expect(exitReason({ code: null, signal: 'SIGKILL' }, '')).toBe('the trainer process was killed (SIGKILL) before the run finished');
+    expect(exitReason({ code: 134, signal: null }, '<--- Last few GCs --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n')).toBe(
+      'out of memory: the trainer process exited with code 134; try a smaller batch size or a smaller network',
+    );
+    expect(exitReason({ code: null, signal: 'SIGSEGV' }, 'W tensorflow/core/x.cc:1] something\nSegmentation fault\n')).toBe(
+      'the trainer process was killed (SIGSEGV) before the run finished (Segmentation fault)',
+    );
+  });
+});
