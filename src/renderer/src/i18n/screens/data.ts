@@ -76,7 +76,7 @@ const en = {
     official: 'Official hosts',
     edit: 'Edit mirrors in Settings',
     onlyMine: 'Use only my mirrors',
-    onlyMineHint: 'For a network without internet: the official hosts are not tried. Until the studio is closed.',
+    onlyMineHint: 'For a network without internet: the official hosts are not tried. For this session only.',
   },
   import: {
     title: 'Import from files',
@@ -205,7 +205,7 @@ const zhCN: typeof en = {
     official: '官方服务器',
     edit: '在设置中编辑镜像',
     onlyMine: '只使用我的镜像',
-    onlyMineHint: '适用于无法访问互联网的网络：不会尝试官方服务器。关闭程序后恢复默认。',
+    onlyMineHint: '适用于无法访问互联网的网络：不会尝试官方服务器。仅对本次使用有效。',
   },
   import: {
     title: '从文件导入',
