@@ -24,9 +24,9 @@ async function openData(options: { studio?: StudioDouble; summaries?: Constructo
 }
 
 const card = (wrapper: VueWrapper, id: string) => wrapper.get(`[data-testid="dataset-card"][data-dataset="${id}"]`);
-const squash = (w: DOMWrapper<Element>) => w.text().replace(/\s+/g, ' ').trim();
+const squash = (w: Pick<DOMWrapper<Element>, 'text'>) => w.text().replace(/\s+/g, ' ').trim();
 /** The pieces of a line laid out with gaps rather than spaces. */
-const parts = (w: DOMWrapper<Element>) => w.findAll('span').map((s) => s.text());
+const parts = (w: Pick<DOMWrapper<Element>, 'findAll'>) => w.findAll('span').map((s) => s.text());
 
 describe('the Data screen', () => {
   it('lists MNIST and Fashion-MNIST of a fresh home with their size, counts and status, MNIST chosen, nothing written', async () => {
