@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/shared/settings';
 import { createStudio, type Studio } from '../../src/main/studio';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { collectErrors, launchBrowser, screenshot } from '../helpers/browser';
+import { collectErrors, latinWordsOn, launchBrowser, screenshot } from '../helpers/browser';
 import { ROOT } from '../helpers/project';
 
 const SCREENS = ['data', 'model', 'train', 'runs', 'evaluate', 'playground', 'models', 'settings'] as const;
@@ -15,8 +15,8 @@ const TITLES = {
   en: { data: 'Data', model: 'Model', train: 'Train', runs: 'Runs', evaluate: 'Evaluate', playground: 'Playground', models: 'Models', settings: 'Settings' },
   'zh-CN': { data: '数据', model: '模型', train: '训练', runs: '训练记录', evaluate: '评估', playground: '试一试', models: '模型库', settings: '设置' },
 };
-/** Latin words a Chinese screen may show: names, formats, and the language picker's own "English". */
-const LATIN_ALLOWED = new Set(['MNIST', 'Studio', 'Fashion', 'TensorFlow', 'English', 'IDX', 'MLP', 'CNN', 'Dropout', 'PNG', 'CSV', 'JSON', 'F1', 'Node', 'js', 'Electron', 'Chromium', 'linux', 'x64', 'CPU', 'mnist', 'studio', 'serve', 'settings', 'json']);
+/** Latin words a Chinese screen may show: names, formats, units, and the language picker's own "English". */
+const LATIN_ALLOWED = new Set(['MNIST', 'Studio', 'Fashion', 'TensorFlow', 'English', 'IDX', 'MLP', 'CNN', 'Dropout', 'PNG', 'CSV', 'JSON', 'F1', 'Node', 'js', 'Electron', 'Chromium', 'linux', 'x64', 'CPU', 'mnist', 'studio', 'serve', 'settings', 'json', 'gzip', 'MB']);
 
 let browser: BrowserContext;
 let server: WebServer;
@@ -61,16 +61,7 @@ const title = (page: Page) => page.getByTestId('screen-title').textContent();
 const theme = (page: Page) => page.locator('html').getAttribute('data-theme');
 const focused = (page: Page) => page.locator(':focus').first().getAttribute('data-testid');
 
-/** Latin words on screen (outside code and inputs: paths, URLs), other than the allowed names: untranslated English. */
-async function englishOn(page: Page): Promise<string[]> {
-  const text = (await page.evaluate(`(() => {
-    const texts = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) if (!walker.currentNode.parentElement.closest('code, pre, svg')) texts.push(walker.currentNode.textContent);
-    return texts.join(' ');
-  })()`)) as string;
-  return [...new Set(text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !LATIN_ALLOWED.has(word));
-}
+const englishOn = (page: Page) => latinWordsOn(page, LATIN_ALLOWED);
 
 describe('the studio shell in Chromium (web mode)', () => {
   it('reaches every screen from the side bar, in both languages and both themes (screenshots)', async () => {
@@ -86,12 +77,15 @@ describe('the studio shell in Chromium (web mode)', () => {
           await expect.poll(() => page.url()).toMatch(new RegExp(`#/${screen}$`));
           await expect.poll(() => title(page)).toBe(TITLES[locale][screen]);
           expect(await page.getByTestId(`nav-${screen}`).getAttribute('aria-current')).toBe('page');
-          if (screen !== 'settings') {
+          if (screen === 'settings') {
+            await page.getByTestId('about').waitFor();
+          } else if (screen === 'data') {
+            // Built: the datasets of a fresh home (data.test.ts goes further).
+            await expect.poll(() => page.getByTestId('dataset-card').count()).toBe(2);
+          } else {
             const empty = page.getByTestId('empty-state');
             expect(await empty.locator('h2').textContent()).toBeTruthy();
             expect(await empty.locator('li').count()).toBeGreaterThanOrEqual(3);
-          } else {
-            await page.getByTestId('about').waitFor();
           }
           expect(await page.title()).toBe(`${TITLES[locale][screen]} · MNIST Studio`);
           if (locale === 'zh-CN') expect(await englishOn(page)).toEqual([]);

@@ -40,6 +40,21 @@ export function collectErrors(page: Page): string[] {
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Transitions (a theme switch fades colours for 120 ms) finish at once, so no shot catches one midway.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
+}
+
+/**
+ * Latin words on screen (outside code, pre and svg: paths, URLs, file names)
+ * other than `allowed`: on a Chinese screen, untranslated English.
+ */
+export async function latinWordsOn(page: Page, allowed: ReadonlySet<string>): Promise<string[]> {
+  const text = (await page.evaluate(`(() => {
+    const texts = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) if (!walker.currentNode.parentElement.closest('code, pre, svg')) texts.push(walker.currentNode.textContent);
+    return texts.join(' ');
+  })()`)) as string;
+  return [...new Set(text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !allowed.has(word));
 }

@@ -88,14 +88,18 @@ describe('the app shell', () => {
     it(`every screen waiting for its engine says what it will hold (${locale}), with no data`, async () => {
       mounted = await mountStudio({ studio: new StudioDouble({ language: locale }) });
       const { wrapper, router } = mounted;
+      // Built screens have no empty state any more (the i18n test checks which do).
+      const waiting = messages.empty as unknown as Partial<Record<(typeof SCREENS)[number]['id'], { title: string; body: string; features: string[] }>>;
       for (const screen of SCREENS) {
         await router.push(`/${screen.id}`);
         await settle();
         expect(wrapper.get('[data-testid="screen-title"]').text()).toBe(messages.screens[screen.id].title);
+        const texts = waiting[screen.id];
+        if (!texts) continue;
         const empty = wrapper.get('[data-testid="empty-state"]');
-        expect(empty.get('h2').text()).toBe(messages.empty[screen.id].title);
-        expect(empty.text()).toContain(messages.empty[screen.id].body);
-        expect(empty.findAll('li').map((li) => li.text())).toEqual(messages.empty[screen.id].features);
+        expect(empty.get('h2').text()).toBe(texts.title);
+        expect(empty.text()).toContain(texts.body);
+        expect(empty.findAll('li').map((li) => li.text())).toEqual(texts.features);
         expect(empty.text()).toContain(messages.empty.badge);
         expect(wrapper.find('table').exists()).toBe(false);
         expect(wrapper.find('canvas').exists()).toBe(false);

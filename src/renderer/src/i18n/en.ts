@@ -1,3 +1,5 @@
+import data from './screens/data';
+
 /**
  * English, the reference language: every other language has exactly these
  * keys (a test checks). Placeholders are `{name}`; `@` and `|` are special
@@ -39,17 +41,6 @@ const en = {
   empty: {
     badge: 'Not in this build yet',
     willHold: 'This screen will hold',
-    data: {
-      title: 'No data set yet',
-      body: 'Download MNIST or Fashion-MNIST here with one click, or import a folder of your own. The files stay on this computer and every other screen uses them.',
-      features: [
-        'A download with progress, speed, time left and a cancel button',
-        'Importing a folder of IDX files',
-        'A preview grid of every class',
-        'A histogram of how many images each class has',
-        'Your own download mirror',
-      ],
-    },
     model: {
       title: 'No model yet',
       body: 'Start from a preset — the tutorial’s 784-128-64-10 network or its convolutional sequel — and change it one layer at a time.',
@@ -108,6 +99,7 @@ const en = {
       features: ['Loading, renaming and deleting models', 'Importing a model', 'Exporting a model to a folder you choose'],
     },
   },
+  data: data.en,
   settings: {
     appearance: {
       title: 'Appearance',

@@ -1,4 +1,5 @@
 import type { MessageSchema } from './en';
+import data from './screens/data';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
 const zhCN: MessageSchema = {
@@ -37,17 +38,6 @@ const zhCN: MessageSchema = {
   empty: {
     badge: '此版本尚未提供',
     willHold: '这个页面将提供',
-    data: {
-      title: '还没有数据集',
-      body: '在这里一键下载 MNIST 或 Fashion-MNIST，也可以导入你自己的文件夹。文件只保存在这台电脑上，其他页面都会用到它们。',
-      features: [
-        '下载时显示进度、速度和剩余时间，随时可以取消',
-        '导入存放 IDX 文件的文件夹',
-        '每个类别的样本预览网格',
-        '各类别图片数量的直方图',
-        '自定义下载镜像',
-      ],
-    },
     model: {
       title: '还没有模型',
       body: '从预设开始——教程中的 784-128-64-10 全连接网络，或者它的续篇卷积网络——再一层一层地修改。',
@@ -96,6 +86,7 @@ const zhCN: MessageSchema = {
       features: ['加载、重命名和删除模型', '导入模型', '将模型导出到你选择的文件夹'],
     },
   },
+  data: data['zh-CN'],
   settings: {
     appearance: {
       title: '外观',
