@@ -36,8 +36,18 @@ export function formatCount(count: number, locale: string): string {
   return new Intl.NumberFormat(locale).format(count);
 }
 
-export function formatPercent(fraction: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
+export function formatPercent(fraction: number, locale: string, digits = 0): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction);
+}
+
+/** A measured value such as a loss or a learning rate: three significant digits, never an exponent a person has to decode. */
+export function formatNumber(value: number, locale: string, significant = 3): string {
+  return new Intl.NumberFormat(locale, { maximumSignificantDigits: significant }).format(value);
+}
+
+/** A moment as a list of things that happened shows it: day and time to the minute, in the UI's language and the computer's time zone. */
+export function formatDateTime(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** The host (and port) of a URL, which says where data comes from in fewer characters than the URL. */
