@@ -45,9 +45,11 @@ export function formatNumber(value: number, locale: string, significant = 3): st
   return new Intl.NumberFormat(locale, { maximumSignificantDigits: significant }).format(value);
 }
 
-/** A moment as a list of things that happened shows it: day and time to the minute, in the UI's language and the computer's time zone. */
-export function formatDateTime(iso: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+/** A moment as a list of things that happened shows it: day and time to the minute (or second), in the UI's language and the computer's time zone. */
+export function formatDateTime(iso: string, locale: string, options: { seconds?: boolean } = {}): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(options.seconds ? { second: '2-digit' } : {}) }).format(
+    new Date(iso),
+  );
 }
 
 /** The host (and port) of a URL, which says where data comes from in fewer characters than the URL. */
