@@ -1,4 +1,5 @@
 import data from './screens/data';
+import runs from './screens/runs';
 
 /**
  * English, the reference language: every other language has exactly these
@@ -63,16 +64,6 @@ const en = {
         'Progress, samples per second, time left and a log',
       ],
     },
-    runs: {
-      title: 'No runs yet',
-      body: 'Every training run is recorded here with its data set, model, hyperparameters and test accuracy, so you can compare them.',
-      features: [
-        'Status, duration and test accuracy of each run',
-        'Sorting, filtering and deleting runs',
-        'The loss curves of several runs on one chart',
-        'Charts exported as PNG and metrics as CSV',
-      ],
-    },
     evaluate: {
       title: 'Nothing to evaluate yet',
       body: 'Once a model is trained, its test accuracy and its mistakes are laid out here.',
@@ -100,6 +91,7 @@ const en = {
     },
   },
   data: data.en,
+  runs: runs.en,
   settings: {
     appearance: {
       title: 'Appearance',
