@@ -1,4 +1,5 @@
 import data from './screens/data';
+import evaluate from './screens/evaluate';
 import runs from './screens/runs';
 
 /**
@@ -64,16 +65,6 @@ const en = {
         'Progress, samples per second, time left and a log',
       ],
     },
-    evaluate: {
-      title: 'Nothing to evaluate yet',
-      body: 'Once a model is trained, its test accuracy and its mistakes are laid out here.',
-      features: [
-        'Test accuracy',
-        'Precision, recall and F1 for every class',
-        'A confusion matrix as a heat map',
-        'The misclassified images behind any cell',
-      ],
-    },
     playground: {
       title: 'No model to try yet',
       body: 'Draw a digit with the mouse or a finger, or drop in an image, and watch the ten probabilities change as you draw.',
@@ -92,6 +83,7 @@ const en = {
   },
   data: data.en,
   runs: runs.en,
+  evaluate: evaluate.en,
   settings: {
     appearance: {
       title: 'Appearance',

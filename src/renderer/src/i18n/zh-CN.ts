@@ -1,5 +1,6 @@
 import type { MessageSchema } from './en';
 import data from './screens/data';
+import evaluate from './screens/evaluate';
 import runs from './screens/runs';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
@@ -61,11 +62,6 @@ const zhCN: MessageSchema = {
         '进度、每秒样本数、剩余时间和日志',
       ],
     },
-    evaluate: {
-      title: '还没有可评估的模型',
-      body: '模型训练完成后，它的测试准确率和出错的地方都会在这里展示。',
-      features: ['测试准确率', '每个类别的精确率、召回率和 F1 值', '以热力图显示的混淆矩阵', '点开任意单元格，查看被分错的图片'],
-    },
     playground: {
       title: '还没有可以试用的模型',
       body: '用鼠标或手指写一个数字，或者拖入一张图片，边写边看十个类别的概率如何变化。',
@@ -79,6 +75,7 @@ const zhCN: MessageSchema = {
   },
   data: data['zh-CN'],
   runs: runs['zh-CN'],
+  evaluate: evaluate['zh-CN'],
   settings: {
     appearance: {
       title: '外观',
