@@ -52,6 +52,15 @@ export function formatDateTime(iso: string, locale: string, options: { seconds?:
   );
 }
 
+/** The day of a moment ("Jun 3" / "6月3日"), for a column that puts the time under it. */
+export function formatDate(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }).format(new Date(iso));
+}
+
+export function formatTime(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
 /** The host (and port) of a URL, which says where data comes from in fewer characters than the URL. */
 export function hostOf(url: string): string {
   try {

@@ -18,7 +18,7 @@ const en = {
     loss: 'Test loss',
     images: 'Test images',
     mistakes: 'Misclassified',
-    about: '{model} on {dataset} · {epochs} epochs · {params} parameters',
+    about: '{model} on {dataset} · epochs: {epochs} · {params} parameters',
     stopped: 'Stopped early: the model as it was then.',
   },
   classes: {

@@ -75,7 +75,7 @@ const en = {
     busyHint: 'It is still training. Stop it on the Train screen, then delete it.',
     goneHint: 'It was already deleted, perhaps from another window.',
     toTrain: 'Open Train',
-    done: '{run} was deleted.',
+    done: 'The run of {model} on {dataset} was deleted.',
   },
   csvFailed: 'The metrics could not be exported',
   compare: {
@@ -174,7 +174,7 @@ const zhCN: typeof en = {
     busyHint: '它还在训练。请先在“训练”页面停止，再删除。',
     goneHint: '它已经被删除了，可能是在另一个窗口里。',
     toTrain: '打开“训练”',
-    done: '已删除 {run}。',
+    done: '已删除在 {dataset} 上训练的 {model}。',
   },
   csvFailed: '无法导出指标',
   compare: {
