@@ -9,7 +9,7 @@ import { startWebServer, type WebServer } from '../../src/main/web/server';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { Settings } from '../../src/shared/settings';
 import type { RunRecord, TrainEvent } from '../../src/shared/training';
-import { collectErrors, latinWordsOn, launchBrowser, screenshot, SCREENSHOTS } from '../helpers/browser';
+import { collectErrors, drawn, latinWordsOn, launchBrowser, screenshot, SCREENSHOTS, type Canvas2D } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { ROOT } from '../helpers/project';
 import { tmpDir } from '../helpers/tmp';
@@ -84,23 +84,6 @@ const rows = (page: Page) => page.getByTestId('run-row');
 const row = (page: Page, id: string) => page.locator(`[data-testid="run-row"][data-run="${id}"]`);
 const rowIds = (page: Page) => rows(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-run')));
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
-
-/** The part of a canvas the check reads (the node project has no DOM types). */
-interface Canvas2D {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
-}
-
-/** Whether a canvas has any pixel that is not transparent: something was drawn. */
-function drawn(canvas: Locator): Promise<boolean> {
-  return canvas.evaluate((el) => {
-    const c = el as unknown as Canvas2D;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
-    return false;
-  });
-}
 
 /** A downloaded file's name and bytes. */
 async function saved(download: Promise<Download>): Promise<{ name: string; bytes: Buffer }> {

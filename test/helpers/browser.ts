@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ROOT } from './project';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -62,4 +62,21 @@ export async function latinWordsOn(page: Page, allowed: ReadonlySet<string>): Pr
     return texts.join(' ');
   })()`)) as string;
   return [...new Set(text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !allowed.has(word));
+}
+
+/** The part of a canvas the checks read (the node project has no DOM types). */
+export interface Canvas2D {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
+/** Whether a canvas has any pixel that is not transparent: something was drawn. */
+export function drawn(canvas: Locator): Promise<boolean> {
+  return canvas.evaluate((el) => {
+    const c = el as unknown as Canvas2D;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
+    return false;
+  });
 }
