@@ -148,6 +148,16 @@ describe('the Evaluate screen', () => {
     expect(wrapper.get('[data-testid="evaluation"]').attributes('data-run')).toBe('run-latest');
   });
 
+  it('opens a run that finished after the list was last read, as the Train screen links to it', async () => {
+    const { wrapper, router, double } = await openEvaluate({ path: '/runs' });
+    double.put(fakeRun({ id: 'run-new', createdAt: '2026-06-06T09:00:00.000Z', accuracy: 0.97 }));
+    await router.push('/evaluate?run=run-new');
+    await settle();
+    expect(wrapper.find('[data-testid="asked-missing"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="evaluation"]').attributes('data-run')).toBe('run-new');
+    expect(wrapper.get('[data-testid="test-accuracy"]').text()).toBe('97.0%');
+  });
+
   it('says when the run asked for has no results, and shows the latest instead', async () => {
     const { wrapper } = await openEvaluate({ path: '/evaluate?run=run-failed' });
     expect(wrapper.get('[data-testid="asked-missing"]').text()).toBe(
