@@ -218,6 +218,28 @@ export function presetSpec(preset: Preset, options: { activation?: Activation } 
   };
 }
 
+/** A layer as text with its keys in a fixed order, so two specs compare equal whatever order their fields were written in. */
+function canonicalLayer(layer: LayerSpec): string {
+  return JSON.stringify(Object.entries(layer).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+let presetLayers: { preset: Preset; layers: string[] }[] | null = null;
+
+/**
+ * The preset a spec is — its name and its layers, with any one hidden
+ * activation (`presetSpec`'s option) — or null for a network the user built.
+ * Lists of runs say "mlp (preset)" or "custom" with this.
+ */
+export function presetOf(spec: ModelSpec): Preset | null {
+  // Parsed once, so defaults the schema adds (strides, padding) are on both sides.
+  presetLayers ??= PRESETS.flatMap((preset) =>
+    ACTIVATIONS.map((activation) => ({ preset, layers: ModelSpecShape.parse(presetSpec(preset, { activation })).layers.map(canonicalLayer) })),
+  );
+  const layers = spec.layers.map(canonicalLayer);
+  const match = presetLayers.find((p) => p.preset === spec.name && p.layers.length === layers.length && p.layers.every((l, i) => l === layers[i]));
+  return match?.preset ?? null;
+}
+
 /** Whether the network convolves: such networks use every CPU thread; dense-only ones run fastest on one. */
 export function hasConvolution(spec: ModelSpec): boolean {
   return spec.layers.some((layer) => layer.type === 'conv2d');

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { Hyperparams, type ResolvedHyperparams } from './hyperparams';
-import { ModelSpec } from './model-spec';
+import { ModelSpec, type Preset } from './model-spec';
 
 /** Ids of runs, models and installed datasets: a file name, never a path. */
 export const Id = z
@@ -162,6 +162,12 @@ export interface RunSummary {
   finishedAt: string | null;
   /** The network's name (`mlp`, `cnn`, or the spec's). */
   modelName: string;
+  /** The preset the network is, or null for one the user built (`presetOf`). */
+  preset: Preset | null;
+  /** Trainable parameters of the network. */
+  params: number | null;
+  /** The settings it trained with, so runs can be compared without reading each in full. */
+  hyperparams: ResolvedHyperparams;
   /** Dataset id, or `dir:<path>` for a folder. */
   datasetId: string;
   epochs: number;
@@ -181,7 +187,6 @@ export interface RunRecord extends RunSummary {
   config: TrainConfig;
   dataset: DatasetInfo | null;
   environment: RunEnvironment | null;
-  params: number | null;
   metrics: { batches: BatchPoint[]; epochs: EpochPoint[] };
   evaluation: Evaluation | null;
   /** Process that ran the run: how start-up tells a crashed run from one another process is still running. */

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio, type Studio } from '../../src/main/studio';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 import type { Settings } from '../../src/shared/settings';
-import { collectErrors, latinWordsOn, launchBrowser, screenshot } from '../helpers/browser';
+import { collectErrors, drawn, latinWordsOn, launchBrowser, screenshot } from '../helpers/browser';
 import { filesOf, mirrorsOf } from '../helpers/mirror-server';
 import { FASHION_MNIST_DIR, idxLabels, MNIST_FILES, mnistFixtureDir } from '../helpers/mnist-fixture';
 import { ROOT } from '../helpers/project';
@@ -64,23 +64,6 @@ function savedSettings(home: string): Partial<Settings> {
 
 const card = (page: Page, id: string) => page.locator(`[data-testid="dataset-card"][data-dataset="${id}"]`);
 const text = async (locator: Locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-
-/** The part of a canvas the check reads (the node project has no DOM types). */
-interface Canvas2D {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
-}
-
-/** Whether a canvas has any pixel that is not transparent: something was drawn. */
-function drawn(canvas: Locator): Promise<boolean> {
-  return canvas.evaluate((el) => {
-    const c = el as unknown as Canvas2D;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
-    return false;
-  });
-}
 
 /** Screenshots in both languages and themes, switched live through the settings. */
 async function screenshotsIn4(page: Page, state: string): Promise<void> {

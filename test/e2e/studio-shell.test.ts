@@ -82,6 +82,11 @@ describe('the studio shell in Chromium (web mode)', () => {
           } else if (screen === 'data') {
             // Built: the datasets of a fresh home (data.test.ts goes further).
             await expect.poll(() => page.getByTestId('dataset-card').count()).toBe(2);
+          } else if (screen === 'runs' || screen === 'evaluate') {
+            // Built: a fresh home has no runs, and says so with a way to Train (runs.test.ts goes further).
+            const none = page.getByTestId(screen === 'runs' ? 'no-runs' : 'nothing-to-evaluate');
+            await none.waitFor();
+            expect(await none.getByTestId('to-train').getAttribute('href')).toBe('#/train');
           } else {
             const empty = page.getByTestId('empty-state');
             expect(await empty.locator('h2').textContent()).toBeTruthy();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeModel, ModelSpec, presetSpec } from '../../src/shared/model-spec';
+import { describeModel, ModelSpec, presetOf, presetSpec } from '../../src/shared/model-spec';
 
 describe('model specs', () => {
   it('gives the seed MLP its 784-128-64-10 shapes and 109,386 parameters', () => {
@@ -65,5 +65,15 @@ describe('model specs', () => {
     expect(issue([{ type: 'flatten' }, { type: 'dropout', rate: 1 }, { type: 'dense', units: 10 }])).toBe('layers.1.rate: must be a number from 0 to below 1');
     expect(issue([{ type: 'flatten', units: 3 }])).toMatch(/^layers\.0: Unrecognized key: "units"/);
     expect(issue([])).toBe('layers: must hold 1 to 32 layers');
+  });
+
+  it('knows a preset by its name and layers, with any hidden activation, whatever order its fields are in', () => {
+    expect(presetOf(presetSpec('mlp'))).toBe('mlp');
+    expect(presetOf(ModelSpec.parse(presetSpec('cnn', { activation: 'sigmoid' })))).toBe('cnn');
+    const reordered = { name: 'mlp', layers: presetSpec('mlp').layers.map((l) => Object.fromEntries(Object.entries(l).reverse()) as typeof l) };
+    expect(presetOf(reordered)).toBe('mlp');
+    expect(presetOf({ ...presetSpec('mlp'), name: 'custom' })).toBeNull();
+    expect(presetOf({ name: 'cnn', layers: presetSpec('mlp').layers })).toBeNull();
+    expect(presetOf({ name: 'mlp', layers: presetSpec('mlp').layers.slice(1) })).toBeNull();
   });
 });

@@ -36,8 +36,29 @@ export function formatCount(count: number, locale: string): string {
   return new Intl.NumberFormat(locale).format(count);
 }
 
-export function formatPercent(fraction: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
+export function formatPercent(fraction: number, locale: string, digits = 0): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction);
+}
+
+/** A measured value such as a loss or a learning rate: three significant digits, never an exponent a person has to decode. */
+export function formatNumber(value: number, locale: string, significant = 3): string {
+  return new Intl.NumberFormat(locale, { maximumSignificantDigits: significant }).format(value);
+}
+
+/** A moment as a list of things that happened shows it: day and time to the minute (or second), in the UI's language and the computer's time zone. */
+export function formatDateTime(iso: string, locale: string, options: { seconds?: boolean } = {}): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(options.seconds ? { second: '2-digit' } : {}) }).format(
+    new Date(iso),
+  );
+}
+
+/** The day of a moment ("Jun 3" / "6月3日"), for a column that puts the time under it. */
+export function formatDate(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }).format(new Date(iso));
+}
+
+export function formatTime(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** The host (and port) of a URL, which says where data comes from in fewer characters than the URL. */

@@ -1,4 +1,6 @@
 import data from './screens/data';
+import evaluate from './screens/evaluate';
+import runs from './screens/runs';
 
 /**
  * English, the reference language: every other language has exactly these
@@ -63,26 +65,6 @@ const en = {
         'Progress, samples per second, time left and a log',
       ],
     },
-    runs: {
-      title: 'No runs yet',
-      body: 'Every training run is recorded here with its data set, model, hyperparameters and test accuracy, so you can compare them.',
-      features: [
-        'Status, duration and test accuracy of each run',
-        'Sorting, filtering and deleting runs',
-        'The loss curves of several runs on one chart',
-        'Charts exported as PNG and metrics as CSV',
-      ],
-    },
-    evaluate: {
-      title: 'Nothing to evaluate yet',
-      body: 'Once a model is trained, its test accuracy and its mistakes are laid out here.',
-      features: [
-        'Test accuracy',
-        'Precision, recall and F1 for every class',
-        'A confusion matrix as a heat map',
-        'The misclassified images behind any cell',
-      ],
-    },
     playground: {
       title: 'No model to try yet',
       body: 'Draw a digit with the mouse or a finger, or drop in an image, and watch the ten probabilities change as you draw.',
@@ -100,6 +82,8 @@ const en = {
     },
   },
   data: data.en,
+  runs: runs.en,
+  evaluate: evaluate.en,
   settings: {
     appearance: {
       title: 'Appearance',

@@ -1,5 +1,7 @@
 import type { MessageSchema } from './en';
 import data from './screens/data';
+import evaluate from './screens/evaluate';
+import runs from './screens/runs';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
 const zhCN: MessageSchema = {
@@ -60,21 +62,6 @@ const zhCN: MessageSchema = {
         '进度、每秒样本数、剩余时间和日志',
       ],
     },
-    runs: {
-      title: '还没有训练记录',
-      body: '每次训练都会记录在这里，包括数据集、模型、超参数和测试准确率，方便相互比较。',
-      features: [
-        '每次训练的状态、耗时和测试准确率',
-        '排序、筛选和删除训练记录',
-        '把多次训练的损失曲线画在同一张图上',
-        '将图表导出为 PNG，将指标导出为 CSV',
-      ],
-    },
-    evaluate: {
-      title: '还没有可评估的模型',
-      body: '模型训练完成后，它的测试准确率和出错的地方都会在这里展示。',
-      features: ['测试准确率', '每个类别的精确率、召回率和 F1 值', '以热力图显示的混淆矩阵', '点开任意单元格，查看被分错的图片'],
-    },
     playground: {
       title: '还没有可以试用的模型',
       body: '用鼠标或手指写一个数字，或者拖入一张图片，边写边看十个类别的概率如何变化。',
@@ -87,6 +74,8 @@ const zhCN: MessageSchema = {
     },
   },
   data: data['zh-CN'],
+  runs: runs['zh-CN'],
+  evaluate: evaluate['zh-CN'],
   settings: {
     appearance: {
       title: '外观',
