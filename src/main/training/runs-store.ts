@@ -25,7 +25,9 @@ type RunFile = Omit<RunRecord, 'metrics' | 'evaluation'>;
 
 export function summarize(record: RunSummary): RunSummary {
   const { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } = record;
-  return { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason };
+  // Runs recorded before fine-tuning existed have no parent.
+  const parentModelId = record.parentModelId ?? null;
+  return { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, parentModelId, reason };
 }
 
 /** The record of a run that is starting: `running`, owned by process `hostPid`, nothing measured yet. */
@@ -44,6 +46,7 @@ export function newRunRecord(id: string, config: TrainConfig, hostPid: number = 
     durationMs: null,
     samplesPerSec: null,
     modelId: null,
+    parentModelId: config.fromModel ?? null,
     reason: null,
     config,
     dataset: null,
@@ -79,7 +82,7 @@ export async function readRun(home: string, id: string): Promise<RunRecord> {
   if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
   const metrics = (await readJson<RunRecord['metrics']>(path.join(dir, FILES.metrics))) ?? { batches: [], epochs: [] };
   const evaluation = await readJson<Evaluation>(path.join(dir, FILES.evaluation));
-  return { ...run, metrics, evaluation };
+  return { ...run, parentModelId: run.parentModelId ?? null, metrics, evaluation };
 }
 
 async function runIds(home: string): Promise<string[]> {
