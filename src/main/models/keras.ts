@@ -9,7 +9,7 @@
  * field of a foreign file ever reaches tfjs.
  */
 import { z } from 'zod';
-import { NUM_CLASSES, PIXELS } from '@shared/datasets';
+import { PIXELS } from '@shared/datasets';
 import { ACTIVATIONS, describeModel, INPUT_SHAPE, LAYER_LIMITS, ModelSpec, type Activation, type LayerSpec } from '@shared/model-spec';
 
 /** A topology the studio will not load; the message names the layer and the field. */
@@ -280,12 +280,8 @@ export function parseTopology(raw: unknown): ParsedTopology {
   const candidate = { name: (name ?? 'imported').replace(/[^\w .-]/g, '_').slice(0, 64).trim() || 'imported', layers };
   const checked = ModelSpec.safeParse(candidate);
   if (!checked.success) {
-    const summary = describeModel(candidate as ModelSpec);
-    const outShape = summary.outputShape;
-    if (summary.errors.length === 0 && outShape && !(outShape.length === 1 && outShape[0] === NUM_CLASSES)) {
-      throw new TopologyError(`the output has shape [${outShape.join(', ')}]; a digit classifier outputs ${NUM_CLASSES} class scores`);
-    }
-    throw new TopologyError(summary.errors[0]?.message ?? issueText(checked.error));
+    // The shape check names the layer and says what is wrong (an output of other than 10 classes included).
+    throw new TopologyError(describeModel(candidate as ModelSpec).errors[0]?.message ?? issueText(checked.error));
   }
   const summary = describeModel(checked.data);
   const weights: ExpectedWeight[] = [];
