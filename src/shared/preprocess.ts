@@ -141,7 +141,8 @@ export function mnistPreprocess(img: GrayImage): Preprocessed {
   const dh = Math.max(1, Math.round(bh * scale));
   const digit = resample(crop, bw, bh, dw, dh);
 
-  // Centre of mass, in pixel-centre coordinates, moved to the field's centre (14, 14) by a whole-pixel shift.
+  // Centre of mass moved to pixel (14, 14) of the field by a whole-pixel shift, in pixel-index
+  // coordinates as MNIST's own digits have it (their centres of mass sit at 13.5–14.5 by index).
   let mass = 0;
   let mx = 0;
   let my = 0;
@@ -149,8 +150,8 @@ export function mnistPreprocess(img: GrayImage): Preprocessed {
     for (let x = 0; x < dw; x++) {
       const v = digit[y * dw + x]!;
       mass += v;
-      mx += v * (x + 0.5);
-      my += v * (y + 0.5);
+      mx += v * x;
+      my += v * y;
     }
   }
   const ox = Math.round(IMAGE_SIZE / 2 - mx / mass);
