@@ -42,7 +42,7 @@ function digit(i: number): Uint8Array {
 function png(gray: Uint8Array, w: number, h: number): Uint8Array {
   const img = new PNG({ width: w, height: h });
   for (let i = 0; i < w * h; i++) img.data.set([gray[i]!, gray[i]!, gray[i]!, 255], i * 4);
-  return PNG.sync.write(img);
+  return new Uint8Array(PNG.sync.write(img));
 }
 
 /** The digit drawn `scale` times larger at (x, y) on a w×h sheet; `paper` 255 makes it black ink on white. */
