@@ -39,7 +39,7 @@ function digit(i: number): Uint8Array {
 }
 
 /** A w×h gray image (0 = black) as PNG bytes. */
-function png(gray: Uint8Array, w: number, h: number): Uint8Array {
+function png(gray: Uint8Array, w: number, h: number): Uint8Array<ArrayBuffer> {
   const img = new PNG({ width: w, height: h });
   for (let i = 0; i < w * h; i++) img.data.set([gray[i]!, gray[i]!, gray[i]!, 255], i * 4);
   return new Uint8Array(PNG.sync.write(img));
