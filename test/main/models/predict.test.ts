@@ -34,8 +34,8 @@ afterAll(() => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-function digit(i: number): Uint8Array {
-  return realDigits().images.subarray((FIRST + i) * 784, (FIRST + i + 1) * 784);
+function digit(i: number): Uint8Array<ArrayBuffer> {
+  return realDigits().images.slice((FIRST + i) * 784, (FIRST + i + 1) * 784);
 }
 
 /** A w×h gray image (0 = black) as PNG bytes. */
