@@ -14,16 +14,17 @@ export function tempSibling(target: string): string {
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempSibling(file);
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
+    // A write cut short (a full disk) must not leave its temporary file behind either.
     await fs.rm(tmp, { force: true });
     throw err;
   }

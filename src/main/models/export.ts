@@ -106,7 +106,7 @@ export async function exportModel(home: string, id: string, format: ExportFormat
   } catch (err) {
     if (err instanceof TargetExistsError) throw new StudioError('IO', `${target} already exists (--force or overwrite: true replaces it)`, 'path');
     if (err instanceof StudioError) throw err;
-    throw new StudioError('IO', `${target}: ${(err as Error).message}`, 'path');
+    throw new StudioError('IO', `${target}: could not be written (${(err as Error).message}); nothing was written there`, 'path');
   }
   const stat = await fs.stat(target);
   let bytes = stat.size;

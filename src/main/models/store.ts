@@ -97,7 +97,7 @@ export async function addModelFolder(home: string, files: ModelFiles): Promise<s
     if (err instanceof TargetExistsError || (err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new StudioError('IO', `model ${files.metadata.id} already exists in ${modelsDir(home)}`);
     }
-    throw err;
+    throw writeError(target, err);
   }
   return target;
 }
@@ -111,6 +111,12 @@ export function saveModelFolder(home: string, metadata: ModelMetadata, artifacts
     metadata,
     generatedBy: artifacts.generatedBy,
   });
+}
+
+/** A write that failed (disk full, permission, …): what was being written, why, and that nothing changed. */
+export function writeError(target: string, err: unknown): StudioError {
+  if (err instanceof StudioError) return err;
+  return new StudioError('IO', `${target}: could not be written (${(err as Error).message}); nothing was changed`);
 }
 
 function fileError(file: string, err: unknown, id: string, home: string): StudioError {
@@ -222,8 +228,12 @@ export async function getModel(home: string, id: string): Promise<ModelDetails> 
 export async function renameModel(home: string, id: string, name: string): Promise<ModelEntry> {
   const metadata = { ...(await readMetadata(home, id)), name };
   const file = path.join(modelDir(home, id), MODEL_FILES.metadata);
-  await writeFileAtomic(file, `${JSON.stringify(metadata, null, 2)}\n`);
-  await syncDir(modelDir(home, id));
+  try {
+    await writeFileAtomic(file, `${JSON.stringify(metadata, null, 2)}\n`);
+    await syncDir(modelDir(home, id));
+  } catch (err) {
+    throw writeError(file, err);
+  }
   return modelEntry(metadata, await folderBytes(modelDir(home, id)));
 }
 
@@ -232,8 +242,12 @@ export async function deleteModel(home: string, id: string): Promise<void> {
   const dir = modelDir(home, id);
   await readMetadata(home, id);
   const aside = tempSibling(dir);
-  await fs.rename(dir, aside);
-  await syncDir(modelsDir(home));
+  try {
+    await fs.rename(dir, aside);
+    await syncDir(modelsDir(home));
+  } catch (err) {
+    throw writeError(dir, err);
+  }
   await fs.rm(aside, { recursive: true, force: true });
 }
 
