@@ -109,3 +109,14 @@ export async function buildAtomic(target: string, kind: 'file' | 'dir', fill: (t
   }
   if (aside) await fs.rm(aside, { recursive: true, force: true });
 }
+
+/** The folders in `dir` (none when it does not exist), without dot names: those are temporaries of writes in progress or cut off by a crash. */
+export async function visibleFolders(dir: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}

@@ -13,7 +13,7 @@ import type { io } from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MODEL_FILES, modelDetails, modelEntry, ModelMetadataSchema, type ModelDetails, type ModelEntry, type ModelMetadata } from '@shared/models';
 import { StudioError } from '@shared/result';
-import { buildAtomic, syncDir, TargetExistsError, tempSibling, writeFileAtomic, writeFileSynced } from '../fs-atomic';
+import { buildAtomic, syncDir, TargetExistsError, tempSibling, visibleFolders, writeFileAtomic, writeFileSynced } from '../fs-atomic';
 
 export function modelsDir(home: string): string {
   return path.join(home, 'models');
@@ -195,21 +195,10 @@ async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-async function modelIds(home: string): Promise<string[]> {
-  try {
-    const entries = await fs.readdir(modelsDir(home), { withFileTypes: true });
-    // Dot names are temporary folders of saves in progress (or cut off by a crash).
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 /** Every model with a readable metadata file, newest first. A damaged folder is skipped (and said on stderr), not fatal. */
 export async function listModels(home: string): Promise<ModelEntry[]> {
   const models: ModelEntry[] = [];
-  for (const id of await modelIds(home)) {
+  for (const id of await visibleFolders(modelsDir(home))) {
     try {
       models.push(modelEntry(await readMetadata(home, id), await folderBytes(modelDir(home, id))));
     } catch (err) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describeModel } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { Evaluation, RunRecord, RunSummary, TrainConfig } from '@shared/training';
-import { writeJsonAtomic } from '../fs-atomic';
+import { visibleFolders, writeJsonAtomic } from '../fs-atomic';
 
 const FILES = { run: 'run.json', metrics: 'metrics.json', evaluation: 'evaluation.json' } as const;
 
@@ -85,14 +85,8 @@ export async function readRun(home: string, id: string): Promise<RunRecord> {
   return { ...run, parentModelId: run.parentModelId ?? null, metrics, evaluation };
 }
 
-async function runIds(home: string): Promise<string[]> {
-  try {
-    const entries = await fs.readdir(runsDir(home), { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+function runIds(home: string): Promise<string[]> {
+  return visibleFolders(runsDir(home));
 }
 
 /** Every run with a readable `run.json`, newest first. A damaged folder is skipped, not fatal. */

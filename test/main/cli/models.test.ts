@@ -110,6 +110,13 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
     expect(reproduced.stdout).toMatch(/^weights +the same bytes$/m);
     expect(reproduced.stdout.trim().split('\n').at(-1)).toBe('Identical: same machine and seed give the same losses, test figures and weights, bit for bit.');
 
+    // Fine-tuning from the terminal: a new run from the saved model, its network and normalisation kept.
+    const tuned = await studio('train', '--data-dir', fixture, '--from-model', modelId, '--epochs', '1', '--limit', '500', '--lr', '0.0003', '--json');
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const child = lastJson<{ modelId: string; runId: string }>(tuned.stdout);
+    expect(lastJson<RunRecord>((await studio('runs', 'show', child.runId, '--json')).stdout)).toMatchObject({ parentModelId: modelId, config: { fromModel: modelId, model: { name: 'mlp' } } });
+    expect(lastJson<ModelDetails>((await studio('models', 'show', child.modelId, '--json')).stdout)).toMatchObject({ parentModelId: modelId });
+
     console.log(timings.join(', '));
     expect(await studio('models', 'delete', importedId)).toMatchObject({ code: 0, stdout: `Deleted model ${importedId}.\n` });
     expect((lastJson<ModelEntry[]>((await studio('models', 'list', '--json')).stdout)).map((m) => m.id)).not.toContain(importedId);
@@ -126,6 +133,8 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
       [['evaluate', 'nope', '--dataset', 'mnist', '--data-dir', home], 2, /^error: --dataset: give --dataset or --data-dir, not both$/],
       [['predict', 'nope', path.join(home, 'digit.png')], 1, /^error: no model nope in /],
       [['reproduce', path.join(home, 'missing.zip')], 1, /^error: .*missing\.zip: not a readable \.zip/],
+      [['train', '--data-dir', home, '--from-model', 'nope'], 2, /^error: --from-model: no model nope in .*models$/],
+      [['train', '--data-dir', home, '--from-model', 'nope', '--preset', 'cnn'], 2, /^error: --from-model keeps the saved model’s network: leave out --preset/],
     ];
     for (const [args, code, error] of cases) {
       const res = await runCli([...args, '--home', home]);

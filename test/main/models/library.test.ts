@@ -10,18 +10,9 @@ import { reproduce } from '../../../src/main/models/reproduce';
 import { createStudio, type Studio } from '../../../src/main/studio';
 import { mnistFixtureDir } from '../../helpers/mnist-fixture';
 import { tmpDir } from '../../helpers/tmp';
-import { requireBuiltTrainer } from '../../helpers/training';
+import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
 
 beforeAll(requireBuiltTrainer);
-
-/** A studio home with the fixture installed as dataset `digits`. */
-function homeWithDigits(): string {
-  const home = tmpDir();
-  const dir = path.join(home, 'datasets', 'digits');
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(mnistFixtureDir())) fs.copyFileSync(path.join(mnistFixtureDir(), f), path.join(dir, f));
-  return home;
-}
 
 function value<T>(result: Result<unknown>): T {
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
@@ -44,8 +35,8 @@ async function train(studio: Studio, input: Record<string, unknown>): Promise<Ru
 }
 
 describe('the models API', () => {
-  it('lists a trained model, evaluates it to the very evaluation its run ended with, fine-tunes it into a child, renames and deletes', { timeout: 180_000 }, async () => {
-    const home = homeWithDigits();
+  it('lists a trained model, evaluates it to the evaluation its run ended with, fine-tunes it into a child, renames and deletes', { timeout: 180_000 }, async () => {
+    const home = homeWithFixture('digits', tmpDir());
     const studio = createStudio({ home, shell: 'web' });
     try {
       const hp = { epochs: 1, limit: 1000, logEvery: 1, seed: 5 };
