@@ -132,6 +132,7 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
       [['models', 'import', path.join(home, 'missing')], 1, /^error: .*missing: no such file or folder$/],
       [['evaluate', 'nope', '--dataset', 'mnist', '--data-dir', home], 2, /^error: --dataset: give --dataset or --data-dir, not both$/],
       [['predict', 'nope', path.join(home, 'digit.png')], 1, /^error: no model nope in /],
+      [['evaluate', 'nope'], 1, /^error: no model nope in /],
       [['reproduce', path.join(home, 'missing.zip')], 1, /^error: .*missing\.zip: not a readable \.zip/],
       [['train', '--data-dir', home, '--from-model', 'nope'], 2, /^error: --from-model: no model nope in .*models$/],
       [['train', '--data-dir', home, '--from-model', 'nope', '--preset', 'cnn'], 2, /^error: --from-model keeps the saved model’s network: leave out --preset/],

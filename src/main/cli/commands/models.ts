@@ -230,7 +230,13 @@ export function registerModelTools(program: Command, ctx: CliContext): void {
         else if (parsed.dataset !== undefined) dataset = { id: parsed.dataset };
         else if (trainedOn?.startsWith('dir:')) dataset = { dir: trainedOn.slice(4) };
         else dataset = { id: trainedOn ?? 'mnist' };
-        const ev = await library.evaluate(parsed.id, dataset);
+        const ev = await library.evaluate(parsed.id, dataset).catch((err: unknown) => {
+          // The dataset was chosen for the user (the one the model was trained on, or mnist): say how to choose another.
+          if (err instanceof StudioError && err.field?.startsWith('dataset') && parsed.dataset === undefined && parsed.dataDir === undefined) {
+            throw new StudioError(err.code, `${err.message.replace(/; download it first or train on a folder of IDX files$/, '')}; evaluate on another with --dataset ID or --data-dir DIR`, err.field);
+          }
+          throw err;
+        });
         const where = 'id' in dataset ? dataset.id : dataset.dir;
         ctx.io.out(opts.json ? `${JSON.stringify(ev)}\n` : `Model ${parsed.id} on ${where}: test accuracy ${pct(ev.accuracy)} (loss ${ev.loss.toFixed(4)}) on ${count(ev.count)} test images\n\n${formatEvaluation(ev)}\n`);
       });
