@@ -5,6 +5,7 @@ import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
+import { modelHandlers } from './models/handlers';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
@@ -77,6 +78,7 @@ export function createStudio(options: StudioOptions): Studio {
     ...datasetHandlers(ctx),
     ...settingsHandlers(settings),
     ...trainingHandlers(ctx, options.launchTrainer),
+    ...modelHandlers(ctx, options.launchTrainer),
   };
   return {
     home: options.home,

@@ -24,6 +24,12 @@ export const TrainConfigInput = z
     dataset: DatasetRef,
     model: ModelSpec,
     hyperparams: Hyperparams.prefault({}),
+    /**
+     * Fine-tuning: start from this saved model's weights instead of fresh
+     * ones. `model` must be its network, and its normalisation is used; the
+     * new run and its model record it as their parent.
+     */
+    fromModel: Id.optional(),
   })
   .strict();
 export type TrainConfigInput = z.input<typeof TrainConfigInput>;
@@ -178,6 +184,8 @@ export interface RunSummary {
   samplesPerSec: number | null;
   /** The saved model, once the run is done or stopped. */
   modelId: string | null;
+  /** The model a fine-tuning run started from; null for a run from scratch. */
+  parentModelId: string | null;
   /** Why it failed. */
   reason: string | null;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describeModel, presetOf } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { Evaluation, RunRecord, RunSummary, TrainConfig } from '@shared/training';
-import { writeJsonAtomic } from '../fs-atomic';
+import { visibleFolders, writeJsonAtomic } from '../fs-atomic';
 
 const FILES = { run: 'run.json', metrics: 'metrics.json', evaluation: 'evaluation.json' } as const;
 
@@ -33,6 +33,8 @@ function derived(config: TrainConfig): Pick<RunSummary, Derived> {
 export function summarize(record: Omit<RunSummary, Derived> & { config: TrainConfig }): RunSummary {
   const { id, status, createdAt, finishedAt, modelName, params, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } =
     record;
+  // Runs recorded before fine-tuning existed have no parent.
+  const parentModelId = record.parentModelId ?? null;
   return {
     id,
     status,
@@ -49,6 +51,7 @@ export function summarize(record: Omit<RunSummary, Derived> & { config: TrainCon
     durationMs,
     samplesPerSec,
     modelId,
+    parentModelId,
     reason,
   };
 }
@@ -70,6 +73,7 @@ export function newRunRecord(id: string, config: TrainConfig, hostPid: number = 
     durationMs: null,
     samplesPerSec: null,
     modelId: null,
+    parentModelId: config.fromModel ?? null,
     reason: null,
     config,
     dataset: null,
@@ -105,17 +109,11 @@ export async function readRun(home: string, id: string): Promise<RunRecord> {
   if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
   const metrics = (await readJson<RunRecord['metrics']>(path.join(dir, FILES.metrics))) ?? { batches: [], epochs: [] };
   const evaluation = await readJson<Evaluation>(path.join(dir, FILES.evaluation));
-  return { ...run, ...derived(run.config), metrics, evaluation };
+  return { ...run, ...derived(run.config), parentModelId: run.parentModelId ?? null, metrics, evaluation };
 }
 
-async function runIds(home: string): Promise<string[]> {
-  try {
-    const entries = await fs.readdir(runsDir(home), { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+function runIds(home: string): Promise<string[]> {
+  return visibleFolders(runsDir(home));
 }
 
 /** Every run with a readable `run.json`, newest first. A damaged folder is skipped, not fatal. */
