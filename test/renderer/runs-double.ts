@@ -102,6 +102,7 @@ export function fakeRun(run: FakeRun): RunRecord {
     durationMs: evaluated ? (run.durationMs ?? 60_000) : null,
     samplesPerSec: evaluated ? 5000 : null,
     modelId: evaluated ? `${run.id}-model` : null,
+    parentModelId: config.fromModel ?? null,
     reason: status === 'failed' ? (run.reason ?? 'the trainer process exited with code 1') : null,
     config,
     dataset: {
