@@ -7,10 +7,14 @@ import { tmpDir } from './tmp';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screens');
 
-/** Debian's Chromium, headless, with a fresh profile; closed by the caller. */
-export async function launchBrowser(): Promise<BrowserContext> {
+/**
+ * Debian's Chromium, headless, with a fresh profile; closed by the caller.
+ * The profile is removed after the current test unless `profile` is given
+ * (a browser that lives across tests keeps writing to it).
+ */
+export async function launchBrowser(profile?: string): Promise<BrowserContext> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the CI script does)`);
-  return chromium.launchPersistentContext(tmpDir('mnist-studio-chromium-'), {
+  return chromium.launchPersistentContext(profile ?? tmpDir('mnist-studio-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 820 },
