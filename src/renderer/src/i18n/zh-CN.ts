@@ -1,4 +1,6 @@
 import type { MessageSchema } from './en';
+import model from './screens/model';
+import train from './screens/train';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
 const zhCN: MessageSchema = {
@@ -46,28 +48,6 @@ const zhCN: MessageSchema = {
         '每个类别的样本预览网格',
         '各类别图片数量的直方图',
         '自定义下载镜像',
-      ],
-    },
-    model: {
-      title: '还没有模型',
-      body: '从预设开始——教程中的 784-128-64-10 全连接网络，或者它的续篇卷积网络——再一层一层地修改。',
-      features: [
-        '预设：教程中的 MLP，以及一个 CNN',
-        '添加、删除层，调整层的顺序',
-        '神经元数、卷积核数量、卷积核大小、激活函数和 Dropout',
-        '编辑时实时显示每一层的参数量和输出形状',
-        '出错时在对应字段旁给出说明',
-      ],
-    },
-    train: {
-      title: '当前没有训练任务',
-      body: '选好超参数，点击“开始”，看着网络在这台电脑上用原生 TensorFlow 一批一批地学习。',
-      features: [
-        '学习率、批大小和训练轮数，各有取值范围',
-        '开始、暂停、继续和停止',
-        '实时损失曲线，每 100 步记录一次',
-        '每轮结束后的训练准确率和验证准确率',
-        '进度、每秒样本数、剩余时间和日志',
       ],
     },
     runs: {
@@ -185,7 +165,20 @@ const zhCN: MessageSchema = {
   chart: {
     step: '步数',
     loss: '损失',
+    epoch: '轮次',
+    accuracy: '准确率',
+    training: '训练',
+    validation: '验证',
+    lossTitle: '训练损失',
+    accuracyTitle: '每轮准确率',
   },
+  format: {
+    seconds: '{s} 秒',
+    minutes: '{m} 分 {s} 秒',
+    hours: '{h} 小时 {m} 分',
+  },
+  model: model['zh-CN'],
+  train: train['zh-CN'],
 };
 
 export default zhCN;
