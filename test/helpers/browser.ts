@@ -7,12 +7,16 @@ import { ROOT } from './project';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screens');
 
-/** Debian's Chromium, headless, with a fresh profile (removed when it closes); closed by the caller. */
-export async function launchBrowser(): Promise<BrowserContext> {
+/**
+ * Debian's Chromium, headless, with a fresh profile (removed when it closes)
+ * unless `profile` is given; closed by the caller.
+ */
+export async function launchBrowser(profile?: string): Promise<BrowserContext> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the CI script does)`);
   // Not tmpDir(), which is removed after each test: a browser launched in beforeAll outlives the first test and still writes to its profile.
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const own = profile === undefined;
+  const dir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 820 },
@@ -28,7 +32,7 @@ export async function launchBrowser(): Promise<BrowserContext> {
     ],
   });
   // The browser may still flush its caches for a moment after it closes: retried, and a profile it keeps writing is left to the system's temp cleaning rather than failing a test.
-  context.on('close', () => void fs.promises.rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined));
+  if (own) context.on('close', () => void fs.promises.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined));
   return context;
 }
 

@@ -315,7 +315,7 @@ describe('the Data screen', () => {
   it('Browse… asks the desktop app for a folder with a translated title; web mode has no Browse and says where the path is', async () => {
     const studio = new StudioDouble({ language: 'zh-CN' });
     const asked: unknown[] = [];
-    studio.handle('app:pickFolder', async (input) => {
+    studio.respond('app:pickFolder', async (input) => {
       asked.push(input);
       return { path: '/home/ada/下载/mnist' };
     });

@@ -74,25 +74,25 @@ export class DatasetsDouble {
     const home = studio.info.home;
     this.summaries = summaries ?? missingDatasets(home);
     studio
-      .handle('datasets:list', async () => structuredClone(this.summaries))
-      .handle('datasets:download', (input) => {
+      .respond('datasets:list', async () => structuredClone(this.summaries))
+      .respond('datasets:download', (input) => {
         this.downloads.push(input);
         return new Promise<DownloadResult>((resolve, reject) => this.running.set(input.id, { resolve, reject }));
       })
-      .handle('datasets:cancel', async ({ id }) => {
+      .respond('datasets:cancel', async ({ id }) => {
         const run = this.running.get(id);
         if (!run) return { cancelled: false };
         this.fail(id, { code: 'CANCELLED', message: `${DATASETS[id as keyof typeof DATASETS]?.name ?? id} download cancelled` });
         return { cancelled: true };
       })
-      .handle('datasets:import', async ({ paths, name }) => {
+      .respond('datasets:import', async ({ paths, name }) => {
         if (this.importError) throw new StudioError(this.importError.code, this.importError.message);
         const id = name ?? paths[0]!.split('/').filter(Boolean).at(-1)!;
         const summary = readyDataset(id, home, { kind: 'import', from: paths[0]! });
         this.summaries = [...this.summaries.filter((d) => d.id !== id), summary];
         return summary;
       })
-      .handle('datasets:info', async ({ id, samplesPerClass }) => {
+      .respond('datasets:info', async ({ id, samplesPerClass }) => {
         const summary = this.summaries.find((d) => d.id === id);
         if (summary?.status !== 'ready') throw new StudioError('NOT_FOUND', `${id}: is not in the studio home`, 'id');
         return infoOf(summary, samplesPerClass);

@@ -147,19 +147,19 @@ export class RunsDouble {
   ) {
     this.records = records;
     studio
-      .handle('runs:list', async () => structuredClone(this.records.map(summaryOf).sort((a, b) => b.createdAt.localeCompare(a.createdAt))))
-      .handle('runs:get', async ({ id }) => {
+      .respond('runs:list', async () => structuredClone(this.records.map(summaryOf).sort((a, b) => b.createdAt.localeCompare(a.createdAt))))
+      .respond('runs:get', async ({ id }) => {
         const record = this.records.find((r) => r.id === id);
         if (!record) throw new StudioError('NOT_FOUND', `no run ${id} in /home/ada/.config/MNIST Studio/runs`, 'id');
         return structuredClone(record);
       })
-      .handle('runs:delete', async ({ id }) => {
+      .respond('runs:delete', async ({ id }) => {
         if (this.activeId === id) throw new StudioError('BUSY', `run ${id} is training; stop it first`, 'id');
         if (!this.records.some((r) => r.id === id)) throw new StudioError('NOT_FOUND', `no run ${id} in /home/ada/.config/MNIST Studio/runs`, 'id');
         this.records = this.records.filter((r) => r.id !== id);
         return { id };
       })
-      .handle('datasets:images', async ({ id, split, indices, sha256 }) => {
+      .respond('datasets:images', async ({ id, split, indices, sha256 }) => {
         this.imageRequests.push({ id, indices, sha256 });
         if (sha256 && sha256 !== this.testImagesSha) throw new StudioError('INTEGRITY', `${id}: its ${split} images are not the ones asked for`, 'sha256');
         const images = new Uint8Array(indices.length * PIXELS);

@@ -1,6 +1,8 @@
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import model from './screens/model';
 import runs from './screens/runs';
+import train from './screens/train';
 
 /**
  * English, the reference language: every other language has exactly these
@@ -43,28 +45,6 @@ const en = {
   empty: {
     badge: 'Not in this build yet',
     willHold: 'This screen will hold',
-    model: {
-      title: 'No model yet',
-      body: 'Start from a preset — the tutorial’s 784-128-64-10 network or its convolutional sequel — and change it one layer at a time.',
-      features: [
-        'Presets: the tutorial’s MLP and a CNN',
-        'Adding, removing and reordering layers',
-        'Units, filters, kernel size, activation and dropout',
-        'The parameter count and output shape of every layer, as you edit',
-        'Mistakes explained next to the field at fault',
-      ],
-    },
-    train: {
-      title: 'Nothing is training',
-      body: 'Pick the hyperparameters, press Start and watch the network learn, batch by batch, with native TensorFlow on this computer.',
-      features: [
-        'Learning rate, batch size and epochs, each with its range',
-        'Start, pause, resume and stop',
-        'A live loss curve, logged every 100 steps',
-        'Training and validation accuracy after every epoch',
-        'Progress, samples per second, time left and a log',
-      ],
-    },
     playground: {
       title: 'No model to try yet',
       body: 'Draw a digit with the mouse or a finger, or drop in an image, and watch the ten probabilities change as you draw.',
@@ -171,9 +151,22 @@ const en = {
     INTERNAL: 'Something went wrong inside the studio.',
   },
   chart: {
-    step: 'step',
-    loss: 'loss',
+    step: 'Step',
+    loss: 'Loss',
+    epoch: 'Epoch',
+    accuracy: 'Accuracy',
+    training: 'Training',
+    validation: 'Validation',
+    lossTitle: 'Training loss',
+    accuracyTitle: 'Accuracy per epoch',
   },
+  format: {
+    seconds: '{s} s',
+    minutes: '{m} min {s} s',
+    hours: '{h} h {m} min',
+  },
+  model: model.en,
+  train: train.en,
 };
 
 export default en;
