@@ -62,6 +62,8 @@ describe('LineChart', () => {
     setTheme('dark', { '--series-3': '#ff0000', '--chart-grid': 'rgba(255, 255, 255, 0.07)' });
     await drawn();
     expect(chartOf(wrapper).data.datasets[0]!.borderColor).toBe('#ff0000');
+    // The points too, not only the line (chart.js shares point options between draws).
+    expect((chartOf(wrapper).getDatasetMeta(0).data[0]!.options as { backgroundColor: string }).backgroundColor).toBe('#ff0000');
     expect((chartOf(wrapper).options.scales!.x!.grid as { color: string }).color).toBe('rgba(255, 255, 255, 0.07)');
   });
 

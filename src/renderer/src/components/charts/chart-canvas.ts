@@ -61,11 +61,13 @@ export function useChartCanvas<TType extends ChartType, TData = DefaultDataPoint
   function draw(): void {
     timer = undefined;
     lastDraw = performance.now();
-    const next = options.build(theme.value);
     if (!chart) return;
+    const next = options.build(theme.value);
     chart.data = next.data;
     chart.options = next.options;
-    chart.update('none');
+    // The default mode, not 'none': in 'none' chart.js keeps the points' shared options (their colours) from before a theme switch.
+    // Nothing animates either way (`animation: false`).
+    chart.update();
   }
 
   /** Draws now if the last draw is old enough, else once when it is: changes in between are drawn together. */
