@@ -21,6 +21,7 @@ import { MAX_IMAGE_BYTES } from '../../src/shared/models-api';
 import type { Result } from '../../src/shared/result';
 import type { WsServerMessage } from '../../src/shared/web-protocol';
 import { decodeWire, encodeWire } from '../../src/shared/wire';
+import { isContainer, joined, nodes, withKey, withNode, type Path } from '../helpers/json-mutations';
 import { recordMetric } from '../helpers/robustness';
 import { tmpDir } from '../helpers/tmp';
 
@@ -83,8 +84,6 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
 /** Settings slots that hold any JSON object by design (their owner's schema reads them): extra keys inside are allowed there. */
 const FREE_FORM = new Set(['lastModelSpec', 'lastHyperparams']);
 
-type Path = (string | number)[];
-
 /** Stand-in handlers: record what reached them, answer nothing in particular. */
 function recordingHandlers() {
   const calls: { method: MethodName; input: unknown }[] = [];
@@ -99,39 +98,6 @@ function recordingHandlers() {
   ) as unknown as Handlers;
   return { calls, handlers };
 }
-
-const isContainer = (v: unknown): v is Record<string, unknown> | unknown[] => typeof v === 'object' && v !== null && !ArrayBuffer.isView(v);
-
-/** Every node of a value with its path; typed arrays are leaves. */
-function nodes(value: unknown, path: Path = []): { path: Path; value: unknown }[] {
-  const out = [{ path, value }];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...nodes(v, [...path, i])));
-  else if (isContainer(value)) for (const [k, v] of Object.entries(value)) out.push(...nodes(v, [...path, k]));
-  return out;
-}
-
-/** A copy of `root` with the node at `path` replaced (or, with `remove`, deleted). */
-function withNode(root: unknown, path: Path, replace: (old: unknown) => unknown, remove = false): unknown {
-  if (path.length === 0) return replace(root);
-  const copy = structuredClone(root) as Record<string | number, unknown>;
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const last = path.at(-1)!;
-  if (remove && !Array.isArray(parent)) delete parent[last];
-  else parent[last] = replace(parent[last]);
-  return copy;
-}
-
-/** Adds an own key (even `__proto__`, as JSON.parse and structured clone can deliver it). */
-function withKey(root: unknown, path: Path, key: string, value: unknown): unknown {
-  return withNode(root, path, (obj) => {
-    const copy = { ...(obj as object) };
-    Object.defineProperty(copy, key, { value, enumerable: true, configurable: true, writable: true });
-    return copy;
-  });
-}
-
-const joined = (path: Path) => path.map(String).join('.');
 
 /** The answer must be a typed refusal naming `path` (or, for a union, the union holding it), or, when `mayPass`, a call. */
 function checkAnswer(method: MethodName, res: Result<unknown>, calls: { input: unknown }[], expectRefusalAt: Path | null): void {
