@@ -24,7 +24,7 @@ export async function dispatch(handlers: Handlers, method: unknown, input: unkno
   try {
     parsed = API[method].input.safeParse(input ?? {});
   } catch (err) {
-    // A schema that recursed too deep (a hostile nesting) throws instead of failing: still the caller's input at fault.
+    // A schema throws rather than fails on input whose reading throws (a Proxy) or that nests past its recursion: still the caller's input at fault.
     return fail('INVALID_ARGUMENT', `${method}: input: cannot be checked (${err instanceof Error ? err.message.slice(0, MAX_SHOWN) : 'invalid'})`, 'input');
   }
   if (!parsed.success) {
