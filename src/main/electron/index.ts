@@ -87,7 +87,14 @@ function createWindow(): BrowserWindow {
     minHeight: MIN_WINDOW_SIZE.height,
     show: false,
     icon: path.join(import.meta.dirname, '..', '..', 'resources', 'icon.png'),
-    webPreferences: secureWebPreferences(path.join(import.meta.dirname, '..', 'preload', 'index.cjs')),
+    // Restated as literals so a scan of the built bundle (electronegativity) sees them; a test checks they agree with secureWebPreferences.
+    webPreferences: {
+      ...secureWebPreferences(path.join(import.meta.dirname, '..', 'preload', 'index.cjs')),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
   const id = win.webContents.id;
   ownContents.add(id);
