@@ -35,7 +35,6 @@ const en = {
     fineTune: 'Fine-tune {model}',
     export: 'Export {model}',
     delete: 'Delete {model}',
-    tryIt: 'Try',
   },
   rename: {
     label: 'New name for {model}',
@@ -140,7 +139,6 @@ const zh: typeof en = {
     fineTune: '微调 {model}',
     export: '导出 {model}',
     delete: '删除 {model}',
-    tryIt: '试用',
   },
   rename: {
     label: '{model} 的新名称',
