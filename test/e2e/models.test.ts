@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Download, Locator, Page } from 'playwright-core';

@@ -57,7 +57,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
       '97.3%',
       expect.stringMatching(/^Jun 2/),
       '440 kB',
-      'Run run-m1',
+      'Its run',
     ]);
     expect(row(wrapper, 'm2').findAll('td')[7]!.text()).toBe('Its run was deleted');
     expect(row(wrapper, 'm1').get('[data-testid="model-run"]').attributes('href')).toBe('/evaluate?run=run-m1');

@@ -76,7 +76,7 @@ describe('the Playground', { timeout: 20_000 }, () => {
     expect(bars(wrapper)).toEqual(DIGITS.map((d, i) => `${d}: ${i === 1 ? '91.0%' : '1.0%'}`));
     expect(wrapper.get('.bar-row.top').attributes('data-class')).toBe('1');
     expect(wrapper.get('[data-testid="top"]').text()).toBe('It looks like 1 (91.0%)');
-    expect(wrapper.get('[data-testid="seen"] canvas').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="seen"] canvas').exists()).toBe(true);
 
     // Another model: the same drawing asked again; Fashion-MNIST's classes by their names.
     await picker.setValue('saved:m2');
@@ -109,7 +109,7 @@ describe('the Playground', { timeout: 20_000 }, () => {
     await wrapper.get('[data-testid="pad"]').trigger('keydown', { key: 'Delete' });
     await settle();
     expect(wrapper.find('[data-testid="top"]').exists()).toBe(false);
-    expect(wrapper.get('[data-testid="waiting"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="waiting"]').exists()).toBe(true);
     await wrapper.get('[data-testid="pad-clear"]').trigger('click');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(studio.inputs('models:predict').length).toBe(asked);
@@ -142,7 +142,7 @@ describe('the Playground', { timeout: 20_000 }, () => {
     expect(live.text()).toBe('Model in training — starting');
     await wrapper.get('[data-testid="model-picker"]').setValue('live');
     await settle();
-    expect(wrapper.get('[data-testid="live-note"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="live-note"]').exists()).toBe(true);
     await stroke(wrapper);
     const before = studio.inputs('train:predict').length;
     expect(before).toBeGreaterThanOrEqual(1);
