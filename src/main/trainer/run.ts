@@ -11,7 +11,7 @@ import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
 import { saveModelFolder } from '../models/store';
-import { copyWeightsFrom } from '../models/tasks';
+import { copyWeightsFrom, type ScoringModel } from '../models/tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
 import { prepareData } from './data';
@@ -56,7 +56,14 @@ export function loadJobDataset(job: TrainerJob): Promise<LoadedDataset> {
  * Runs the job to its end and returns the terminal event (`done`); throws
  * on failure, with a message the user can act on.
  */
-export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit: (event: TrainEvent) => void): Promise<TrainEvent> {
+export async function runJob(
+  tf: Tf,
+  job: TrainerJob,
+  control: RunControl,
+  emit: (event: TrainEvent) => void,
+  /** Told the model being trained once it is built, and null once it is disposed: a drawing is scored with it between batches. */
+  share: (live: ScoringModel | null) => void = () => {},
+): Promise<TrainEvent> {
   const started = control.now();
   const pausedAtStart = control.pausedMs;
   const { config, runId } = job;
@@ -68,6 +75,7 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
   // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
   const optimizer = createOptimizer(tf, hp);
+  share({ model, normalization: hp.normalization, classNames: dataset.classNames });
   try {
     const loss = lossFunction(tf, hp.loss);
     const evalForward = inferenceForward(model);
@@ -140,6 +148,7 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       samplesPerSec: result.activeMs > 0 ? (result.samples / result.activeMs) * 1000 : 0,
     };
   } finally {
+    share(null);
     optimizer.dispose();
     model.dispose();
     data.dispose();
