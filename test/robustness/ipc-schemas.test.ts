@@ -31,6 +31,9 @@ const RUNS = 1000;
 const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'app:info': [{}],
   'app:pickFolder': [{}, { title: 'Choose the folder of the four IDX files' }],
+  'app:pickFile': [{}, { title: 'Import a model', filters: [{ name: 'Model bundle', extensions: ['zip'] }] }],
+  'app:pickSavePath': [{}, { title: 'Export the model', filters: [{ name: 'ONNX', extensions: ['onnx'] }], defaultName: 'digits.onnx' }],
+  'app:notify': [{ title: 'Training finished' }, { title: 'Training finished', body: 'cnn: 98.9% on 10,000 test images' }],
   'datasets:list': [{}],
   'datasets:download': [{ id: 'mnist' }, { id: 'fashion-mnist', mirrors: ['https://mirror.example/mnist/', 'http://10.0.0.2/data/'], defaultMirrors: false }],
   'datasets:cancel': [{ id: 'mnist' }],
@@ -63,6 +66,10 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'train:resume': [{ runId: 'run-1' }],
   'train:stop': [{ runId: 'run-1' }],
   'train:status': [{}],
+  'train:predict': [
+    { runId: 'run-1', image: { pixels: { width: 28, height: 28, channels: 1, data: new Uint8Array(784) } } },
+    { runId: 'run-1', image: { pixels: { width: 2, height: 2, channels: 4, data: new Uint8Array(16).fill(255) } }, preprocess: false },
+  ],
   'runs:list': [{}],
   'runs:get': [{ id: 'run-1' }],
   'runs:delete': [{ id: 'run-1' }],
@@ -72,6 +79,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'models:delete': [{ id: 'model-1' }],
   'models:import': [{ path: '/tmp/model' }, { path: '/tmp/model.zip', name: 'Imported', normalization: { mean: 0, std: 1 } }],
   'models:export': [{ id: 'model-1', format: 'onnx', path: '/tmp/model.onnx' }, { id: 'model-1', format: 'tfjs', path: '/tmp/out', overwrite: true }],
+  'models:download': [{ id: 'model-1', format: 'onnx' }, { id: 'model-1', format: 'bundle' }],
   'models:evaluate': [{ id: 'model-1', dataset: { id: 'mnist' } }],
   'models:predict': [
     { id: 'model-1', image: { pixels: { width: 2, height: 3, channels: 1, data: new Uint8Array(6) } } },
