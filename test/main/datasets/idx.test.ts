@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readIdxFile, readIdxHead } from '../../../src/main/datasets/idx';
@@ -97,8 +99,12 @@ describe('readIdxFile', () => {
     const bomb = Buffer.concat([zlib.gzipSync(idxImages(new Uint8Array(0), 60000)), ...Array<Buffer>(64).fill(zeros)]);
     expect(bomb.length).toBeLessThan(2_000_000);
     const file = write('bomb.gz', bomb);
+    // Collected before each reading, so what is counted is what the reader still holds, not garbage not yet swept.
+    const gc = collector();
+    gc();
     const before = process.memoryUsage();
     const err = await readIdxFile(file, 'bomb.gz', { kind: 'images' }).catch((e: Error) => e);
+    gc();
     const after = process.memoryUsage();
     expect((err as Error).message).toBe('bomb.gz: is longer than its header says: more than 47040016 bytes for 60000 images');
     // Nothing of the 47 MB it inflated before stopping is kept.
@@ -115,3 +121,10 @@ describe('readIdxHead', () => {
     await expect(readIdxHead(file, 'imgs.gz', { kind: 'images' }, 501)).rejects.toThrow(/^imgs.gz: is truncated/);
   });
 });
+
+/** V8's garbage collector as a function (what --expose-gc gives), switched on from inside the test process. */
+function collector(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
