@@ -44,6 +44,9 @@ export interface DatasetInfo {
   digests: Record<string, string>;
 }
 
+/** The engine that trained a run: stock TF kernels through tfjs-node's binding, or tfjs-layers. */
+export type TrainingPathName = 'native' | 'layers';
+
 /** Where a run ran: enough to explain a difference between two runs' speed or numbers. */
 export interface RunEnvironment {
   app: string;
@@ -56,6 +59,12 @@ export interface RunEnvironment {
   cpuThreads: number;
   /** TF_NUM_INTRAOP_THREADS in the trainer, or 'default'. */
   intraOpThreads: string;
+  /** Who chose intraOpThreads: the run's `threads` setting, TF_NUM_INTRAOP_THREADS set by the user, or the studio from the network and batch size. */
+  intraOpThreadsFrom: 'hyperparams' | 'environment' | 'auto';
+  /** Which engine trained. */
+  trainingPath: TrainingPathName;
+  /** Why that engine: asked for, the native self-test passed, or what made it fall back. */
+  trainingPathReason: string;
   platform: string;
 }
 

@@ -3,7 +3,7 @@
  * Plain data only: they cross child_process IPC or Electron's
  * utilityProcess port by structured clone.
  */
-import type { TrainConfig, TrainEvent } from '@shared/training';
+import type { RunEnvironment, TrainConfig, TrainEvent } from '@shared/training';
 
 /** Everything a trainer needs to run one training run. */
 export interface TrainerJob {
@@ -14,6 +14,8 @@ export interface TrainerJob {
   config: TrainConfig;
   /** The app's version, recorded in the run's environment and the model's metadata. */
   appVersion: string;
+  /** Who chose the trainer's TF_NUM_INTRAOP_THREADS (the host did, when it started this process). */
+  intraOpThreadsFrom: RunEnvironment['intraOpThreadsFrom'];
 }
 
 /** Host → trainer. `start` comes once, first; the controls take effect between batches. */

@@ -15,13 +15,19 @@ import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
 import { prepareData } from './data';
 import { predictSplit } from './evaluate';
-import { createOptimizer, layersStep, trainLoop } from './loop';
+import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
-import { buildModel, inferenceForward, lossFunction, trainingForward } from './model';
+import { buildModel, inferenceForward, lossFunction } from './model';
 import type { TrainerJob } from './protocol';
 import { runStreams } from './random';
+import { nativeFault, openTrainingPath, type TrainingPath } from './training-path';
 
-export function trainerEnvironment(tf: Tf, appVersion: string): RunEnvironment {
+/** The run's environment; the training path is chosen later, at trainer start. */
+export function trainerEnvironment(
+  tf: Tf,
+  appVersion: string,
+  run: Pick<RunEnvironment, 'intraOpThreadsFrom' | 'trainingPath' | 'trainingPathReason'>,
+): RunEnvironment {
   return {
     app: appVersion,
     node: process.versions.node,
@@ -33,6 +39,7 @@ export function trainerEnvironment(tf: Tf, appVersion: string): RunEnvironment {
     cpuThreads: os.availableParallelism(),
     intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
     platform: `${process.platform}-${process.arch}`,
+    ...run,
   };
 }
 
@@ -64,8 +71,20 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
   const streams = runStreams(hp.seed);
   const data = prepareData(tf, dataset, hp, streams.split);
   const model = buildModel(tf, config.model, streams.init);
-  const optimizer = createOptimizer(tf, hp);
+  let path: TrainingPath | null = null;
   try {
+    const opened = openTrainingPath({
+      tf,
+      model,
+      spec: config.model,
+      hp,
+      train: data.train,
+      data,
+      dropoutRand: streams.dropout,
+      choice: hp.trainingPath ?? 'auto',
+      fault: nativeFault(),
+    });
+    path = opened.path;
     const loss = lossFunction(tf, hp.loss);
     const evalForward = inferenceForward(model);
     const info: DatasetInfo = {
@@ -82,7 +101,11 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       kind: 'started',
       runId,
       dataset: info,
-      environment: trainerEnvironment(tf, job.appVersion),
+      environment: trainerEnvironment(tf, job.appVersion, {
+        intraOpThreadsFrom: job.intraOpThreadsFrom,
+        trainingPath: path.name,
+        trainingPathReason: opened.reason,
+      }),
       epochs: hp.epochs,
       stepsPerEpoch: Math.ceil(info.trainCount / hp.batchSize),
       params,
@@ -91,10 +114,11 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       tf,
       runId,
       data,
-      step: layersStep(tf, trainingForward(tf, model, config.model, streams.dropout), loss, optimizer),
+      path,
       hp,
       validate: () => {
         if (data.validationIndices.length === 0) return null;
+        path!.sync();
         const v = predictSplit(tf, evalForward, loss, data.train, data.validationIndices);
         return { loss: v.loss, accuracy: v.accuracy };
       },
@@ -103,6 +127,8 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       emit,
     });
 
+    // Done or stopped: the layers model gets the trained weights for evaluation and saving.
+    path.sync();
     emit({ kind: 'activity', runId, activity: 'evaluating' });
     const test = predictSplit(tf, evalForward, loss, data.test);
     const evaluation = buildEvaluation(test.labels, test.predicted, test.loss, dataset.classNames);
@@ -135,7 +161,7 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       samplesPerSec: result.activeMs > 0 ? (result.samples / result.activeMs) * 1000 : 0,
     };
   } finally {
-    optimizer.dispose();
+    path?.dispose();
     model.dispose();
     data.dispose();
   }
