@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { MAX_SEED } from '@shared/hyperparams';
-import { hasConvolution } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
 import { appVersion } from '../app-info';
@@ -18,6 +17,7 @@ import { newId } from '../ids';
 import { exitReason } from '../trainer/failure';
 import { isTrainerMessage } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
+import { chooseIntraOpThreads, trainerEnv } from './threads';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
 
 /** Where runs are kept and how trainer processes start. */
@@ -82,12 +82,6 @@ export function checkDatasetPresent(home: string, ref: TrainConfig['dataset']): 
   if (missing.length > 0) throw new StudioError('NOT_FOUND', `${dir} lacks ${missing.join(', ')}: a dataset folder holds the four MNIST-format IDX files`, field);
 }
 
-/** Dense-only networks run 1.3–1.6× faster on one TensorFlow thread (op dispatch dominates); convolutions want them all. */
-export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
-  if (base.TF_NUM_INTRAOP_THREADS || hasConvolution(config.model)) return { ...base };
-  return { ...base, TF_NUM_INTRAOP_THREADS: '1' };
-}
-
 /** One run at a time: starts its trainer, relays and records its events, and ends it as done, stopped or failed. */
 export class TrainingHost {
   private active: ActiveRun | null = null;
@@ -136,6 +130,7 @@ export class TrainingHost {
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));
     const hp = config.hyperparams;
+    const baseEnv = this.options.env ?? process.env;
     const run: ActiveRun = {
       record: newRunRecord(id, config),
       child: null,
@@ -154,7 +149,7 @@ export class TrainingHost {
       checkDatasetPresent(this.options.home, config.dataset);
       const entry = trainerEntry();
       await saveRun(this.options.home, run.record);
-      run.child = this.launch({ entry, env: trainerEnv(this.options.env ?? process.env, config) });
+      run.child = this.launch({ entry, env: trainerEnv(baseEnv, config) });
     } catch (err) {
       this.active = null;
       throw err;
@@ -167,7 +162,8 @@ export class TrainingHost {
       if (isTrainerMessage(message) && message.event.runId === id) this.handleEvent(run, message.event);
     });
     child.onExit((exit) => void this.handleExit(run, exit));
-    child.send({ kind: 'start', job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion() } });
+    const intraOpThreadsFrom = chooseIntraOpThreads(config, baseEnv).from;
+    child.send({ kind: 'start', job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom } });
     return { runId: id, config };
   }
 
