@@ -78,6 +78,14 @@ class Attrs {
   shape(name: string, value: number[]): NativeAttr {
     return { name, type: this.b.TF_ATTR_SHAPE, value };
   }
+  /** GatherV2 of a `dtype` tensor by int32 rows. */
+  gather(dtype: number): NativeAttr[] {
+    return [this.type('Tparams', dtype), this.type('Tindices', this.I), this.type('Taxis', this.I), this.int('batch_dims', 0)];
+  }
+  /** Mean, Sum …: float32 over int32 axes. */
+  reduce(keepDims: boolean): NativeAttr[] {
+    return [this.type('T', this.F), this.type('Tidx', this.I), this.bool('keep_dims', keepDims)];
+  }
 }
 
 /** Variable names are process-wide in TF's resource manager: unique per path instance. */
@@ -481,18 +489,17 @@ class CrossEntropyLoss implements NativeLoss {
   private readonly lossAttrs: NativeAttr[];
   private readonly meanAttrs: NativeAttr[];
   private readonly gatherAttrs: NativeAttr[];
-  private readonly axis0: number;
   private readonly inverse: PerBatchConstant;
   constructor(
     private readonly s: NativeScope,
+    /** int32 class of every training row. */
     private readonly labels: number,
-    gatherAxis: number,
+    private readonly axis0: number,
   ) {
     const a = s.a;
     this.lossAttrs = [a.type('T', a.F), a.type('Tlabels', a.I)];
-    this.meanAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.bool('keep_dims', false)];
-    this.gatherAttrs = [a.type('Tparams', a.I), a.type('Tindices', a.I), a.type('Taxis', a.I), a.int('batch_dims', 0)];
-    this.axis0 = gatherAxis;
+    this.meanAttrs = a.reduce(false);
+    this.gatherAttrs = a.gather(a.I);
     this.inverse = new PerBatchConstant(s, (batch) => 1 / batch);
   }
   targets(index: number): number {
@@ -525,9 +532,9 @@ class MeanSquaredErrorLoss implements NativeLoss {
     classes: number,
   ) {
     const a = s.a;
-    this.gatherAttrs = [a.type('Tparams', a.F), a.type('Tindices', a.I), a.type('Taxis', a.I), a.int('batch_dims', 0)];
-    this.meanAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.bool('keep_dims', false)];
-    this.sumAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.bool('keep_dims', true)];
+    this.gatherAttrs = a.gather(a.F);
+    this.meanAttrs = a.reduce(false);
+    this.sumAttrs = a.reduce(true);
     this.axes01 = s.constantI([2], [0, 1]);
     this.axis1 = s.constantI([1], [1]);
     this.scale = new PerBatchConstant(s, (batch) => 2 / (batch * classes));
@@ -687,7 +694,7 @@ export class NativePath implements TrainingPath {
 
       this.axis0 = s.constantI([], [0]);
       this.axis1 = s.constantI([], [1]);
-      this.gatherAttrs = [a.type('Tparams', a.F), a.type('Tindices', a.I), a.type('Taxis', a.I), a.int('batch_dims', 0)];
+      this.gatherAttrs = a.gather(a.F);
       // A leading flatten is done once on the whole split (a reshape shares the buffer): one op less per step.
       const flattenFirst = spec.layers[0]?.type === 'flatten';
       this.x = flattenFirst

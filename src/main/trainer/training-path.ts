@@ -16,14 +16,13 @@
  */
 import type { LayersModel, Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
-import type { ModelSpec } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { TrainingPathName } from '@shared/training';
 import type { Tf } from '../native';
-import type { SplitTensors, TrainingData } from './data';
+import type { TrainingData } from './data';
 import { errorLine } from './failure';
 import { buildModel, lossFunction, trainingForward, type Forward, type LossFn } from './model';
-import { NativePath, type DrainedSteps, type NativeFault } from './native-path';
+import { NativePath, type DrainedSteps, type NativeFault, type NativePathOptions } from './native-path';
 import { seededRandom } from './random';
 
 /** One way of training; the loop calls `step` per batch and `drain` at logged batches. */
@@ -82,15 +81,8 @@ export function layersStep(tf: Tf, forward: Forward, loss: LossFn, optimizer: Op
   };
 }
 
-/** What a path trains. */
-export interface PathOptions {
-  tf: Tf;
-  model: LayersModel;
-  spec: ModelSpec;
-  hp: Pick<Hyperparams, 'optimizer' | 'learningRate' | 'loss'>;
-  train: SplitTensors;
-  dropoutRand: () => number;
-}
+/** What a path trains: the model (whose weights it starts from and ends in), its spec, the settings, the training split. */
+export type PathOptions = Omit<NativePathOptions, 'fault'>;
 
 /** The tfjs-layers path: per batch one tidy with two gathers and `optimizer.minimize`. */
 export function layersPath(o: PathOptions): TrainingPath {
@@ -139,9 +131,16 @@ export function layersPath(o: PathOptions): TrainingPath {
 /** Steps and rows of the self-test: enough to exercise the optimizer's state, cheap for any model. */
 const SELF_TEST_STEPS = 2;
 const SELF_TEST_ROWS = 16;
-/** Loss agreement (relative) and update agreement (relative to the largest update of each weight tensor). */
+/**
+ * Loss agreement (relative), and update agreement: the difference of the
+ * two paths' weights against the layers path's update, in L2 norm per
+ * weight tensor. Not element by element: Adam's first steps move a weight
+ * by lr·g / (|g| + ε), which turns the rounding noise of a gradient near ε
+ * into a visible share of lr (up to 1% seen on real digits, while the L2
+ * share stays below 2e-4). A wrong update rule is off by 100%.
+ */
 const SELF_TEST_LOSS_TOLERANCE = 1e-4;
-const SELF_TEST_UPDATE_TOLERANCE = 1e-3;
+const SELF_TEST_UPDATE_TOLERANCE = 1e-2;
 
 /** Reads `MNIST_STUDIO_NATIVE_FAULT`; anything else set there is an error, so a typo cannot pass a test silently. */
 export function nativeFault(env: NodeJS.ProcessEnv = process.env): NativeFault | undefined {
@@ -183,14 +182,15 @@ export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Arra
     const expected = twin.getWeights().map((w) => w.dataSync() as Float32Array);
     const actual = native.weights();
     for (let i = 0; i < expected.length; i++) {
-      let largest = 0;
-      let worst = 0;
+      let update = 0;
+      let off = 0;
       for (let j = 0; j < expected[i]!.length; j++) {
-        largest = Math.max(largest, Math.abs(expected[i]![j]! - initial[i]![j]!));
-        worst = Math.max(worst, Math.abs(expected[i]![j]! - actual[i]![j]!));
+        update += (expected[i]![j]! - initial[i]![j]!) ** 2;
+        off += (expected[i]![j]! - actual[i]![j]!) ** 2;
       }
-      if (!(worst <= SELF_TEST_UPDATE_TOLERANCE * largest + 1e-6)) {
-        return `the native path disagreed with tfjs-layers in the self-test: weight ${i} off by ${worst.toExponential(2)} after updates of up to ${largest.toExponential(2)}`;
+      [update, off] = [Math.sqrt(update), Math.sqrt(off)];
+      if (!(off <= SELF_TEST_UPDATE_TOLERANCE * update + 1e-7 * Math.sqrt(expected[i]!.length))) {
+        return `the native path disagreed with tfjs-layers in the self-test: weight ${i} off by ${off.toExponential(2)} (L2) after an update of ${update.toExponential(2)}`;
       }
     }
     return null;
