@@ -33,6 +33,7 @@ export interface NativeBinding {
   getNumOfTensors(): number;
   TF_FLOAT: number;
   TF_INT32: number;
+  TF_INT64: number;
   TF_RESOURCE: number;
   TF_ATTR_STRING: number;
   TF_ATTR_INT: number;
@@ -49,7 +50,7 @@ interface KernelBackend {
 }
 
 const FUNCTIONS = ['createTensor', 'deleteTensor', 'tensorDataSync', 'executeOp', 'getNumOfTensors'] as const;
-const CONSTANTS = ['TF_FLOAT', 'TF_INT32', 'TF_RESOURCE', 'TF_ATTR_STRING', 'TF_ATTR_INT', 'TF_ATTR_FLOAT', 'TF_ATTR_BOOL', 'TF_ATTR_TYPE', 'TF_ATTR_SHAPE'] as const;
+const CONSTANTS = ['TF_FLOAT', 'TF_INT32', 'TF_INT64', 'TF_RESOURCE', 'TF_ATTR_STRING', 'TF_ATTR_INT', 'TF_ATTR_FLOAT', 'TF_ATTR_BOOL', 'TF_ATTR_TYPE', 'TF_ATTR_SHAPE'] as const;
 
 /** Access to the binding, and to the handle behind a tfjs tensor (so the dataset is not copied). */
 export interface NativeAccess {

@@ -315,11 +315,65 @@ class DenseLayer implements NativeLayer {
   }
 }
 
+/**
+ * The filter gradient of a stride-1 convolution as one VALID convolution
+ * with the batch and channel axes swapped:
+ * dW[i,j,c,o] = Σ_b,r,s xpad[b, r+i, s+j, c] · dz[b, r, s, o], i.e. xpadᵀ
+ * ([c, h, w, b]) convolved with dzᵀ ([r, s, b, o]) as the filter. TF's
+ * Conv2DBackpropFilter is several times slower on small channel counts
+ * (1 ms against 6 for LeNet's first layer at batch 64 on one thread,
+ * 0.4 against 1 for its second); the sums are the same, in another order.
+ */
+class SwappedFilterGradient {
+  private readonly pads: number;
+  private readonly padAttrs: NativeAttr[];
+  private readonly transposeAttrs: NativeAttr[];
+  private readonly toChannelsFirst: number;
+  private readonly toFilter: number;
+  private readonly convAttrs: NativeAttr[];
+  private readonly reshapeAttrs: NativeAttr[];
+  private readonly filterShape: number;
+  constructor(
+    private readonly s: NativeScope,
+    kernelShape: number[],
+    /** Rows and columns of zeros before and after the input (SAME padding), or 0. */
+    private readonly pad: [number, number],
+  ) {
+    const a = s.a;
+    this.pads = s.constantI([4, 2], [0, 0, pad[0], pad[1], pad[0], pad[1], 0, 0]);
+    this.padAttrs = [a.type('T', a.F), a.type('Tpaddings', a.I)];
+    this.transposeAttrs = [a.type('T', a.F), a.type('Tperm', a.I)];
+    this.toChannelsFirst = s.constantI([4], [3, 1, 2, 0]);
+    // dzᵀ: [b, r, s, o] → [r, s, b, o]; also [c, i, j, o] → [i, j, c, o] for the result.
+    this.toFilter = s.constantI([4], [1, 2, 0, 3]);
+    this.convAttrs = [
+      a.type('T', a.F),
+      a.int('strides', [1, 1, 1, 1]),
+      a.bool('use_cudnn_on_gpu', true),
+      a.str('padding', 'VALID'),
+      a.str('data_format', 'NHWC'),
+      a.int('dilations', [1, 1, 1, 1]),
+    ];
+    this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
+    this.filterShape = s.constantI([4], kernelShape);
+  }
+  grad(x: number, dz: number, inChannels: number): number {
+    const s = this.s;
+    const padded = this.pad[0] + this.pad[1] > 0 ? s.op('Pad', this.padAttrs, [x, this.pads]) : x;
+    const xt = s.op('Transpose', this.transposeAttrs, [padded, this.toChannelsFirst]);
+    const dzt = s.op('Transpose', this.transposeAttrs, [dz, this.toFilter]);
+    const g = s.op('Conv2D', this.convAttrs, [xt, dzt]);
+    // [c, i, j, o] → [i, j, c, o]; with one input channel that is only a reshape.
+    return inChannels === 1 ? s.op('Reshape', this.reshapeAttrs, [g, this.filterShape]) : s.op('Transpose', this.transposeAttrs, [g, this.toFilter]);
+  }
+}
+
 class Conv2dLayer implements NativeLayer {
   private readonly act: ActivationOps;
   private readonly convAttrs: NativeAttr[];
   private readonly biasAttrs: NativeAttr[];
   private readonly filterSizes: number;
+  private readonly swapped: SwappedFilterGradient | null;
   /** Conv2DBackpropInput wants the input's shape as a tensor: one per batch size seen. */
   private readonly inputSizes = new Map<number, number>();
   private x = -1;
@@ -344,6 +398,10 @@ class Conv2dLayer implements NativeLayer {
     ];
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
     this.filterSizes = s.constantI([4], params[0]!.shape);
+    // TF's SAME padding at stride 1: k − 1 in all, the smaller half first.
+    const before = spec.padding === 'same' ? Math.floor((spec.kernelSize - 1) / 2) : 0;
+    const after = spec.padding === 'same' ? spec.kernelSize - 1 - before : 0;
+    this.swapped = spec.strides === 1 ? new SwappedFilterGradient(s, params[0]!.shape, [before, after]) : null;
   }
   forward(x: number, batch: number): number {
     const s = this.s;
@@ -357,7 +415,9 @@ class Conv2dLayer implements NativeLayer {
   backward(dy: number, grads: number[], needInput: boolean): number {
     const s = this.s;
     const dz = this.act.backward(dy, this.y);
-    grads[this.params[0]!.slot] = s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
+    grads[this.params[0]!.slot] = this.swapped
+      ? this.swapped.grad(this.x, dz, this.inputShape[2]!)
+      : s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
     grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
     if (!needInput) return -1;
     const batch = this.batch;
@@ -370,14 +430,23 @@ class Conv2dLayer implements NativeLayer {
   }
 }
 
+/**
+ * Max pooling. When a gradient must flow back through it, the forward pass
+ * keeps where each maximum came from (MaxPoolWithArgmax) and the backward
+ * pass scatters to there (MaxPoolGradWithArgmax): TF's MaxPoolGrad would
+ * find the maxima again. On the CPU both use the same argmax helper, so
+ * ties go to the same element.
+ */
 class MaxPoolLayer implements NativeLayer {
   readonly params: Param[] = [];
   private readonly attrs: NativeAttr[];
   private x = -1;
-  private y = -1;
+  private argmax = -1;
   constructor(
     private readonly s: NativeScope,
     spec: Extract<LayerSpec, { type: 'maxPooling2d' }>,
+    /** Whether a trainable layer comes before it (only then is its gradient asked for). */
+    private readonly backprop: boolean,
   ) {
     const a = s.a;
     const stride = spec.strides ?? spec.poolSize;
@@ -386,16 +455,18 @@ class MaxPoolLayer implements NativeLayer {
       a.int('ksize', [1, spec.poolSize, spec.poolSize, 1]),
       a.int('strides', [1, stride, stride, 1]),
       a.str('padding', 'VALID'),
-      a.str('data_format', 'NHWC'),
+      ...(backprop ? [a.type('Targmax', s.b.TF_INT64), a.bool('include_batch_in_index', false)] : [a.str('data_format', 'NHWC')]),
     ];
   }
   forward(x: number): number {
     this.x = x;
-    this.y = this.s.op('MaxPool', this.attrs, [x]);
-    return this.y;
+    if (!this.backprop) return this.s.op('MaxPool', this.attrs, [x]);
+    const [y, argmax] = this.s.op2('MaxPoolWithArgmax', this.attrs, [x]);
+    this.argmax = argmax;
+    return y;
   }
   backward(dy: number, _grads: number[], needInput: boolean): number {
-    return needInput ? this.s.op('MaxPoolGrad', this.attrs, [this.x, this.y, dy]) : -1;
+    return needInput ? this.s.op('MaxPoolGradWithArgmax', this.attrs, [this.x, dy, this.argmax]) : -1;
   }
 }
 
@@ -701,6 +772,8 @@ export class NativePath implements TrainingPath {
         ? s.own(s.op('Reshape', [a.type('T', a.F), a.type('Tshape', a.I)], [access.idOf(o.train.x), s.constantI([2], [-1, summary.layers[0]!.outputShape!.reduce((p, d) => p * d, 1)])]))
         : access.idOf(o.train.x);
 
+      // Layers before the first with weights need no gradient.
+      const firstTrainable = spec.layers.findIndex((layer) => layer.type === 'dense' || layer.type === 'conv2d');
       this.layers = spec.layers.map((layer, i): NativeLayer => {
         const input = i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!;
         const output = summary.layers[i]!.outputShape!;
@@ -710,7 +783,7 @@ export class NativePath implements TrainingPath {
           case 'conv2d':
             return new Conv2dLayer(s, [param([layer.kernelSize, layer.kernelSize, input[2]!, layer.filters]), param([layer.filters])], layer, input);
           case 'maxPooling2d':
-            return new MaxPoolLayer(s, layer);
+            return new MaxPoolLayer(s, layer, firstTrainable < i);
           case 'flatten':
             return i === 0 ? new IdentityLayer() : new FlattenLayer(s, input);
           case 'dropout': {
@@ -725,7 +798,7 @@ export class NativePath implements TrainingPath {
         }
       });
       if (w !== weights.length) throw new Error(`the layers model has ${weights.length} weights, the spec ${w}`);
-      this.firstTrainable = this.layers.findIndex((layer) => layer.params.length > 0);
+      this.firstTrainable = firstTrainable;
       this.grads = new Array<number>(this.params.length).fill(-1);
 
       const classes = summary.outputShape![0]!;

@@ -95,8 +95,18 @@ const CASES: Case[] = [
     hp: { optimizer: 'momentum', learningRate: 0.05, loss: 'mse' },
   },
   {
-    name: 'conv2d linear first, then relu conv, sgd',
-    spec: { name: 'conv-c', layers: [conv({ activation: 'linear', filters: 2 }), { type: 'maxPooling2d', poolSize: 2 }, conv({ filters: 3 }), flatten, out10] },
+    name: 'pooling first (no gradient through it), conv2d same with an even kernel, linear then relu, sgd',
+    spec: {
+      name: 'conv-c',
+      layers: [
+        { type: 'maxPooling2d', poolSize: 2 },
+        conv({ activation: 'linear', filters: 2, padding: 'same', kernelSize: 4 }),
+        { type: 'maxPooling2d', poolSize: 2 },
+        conv({ filters: 3 }),
+        flatten,
+        out10,
+      ],
+    },
     hp: { optimizer: 'sgd', learningRate: 0.02, loss: 'cross-entropy' },
   },
   {
