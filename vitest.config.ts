@@ -32,6 +32,19 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // Hostile inputs, faults and load (issue 7): `npm run check:robustness` runs these alone and prints a summary.
+          name: 'robustness',
+          environment: 'node',
+          include: ['test/robustness/**/*.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],

@@ -14,16 +14,17 @@ export function tempSibling(target: string): string {
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempSibling(file);
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
+    // A write cut short (a full disk) must not leave its temporary file behind either.
     await fs.rm(tmp, { force: true });
     throw err;
   }
@@ -32,4 +33,90 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 /** JSON, indented for people unless `compact` (large series nobody reads by eye). */
 export function writeJsonAtomic(file: string, value: unknown, options: { compact?: boolean } = {}): Promise<void> {
   return writeFileAtomic(file, `${options.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Flushes a folder's own entries to disk, so a rename into it survives a power cut. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a new file and flushes it: for files inside a temporary folder that is renamed into place afterwards. */
+export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether anything (a file, a folder, a dangling link) is at `target`. */
+async function exists(target: string): Promise<boolean> {
+  try {
+    await fs.lstat(target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** `target` is taken and may not be replaced: the caller says what to tell the user. */
+export class TargetExistsError extends Error {
+  override readonly name = 'TargetExistsError';
+}
+
+/**
+ * Builds a file or folder at `target` so that it appears whole or not at
+ * all: `fill` writes a temporary sibling (a folder when `kind` is 'dir'),
+ * which is flushed and renamed into place. On any failure the temporary
+ * goes and whatever was at `target` is as it was. With `overwrite`, an
+ * existing target is moved aside first and removed only once the new one
+ * is in place.
+ */
+export async function buildAtomic(target: string, kind: 'file' | 'dir', fill: (tmp: string) => Promise<void>, options: { overwrite?: boolean } = {}): Promise<void> {
+  const parent = path.dirname(target);
+  await fs.mkdir(parent, { recursive: true });
+  if (!options.overwrite && (await exists(target))) throw new TargetExistsError(`${target} already exists`);
+  const tmp = tempSibling(target);
+  let aside: string | null = null;
+  try {
+    if (kind === 'dir') await fs.mkdir(tmp);
+    await fill(tmp);
+    if (kind === 'dir') await syncDir(tmp);
+    if (await exists(target)) {
+      if (!options.overwrite) throw new TargetExistsError(`${target} already exists`);
+      aside = tempSibling(target);
+      await fs.rename(target, aside);
+    }
+    try {
+      await fs.rename(tmp, target);
+    } catch (err) {
+      if (aside) await fs.rename(aside, target);
+      aside = null;
+      throw err;
+    }
+    await syncDir(parent);
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  if (aside) await fs.rm(aside, { recursive: true, force: true });
+}
+
+/** The folders in `dir` (none when it does not exist), without dot names: those are temporaries of writes in progress or cut off by a crash. */
+export async function visibleFolders(dir: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }

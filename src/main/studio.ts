@@ -1,9 +1,11 @@
 import type { AppInfo } from '@shared/app-info';
 import type { MethodName } from '@shared/api';
+import { StudioError } from '@shared/result';
 import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
+import { modelHandlers } from './models/handlers';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
@@ -17,6 +19,14 @@ export interface StudioOptions {
   settingsStore?: SettingsStoreFactory;
   /** How trainer processes start: child_process.fork by default; the desktop app passes its utilityProcess adapter. */
   launchTrainer?: TrainerLauncher;
+  /** Native dialogs: only the desktop app has them; without, `app:pickFolder` answers UNAVAILABLE. */
+  dialogs?: StudioDialogs;
+}
+
+/** What the desktop shell opens for the renderer, which cannot open a native dialog itself. */
+export interface StudioDialogs {
+  /** The folder the user chose, or null when the dialog was closed. */
+  pickFolder(title: string | undefined): Promise<string | null>;
 }
 
 /** What every domain's handlers get: where the studio lives and how to tell the UI. */
@@ -47,9 +57,13 @@ export interface Studio {
   close(): Promise<void>;
 }
 
-function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {
+function appHandlers(ctx: StudioContext, dialogs: StudioDialogs | undefined): DomainHandlers<'app'> {
   return {
     'app:info': async () => buildAppInfo(ctx.shell, ctx.home),
+    'app:pickFolder': async ({ title }) => {
+      if (!dialogs) throw new StudioError('UNAVAILABLE', 'folder dialogs exist only in the desktop app: type the folder’s path instead');
+      return { path: await dialogs.pickFolder(title) };
+    },
   };
 }
 
@@ -60,10 +74,11 @@ export function createStudio(options: StudioOptions): Studio {
   const ctx: StudioContext = { home: options.home, shell: options.shell, events, settings, onClose: (c) => cleanups.push(c) };
   // One line per domain.
   const handlers: Handlers = {
-    ...appHandlers(ctx),
+    ...appHandlers(ctx, options.dialogs),
     ...datasetHandlers(ctx),
     ...settingsHandlers(settings),
     ...trainingHandlers(ctx, options.launchTrainer),
+    ...modelHandlers(ctx, options.launchTrainer),
   };
   return {
     home: options.home,

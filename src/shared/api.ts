@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { APP_API } from './app-api';
 import { DATASETS_API } from './datasets-api';
+import { MODELS_API } from './models-api';
 import { RUNS_API, TRAINING_API } from './training-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
@@ -20,6 +21,7 @@ export const API = {
   ...SETTINGS_API,
   ...TRAINING_API,
   ...RUNS_API,
+  ...MODELS_API,
 };
 
 export type Api = typeof API;

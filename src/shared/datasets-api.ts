@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, type DatasetInfo, type DatasetSummary, type DownloadResult } from './datasets';
+import { BUILTIN_DATASET_IDS, SPLITS, type BuiltinDatasetId, type DatasetImages, type DatasetInfo, type DatasetSummary, type DownloadResult } from './datasets';
 import { method, NoInput } from './method';
 
 /** A dataset's id, also its folder name under `datasets/`: no path separators, no dot first. */
@@ -55,6 +55,32 @@ export const InfoInput = z
   })
   .strict();
 
+/** Most images one `datasets:images` call answers: a page of a grid, not a split. */
+export const MAX_IMAGES_PER_CALL = 200;
+
+/** Largest index a split can have: the IDX cap (128 MiB) holds fewer 784-byte images. */
+const MAX_INDEX = 200_000;
+
+export const ImagesInput = z
+  .object({
+    id: DatasetName,
+    split: z.enum(SPLITS, { error: `must be one of ${SPLITS.join(', ')}` }),
+    indices: z
+      .array(z.number().int().min(0).max(MAX_INDEX), { error: 'must be a list of image indices' })
+      .min(1, { error: `must hold 1 to ${MAX_IMAGES_PER_CALL} indices` })
+      .max(MAX_IMAGES_PER_CALL, { error: `must hold 1 to ${MAX_IMAGES_PER_CALL} indices` }),
+    /**
+     * SHA-256 of the split's decompressed images file as the caller knows it
+     * (a run's `dataset.digests`): refused when the dataset in the home is no
+     * longer that one, so a run's mistakes are never shown on other images.
+     */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { error: 'must be a SHA-256 in hex' })
+      .optional(),
+  })
+  .strict();
+
 /** Getting the data: the registry's datasets, their download, offline import and what the UI shows of them. */
 export const DATASETS_API = {
   'datasets:list': method<DatasetSummary[]>()(NoInput, 'The registry’s datasets and imported ones, with what is on disk, for the datasets screen.'),
@@ -68,4 +94,8 @@ export const DATASETS_API = {
   ),
   'datasets:import': method<DatasetSummary>()(ImportInput, 'Brings in the four files from a folder, after the same checks as a download, for users without internet.'),
   'datasets:info': method<DatasetInfo>()(InfoInput, 'Counts per split, class histograms and a sample grid of a ready dataset.'),
+  'datasets:images': method<DatasetImages>()(
+    ImagesInput,
+    'Chosen images of a split by index, e.g. a run’s misclassified test images for the Evaluate screen; reads only as far into the file as they lie.',
+  ),
 };

@@ -255,6 +255,20 @@ export interface DatasetInfo {
   };
 }
 
+export const SPLITS = ['train', 'test'] as const;
+export type SplitName = (typeof SPLITS)[number];
+
+/** Chosen images of one split, by index (`datasets:images`): what the Evaluate screen draws of a run's misclassified test images. */
+export interface DatasetImages {
+  split: SplitName;
+  /** The indices asked for, in the order asked. */
+  indices: number[];
+  /** Label of each, in that order. */
+  labels: Uint8Array;
+  /** 784 bytes per image, row-major, 0 = background, in that order. */
+  images: Uint8Array;
+}
+
 /** Result of a download: which files were fetched and which were already there. */
 export interface DownloadResult {
   id: string;

@@ -32,6 +32,8 @@ export type DownloadEvent =
       kind: 'progress';
       dataset: string;
       file: string;
+      /** The mirror the file is coming from now. */
+      mirror: string;
       fileBytes: number;
       fileTotal: number;
       doneBytes: number;

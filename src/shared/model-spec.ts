@@ -74,6 +74,26 @@ const ModelSpecShape = z
 export type ModelSpec = z.output<typeof ModelSpecShape>;
 export type ModelSpecInput = z.input<typeof ModelSpecShape>;
 
+/**
+ * What the shape check found wrong, as a code with its numbers, so a UI can
+ * say it in the user's language and point at the field at fault (`field`:
+ * the layer setting to change, absent when the layer's place or type is at
+ * fault). `problemMessage` gives the English sentence.
+ */
+export type LayerProblem =
+  /** A dense layer after an image-shaped output: a flatten layer is missing. */
+  | { code: 'needs-flat-input'; input: number[] }
+  /** A convolution or pooling layer after a flat output. */
+  | { code: 'needs-image-input'; input: number[]; layer: 'conv2d' | 'maxPooling2d' }
+  | { code: 'kernel-too-large'; field: 'kernelSize'; size: number; height: number; width: number }
+  | { code: 'pool-too-large'; field: 'poolSize'; size: number; height: number; width: number }
+  | { code: 'already-flat' }
+  /** The last layer does not give the class scores; `field` is set when the last layer is a dense one (its units). */
+  | { code: 'wrong-output'; output: number[]; classes: number; field?: 'units' }
+  | { code: 'too-many-params'; params: number; max: number };
+
+export type LayerProblemCode = LayerProblem['code'];
+
 /** One layer as the shape check sees it. */
 export interface LayerSummary {
   /** 0-based position in `layers`. */
@@ -83,8 +103,10 @@ export interface LayerSummary {
   outputShape: number[] | null;
   /** Trainable parameters (weights and biases). */
   params: number;
-  /** What is wrong with this layer, or null. */
+  /** What is wrong with this layer, in English, or null. */
   error: string | null;
+  /** The same as a code with its numbers, for a translated message. */
+  problem: LayerProblem | null;
 }
 
 /** The result of checking a spec: per-layer shapes and parameter counts, and every error by layer. */
@@ -93,7 +115,7 @@ export interface ModelSummary {
   layers: LayerSummary[];
   params: number;
   outputShape: number[] | null;
-  errors: { index: number; message: string }[];
+  errors: { index: number; message: string; problem: LayerProblem }[];
 }
 
 export const INPUT_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1] as const;
@@ -102,32 +124,55 @@ function spatial(size: number, window: number, stride: number, padding: 'valid' 
   return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
 }
 
-function layerOutput(layer: LayerSpec, input: number[]): { shape: number[]; params: number } | string {
-  const shown = `[${input.join(', ')}]`;
+/** What is wrong, in English (the CLI's and the API's message). */
+export function problemMessage(problem: LayerProblem): string {
+  switch (problem.code) {
+    case 'needs-flat-input':
+      return `needs a flat input but gets [${problem.input.join(', ')}]: put a flatten layer before it`;
+    case 'needs-image-input':
+      return problem.layer === 'conv2d'
+        ? `needs an image-shaped input (height, width, channels) but gets [${problem.input.join(', ')}]: a convolution must come before any flatten or dense layer`
+        : `needs an image-shaped input (height, width, channels) but gets [${problem.input.join(', ')}]`;
+    case 'kernel-too-large':
+      return `a ${problem.size}×${problem.size} kernel does not fit its ${problem.height}×${problem.width} input with padding "valid": use a smaller kernel or padding "same"`;
+    case 'pool-too-large':
+      return `a ${problem.size}×${problem.size} pool does not fit its ${problem.height}×${problem.width} input`;
+    case 'already-flat':
+      return 'its input is already flat: remove it';
+    case 'wrong-output':
+      return `the network must end in the ${problem.classes} class scores (a dense layer with ${problem.classes} units) but outputs [${problem.output.join(', ')}]`;
+    case 'too-many-params':
+      return `the network has ${problem.params.toLocaleString('en-US')} parameters; at most ${problem.max.toLocaleString('en-US')} are allowed`;
+    default:
+      throw new Error(`unknown layer problem ${JSON.stringify(problem satisfies never)}`);
+  }
+}
+
+function layerOutput(layer: LayerSpec, input: number[]): { shape: number[]; params: number } | LayerProblem {
   switch (layer.type) {
     case 'dense': {
-      if (input.length !== 1) return `needs a flat input but gets ${shown}: put a flatten layer before it`;
+      if (input.length !== 1) return { code: 'needs-flat-input', input };
       return { shape: [layer.units], params: input[0]! * layer.units + layer.units };
     }
     case 'conv2d': {
-      if (input.length !== 3) return `needs an image-shaped input (height, width, channels) but gets ${shown}: a convolution must come before any flatten or dense layer`;
+      if (input.length !== 3) return { code: 'needs-image-input', input, layer: 'conv2d' };
       const [h, w, c] = input as [number, number, number];
       const oh = spatial(h, layer.kernelSize, layer.strides, layer.padding);
       const ow = spatial(w, layer.kernelSize, layer.strides, layer.padding);
-      if (oh < 1 || ow < 1) return `a ${layer.kernelSize}×${layer.kernelSize} kernel does not fit its ${h}×${w} input with padding "valid": use a smaller kernel or padding "same"`;
+      if (oh < 1 || ow < 1) return { code: 'kernel-too-large', field: 'kernelSize', size: layer.kernelSize, height: h, width: w };
       return { shape: [oh, ow, layer.filters], params: layer.kernelSize * layer.kernelSize * c * layer.filters + layer.filters };
     }
     case 'maxPooling2d': {
-      if (input.length !== 3) return `needs an image-shaped input (height, width, channels) but gets ${shown}`;
+      if (input.length !== 3) return { code: 'needs-image-input', input, layer: 'maxPooling2d' };
       const [h, w, c] = input as [number, number, number];
       const stride = layer.strides ?? layer.poolSize;
       const oh = spatial(h, layer.poolSize, stride, 'valid');
       const ow = spatial(w, layer.poolSize, stride, 'valid');
-      if (oh < 1 || ow < 1) return `a ${layer.poolSize}×${layer.poolSize} pool does not fit its ${h}×${w} input`;
+      if (oh < 1 || ow < 1) return { code: 'pool-too-large', field: 'poolSize', size: layer.poolSize, height: h, width: w };
       return { shape: [oh, ow, c], params: 0 };
     }
     case 'flatten':
-      if (input.length === 1) return 'its input is already flat: remove it';
+      if (input.length === 1) return { code: 'already-flat' };
       return { shape: [input.reduce((a, b) => a * b, 1)], params: 0 };
     case 'dropout':
       return { shape: input, params: 0 };
@@ -142,33 +187,37 @@ function layerOutput(layer: LayerSpec, input: number[]): { shape: number[]; para
 export function describeModel(spec: ModelSpec): ModelSummary {
   const layers: LayerSummary[] = [];
   const errors: ModelSummary['errors'] = [];
+  const where = (index: number) => `layer ${index + 1} (${spec.layers[index]!.type})`;
   let shape: number[] | null = [...INPUT_SHAPE];
   let params = 0;
   spec.layers.forEach((layer, index) => {
-    const where = `layer ${index + 1} (${layer.type})`;
     if (shape === null) {
-      layers.push({ index, type: layer.type, outputShape: null, params: 0, error: null });
+      layers.push({ index, type: layer.type, outputShape: null, params: 0, error: null, problem: null });
       return;
     }
     const out = layerOutput(layer, shape);
-    if (typeof out === 'string') {
-      errors.push({ index, message: `${where}: ${out}` });
-      layers.push({ index, type: layer.type, outputShape: null, params: 0, error: out });
+    if ('code' in out) {
+      const message = problemMessage(out);
+      errors.push({ index, message: `${where(index)}: ${message}`, problem: out });
+      layers.push({ index, type: layer.type, outputShape: null, params: 0, error: message, problem: out });
       shape = null;
       return;
     }
-    layers.push({ index, type: layer.type, outputShape: out.shape, params: out.params, error: null });
+    layers.push({ index, type: layer.type, outputShape: out.shape, params: out.params, error: null, problem: null });
     params += out.params;
     shape = out.shape;
   });
   const last = spec.layers.length - 1;
   if (last >= 0 && shape !== null && !(shape.length === 1 && shape[0] === NUM_CLASSES)) {
-    const message = `the network must end in the ${NUM_CLASSES} class scores (a dense layer with ${NUM_CLASSES} units) but outputs [${shape.join(', ')}]`;
-    errors.push({ index: last, message: `layer ${last + 1} (${spec.layers[last]!.type}): ${message}` });
+    const problem: LayerProblem = { code: 'wrong-output', output: shape, classes: NUM_CLASSES, ...(spec.layers[last]!.type === 'dense' ? { field: 'units' as const } : {}) };
+    const message = problemMessage(problem);
+    errors.push({ index: last, message: `${where(last)}: ${message}`, problem });
     layers[last]!.error = message;
+    layers[last]!.problem = problem;
   }
   if (params > LAYER_LIMITS.params.max) {
-    errors.push({ index: last, message: `the network has ${params.toLocaleString('en-US')} parameters; at most ${LAYER_LIMITS.params.max.toLocaleString('en-US')} are allowed` });
+    const problem: LayerProblem = { code: 'too-many-params', params, max: LAYER_LIMITS.params.max };
+    errors.push({ index: last, message: problemMessage(problem), problem });
   }
   return { inputShape: [...INPUT_SHAPE], layers, params, outputShape: shape, errors };
 }
@@ -216,6 +265,28 @@ export function presetSpec(preset: Preset, options: { activation?: Activation } 
       { type: 'dense', units: NUM_CLASSES, activation: 'linear' },
     ],
   };
+}
+
+/** A layer as text with its keys in a fixed order, so two specs compare equal whatever order their fields were written in. */
+function canonicalLayer(layer: LayerSpec): string {
+  return JSON.stringify(Object.entries(layer).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+let presetLayers: { preset: Preset; layers: string[] }[] | null = null;
+
+/**
+ * The preset a spec is — its name and its layers, with any one hidden
+ * activation (`presetSpec`'s option) — or null for a network the user built.
+ * Lists of runs say "mlp (preset)" or "custom" with this.
+ */
+export function presetOf(spec: ModelSpec): Preset | null {
+  // Parsed once, so defaults the schema adds (strides, padding) are on both sides.
+  presetLayers ??= PRESETS.flatMap((preset) =>
+    ACTIVATIONS.map((activation) => ({ preset, layers: ModelSpecShape.parse(presetSpec(preset, { activation })).layers.map(canonicalLayer) })),
+  );
+  const layers = spec.layers.map(canonicalLayer);
+  const match = presetLayers.find((p) => p.preset === spec.name && p.layers.length === layers.length && p.layers.every((l, i) => l === layers[i]));
+  return match?.preset ?? null;
 }
 
 /** Whether the network convolves: such networks use every CPU thread; dense-only ones run fastest on one. */

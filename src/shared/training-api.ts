@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method, NoInput } from './method';
+import { ModelSpec } from './model-spec';
 import { Id, TrainConfigInput, type RunRecord, type RunSummary, type TrainStatus } from './training';
 
 /** The run a control call is meant for, so a stale window cannot pause another run. */
@@ -9,8 +10,12 @@ const RunRef = z.object({ runId: Id }).strict();
 export const TRAINING_API = {
   'train:start': method<{ runId: string }>()(
     // The UI trains installed datasets; a folder path is for the CLI, which runs on the user's own account.
-    TrainConfigInput.extend({ dataset: z.object({ id: Id }).strict() }),
-    'Starts a run and answers at once with its id; progress arrives as `train` events. BUSY while another run is on.',
+    // Fine-tuning (`fromModel`) may leave out the network: it is the saved model's.
+    TrainConfigInput.extend({ dataset: z.object({ id: Id }).strict(), model: ModelSpec.optional() }).refine((input) => input.model !== undefined || input.fromModel !== undefined, {
+      error: 'a network is needed (or fromModel, to fine-tune a saved model)',
+      path: ['model'],
+    }),
+    'Starts a run and answers at once with its id; progress arrives as `train` events. BUSY while another run is on. With `fromModel`, fine-tunes that saved model.',
   ),
   'train:pause': method<TrainStatus>()(RunRef, 'Pauses the run after the current batch.'),
   'train:resume': method<TrainStatus>()(RunRef, 'Resumes a paused run.'),

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { Hyperparams, type ResolvedHyperparams } from './hyperparams';
-import { ModelSpec } from './model-spec';
+import { ModelSpec, type Preset } from './model-spec';
 
 /** Ids of runs, models and installed datasets: a file name, never a path. */
 export const Id = z
@@ -24,6 +24,12 @@ export const TrainConfigInput = z
     dataset: DatasetRef,
     model: ModelSpec,
     hyperparams: Hyperparams.prefault({}),
+    /**
+     * Fine-tuning: start from this saved model's weights instead of fresh
+     * ones. `model` must be its network, and its normalisation is used; the
+     * new run and its model record it as their parent.
+     */
+    fromModel: Id.optional(),
   })
   .strict();
 export type TrainConfigInput = z.input<typeof TrainConfigInput>;
@@ -171,6 +177,12 @@ export interface RunSummary {
   finishedAt: string | null;
   /** The network's name (`mlp`, `cnn`, or the spec's). */
   modelName: string;
+  /** The preset the network is, or null for one the user built (`presetOf`). */
+  preset: Preset | null;
+  /** Trainable parameters of the network. */
+  params: number | null;
+  /** The settings it trained with, so runs can be compared without reading each in full. */
+  hyperparams: ResolvedHyperparams;
   /** Dataset id, or `dir:<path>` for a folder. */
   datasetId: string;
   epochs: number;
@@ -181,6 +193,8 @@ export interface RunSummary {
   samplesPerSec: number | null;
   /** The saved model, once the run is done or stopped. */
   modelId: string | null;
+  /** The model a fine-tuning run started from; null for a run from scratch. */
+  parentModelId: string | null;
   /** Why it failed. */
   reason: string | null;
 }
@@ -190,7 +204,6 @@ export interface RunRecord extends RunSummary {
   config: TrainConfig;
   dataset: DatasetInfo | null;
   environment: RunEnvironment | null;
-  params: number | null;
   metrics: { batches: BatchPoint[]; epochs: EpochPoint[] };
   evaluation: Evaluation | null;
   /** Process that ran the run: how start-up tells a crashed run from one another process is still running. */

@@ -1,16 +1,22 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ROOT } from './project';
-import { tmpDir } from './tmp';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screens');
 
-/** Debian's Chromium, headless, with a fresh profile; closed by the caller. */
-export async function launchBrowser(): Promise<BrowserContext> {
+/**
+ * Debian's Chromium, headless, with a fresh profile (removed when it closes)
+ * unless `profile` is given; closed by the caller.
+ */
+export async function launchBrowser(profile?: string): Promise<BrowserContext> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the CI script does)`);
-  return chromium.launchPersistentContext(tmpDir('mnist-studio-chromium-'), {
+  // Not tmpDir(), which is removed after each test: a browser launched in beforeAll outlives the first test and still writes to its profile.
+  const own = profile === undefined;
+  const dir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 820 },
@@ -25,6 +31,9 @@ export async function launchBrowser(): Promise<BrowserContext> {
       '--disable-sync',
     ],
   });
+  // The browser may still flush its caches for a moment after it closes: retried, and a profile it keeps writing is left to the system's temp cleaning rather than failing a test.
+  if (own) context.on('close', () => void fs.promises.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined));
+  return context;
 }
 
 /** Collects what the page logs as errors (CSP violations land here) and uncaught exceptions. */
@@ -40,6 +49,38 @@ export function collectErrors(page: Page): string[] {
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Transitions (a theme switch fades colours for 120 ms) finish at once, so no shot catches one midway.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
+}
+
+/**
+ * Latin words on screen (outside code, pre and svg: paths, URLs, file names)
+ * other than `allowed`: on a Chinese screen, untranslated English.
+ */
+export async function latinWordsOn(page: Page, allowed: ReadonlySet<string>): Promise<string[]> {
+  const text = (await page.evaluate(`(() => {
+    const texts = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) if (!walker.currentNode.parentElement.closest('code, pre, svg')) texts.push(walker.currentNode.textContent);
+    return texts.join(' ');
+  })()`)) as string;
+  return [...new Set(text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !allowed.has(word));
+}
+
+/** The part of a canvas the checks read (the node project has no DOM types). */
+export interface Canvas2D {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
+/** Whether a canvas has any pixel that is not transparent: something was drawn. */
+export function drawn(canvas: Locator): Promise<boolean> {
+  return canvas.evaluate((el) => {
+    const c = el as unknown as Canvas2D;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
+    return false;
+  });
 }

@@ -64,3 +64,11 @@ export function collectEvents(host: TrainingHost): TrainEvent[] {
 export function expectFolderFiles(dir: string, files: string[]): void {
   expect(fs.readdirSync(dir).sort()).toEqual([...files].sort());
 }
+
+/** A temporary studio home with the real-digit fixture installed as dataset `id`. */
+export function homeWithFixture(id: string, home: string): string {
+  const dir = path.join(home, 'datasets', id);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(mnistFixtureDir())) fs.copyFileSync(path.join(mnistFixtureDir(), f), path.join(dir, f));
+  return home;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeModel, ModelSpec, presetSpec } from '../../src/shared/model-spec';
+import { describeModel, LayerSpec, ModelSpec, presetOf, presetSpec, problemMessage, type LayerSpecInput } from '../../src/shared/model-spec';
 
 describe('model specs', () => {
   it('gives the seed MLP its 784-128-64-10 shapes and 109,386 parameters', () => {
@@ -33,8 +33,29 @@ describe('model specs', () => {
       name: 'x',
       layers: [{ type: 'flatten' }, { type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' }, { type: 'dense', units: 10, activation: 'linear' }],
     });
-    expect(summary.errors).toEqual([{ index: 1, message: expect.stringMatching(/^layer 2 \(conv2d\): needs an image-shaped input/) }]);
+    expect(summary.errors).toEqual([
+      { index: 1, message: expect.stringMatching(/^layer 2 \(conv2d\): needs an image-shaped input/), problem: { code: 'needs-image-input', input: [784], layer: 'conv2d' } },
+    ]);
+    expect(summary.layers[1]!.problem).toEqual({ code: 'needs-image-input', input: [784], layer: 'conv2d' });
     expect(summary.layers[2]!.outputShape).toBeNull();
+    expect(summary.layers[2]!.problem).toBeNull();
+  });
+
+  it('gives each problem as a code with its numbers and the setting at fault, for a translated message', () => {
+    const problems = (layers: LayerSpecInput[]) => describeModel({ name: 'x', layers: layers.map((l) => LayerSpec.parse(l)) }).errors.map((e) => e.problem);
+    expect(problems([{ type: 'conv2d', filters: 2, kernelSize: 28 }, { type: 'conv2d', filters: 2, kernelSize: 3 }])).toEqual([
+      { code: 'kernel-too-large', field: 'kernelSize', size: 3, height: 1, width: 1 },
+    ]);
+    expect(problems([{ type: 'maxPooling2d', poolSize: 28 }, { type: 'maxPooling2d', poolSize: 2 }])).toEqual([
+      { code: 'pool-too-large', field: 'poolSize', size: 2, height: 1, width: 1 },
+    ]);
+    expect(problems([{ type: 'dense', units: 10 }])).toEqual([{ code: 'needs-flat-input', input: [28, 28, 1] }]);
+    expect(problems([{ type: 'flatten' }, { type: 'flatten' }])).toEqual([{ code: 'already-flat' }]);
+    expect(problems([{ type: 'flatten' }, { type: 'dense', units: 12 }])).toEqual([{ code: 'wrong-output', output: [12], classes: 10, field: 'units' }]);
+    expect(problems([{ type: 'flatten' }, { type: 'dropout', rate: 0.5 }])).toEqual([{ code: 'wrong-output', output: [784], classes: 10 }]);
+    const big = problems([{ type: 'flatten' }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 10 }]);
+    expect(big).toEqual([{ code: 'too-many-params', params: expect.any(Number), max: 50_000_000 }]);
+    expect(problemMessage(big[0]!)).toMatch(/parameters; at most 50,000,000 are allowed$/);
   });
 
   it('says when a kernel or pool does not fit, when flatten is redundant, and when the output is not 10 classes', () => {
@@ -65,5 +86,15 @@ describe('model specs', () => {
     expect(issue([{ type: 'flatten' }, { type: 'dropout', rate: 1 }, { type: 'dense', units: 10 }])).toBe('layers.1.rate: must be a number from 0 to below 1');
     expect(issue([{ type: 'flatten', units: 3 }])).toMatch(/^layers\.0: Unrecognized key: "units"/);
     expect(issue([])).toBe('layers: must hold 1 to 32 layers');
+  });
+
+  it('knows a preset by its name and layers, with any hidden activation, whatever order its fields are in', () => {
+    expect(presetOf(presetSpec('mlp'))).toBe('mlp');
+    expect(presetOf(ModelSpec.parse(presetSpec('cnn', { activation: 'sigmoid' })))).toBe('cnn');
+    const reordered = { name: 'mlp', layers: presetSpec('mlp').layers.map((l) => Object.fromEntries(Object.entries(l).reverse()) as typeof l) };
+    expect(presetOf(reordered)).toBe('mlp');
+    expect(presetOf({ ...presetSpec('mlp'), name: 'custom' })).toBeNull();
+    expect(presetOf({ name: 'cnn', layers: presetSpec('mlp').layers })).toBeNull();
+    expect(presetOf({ name: 'mlp', layers: presetSpec('mlp').layers.slice(1) })).toBeNull();
   });
 });

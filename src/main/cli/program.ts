@@ -5,6 +5,7 @@ import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
 import { registerDownload } from './commands/download';
 import { registerImport } from './commands/import';
+import { registerModels, registerModelTools } from './commands/models';
 import { registerRuns } from './commands/runs';
 import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
@@ -37,6 +38,8 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerDatasets(program, ctx);
   registerTrain(program, ctx);
   registerRuns(program, ctx);
+  registerModels(program, ctx);
+  registerModelTools(program, ctx);
   return program;
 }
 

@@ -96,6 +96,8 @@ class ProgressMeter {
   private readonly samples: { t: number; bytes: number }[] = [];
   private received = 0;
   private lastEmit = 0;
+  /** Files are fetched one at a time, so one mirror is in use at any moment. */
+  private mirror = '';
 
   constructor(
     private readonly dataset: string,
@@ -117,6 +119,11 @@ class ProgressMeter {
 
   get receivedBytes(): number {
     return this.received;
+  }
+
+  /** The mirror the next bytes come from (progress names it, so the UI can show where the data comes from). */
+  use(mirror: string): void {
+    this.mirror = mirror;
   }
 
   setTotal(file: string, total: number): void {
@@ -150,6 +157,7 @@ class ProgressMeter {
       kind: 'progress',
       dataset: this.dataset,
       file,
+      mirror: this.mirror,
       fileBytes: this.fileBytes.get(file) ?? 0,
       fileTotal: this.fileTotals.get(file) ?? 0,
       doneBytes: done,
@@ -188,6 +196,7 @@ interface FileJob {
 async function fetchFromMirror(job: FileJob, mirror: string, o: Required<Omit<DownloadOptions, 'onEvent'>>, meter: ProgressMeter, emit: (e: DownloadEvent) => void): Promise<void> {
   const url = fileUrl(mirror, job.name);
   await fsp.rm(job.part, { force: true });
+  meter.use(mirror);
   meter.reset(job.name, 0);
   let have = 0;
   let validator: string | null = null;

@@ -1,11 +1,12 @@
 import { DATASETS } from '@shared/datasets';
 import type { DomainHandlers, StudioContext } from '../studio';
+import { datasetImages } from './images';
 import { datasetInfo } from './info';
 import { importDataset } from './import';
 import { DownloadManager } from './download';
 import { listDatasets } from './store';
 
-/** The `datasets` domain: list, download (joined per dataset), cancel, import, info. */
+/** The `datasets` domain: list, download (joined per dataset), cancel, import, info, images. */
 export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> {
   const downloads = new DownloadManager(ctx.home, (event) => ctx.events.emit('download', event));
   ctx.onClose(() => downloads.close());
@@ -20,5 +21,6 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
     'datasets:cancel': async ({ id }) => ({ cancelled: downloads.cancel(id) }),
     'datasets:import': async ({ paths, name }) => importDataset({ home: ctx.home, paths, name }),
     'datasets:info': async ({ id, samplesPerClass }) => datasetInfo(ctx.home, id, samplesPerClass),
+    'datasets:images': async (input) => datasetImages(ctx.home, input),
   };
 }

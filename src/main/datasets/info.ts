@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { NUM_CLASSES, PIXELS, type DatasetInfo } from '@shared/datasets';
-import { StudioError } from '@shared/result';
 import { readIdxFile, readIdxHead } from './idx';
-import { readManifest, summarizeDataset } from './store';
+import { readyDataset } from './store';
 
 /**
  * What the datasets screen shows: counts and class histograms (recorded
@@ -10,12 +9,7 @@ import { readManifest, summarizeDataset } from './store';
  * of each class, reading only as far into the images file as they lie.
  */
 export async function datasetInfo(home: string, id: string, perClass: number): Promise<DatasetInfo> {
-  const summary = await summarizeDataset(home, id);
-  const manifest = await readManifest(summary.dir);
-  if (summary.status !== 'ready' || !manifest || !summary.train || !summary.test) {
-    const why = summary.status === 'partial' ? `has ${summary.files} of its 4 files: finish the download or import it again` : 'is not in the studio home';
-    throw new StudioError('NOT_FOUND', `${id}: ${why}`, 'id');
-  }
+  const { summary, manifest } = await readyDataset(home, id);
   const labelsFile = path.join(summary.dir, manifest.files.trainLabels.file);
   const imagesFile = path.join(summary.dir, manifest.files.trainImages.file);
   const labels = (await readIdxFile(labelsFile, labelsFile, { kind: 'labels', count: summary.train.count }, { keepData: true })).data!;

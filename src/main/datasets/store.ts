@@ -11,6 +11,7 @@ import {
   type DatasetSpec,
   type DatasetSummary,
   type IdxRole,
+  type SplitInfo,
 } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { readIdxFile, type IdxReport } from './idx';
@@ -189,6 +190,21 @@ export async function summarizeDataset(home: string, id: string): Promise<Datase
     origin: manifest?.origin ?? null,
     dir,
   };
+}
+
+/** A dataset that is ready to read, with its manifest; NOT_FOUND (field `id`) saying why when it is not. */
+export async function readyDataset(
+  home: string,
+  id: string,
+): Promise<{ summary: DatasetSummary & { train: SplitInfo; test: SplitInfo }; manifest: Manifest }> {
+  const summary = await summarizeDataset(home, id);
+  const manifest = await readManifest(summary.dir);
+  const { train, test } = summary;
+  if (summary.status !== 'ready' || !manifest || !train || !test) {
+    const why = summary.status === 'partial' ? `has ${summary.files} of its 4 files: finish the download or import it again` : 'is not in the studio home';
+    throw new StudioError('NOT_FOUND', `${id}: ${why}`, 'id');
+  }
+  return { summary: { ...summary, train, test }, manifest };
 }
 
 /** The registry's datasets (present or not), then every imported one, by id. */

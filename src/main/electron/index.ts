@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, screen, session, shell, type OpenDialogOptions } from 'electron';
 import { PRODUCT_NAME, resolveHome } from '../home';
 import { initialWindowBounds, MIN_WINDOW_SIZE, windowBoundsToSave } from '../settings/window';
-import { createStudio } from '../studio';
+import { createStudio, type StudioDialogs } from '../studio';
 import { bindIpc } from './ipc';
 import { launchUtilityTrainer } from './trainer-process';
 import {
@@ -39,7 +39,16 @@ const origin: AppOrigin = {
 };
 const allowed = (url: string) => isAppUrl(url, origin);
 const ownContents = new Set<number>();
-const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore, launchTrainer: launchUtilityTrainer });
+/** The folder dialog the renderer asks for (`app:pickFolder`), attached to the focused window. */
+const dialogs: StudioDialogs = {
+  async pickFolder(title) {
+    const options: OpenDialogOptions = { title, properties: ['openDirectory', 'dontAddToRecent'] };
+    const win = BrowserWindow.getFocusedWindow();
+    const res = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return res.canceled ? null : (res.filePaths[0] ?? null);
+  },
+};
+const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore, dialogs, launchTrainer: launchUtilityTrainer });
 
 app.on('web-contents-created', (_event, contents) => {
   hardenWebContents(contents, allowed, (url) => {

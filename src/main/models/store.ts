@@ -2,14 +2,18 @@
  * The model folders of the studio home: `models/<id>/` holds `model.json`
  * and `weights.bin` (TF.js layers format, what `tf.loadLayersModel`
  * reads) and `metadata.json`. Plain files, no TensorFlow: the main process
- * lists and deletes models, the trainer saves and loads them.
+ * lists, renames, deletes and imports models; the trainer saves and loads
+ * them. Every change is atomic: a folder appears whole or not at all, a
+ * metadata file is replaced by rename, a deleted folder is renamed away
+ * before it is removed.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
-import { MODEL_FILES, type ModelMetadata } from '@shared/models';
+import { z } from 'zod';
+import { MODEL_FILES, modelDetails, modelEntry, ModelMetadataSchema, type ModelDetails, type ModelEntry, type ModelMetadata } from '@shared/models';
 import { StudioError } from '@shared/result';
-import { tempSibling } from '../fs-atomic';
+import { buildAtomic, syncDir, TargetExistsError, tempSibling, visibleFolders, writeFileAtomic, writeFileSynced } from '../fs-atomic';
 
 export function modelsDir(home: string): string {
   return path.join(home, 'models');
@@ -31,66 +35,140 @@ function weightBytes(data: io.ModelArtifacts['weightData']): Uint8Array {
   return out;
 }
 
+/** One weight as a manifest lists it. */
+const WeightEntry = z
+  .object({
+    name: z.string().min(1).max(500),
+    shape: z.array(z.number().int().min(0)).max(8),
+    dtype: z.enum(['float32', 'int32']),
+  })
+  .strict();
+
+/** `model.json` of a library folder: written by the studio, still checked when read back (a hand-edited file must fail clearly). */
+const LibraryModelJson = z
+  .object({
+    modelTopology: z.record(z.string(), z.unknown()),
+    format: z.string().optional(),
+    generatedBy: z.string().optional(),
+    convertedBy: z.string().nullable().optional(),
+    trainingConfig: z.unknown().optional(),
+    weightsManifest: z.array(z.object({ paths: z.tuple([z.literal(MODEL_FILES.weights)]), weights: z.array(WeightEntry) }).strict()).length(1),
+  })
+  .strict();
+
+/** The files of a model folder as the studio writes them: the topology, its weights in one buffer, the metadata. */
+export interface ModelFiles {
+  topology: object;
+  weightSpecs: io.WeightsManifestEntry[];
+  weights: Uint8Array;
+  metadata: ModelMetadata;
+  /** Who wrote the topology (`TensorFlow.js tfjs-layers v4.22.0`). */
+  generatedBy?: string | undefined;
+}
+
 /** `model.json` as the TF.js file handlers write it, with the weights in one `weights.bin`. */
-function modelJson(artifacts: io.ModelArtifacts): object {
+function modelJson(files: ModelFiles): object {
   return {
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format ?? 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-    weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
+    modelTopology: files.topology,
+    format: 'layers-model',
+    generatedBy: files.generatedBy,
+    convertedBy: null,
+    weightsManifest: [{ paths: [MODEL_FILES.weights], weights: files.weightSpecs }],
   };
 }
 
+/** Writes a model folder's three files into `dir` (a temporary folder), each flushed. */
+export async function writeModelFiles(dir: string, files: ModelFiles): Promise<void> {
+  await writeFileSynced(path.join(dir, MODEL_FILES.weights), files.weights);
+  await writeFileSynced(path.join(dir, MODEL_FILES.topology), JSON.stringify(modelJson(files)));
+  await writeFileSynced(path.join(dir, MODEL_FILES.metadata), `${JSON.stringify(files.metadata, null, 2)}\n`);
+}
+
 /**
- * Saves a model folder atomically: everything is written into a temporary
- * folder beside it and renamed into place, so `models/<id>/` is either
- * complete or absent, whatever happens mid-save.
+ * Adds a model folder atomically: everything is written into a temporary
+ * folder beside it, flushed and renamed into place, so `models/<id>/` is
+ * either complete or absent, whatever happens mid-save.
  */
-export async function saveModelFolder(home: string, metadata: ModelMetadata, artifacts: io.ModelArtifacts): Promise<string> {
-  const target = modelDir(home, metadata.id);
-  await fs.mkdir(modelsDir(home), { recursive: true });
-  const tmp = tempSibling(target);
-  await fs.mkdir(tmp);
+export async function addModelFolder(home: string, files: ModelFiles): Promise<string> {
+  const target = modelDir(home, files.metadata.id);
   try {
-    const write = async (name: string, data: string | Uint8Array) => {
-      const handle = await fs.open(path.join(tmp, name), 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    };
-    await write(MODEL_FILES.weights, weightBytes(artifacts.weightData));
-    await write(MODEL_FILES.topology, JSON.stringify(modelJson(artifacts)));
-    await write(MODEL_FILES.metadata, `${JSON.stringify(metadata, null, 2)}\n`);
-    await fs.rename(tmp, target);
+    await buildAtomic(target, 'dir', (tmp) => writeModelFiles(tmp, files));
   } catch (err) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new StudioError('IO', `model ${metadata.id} already exists in ${modelsDir(home)}`);
+    if (err instanceof TargetExistsError || (err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new StudioError('IO', `model ${files.metadata.id} already exists in ${modelsDir(home)}`);
     }
-    throw err;
+    throw writeError(target, err);
   }
   return target;
+}
+
+/** Saves what `model.save` hands a save handler as a new library folder. */
+export function saveModelFolder(home: string, metadata: ModelMetadata, artifacts: io.ModelArtifacts): Promise<string> {
+  return addModelFolder(home, {
+    topology: artifacts.modelTopology as object,
+    weightSpecs: artifacts.weightSpecs ?? [],
+    weights: weightBytes(artifacts.weightData),
+    metadata,
+    generatedBy: artifacts.generatedBy,
+  });
+}
+
+/** A write that failed (disk full, permission, …): what was being written, why, and that nothing changed. */
+export function writeError(target: string, err: unknown): StudioError {
+  if (err instanceof StudioError) return err;
+  return new StudioError('IO', `${target}: could not be written (${(err as Error).message}); nothing was changed`);
+}
+
+function fileError(file: string, err: unknown, id: string, home: string): StudioError {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new StudioError('NOT_FOUND', `no model ${id} in ${modelsDir(home)}`, 'id');
+  return new StudioError('IO', `${file}: ${(err as Error).message}`);
+}
+
+function parseJsonFile<T>(file: string, text: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new StudioError('INTEGRITY', `${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StudioError('INTEGRITY', `${file}: ${issue?.path.map(String).join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** A model's metadata, checked. NOT_FOUND when the folder is absent, INTEGRITY when the file is damaged. */
+export async function readMetadata(home: string, id: string): Promise<ModelMetadata> {
+  const file = path.join(modelDir(home, id), MODEL_FILES.metadata);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw fileError(file, err, id, home);
+  }
+  return parseJsonFile(file, text, ModelMetadataSchema);
 }
 
 /** Reads a model folder back: its metadata and the artifacts `tf.io.fromMemory` takes. */
 export async function readModelFolder(home: string, id: string): Promise<{ metadata: ModelMetadata; artifacts: io.ModelArtifacts }> {
   const dir = modelDir(home, id);
-  let json: { modelTopology: object; format?: string; generatedBy?: string; convertedBy?: string | null; weightsManifest: { weights: io.WeightsManifestEntry[] }[] };
-  let metadata: ModelMetadata;
+  const metadata = await readMetadata(home, id);
+  const topologyFile = path.join(dir, MODEL_FILES.topology);
+  const weightsFile = path.join(dir, MODEL_FILES.weights);
+  let text: string;
   let weights: Buffer;
   try {
-    json = JSON.parse(await fs.readFile(path.join(dir, MODEL_FILES.topology), 'utf8')) as typeof json;
-    metadata = JSON.parse(await fs.readFile(path.join(dir, MODEL_FILES.metadata), 'utf8')) as ModelMetadata;
-    weights = await fs.readFile(path.join(dir, MODEL_FILES.weights));
+    text = await fs.readFile(topologyFile, 'utf8');
+    weights = await fs.readFile(weightsFile);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StudioError('NOT_FOUND', `no model ${id} in ${modelsDir(home)}`, 'id');
-    throw new StudioError('IO', `model ${id}: ${(err as Error).message}`);
+    throw fileError(dir, err, id, home);
   }
+  const json = parseJsonFile(topologyFile, text, LibraryModelJson);
+  const weightSpecs = json.weightsManifest[0]!.weights;
+  const expected = weightSpecs.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+  if (weights.byteLength !== expected) throw new StudioError('INTEGRITY', `${weightsFile}: ${weights.byteLength} bytes, but its manifest needs ${expected}`);
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   return {
     metadata,
@@ -99,8 +177,88 @@ export async function readModelFolder(home: string, id: string): Promise<{ metad
       format: json.format,
       generatedBy: json.generatedBy,
       convertedBy: json.convertedBy ?? null,
-      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+      weightSpecs,
       weightData,
     },
   };
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of Object.values(MODEL_FILES)) {
+    try {
+      total += (await fs.stat(path.join(dir, name))).size;
+    } catch {
+      // A missing file shows as a smaller folder; reading the model says what is wrong.
+    }
+  }
+  return total;
+}
+
+/** Every model with a readable metadata file, newest first. A damaged folder is skipped (and said on stderr), not fatal. */
+export async function listModels(home: string): Promise<ModelEntry[]> {
+  const models: ModelEntry[] = [];
+  for (const id of await visibleFolders(modelsDir(home))) {
+    try {
+      models.push(modelEntry(await readMetadata(home, id), await folderBytes(modelDir(home, id))));
+    } catch (err) {
+      console.error(`skipping model ${id}: ${(err as Error).message}`);
+    }
+  }
+  return models.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+export async function getModel(home: string, id: string): Promise<ModelDetails> {
+  const metadata = await readMetadata(home, id);
+  return modelDetails(metadata, await folderBytes(modelDir(home, id)));
+}
+
+/** Sets a model's display name: `metadata.json` is replaced by rename, the rest stays. */
+export async function renameModel(home: string, id: string, name: string): Promise<ModelEntry> {
+  const metadata = { ...(await readMetadata(home, id)), name };
+  const file = path.join(modelDir(home, id), MODEL_FILES.metadata);
+  try {
+    await writeFileAtomic(file, `${JSON.stringify(metadata, null, 2)}\n`);
+    await syncDir(modelDir(home, id));
+  } catch (err) {
+    throw writeError(file, err);
+  }
+  return modelEntry(metadata, await folderBytes(modelDir(home, id)));
+}
+
+/** Removes a model folder: renamed away first (one step), so a crash mid-removal leaves no half folder in the library. */
+export async function deleteModel(home: string, id: string): Promise<void> {
+  const dir = modelDir(home, id);
+  await readMetadata(home, id);
+  const aside = tempSibling(dir);
+  try {
+    await fs.rename(dir, aside);
+    await syncDir(modelsDir(home));
+  } catch (err) {
+    throw writeError(dir, err);
+  }
+  await fs.rm(aside, { recursive: true, force: true });
+}
+
+/** Temporary folders older than this are left over from a crash and removed. */
+const STALE_MS = 60 * 60 * 1000;
+
+/** Removes temporary folders that a save or delete cut off by a crash left behind. */
+export async function sweepTemporaries(home: string, now = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(modelsDir(home));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
+    const full = path.join(modelsDir(home), name);
+    const stat = await fs.lstat(full).catch(() => null);
+    if (stat && now - stat.mtimeMs > STALE_MS) {
+      await fs.rm(full, { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
 }

@@ -8,6 +8,7 @@ import type { TrainEvent } from '@shared/training';
 import { loadTf } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
+import { serveTask } from '../models/tasks';
 import { isHostMessage, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 
@@ -47,6 +48,7 @@ function parentChannel(): Channel {
 const channel = parentChannel();
 const emit = (event: TrainEvent) => void channel.send({ kind: 'event', event });
 let runId: string | null = null;
+let tasks: Promise<void> = Promise.resolve();
 const control = new RunControl((activity) => {
   if (runId) emit({ kind: 'activity', runId, activity });
 });
@@ -82,6 +84,10 @@ function handle(message: HostMessage): void {
       break;
     case 'stop':
       control.stop();
+      break;
+    case 'task':
+      // A library worker: tasks run one after another (tfjs ops are synchronous anyway).
+      if (runId === null) tasks = tasks.then(() => serveTask(loadTf(), message, (reply) => channel.send(reply)));
       break;
     default: {
       const never: never = message;

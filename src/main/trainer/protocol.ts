@@ -3,7 +3,8 @@
  * Plain data only: they cross child_process IPC or Electron's
  * utilityProcess port by structured clone.
  */
-import type { RunEnvironment, TrainConfig, TrainEvent } from '@shared/training';
+import type { ApiError } from '@shared/result';
+import type { DatasetRef, RunEnvironment, TrainConfig, TrainEvent } from '@shared/training';
 
 /** Everything a trainer needs to run one training run. */
 export interface TrainerJob {
@@ -18,19 +19,48 @@ export interface TrainerJob {
   intraOpThreadsFrom: RunEnvironment['intraOpThreadsFrom'];
 }
 
-/** Host → trainer. `start` comes once, first; the controls take effect between batches. */
-export type HostMessage = { kind: 'start'; job: TrainerJob } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' };
+/**
+ * Work on a saved model, for a trainer process serving the model library
+ * (the main process never runs TensorFlow). Images travel as bytes; the
+ * worker decodes them, so a hostile file never touches main.
+ */
+export type ModelTask =
+  | { kind: 'evaluate'; home: string; modelId: string; dataset: DatasetRef }
+  | {
+      kind: 'predict';
+      home: string;
+      modelId: string;
+      image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
+      preprocess: boolean;
+    };
+
+/**
+ * Host → trainer. A training process gets `start` once, first; the controls
+ * take effect between batches. A library worker gets `task`s instead, any
+ * number, answered in order.
+ */
+export type HostMessage = { kind: 'start'; job: TrainerJob } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' } | { kind: 'task'; id: number; task: ModelTask };
+
+/** The answer to one task: its value or the error to give the caller. */
+export type TaskReply = { kind: 'task-reply'; id: number } & ({ ok: true; value: unknown } | { ok: false; error: ApiError });
 
 /** Trainer → host. After a `done` or `failed` event the trainer exits. */
-export type TrainerMessage = { kind: 'event'; event: TrainEvent };
+export type TrainerMessage = { kind: 'event'; event: TrainEvent } | TaskReply;
 
-const HOST_KINDS = new Set<string>(['start', 'pause', 'resume', 'stop']);
+const HOST_KINDS = new Set<string>(['start', 'pause', 'resume', 'stop', 'task']);
 
 export function isHostMessage(value: unknown): value is HostMessage {
   return typeof value === 'object' && value !== null && HOST_KINDS.has((value as { kind?: unknown }).kind as string);
 }
 
-export function isTrainerMessage(value: unknown): value is TrainerMessage {
+export function isTaskReply(value: unknown): value is TaskReply {
+  if (typeof value !== 'object' || value === null) return false;
+  const { kind, id, ok } = value as { kind?: unknown; id?: unknown; ok?: unknown };
+  return kind === 'task-reply' && typeof id === 'number' && typeof ok === 'boolean';
+}
+
+/** A training event (task replies are told apart by `isTaskReply`). */
+export function isTrainerMessage(value: unknown): value is Extract<TrainerMessage, { kind: 'event' }> {
   if (typeof value !== 'object' || value === null) return false;
   const { kind, event } = value as { kind?: unknown; event?: unknown };
   return kind === 'event' && typeof event === 'object' && event !== null && typeof (event as { kind?: unknown }).kind === 'string';

@@ -11,6 +11,7 @@ import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
 import { saveModelFolder } from '../models/store';
+import { copyWeightsFrom } from '../models/tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
 import { prepareData } from './data';
@@ -71,6 +72,9 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
   const streams = runStreams(hp.seed);
   const data = prepareData(tf, dataset, hp, streams.split);
   const model = buildModel(tf, config.model, streams.init);
+  // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
+  // The training path starts from the layers model's weights, so they are copied in before it opens.
+  if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
   let path: TrainingPath | null = null;
   try {
     const opened = openTrainingPath({
@@ -135,7 +139,7 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
     const metadata: ModelMetadata = {
       formatVersion: 1,
       id: job.modelId,
-      name: `${config.model.name} · ${dataset.name}`,
+      name: `${config.model.name} · ${dataset.name}${config.fromModel ? ' · fine-tuned' : ''}`,
       createdAt: new Date().toISOString(),
       spec: config.model,
       inputShape: [...INPUT_SHAPE],
@@ -146,6 +150,8 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       testAccuracy: evaluation.accuracy,
       testLoss: evaluation.loss,
       runId,
+      parentModelId: config.fromModel ?? null,
+      importedFrom: null,
       stoppedEarly: result.stopped,
       app: job.appVersion,
       tfjs: tf.version['tfjs-node'] ?? null,

@@ -1,4 +1,5 @@
 import { StudioError } from '@shared/result';
+import { readMetadata } from '../models/store';
 import type { DomainHandlers, StudioContext } from '../studio';
 import { TrainingHost } from './host';
 import { deleteRun, listRuns, readRun, summarize } from './runs-store';
@@ -19,7 +20,8 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): 
     throttle.dispose();
   });
   return {
-    'train:start': async (input) => ({ runId: (await host.start(input)).runId }),
+    // Fine-tuning may leave the network out: it is the parent model's (the host checks a given one matches).
+    'train:start': async ({ model, ...input }) => ({ runId: (await host.start({ ...input, model: model ?? (await readMetadata(ctx.home, input.fromModel!)).spec })).runId }),
     'train:pause': async ({ runId }) => host.pause(runId),
     'train:resume': async ({ runId }) => host.resume(runId),
     'train:stop': async ({ runId }) => host.stop(runId),

@@ -8,12 +8,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { MAX_SEED } from '@shared/hyperparams';
+import { MAX_SEED, type Hyperparams } from '@shared/hyperparams';
+import type { ModelSpec } from '@shared/model-spec';
+import { architectureSummary } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
 import { appVersion } from '../app-info';
 import { IDX_FILES } from '../datasets/load';
 import { newId } from '../ids';
+import { readMetadata } from '../models/store';
 import { exitReason } from '../trainer/failure';
 import { isTrainerMessage } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
@@ -82,6 +85,24 @@ export function checkDatasetPresent(home: string, ref: TrainConfig['dataset']): 
   if (missing.length > 0) throw new StudioError('NOT_FOUND', `${dir} lacks ${missing.join(', ')}: a dataset folder holds the four MNIST-format IDX files`, field);
 }
 
+/**
+ * Checks that a fine-tuning run keeps its parent's network and answers the
+ * parent's normalisation (its weights were learnt on pixels scaled so).
+ */
+export async function fineTuneParent(home: string, parentId: string, model: ModelSpec): Promise<Hyperparams['normalization']> {
+  let parent;
+  try {
+    parent = await readMetadata(home, parentId);
+  } catch (err) {
+    if (err instanceof StudioError && err.code === 'NOT_FOUND') throw new StudioError('NOT_FOUND', err.message, 'fromModel');
+    throw err;
+  }
+  if (JSON.stringify(parent.spec.layers) !== JSON.stringify(model.layers)) {
+    throw new StudioError('INVALID_ARGUMENT', `fine-tuning keeps the network: model ${parentId} is ${architectureSummary(parent.spec)}, not ${architectureSummary(model)}`, 'model');
+  }
+  return parent.normalization;
+}
+
 /** One run at a time: starts its trainer, relays and records its events, and ends it as done, stopped or failed. */
 export class TrainingHost {
   private active: ActiveRun | null = null;
@@ -126,6 +147,7 @@ export class TrainingHost {
     await this.ready;
     if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
     const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
+    if (config.fromModel) config.hyperparams.normalization = await fineTuneParent(this.options.home, config.fromModel, config.model);
     const id = newId();
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));

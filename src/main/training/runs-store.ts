@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describeModel } from '@shared/model-spec';
+import { describeModel, presetOf } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { Evaluation, RunRecord, RunSummary, TrainConfig } from '@shared/training';
-import { writeJsonAtomic } from '../fs-atomic';
+import { visibleFolders, writeJsonAtomic } from '../fs-atomic';
 
 const FILES = { run: 'run.json', metrics: 'metrics.json', evaluation: 'evaluation.json' } as const;
 
@@ -21,11 +21,39 @@ export function runDir(home: string, id: string): string {
   return path.join(runsDir(home), id);
 }
 
-type RunFile = Omit<RunRecord, 'metrics' | 'evaluation'>;
+/** What the summary derives from the config: kept out of `run.json`, which runs saved before these fields existed lack too. */
+type Derived = 'hyperparams' | 'preset';
 
-export function summarize(record: RunSummary): RunSummary {
-  const { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } = record;
-  return { id, status, createdAt, finishedAt, modelName, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason };
+type RunFile = Omit<RunRecord, 'metrics' | 'evaluation' | Derived>;
+
+function derived(config: TrainConfig): Pick<RunSummary, Derived> {
+  return { hyperparams: config.hyperparams, preset: presetOf(config.model) };
+}
+
+export function summarize(record: Omit<RunSummary, Derived> & { config: TrainConfig }): RunSummary {
+  const { id, status, createdAt, finishedAt, modelName, params, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } =
+    record;
+  // Runs recorded before fine-tuning existed have no parent.
+  const parentModelId = record.parentModelId ?? null;
+  return {
+    id,
+    status,
+    createdAt,
+    finishedAt,
+    modelName,
+    ...derived(record.config),
+    params,
+    datasetId,
+    epochs,
+    epochsDone,
+    testAccuracy,
+    testLoss,
+    durationMs,
+    samplesPerSec,
+    modelId,
+    parentModelId,
+    reason,
+  };
 }
 
 /** The record of a run that is starting: `running`, owned by process `hostPid`, nothing measured yet. */
@@ -36,6 +64,7 @@ export function newRunRecord(id: string, config: TrainConfig, hostPid: number = 
     createdAt: new Date().toISOString(),
     finishedAt: null,
     modelName: config.model.name,
+    ...derived(config),
     datasetId: 'id' in config.dataset ? config.dataset.id : `dir:${path.resolve(config.dataset.dir)}`,
     epochs: config.hyperparams.epochs,
     epochsDone: 0,
@@ -44,6 +73,7 @@ export function newRunRecord(id: string, config: TrainConfig, hostPid: number = 
     durationMs: null,
     samplesPerSec: null,
     modelId: null,
+    parentModelId: config.fromModel ?? null,
     reason: null,
     config,
     dataset: null,
@@ -58,7 +88,7 @@ export function newRunRecord(id: string, config: TrainConfig, hostPid: number = 
 /** Writes a run's files; `run.json` last, so the summary never points past what is on disk. */
 export async function saveRun(home: string, record: RunRecord): Promise<void> {
   const dir = runDir(home, record.id);
-  const { metrics, evaluation, ...run } = record;
+  const { metrics, evaluation, hyperparams: _hyperparams, preset: _preset, ...run } = record;
   await writeJsonAtomic(path.join(dir, FILES.metrics), metrics, { compact: true });
   if (evaluation) await writeJsonAtomic(path.join(dir, FILES.evaluation), evaluation, { compact: true });
   await writeJsonAtomic(path.join(dir, FILES.run), run satisfies RunFile);
@@ -79,17 +109,11 @@ export async function readRun(home: string, id: string): Promise<RunRecord> {
   if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
   const metrics = (await readJson<RunRecord['metrics']>(path.join(dir, FILES.metrics))) ?? { batches: [], epochs: [] };
   const evaluation = await readJson<Evaluation>(path.join(dir, FILES.evaluation));
-  return { ...run, metrics, evaluation };
+  return { ...run, ...derived(run.config), parentModelId: run.parentModelId ?? null, metrics, evaluation };
 }
 
-async function runIds(home: string): Promise<string[]> {
-  try {
-    const entries = await fs.readdir(runsDir(home), { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+function runIds(home: string): Promise<string[]> {
+  return visibleFolders(runsDir(home));
 }
 
 /** Every run with a readable `run.json`, newest first. A damaged folder is skipped, not fatal. */

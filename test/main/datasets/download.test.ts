@@ -121,6 +121,8 @@ describe('downloadDataset', () => {
       { mirror: broken.url, reason: 'HTTP 500 Internal Server Error' },
     ]);
     expect(failed).toHaveLength(8);
+    // Progress names the mirror the bytes come from: only the good one sent any.
+    expect([...new Set(events.flatMap((e) => (e.kind === 'progress' ? [e.mirror] : [])))]).toEqual([good.url]);
   });
 
   it('skips a mirror nobody listens on, for every file, without retrying it', async () => {

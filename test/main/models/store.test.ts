@@ -27,6 +27,8 @@ function metadata(id: string): ModelMetadata {
     testAccuracy: 0.5,
     testLoss: 1,
     runId: null,
+    parentModelId: null,
+    importedFrom: null,
     stoppedEarly: false,
     app: '0.0.0',
     tfjs: '4.22.0',

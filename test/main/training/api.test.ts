@@ -1,23 +1,16 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../../src/shared/model-spec';
 import type { RunRecord, RunSummary, TrainEvent } from '../../../src/shared/training';
 import { dispatch } from '../../../src/main/dispatch';
 import { createStudio } from '../../../src/main/studio';
-import { mnistFixtureDir } from '../../helpers/mnist-fixture';
 import { tmpDir } from '../../helpers/tmp';
-import { requireBuiltTrainer } from '../../helpers/training';
+import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
 
 beforeAll(requireBuiltTrainer);
 
 /** A studio home with the fixture installed as dataset `mnist`. */
 function homeWithMnist(): string {
-  const home = tmpDir();
-  const dir = path.join(home, 'datasets', 'mnist');
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(mnistFixtureDir())) fs.copyFileSync(path.join(mnistFixtureDir(), f), path.join(dir, f));
-  return home;
+  return homeWithFixture('mnist', tmpDir());
 }
 
 describe('the train and runs API', () => {

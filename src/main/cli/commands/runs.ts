@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { StudioError } from '@shared/result';
-import { Id, type RunRecord, type RunSummary } from '@shared/training';
+import { Id, type Evaluation, type RunRecord, type RunSummary } from '@shared/training';
 import { deleteRun, failOrphanedRuns, listRuns, readRun } from '../../training/runs-store';
 import { EXIT, type CliContext } from '../context';
 import { formatDuration } from '../train-output';
@@ -60,21 +60,22 @@ export function formatRun(r: RunRecord): string {
       ]),
     );
   }
-  if (r.evaluation) {
-    const ev = r.evaluation;
-    lines.push(
-      '',
-      table([
-        ['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'],
-        ...ev.perClass.map((c, i) => [ev.classNames[i] ?? String(i), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]),
-      ]),
-      '',
-      'confusion (rows: label, columns: predicted)',
-      table([['', ...ev.classNames.map((_, i) => String(i))], ...ev.confusion.map((row, i) => [String(i), ...row.map(String)])]),
-      `${ev.misclassified.length} misclassified test images`,
-    );
-  }
+  if (r.evaluation) lines.push('', formatEvaluation(r.evaluation));
   return lines.join('\n');
+}
+
+/** Per-class results, the confusion matrix and the misclassified count of a test-set evaluation. */
+export function formatEvaluation(ev: Evaluation): string {
+  return [
+    table([
+      ['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'],
+      ...ev.perClass.map((c, i) => [ev.classNames[i] ?? String(i), c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]),
+    ]),
+    '',
+    'confusion (rows: label, columns: predicted)',
+    table([['', ...ev.classNames.map((_, i) => String(i))], ...ev.confusion.map((row, i) => [String(i), ...row.map(String)])]),
+    `${ev.misclassified.length} misclassified test images`,
+  ].join('\n');
 }
 
 /**

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
 import { HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
-import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpecInput, type Preset } from '@shared/model-spec';
+import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type ModelSpecInput, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
-import { TrainConfigInput, type RunRecord } from '@shared/training';
-import { modelDir } from '../../models/store';
+import { Id, TrainConfigInput, type RunRecord } from '@shared/training';
+import { modelDir, readMetadata } from '../../models/store';
 import { TrainingHost } from '../../training/host';
 import { EXIT, type CliContext } from '../context';
 import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
@@ -31,6 +31,7 @@ interface TrainFlags {
   logEvery?: number;
   threads?: number;
   trainingPath?: HyperparamsInput['trainingPath'];
+  fromModel?: string;
   json?: boolean;
 }
 
@@ -49,6 +50,7 @@ const FLAG_OF: Record<string, string> = {
   'hyperparams.trainingPath': '--training-path',
   'dataset.id': '--dataset',
   'dataset.dir': '--data-dir',
+  fromModel: '--from-model',
 };
 
 /** A usage error: the command line is wrong; nothing was started or written. */
@@ -75,12 +77,15 @@ function readSpecFile(file: string): unknown {
 }
 
 /** The run's configuration from the flags, checked by the same schema as the API. */
-export function configFromFlags(opts: TrainFlags): z.output<typeof TrainConfigInput> {
+export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.output<typeof TrainConfigInput> {
   if (opts.dataset !== undefined && opts.dataDir !== undefined) throw new UsageError('--dataset and --data-dir cannot be used together');
+  if (opts.fromModel !== undefined && (opts.preset !== undefined || opts.modelSpec !== undefined || opts.activation !== undefined)) {
+    throw new UsageError('--from-model keeps the saved model’s network: leave out --preset, --model-spec and --activation');
+  }
   if (opts.preset !== undefined && opts.modelSpec !== undefined) throw new UsageError('--preset and --model-spec cannot be used together');
   if (opts.activation !== undefined && opts.modelSpec !== undefined) throw new UsageError('--activation applies to a preset; set each layer’s activation in the spec file');
   const model: ModelSpecInput | unknown =
-    opts.modelSpec !== undefined ? readSpecFile(opts.modelSpec) : presetSpec(opts.preset ?? 'mlp', opts.activation ? { activation: opts.activation } : {});
+    parentSpec ?? (opts.modelSpec !== undefined ? readSpecFile(opts.modelSpec) : presetSpec(opts.preset ?? 'mlp', opts.activation ? { activation: opts.activation } : {}));
   const hyperparams: Record<string, unknown> = {
     epochs: opts.epochs,
     batchSize: opts.batchSize,
@@ -96,7 +101,7 @@ export function configFromFlags(opts: TrainFlags): z.output<typeof TrainConfigIn
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
-  const parsed = TrainConfigInput.safeParse({ dataset, model, hyperparams });
+  const parsed = TrainConfigInput.safeParse({ dataset, model, hyperparams, ...(opts.fromModel !== undefined ? { fromModel: opts.fromModel } : {}) });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.map(String).join('.');
@@ -107,12 +112,25 @@ export function configFromFlags(opts: TrainFlags): z.output<typeof TrainConfigIn
   throw new UsageError(`${FLAG_OF[field] ?? field}: ${issue.message}`);
 }
 
+/** The network of the model `--from-model` names: fine-tuning keeps it. */
+async function parentSpec(home: string, id: string): Promise<ModelSpec> {
+  if (!Id.safeParse(id).success) throw new UsageError(`--from-model: ${id} is not a model id`);
+  try {
+    return (await readMetadata(home, id)).spec;
+  } catch (err) {
+    if (err instanceof StudioError) throw new UsageError(`--from-model: ${err.message}`);
+    throw err;
+  }
+}
+
 /** Trains in a trainer process, shows progress, and ends on the run's outcome. */
 async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
   const { io, state } = ctx;
   let config: z.output<typeof TrainConfigInput>;
   try {
-    config = configFromFlags(opts);
+    // A network given along with --from-model is refused by configFromFlags, before the parent is looked up.
+    const keepsNetwork = opts.preset === undefined && opts.modelSpec === undefined && opts.activation === undefined;
+    config = configFromFlags(opts, opts.fromModel !== undefined && keepsNetwork ? await parentSpec(ctx.home(), opts.fromModel) : undefined);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.err(`error: ${err.message}\n`);
@@ -139,7 +157,7 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
     }
     throw err;
   }
-  if (!opts.json) io.out(`Run ${runId}: ${config.model.name}, seed ${seed}; home ${home}\n`);
+  if (!opts.json) io.out(`Run ${runId}: ${config.model.name}${config.fromModel ? `, fine-tuning model ${config.fromModel}` : ''}, seed ${seed}; home ${home}\n`);
 
   let interrupts = 0;
   let signal: keyof typeof EXIT_ON_SIGNAL | null = null;
@@ -199,6 +217,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
         TRAINING_PATHS,
       ),
     )
+    .option('--from-model <id>', 'fine-tune: start from this saved model’s weights (its network and normalisation), as a new run')
     .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)')
     .action((opts: TrainFlags) => train(ctx, opts));
 }

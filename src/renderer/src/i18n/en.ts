@@ -1,3 +1,9 @@
+import data from './screens/data';
+import evaluate from './screens/evaluate';
+import model from './screens/model';
+import runs from './screens/runs';
+import train from './screens/train';
+
 /**
  * English, the reference language: every other language has exactly these
  * keys (a test checks). Placeholders are `{name}`; `@` and `|` are special
@@ -39,59 +45,6 @@ const en = {
   empty: {
     badge: 'Not in this build yet',
     willHold: 'This screen will hold',
-    data: {
-      title: 'No data set yet',
-      body: 'Download MNIST or Fashion-MNIST here with one click, or import a folder of your own. The files stay on this computer and every other screen uses them.',
-      features: [
-        'A download with progress, speed, time left and a cancel button',
-        'Importing a folder of IDX files',
-        'A preview grid of every class',
-        'A histogram of how many images each class has',
-        'Your own download mirror',
-      ],
-    },
-    model: {
-      title: 'No model yet',
-      body: 'Start from a preset — the tutorial’s 784-128-64-10 network or its convolutional sequel — and change it one layer at a time.',
-      features: [
-        'Presets: the tutorial’s MLP and a CNN',
-        'Adding, removing and reordering layers',
-        'Units, filters, kernel size, activation and dropout',
-        'The parameter count and output shape of every layer, as you edit',
-        'Mistakes explained next to the field at fault',
-      ],
-    },
-    train: {
-      title: 'Nothing is training',
-      body: 'Pick the hyperparameters, press Start and watch the network learn, batch by batch, with native TensorFlow on this computer.',
-      features: [
-        'Learning rate, batch size and epochs, each with its range',
-        'Start, pause, resume and stop',
-        'A live loss curve, logged every 100 steps',
-        'Training and validation accuracy after every epoch',
-        'Progress, samples per second, time left and a log',
-      ],
-    },
-    runs: {
-      title: 'No runs yet',
-      body: 'Every training run is recorded here with its data set, model, hyperparameters and test accuracy, so you can compare them.',
-      features: [
-        'Status, duration and test accuracy of each run',
-        'Sorting, filtering and deleting runs',
-        'The loss curves of several runs on one chart',
-        'Charts exported as PNG and metrics as CSV',
-      ],
-    },
-    evaluate: {
-      title: 'Nothing to evaluate yet',
-      body: 'Once a model is trained, its test accuracy and its mistakes are laid out here.',
-      features: [
-        'Test accuracy',
-        'Precision, recall and F1 for every class',
-        'A confusion matrix as a heat map',
-        'The misclassified images behind any cell',
-      ],
-    },
     playground: {
       title: 'No model to try yet',
       body: 'Draw a digit with the mouse or a finger, or drop in an image, and watch the ten probabilities change as you draw.',
@@ -108,6 +61,9 @@ const en = {
       features: ['Loading, renaming and deleting models', 'Importing a model', 'Exporting a model to a folder you choose'],
     },
   },
+  data: data.en,
+  runs: runs.en,
+  evaluate: evaluate.en,
   settings: {
     appearance: {
       title: 'Appearance',
@@ -195,9 +151,22 @@ const en = {
     INTERNAL: 'Something went wrong inside the studio.',
   },
   chart: {
-    step: 'step',
-    loss: 'loss',
+    step: 'Step',
+    loss: 'Loss',
+    epoch: 'Epoch',
+    accuracy: 'Accuracy',
+    training: 'Training',
+    validation: 'Validation',
+    lossTitle: 'Training loss',
+    accuracyTitle: 'Accuracy per epoch',
   },
+  format: {
+    seconds: '{s} s',
+    minutes: '{m} min {s} s',
+    hours: '{h} h {m} min',
+  },
+  model: model.en,
+  train: train.en,
 };
 
 export default en;

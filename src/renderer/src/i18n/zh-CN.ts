@@ -1,4 +1,9 @@
 import type { MessageSchema } from './en';
+import data from './screens/data';
+import evaluate from './screens/evaluate';
+import model from './screens/model';
+import runs from './screens/runs';
+import train from './screens/train';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
 const zhCN: MessageSchema = {
@@ -37,54 +42,6 @@ const zhCN: MessageSchema = {
   empty: {
     badge: '此版本尚未提供',
     willHold: '这个页面将提供',
-    data: {
-      title: '还没有数据集',
-      body: '在这里一键下载 MNIST 或 Fashion-MNIST，也可以导入你自己的文件夹。文件只保存在这台电脑上，其他页面都会用到它们。',
-      features: [
-        '下载时显示进度、速度和剩余时间，随时可以取消',
-        '导入存放 IDX 文件的文件夹',
-        '每个类别的样本预览网格',
-        '各类别图片数量的直方图',
-        '自定义下载镜像',
-      ],
-    },
-    model: {
-      title: '还没有模型',
-      body: '从预设开始——教程中的 784-128-64-10 全连接网络，或者它的续篇卷积网络——再一层一层地修改。',
-      features: [
-        '预设：教程中的 MLP，以及一个 CNN',
-        '添加、删除层，调整层的顺序',
-        '神经元数、卷积核数量、卷积核大小、激活函数和 Dropout',
-        '编辑时实时显示每一层的参数量和输出形状',
-        '出错时在对应字段旁给出说明',
-      ],
-    },
-    train: {
-      title: '当前没有训练任务',
-      body: '选好超参数，点击“开始”，看着网络在这台电脑上用原生 TensorFlow 一批一批地学习。',
-      features: [
-        '学习率、批大小和训练轮数，各有取值范围',
-        '开始、暂停、继续和停止',
-        '实时损失曲线，每 100 步记录一次',
-        '每轮结束后的训练准确率和验证准确率',
-        '进度、每秒样本数、剩余时间和日志',
-      ],
-    },
-    runs: {
-      title: '还没有训练记录',
-      body: '每次训练都会记录在这里，包括数据集、模型、超参数和测试准确率，方便相互比较。',
-      features: [
-        '每次训练的状态、耗时和测试准确率',
-        '排序、筛选和删除训练记录',
-        '把多次训练的损失曲线画在同一张图上',
-        '将图表导出为 PNG，将指标导出为 CSV',
-      ],
-    },
-    evaluate: {
-      title: '还没有可评估的模型',
-      body: '模型训练完成后，它的测试准确率和出错的地方都会在这里展示。',
-      features: ['测试准确率', '每个类别的精确率、召回率和 F1 值', '以热力图显示的混淆矩阵', '点开任意单元格，查看被分错的图片'],
-    },
     playground: {
       title: '还没有可以试用的模型',
       body: '用鼠标或手指写一个数字，或者拖入一张图片，边写边看十个类别的概率如何变化。',
@@ -96,6 +53,9 @@ const zhCN: MessageSchema = {
       features: ['加载、重命名和删除模型', '导入模型', '将模型导出到你选择的文件夹'],
     },
   },
+  data: data['zh-CN'],
+  runs: runs['zh-CN'],
+  evaluate: evaluate['zh-CN'],
   settings: {
     appearance: {
       title: '外观',
@@ -185,7 +145,20 @@ const zhCN: MessageSchema = {
   chart: {
     step: '步数',
     loss: '损失',
+    epoch: '轮次',
+    accuracy: '准确率',
+    training: '训练',
+    validation: '验证',
+    lossTitle: '训练损失',
+    accuracyTitle: '每轮准确率',
   },
+  format: {
+    seconds: '{s} 秒',
+    minutes: '{m} 分 {s} 秒',
+    hours: '{h} 小时 {m} 分',
+  },
+  model: model['zh-CN'],
+  train: train['zh-CN'],
 };
 
 export default zhCN;

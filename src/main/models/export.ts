@@ -1,0 +1,115 @@
+/**
+ * Exports of a library model. Each is built beside its destination and
+ * renamed into place when complete, so a partial export never lands at the
+ * path asked for (an existing file there is replaced only with
+ * `overwrite`, and only by a complete one).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { MODEL_FILES, type ExportFormat, type ModelExport } from '@shared/models';
+import { StudioError } from '@shared/result';
+import { appVersion } from '../app-info';
+import { buildAtomic, TargetExistsError, writeFileSynced } from '../fs-atomic';
+import { readRun } from '../training/runs-store';
+import { BUNDLE_KIND, BUNDLE_MANIFEST, BUNDLE_MODEL, BUNDLE_PARENT, sha256, type BundleManifestInput } from './bundle';
+import { buildOnnx, layerWeights } from './onnx';
+import { modelDir, readMetadata, readModelFolder } from './store';
+import { writeZip } from './zip';
+
+async function modelFiles(home: string, id: string): Promise<{ name: string; data: Buffer }[]> {
+  return Promise.all(Object.values(MODEL_FILES).map(async (name) => ({ name, data: await fs.readFile(path.join(modelDir(home, id), name)) })));
+}
+
+async function onnxBytes(home: string, id: string): Promise<Uint8Array> {
+  const { metadata, artifacts } = await readModelFolder(home, id);
+  const weights = layerWeights(artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
+  return buildOnnx(metadata.spec, weights, {
+    name: metadata.spec.name,
+    normalization: metadata.normalization,
+    producerVersion: appVersion(),
+    docString: `${metadata.name} (${metadata.id}), exported by MNIST Studio`,
+  });
+}
+
+/** The reproduction bundle's files: the manifest, the model and (fine-tuned) its parent. */
+async function bundleFiles(home: string, id: string): Promise<{ name: string; data: Uint8Array | string }[]> {
+  const metadata = await readMetadata(home, id);
+  if (!metadata.runId) throw new StudioError('INVALID_ARGUMENT', `model ${id} was imported, not trained here: there is no run to reproduce`, 'id');
+  const run = await readRun(home, metadata.runId).catch((err: unknown) => {
+    if (err instanceof StudioError && err.code === 'NOT_FOUND') throw new StudioError('NOT_FOUND', `the run that trained model ${id} (${metadata.runId}) is no longer kept: it cannot be bundled`, 'id');
+    throw err;
+  });
+  if ((run.status !== 'done' && run.status !== 'stopped') || !run.dataset || !run.environment || !run.evaluation) {
+    throw new StudioError('INVALID_ARGUMENT', `run ${run.id} did not finish (${run.status}): there is nothing to reproduce`, 'id');
+  }
+  const files = await modelFiles(home, id);
+  let parent: { name: string; data: Buffer }[] | null = null;
+  if (metadata.parentModelId) {
+    parent = await modelFiles(home, metadata.parentModelId).catch(() => {
+      throw new StudioError('NOT_FOUND', `model ${id} was fine-tuned from ${metadata.parentModelId}, which is no longer in the library: the bundle could not be reproduced`, 'id');
+    });
+  }
+  const digest = (list: { name: string; data: Buffer }[]) => Object.fromEntries(list.map((f) => [f.name, sha256(f.data)]));
+  const manifest: BundleManifestInput = {
+    formatVersion: 1,
+    kind: BUNDLE_KIND,
+    createdAt: new Date().toISOString(),
+    app: appVersion(),
+    run: { id: run.id, config: run.config, status: run.status, params: run.params ?? metadata.params, durationMs: run.durationMs, samplesPerSec: run.samplesPerSec },
+    dataset: run.dataset,
+    environment: run.environment,
+    metrics: run.metrics,
+    evaluation: run.evaluation,
+    model: { id, name: metadata.name, sha256: digest(files) },
+    parent: parent && metadata.parentModelId ? { id: metadata.parentModelId, name: (await readMetadata(home, metadata.parentModelId)).name, sha256: digest(parent) } : null,
+  };
+  return [
+    { name: BUNDLE_MANIFEST, data: `${JSON.stringify(manifest, null, 2)}\n` },
+    ...files.map((f) => ({ name: `${BUNDLE_MODEL}/${f.name}`, data: f.data })),
+    ...(parent ?? []).map((f) => ({ name: `${BUNDLE_PARENT}/${f.name}`, data: f.data })),
+  ];
+}
+
+/** Writes model `id` in `format` at `dest`; answers what was written. */
+export async function exportModel(home: string, id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
+  const target = path.resolve(dest);
+  await readMetadata(home, id);
+  try {
+    switch (format) {
+      case 'tfjs': {
+        const files = await modelFiles(home, id);
+        await buildAtomic(target, 'dir', async (tmp) => {
+          for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
+        }, { overwrite });
+        break;
+      }
+      case 'tfjs-zip': {
+        const files = await modelFiles(home, id);
+        await buildAtomic(target, 'file', (tmp) => writeZip(tmp, files), { overwrite });
+        break;
+      }
+      case 'onnx': {
+        const bytes = await onnxBytes(home, id);
+        await buildAtomic(target, 'file', (tmp) => writeFileSynced(tmp, bytes), { overwrite });
+        break;
+      }
+      case 'bundle': {
+        const files = await bundleFiles(home, id);
+        await buildAtomic(target, 'file', (tmp) => writeZip(tmp, files), { overwrite });
+        break;
+      }
+      default: {
+        const never: never = format;
+        throw new Error(`unknown format ${String(never)}`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof TargetExistsError) throw new StudioError('IO', `${target} already exists (--force or overwrite: true replaces it)`, 'path');
+    if (err instanceof StudioError) throw err;
+    throw new StudioError('IO', `${target}: could not be written (${(err as Error).message}); nothing was written there`, 'path');
+  }
+  const stat = await fs.stat(target);
+  let bytes = stat.size;
+  if (stat.isDirectory()) bytes = (await Promise.all((await fs.readdir(target)).map(async (name) => (await fs.stat(path.join(target, name))).size))).reduce((a, b) => a + b, 0);
+  return { format, path: target, bytes };
+}

@@ -1,0 +1,333 @@
+/**
+ * Import of a TF.js layers model (a folder with model.json and weight
+ * files, or a .zip of one) into the library. Every check runs here, in
+ * plain TypeScript, before TensorFlow could read a byte: model.json's size
+ * and schema, the topology (only what the studio builds, 28×28 in, 10
+ * out, layer and parameter caps), the manifest (plain file names inside
+ * the folder, float32/int32, shapes the layers need), each weight file
+ * (no link out, exactly the bytes its shapes need, finite values). The
+ * library then writes its own model.json and weights.bin from what passed,
+ * into a temporary folder renamed into place at the end: on any failure
+ * nothing is added.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { Hyperparams } from '@shared/hyperparams';
+import { LAYER_LIMITS } from '@shared/model-spec';
+import { MODEL_FILES, ModelMetadataSchema, type ModelMetadata } from '@shared/models';
+import { StudioError } from '@shared/result';
+import { appVersion } from '../app-info';
+import { newId } from '../ids';
+import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ExpectedWeight } from './keras';
+import { addModelFolder } from './store';
+import { extractFlatZip, ZipError, type ZipLimits } from './zip';
+
+/** model.json holds a topology and a manifest: a few kB for any network the studio builds. */
+export const MAX_MODEL_JSON_BYTES = 1024 * 1024;
+/** A metadata.json beside an exported model (its name and normalisation are taken). */
+const MAX_METADATA_BYTES = 1024 * 1024;
+/** Weight bytes allowed in all: the parameter cap in float32. */
+export const MAX_WEIGHT_BYTES = LAYER_LIMITS.params.max * 4;
+const MAX_GROUPS = 64;
+const MAX_WEIGHT_ENTRIES = 256;
+
+export const ZIP_LIMITS: ZipLimits = { maxEntries: 128, maxEntryBytes: MAX_WEIGHT_BYTES, maxTotalBytes: MAX_WEIGHT_BYTES + 4 * 1024 * 1024 };
+
+const BYTES_PER_ELEMENT = { float32: 4, int32: 4 } as const;
+
+/** What model.json must hold; the topology is read by `parseTopology`, the manifest here. */
+const ModelJsonFile = z
+  .object({
+    modelTopology: z.unknown(),
+    format: z.string().max(100).optional(),
+    weightsManifest: z
+      .array(
+        z
+          .object({
+            paths: z.array(z.string().max(1000)).min(1).max(1000),
+            weights: z
+              .array(
+                z
+                  .object({
+                    name: z.string().min(1).max(500),
+                    shape: z.array(z.number().int().min(0)).max(8),
+                    dtype: z.string().max(50),
+                    quantization: z.unknown().optional(),
+                  })
+                  .loose(),
+              )
+              .max(MAX_WEIGHT_ENTRIES),
+          })
+          .loose(),
+      )
+      .min(1)
+      .max(MAX_GROUPS),
+  })
+  .loose();
+
+type Manifest = z.output<typeof ModelJsonFile>['weightsManifest'];
+
+/** A model the studio will not import: `file` is the one at fault. */
+export class ImportError extends StudioError {
+  constructor(file: string, reason: string) {
+    super('INTEGRITY', `${file}: ${reason}`);
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** A manifest path must name a plain file in the model's own folder. */
+function plainName(p: string): boolean {
+  return p.length > 0 && p.length <= 255 && p !== '.' && p !== '..' && !/[/\\\0]/.test(p) && !path.isAbsolute(p) && !/^[A-Za-z]:/.test(p);
+}
+
+/** Elements of a shape, refusing anything past `limit` before the product can overflow. */
+function elements(shape: number[], limit: number): number {
+  let n = 1;
+  for (const d of shape) {
+    n *= d;
+    if (n > limit) return Infinity;
+  }
+  return n;
+}
+
+/** Resolves a file inside `dir` (real path `realDir`), refusing links that lead out and anything but a regular file. */
+async function fileInside(dir: string, realDir: string, name: string, label: string): Promise<{ file: string; size: number }> {
+  const file = path.join(dir, name);
+  let stat;
+  try {
+    stat = await fs.lstat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ImportError(file, `missing (${label})`);
+    throw new ImportError(file, (err as Error).message);
+  }
+  if (stat.isSymbolicLink()) {
+    const real = await fs.realpath(file).catch(() => null);
+    if (real === null) throw new ImportError(file, 'a symbolic link to nothing');
+    if (path.dirname(real) !== realDir) throw new ImportError(file, `a symbolic link to ${real}, outside the model folder`);
+    stat = await fs.stat(real);
+  }
+  if (!stat.isFile()) throw new ImportError(file, 'not a regular file');
+  return { file, size: stat.size };
+}
+
+/** Reads a small JSON file whose size is checked before a byte is read. */
+async function readSmallJson(dir: string, realDir: string, name: string, max: number): Promise<unknown> {
+  const { file, size } = await fileInside(dir, realDir, name, 'a TF.js model folder holds model.json');
+  if (size === 0) throw new ImportError(file, 'empty (0 bytes)');
+  if (size > max) throw new ImportError(file, `${fmt(size)} bytes; at most ${fmt(max)} are allowed`);
+  const text = await fs.readFile(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ImportError(file, `not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Where each expected weight sits in the manifest's byte stream. */
+interface Located {
+  expected: ExpectedWeight;
+  group: number;
+  /** Byte offset within its group's concatenated files. */
+  offset: number;
+  dtype: 'float32' | 'int32';
+}
+
+/**
+ * Checks the manifest against the weights the layers need: every weight
+ * found once by name with the right shape, nothing extra, float32 or
+ * int32 only, no quantisation, plain file names. Returns where each weight
+ * is and the bytes each group's files must hold.
+ */
+function checkManifest(file: string, manifest: Manifest, expected: ExpectedWeight[]): { located: Located[]; groupBytes: number[] } {
+  const groupBytes: number[] = [];
+  const entries: { name: string; shape: number[]; dtype: 'float32' | 'int32'; group: number; offset: number }[] = [];
+  const seenPaths = new Set<string>();
+  let total = 0;
+  manifest.forEach((group, g) => {
+    for (const p of group.paths) {
+      if (!plainName(p)) throw new ImportError(file, `weightsManifest path ${JSON.stringify(p.slice(0, 200))} is not a plain file name in the model folder`);
+      if (seenPaths.has(p)) throw new ImportError(file, `weightsManifest lists ${p} twice`);
+      seenPaths.add(p);
+    }
+    let offset = 0;
+    for (const w of group.weights) {
+      if (w.dtype !== 'float32' && w.dtype !== 'int32') throw new ImportError(file, `weight ${w.name}: dtype ${w.dtype.slice(0, 50)} is not allowed (float32 or int32 only)`);
+      if (w.quantization !== undefined) throw new ImportError(file, `weight ${w.name}: quantized weights are not supported`);
+      const n = elements(w.shape, LAYER_LIMITS.params.max);
+      if (n === Infinity) throw new ImportError(file, `weight ${w.name}: shape [${w.shape.join(', ')}] holds more than the ${fmt(LAYER_LIMITS.params.max)} parameters allowed`);
+      total += n;
+      if (total > LAYER_LIMITS.params.max) throw new ImportError(file, `the weights hold more than the ${fmt(LAYER_LIMITS.params.max)} parameters allowed`);
+      entries.push({ name: w.name, shape: w.shape, dtype: w.dtype, group: g, offset });
+      offset += n * BYTES_PER_ELEMENT[w.dtype];
+    }
+    groupBytes.push(offset);
+  });
+
+  const used = new Set<number>();
+  const located = expected.map((exp): Located => {
+    const wanted = `${exp.layer}/${exp.weight}`;
+    // Keras may prefix a scope (`sequential/dense/kernel`); the layer's own name and the weight's end it.
+    let matches = entries.map((e, i) => [e, i] as const).filter(([e]) => e.name === wanted);
+    if (matches.length === 0) matches = entries.map((e, i) => [e, i] as const).filter(([e]) => e.name.endsWith(`/${wanted}`));
+    if (matches.length === 0) throw new ImportError(file, `weightsManifest has no weight ${wanted} (layer ${exp.layer} needs shape [${exp.shape.join(', ')}])`);
+    if (matches.length > 1) throw new ImportError(file, `weightsManifest has ${matches.length} weights named like ${wanted}`);
+    const [entry, index] = matches[0]!;
+    if (entry.shape.length !== exp.shape.length || entry.shape.some((d, i) => d !== exp.shape[i])) {
+      throw new ImportError(file, `weight ${entry.name} has shape [${entry.shape.join(', ')}] but layer ${exp.layer} needs [${exp.shape.join(', ')}]`);
+    }
+    used.add(index);
+    return { expected: exp, group: entry.group, offset: entry.offset, dtype: entry.dtype };
+  });
+  const extra = entries.find((_, i) => !used.has(i));
+  if (extra) throw new ImportError(file, `weight ${extra.name} belongs to no layer of the network`);
+  return { located, groupBytes };
+}
+
+/** Checks a staged (or given) folder and reads it into the files the library writes. */
+async function readValidated(dir: string): Promise<{ topology: object; weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[]; weights: Uint8Array; spec: ModelMetadata['spec']; meta: ForeignMetadata | null }> {
+  let realDir: string;
+  try {
+    realDir = await fs.realpath(dir);
+  } catch (err) {
+    throw new ImportError(dir, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message);
+  }
+  const jsonFile = path.join(dir, MODEL_FILES.topology);
+  const raw = await readSmallJson(dir, realDir, MODEL_FILES.topology, MAX_MODEL_JSON_BYTES);
+  const parsed = ModelJsonFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ImportError(jsonFile, `${issue?.path.map(String).join('.') || 'file'}: ${issue?.message ?? 'invalid'} (a TF.js layers model.json has modelTopology and weightsManifest)`);
+  }
+  if (parsed.data.format !== undefined && parsed.data.format !== 'layers-model') throw new ImportError(jsonFile, `format ${parsed.data.format.slice(0, 100)} is not a TF.js layers model`);
+  let topology;
+  try {
+    topology = parseTopology(parsed.data.modelTopology);
+  } catch (err) {
+    if (err instanceof TopologyError) throw new ImportError(jsonFile, err.message);
+    throw err;
+  }
+  const { located, groupBytes } = checkManifest(jsonFile, parsed.data.weightsManifest, topology.weights);
+
+  // Each group's files, in order, must hold exactly the bytes its weights need.
+  const groups: { file: string; size: number }[][] = [];
+  for (const [g, group] of parsed.data.weightsManifest.entries()) {
+    const files = [];
+    for (const p of group.paths) files.push(await fileInside(dir, realDir, p, `listed in ${MODEL_FILES.topology}`));
+    const size = files.reduce((n, f) => n + f.size, 0);
+    if (size !== groupBytes[g]) {
+      const which = files.length === 1 ? files[0]!.file : `${files.map((f) => path.basename(f.file)).join(', ')} in ${dir}`;
+      throw new ImportError(which, `${fmt(size)} bytes${files.length > 1 ? ' in all' : ''}, but the manifest's shapes and dtypes need exactly ${fmt(groupBytes[g]!)}`);
+    }
+    groups.push(files);
+  }
+
+  // Sizes are known good and capped: only now are bytes read, group by group.
+  const groupData: Buffer[] = [];
+  for (const files of groups) groupData.push(Buffer.concat(await Promise.all(files.map((f) => fs.readFile(f.file)))));
+  const names = canonicalLayerNames(topology.spec);
+  const total = topology.weights.reduce((n, w) => n + elements(w.shape, Infinity), 0);
+  const weights = new Float32Array(total);
+  const weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[] = [];
+  let at = 0;
+  for (const loc of located) {
+    const n = elements(loc.expected.shape, Infinity);
+    const buf = groupData[loc.group]!;
+    const view = new DataView(buf.buffer, buf.byteOffset + loc.offset, n * 4);
+    for (let i = 0; i < n; i++) {
+      const v = loc.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+      if (!Number.isFinite(v)) throw new ImportError(path.join(dir, parsed.data.weightsManifest[loc.group]!.paths[0]!), `weight ${loc.expected.layer}/${loc.expected.weight} holds NaN or infinite values`);
+      weights[at + i] = v;
+    }
+    at += n;
+    weightSpecs.push({ name: `${names[loc.expected.index]}/${loc.expected.weight}`, shape: loc.expected.shape, dtype: 'float32' });
+  }
+  const meta = await readForeignMetadata(dir, realDir);
+  return { topology: canonicalTopology(topology.spec, topology.spec.name), weightSpecs, weights: new Uint8Array(weights.buffer), spec: topology.spec, meta };
+}
+
+/** What is taken from a metadata.json beside the model (the studio's own exports have one): the name and the normalisation. */
+const ForeignMetadata = z.object({ name: z.string().trim().min(1).max(100).optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() }).loose();
+type ForeignMetadata = z.output<typeof ForeignMetadata>;
+
+async function readForeignMetadata(dir: string, realDir: string): Promise<ForeignMetadata | null> {
+  try {
+    await fs.lstat(path.join(dir, MODEL_FILES.metadata));
+  } catch {
+    return null;
+  }
+  const raw = await readSmallJson(dir, realDir, MODEL_FILES.metadata, MAX_METADATA_BYTES);
+  const parsed = ForeignMetadata.safeParse(raw);
+  if (!parsed.success) throw new ImportError(path.join(dir, MODEL_FILES.metadata), `${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+/** Pixels of imported models without a metadata.json are scaled to 0–1 and not shifted: how TF.js examples feed MNIST. */
+export const FOREIGN_NORMALIZATION = { mean: 0, std: 1 } as const;
+
+export interface ImportOptions {
+  home: string;
+  /** A folder, its model.json, or a .zip of the folder. */
+  path: string;
+  name?: string | undefined;
+  normalization?: { mean: number; std: number } | undefined;
+  /** Keep this id (a reproduction bundle's parent model) instead of a new one. */
+  id?: string | undefined;
+}
+
+/**
+ * Validates and adds a model; returns its metadata. Every refusal is an
+ * INTEGRITY error naming the file and the defect, and leaves the library
+ * as it was.
+ */
+export async function importModel(options: ImportOptions): Promise<ModelMetadata> {
+  const given = path.resolve(options.path);
+  const stat = await fs.stat(given).catch((err: NodeJS.ErrnoException) => {
+    throw new StudioError('NOT_FOUND', `${given}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.message}`, 'path');
+  });
+  let staging: string | null = null;
+  try {
+    let dir: string;
+    if (stat.isDirectory()) dir = given;
+    else if (given.toLowerCase().endsWith('.zip')) {
+      staging = await fs.mkdtemp(path.join(os.tmpdir(), 'mnist-studio-import-'));
+      try {
+        await extractFlatZip(given, staging, ZIP_LIMITS);
+      } catch (err) {
+        if (err instanceof ZipError) throw new StudioError('INTEGRITY', err.message);
+        throw err;
+      }
+      dir = staging;
+    } else if (path.basename(given) === MODEL_FILES.topology) dir = path.dirname(given);
+    else throw new StudioError('INVALID_ARGUMENT', `${given}: not a model folder, its model.json or a .zip of one`, 'path');
+
+    const read = await readValidated(dir);
+    const id = options.id ?? newId();
+    const metadata = ModelMetadataSchema.parse({
+      formatVersion: 1,
+      id,
+      name: options.name ?? read.meta?.name ?? (path.basename(given, '.zip') || read.spec.name),
+      createdAt: new Date().toISOString(),
+      spec: read.spec,
+      inputShape: [28, 28, 1],
+      normalization: options.normalization ?? read.meta?.normalization ?? FOREIGN_NORMALIZATION,
+      hyperparams: null,
+      dataset: null,
+      params: read.weights.byteLength / 4,
+      testAccuracy: null,
+      testLoss: null,
+      runId: null,
+      parentModelId: null,
+      importedFrom: given,
+      stoppedEarly: false,
+      app: appVersion(),
+      tfjs: null,
+    } satisfies ModelMetadata);
+    await addModelFolder(options.home, { topology: read.topology, weightSpecs: read.weightSpecs, weights: read.weights, metadata, generatedBy: `MNIST Studio ${appVersion()} import` });
+    return metadata;
+  } finally {
+    if (staging) await fs.rm(staging, { recursive: true, force: true });
+  }
+}

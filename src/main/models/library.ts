@@ -1,0 +1,87 @@
+/**
+ * The model library service behind the `models` API and the CLI: files
+ * in the studio home handled here (list, rename, delete, import, export),
+ * TensorFlow work (evaluate, predict) sent to the library's worker process.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { MAX_IMAGE_BYTES, type PredictImage } from '@shared/models-api';
+import type { ExportFormat, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
+import { modelEntry } from '@shared/models';
+import { StudioError } from '@shared/result';
+import type { DatasetRef, Evaluation } from '@shared/training';
+import { checkDatasetPresent } from '../training/host';
+import { exportModel } from './export';
+import { importModel } from './import';
+import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel, sweepTemporaries } from './store';
+import type { ModelWorker } from './worker';
+
+/** Reads an image file for prediction, its size checked before it is read. */
+async function readImageFile(file: string): Promise<Uint8Array> {
+  const full = path.resolve(file);
+  const stat = await fs.stat(full).catch((err: NodeJS.ErrnoException) => {
+    throw new StudioError(err.code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `${full}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'image.path');
+  });
+  if (!stat.isFile()) throw new StudioError('INVALID_ARGUMENT', `${full}: not a file`, 'image.path');
+  if (stat.size > MAX_IMAGE_BYTES) throw new StudioError('INVALID_ARGUMENT', `${full}: ${stat.size} bytes; an image of at most ${MAX_IMAGE_BYTES} is read`, 'image.path');
+  return new Uint8Array(await fs.readFile(full));
+}
+
+export class ModelLibrary {
+  /** Resolves once temporary folders left by a crash are swept. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly home: string,
+    private readonly worker: ModelWorker,
+  ) {
+    this.ready = sweepTemporaries(home).then(
+      () => undefined,
+      (err: unknown) => console.error(`could not sweep ${home}/models: ${(err as Error).message}`),
+    );
+  }
+
+  list(): Promise<ModelEntry[]> {
+    return listModels(this.home);
+  }
+
+  get(id: string): Promise<ModelDetails> {
+    return getModel(this.home, id);
+  }
+
+  rename(id: string, name: string): Promise<ModelEntry> {
+    return renameModel(this.home, id, name);
+  }
+
+  async delete(id: string): Promise<{ id: string }> {
+    await deleteModel(this.home, id);
+    return { id };
+  }
+
+  async import(options: { path: string; name?: string | undefined; normalization?: ModelMetadata['normalization'] | undefined }): Promise<ModelEntry> {
+    const metadata = await importModel({ home: this.home, ...options });
+    return modelEntry(metadata, (await getModel(this.home, metadata.id)).bytes);
+  }
+
+  export(id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
+    return exportModel(this.home, id, format, dest, overwrite);
+  }
+
+  /** The test-set evaluation of a model on a dataset (installed, or a folder for the CLI). */
+  async evaluate(id: string, dataset: DatasetRef): Promise<Evaluation> {
+    await readMetadata(this.home, id);
+    checkDatasetPresent(this.home, dataset);
+    return this.worker.run<Evaluation>({ kind: 'evaluate', home: this.home, modelId: id, dataset: 'dir' in dataset ? { dir: path.resolve(dataset.dir) } : dataset });
+  }
+
+  async predict(id: string, image: PredictImage, preprocess: boolean): Promise<Prediction> {
+    await readMetadata(this.home, id);
+    const sent = 'path' in image ? { encoded: await readImageFile(image.path) } : image;
+    return this.worker.run<Prediction>({ kind: 'predict', home: this.home, modelId: id, image: sent, preprocess });
+  }
+
+  /** Where a model's files are (for messages). */
+  dir(id: string): string {
+    return modelDir(this.home, id);
+  }
+}

@@ -1,0 +1,28 @@
+import { useI18n } from 'vue-i18n';
+
+/** Numbers, percentages, shapes and durations written the way the UI's language writes them. */
+export function useFormat() {
+  const { t, locale } = useI18n();
+  const numberFormat = (options: Intl.NumberFormatOptions) => new Intl.NumberFormat(locale.value, options);
+
+  return {
+    /** 109,386 */
+    integer: (value: number) => numberFormat({ maximumFractionDigits: 0 }).format(value),
+    /** A loss: four decimals, as the seed prints it. */
+    loss: (value: number) => numberFormat({ minimumFractionDigits: 4, maximumFractionDigits: 4, useGrouping: false }).format(value),
+    /** 0.9534 → 95.3 % (in the language's own way of writing it). */
+    percent: (value: number, digits = 1) => numberFormat({ style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value),
+    /** A tensor shape without the batch dimension: 28×28×1. */
+    shape: (shape: readonly number[]) => shape.join('×'),
+    /** 75 s → "1 min 15 s"; under a second reads "0 s". */
+    duration: (ms: number) => {
+      const total = Math.max(0, Math.round(ms / 1000));
+      const h = Math.floor(total / 3600);
+      const m = Math.floor((total % 3600) / 60);
+      const s = total % 60;
+      if (h > 0) return t('format.hours', { h, m });
+      if (m > 0) return t('format.minutes', { m, s });
+      return t('format.seconds', { s });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { watch } from 'vue';
+import { useTrainingStore } from '../stores/training';
+import { useFormat } from './useFormat';
+import { useNotify } from './useNotify';
+
+/** A run longer than this also raises an OS notification (when the window is in the background): the user has likely gone elsewhere. */
+export const LONG_RUN_MS = 30_000;
+
+/**
+ * Tells the user when a run ends, whichever screen they are on: a toast
+ * with the test accuracy (or why it failed), and for a long run an OS
+ * notification too. Called once, by App.
+ */
+export function useRunNotifications(): void {
+  const training = useTrainingStore();
+  const { notify } = useNotify();
+  const fmt = useFormat();
+
+  watch(
+    () => training.finished,
+    (run) => {
+      if (!run) return;
+      const long = run.durationMs !== null && run.durationMs >= LONG_RUN_MS;
+      switch (run.status) {
+        case 'done':
+        case 'stopped':
+          notify({
+            level: 'success',
+            title: { key: run.status === 'done' ? 'train.notify.doneTitle' : 'train.notify.stoppedTitle' },
+            body: { key: 'train.notify.doneBody', values: { accuracy: fmt.percent(run.accuracy ?? 0, 2), duration: fmt.duration(run.durationMs ?? 0) } },
+            system: long,
+          });
+          break;
+        case 'failed':
+          notify({ level: 'error', title: { key: 'train.notify.failedTitle' }, body: { key: 'train.failed.body' }, detail: run.reason ?? '', system: true });
+          break;
+        default:
+          throw new Error(`unknown run ending: ${String(run.status satisfies never)}`);
+      }
+    },
+  );
+}

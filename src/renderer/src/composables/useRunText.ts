@@ -1,0 +1,31 @@
+import { useI18n } from 'vue-i18n';
+import { DATASETS, isBuiltinDatasetId } from '@shared/datasets';
+import type { OptimizerName } from '@shared/hyperparams';
+import type { RunSummary } from '@shared/training';
+import { formatDateTime } from '../format';
+
+/** Prefix of the dataset id of a run trained from a folder (the CLI's `--data-dir`). */
+const DIR_PREFIX = 'dir:';
+
+/** How runs are named on screen, in the UI's language: their data set, their optimizer, the run as a whole. */
+export function useRunText() {
+  const { t, locale } = useI18n();
+
+  /** A registry dataset's own name, a folder's last part, else the id the user gave it. */
+  function datasetName(id: string): string {
+    if (isBuiltinDatasetId(id)) return DATASETS[id].name;
+    if (id.startsWith(DIR_PREFIX)) return id.slice(DIR_PREFIX.length).split(/[\\/]/).filter(Boolean).at(-1) ?? id;
+    return id;
+  }
+
+  function optimizerName(name: OptimizerName): string {
+    return t(`runs.optimizers.${name}`);
+  }
+
+  /** "mlp · MNIST · Jun 3, 14:05:09": what a legend or a picker calls a run; to the second, so runs of one minute differ. */
+  function runName(run: Pick<RunSummary, 'modelName' | 'datasetId' | 'createdAt'>): string {
+    return `${run.modelName} · ${datasetName(run.datasetId)} · ${formatDateTime(run.createdAt, locale.value, { seconds: true })}`;
+  }
+
+  return { datasetName, optimizerName, runName };
+}

@@ -1,0 +1,377 @@
+import { defineStore } from 'pinia';
+import { markRaw, ref, shallowRef } from 'vue';
+import type { MethodInput } from '@shared/api';
+import type { HyperparamsInput } from '@shared/hyperparams';
+import { fail, type ApiError } from '@shared/result';
+import type { BatchPoint, EpochPoint, Evaluation, RunRecord, TrainEvent, TrainStatus } from '@shared/training';
+import type { ChartPoint } from '../components/charts/types';
+import { useStudio } from '../composables/useStudio';
+
+/** Where the run this window shows is. The first five are a run in progress; the last three, how it ended. */
+export type RunPhase = 'idle' | 'starting' | 'running' | 'paused' | 'evaluating' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+const LIVE: readonly RunPhase[] = ['starting', 'running', 'paused', 'evaluating', 'stopping'];
+export const isLive = (phase: RunPhase): boolean => LIVE.includes(phase);
+
+/** The metric series of a run (x: the global step for the loss, the epoch for accuracy), kept out of Vue's deep reactivity (a long run logs many thousands of points); `revision` says when they grew. */
+export interface RunSeries {
+  loss: ChartPoint[];
+  trainAccuracy: ChartPoint[];
+  validationAccuracy: ChartPoint[];
+}
+
+/** One line of the run's log, kept as data so it is written in whatever language the UI shows when it is read. */
+export type LogLine =
+  | { kind: 'started'; dataset: string; train: number; validation: number; test: number; params: number }
+  | { kind: 'batch'; globalStep: number; epoch: number; epochs: number; step: number; steps: number; loss: number }
+  | { kind: 'epoch'; epoch: number; epochs: number; trainLoss: number; trainAccuracy: number; validationLoss: number | null; validationAccuracy: number | null; elapsedMs: number }
+  | { kind: 'paused' | 'resumed' | 'evaluating' | 'stopping' }
+  | { kind: 'done'; status: 'done' | 'stopped'; accuracy: number; loss: number }
+  | { kind: 'failed'; reason: string };
+export type LogEntry = LogLine & { id: number };
+
+/** At most this many log lines are kept; older ones scroll away (the charts keep everything). */
+export const LOG_LIMIT = 500;
+
+/** What the run trains: shown beside the charts while it runs. */
+export interface RunInfo {
+  modelName: string;
+  datasetName: string | null;
+  trainCount: number | null;
+  validationCount: number | null;
+  testCount: number | null;
+  params: number | null;
+  hyperparams: HyperparamsInput | null;
+}
+
+export interface RunProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  samplesPerSec: number | null;
+  etaMs: number | null;
+}
+
+/** How a finished run ended: the test set's verdict and its saved model. */
+export interface RunResult {
+  status: 'done' | 'stopped';
+  evaluation: Evaluation;
+  modelId: string;
+  durationMs: number;
+  samplesPerSec: number;
+}
+
+/** A run that just ended, for whoever tells the user (a toast, an OS notification). */
+export interface FinishedRun {
+  runId: string;
+  status: 'done' | 'stopped' | 'failed';
+  accuracy: number | null;
+  durationMs: number | null;
+  reason: string | null;
+}
+
+export type TrainAction = 'start' | 'pause' | 'resume' | 'stop';
+
+/** A refused call, with what the user was doing. */
+export interface ActionError {
+  action: TrainAction;
+  error: ApiError;
+}
+
+const NOT_CONNECTED = 'not connected to a studio engine';
+
+const emptySeries = (): RunSeries => markRaw({ loss: [], trainAccuracy: [], validationAccuracy: [] });
+
+/**
+ * The training run this window shows, fed by the `train` stream (so it
+ * keeps going while the user is on another screen) and restored from
+ * `train:status` when the window opens during a run. The engine runs one
+ * run at a time, so the store follows whichever run is on.
+ */
+export const useTrainingStore = defineStore('training', () => {
+  const runId = ref<string | null>(null);
+  const phase = ref<RunPhase>('idle');
+  const info = ref<RunInfo | null>(null);
+  const progress = ref<RunProgress | null>(null);
+  const series = shallowRef<RunSeries>(emptySeries());
+  const epochs = shallowRef<EpochPoint[]>([]);
+  /** Bumped whenever `series` grows: charts redraw on it. */
+  const revision = ref(0);
+  const log = shallowRef<LogEntry[]>([]);
+  const result = shallowRef<RunResult | null>(null);
+  const failure = ref<string | null>(null);
+  const error = ref<ActionError | null>(null);
+  const pending = ref<TrainAction | null>(null);
+  const finished = ref<FinishedRun | null>(null);
+  let logId = 0;
+
+  function addLog(lines: LogLine[]): void {
+    if (lines.length === 0) return;
+    const next = [...log.value, ...lines.map((line) => ({ ...line, id: ++logId }))];
+    log.value = next.length > LOG_LIMIT ? next.slice(next.length - LOG_LIMIT) : next;
+  }
+
+  function reset(id: string | null, next: RunPhase): void {
+    runId.value = id;
+    phase.value = next;
+    info.value = null;
+    progress.value = null;
+    series.value = emptySeries();
+    epochs.value = [];
+    revision.value++;
+    log.value = [];
+    result.value = null;
+    failure.value = null;
+  }
+
+  const lastStep = () => series.value.loss.at(-1)?.x ?? 0;
+
+  function addBatches(points: BatchPoint[], epochCount: number, stepsPerEpoch: number): void {
+    const fresh = points.filter((p) => p.globalStep > lastStep());
+    if (fresh.length === 0) return;
+    series.value.loss.push(...fresh.map((p) => ({ x: p.globalStep, y: p.loss })));
+    addLog(fresh.map((p) => ({ kind: 'batch', globalStep: p.globalStep, epoch: p.epoch, epochs: epochCount, step: p.step, steps: stepsPerEpoch, loss: p.loss })));
+    revision.value++;
+  }
+
+  function addEpoch(point: EpochPoint, epochCount: number, log = true): void {
+    if (epochs.value.some((e) => e.epoch === point.epoch)) return;
+    epochs.value = [...epochs.value, point];
+    series.value.trainAccuracy.push({ x: point.epoch, y: point.trainAccuracy });
+    if (point.validationAccuracy !== null) series.value.validationAccuracy.push({ x: point.epoch, y: point.validationAccuracy });
+    if (!log) {
+      revision.value++;
+      return;
+    }
+    addLog([
+      {
+        kind: 'epoch',
+        epoch: point.epoch,
+        epochs: epochCount,
+        trainLoss: point.trainLoss,
+        trainAccuracy: point.trainAccuracy,
+        validationLoss: point.validationLoss,
+        validationAccuracy: point.validationAccuracy,
+        elapsedMs: point.elapsedMs,
+      },
+    ]);
+    revision.value++;
+  }
+
+  function finish(next: FinishedRun): void {
+    finished.value = next;
+    pending.value = null;
+  }
+
+  /** Applies one event of the `train` stream. */
+  function handle(event: TrainEvent): void {
+    if (event.runId !== runId.value) {
+      // The reply to our own start may come after the run's first event.
+      if (phase.value === 'starting' && runId.value === null) runId.value = event.runId;
+      else if (event.kind === 'started') reset(event.runId, 'running');
+      else if (!isLive(phase.value)) {
+        // A run this window has not seen start (started elsewhere, or before a reconnect): follow it and fetch what it did so far.
+        reset(event.runId, 'running');
+        void fetchRecord(event.runId);
+      } else return;
+    }
+    switch (event.kind) {
+      case 'started':
+        info.value = {
+          modelName: info.value?.modelName ?? '',
+          hyperparams: info.value?.hyperparams ?? null,
+          datasetName: event.dataset.name,
+          trainCount: event.dataset.trainCount,
+          validationCount: event.dataset.validationCount,
+          testCount: event.dataset.testCount,
+          params: event.params,
+        };
+        progress.value = { epoch: 1, epochs: event.epochs, step: 0, stepsPerEpoch: event.stepsPerEpoch, samplesPerSec: null, etaMs: null };
+        if (phase.value === 'starting') phase.value = 'running';
+        addLog([
+          {
+            kind: 'started',
+            dataset: event.dataset.name,
+            train: event.dataset.trainCount,
+            validation: event.dataset.validationCount,
+            test: event.dataset.testCount,
+            params: event.params,
+          },
+        ]);
+        break;
+      case 'activity':
+        if (event.activity === 'paused' && phase.value !== 'paused') addLog([{ kind: 'paused' }]);
+        if (event.activity === 'running' && phase.value === 'paused') addLog([{ kind: 'resumed' }]);
+        if (event.activity === 'evaluating' && phase.value !== 'evaluating') addLog([{ kind: 'evaluating' }]);
+        // A stop is under way: the trainer's last "running" does not undo it.
+        if (!(phase.value === 'stopping' && event.activity === 'running')) phase.value = event.activity;
+        break;
+      case 'progress':
+        progress.value = { ...event };
+        if (phase.value === 'starting') phase.value = 'running';
+        break;
+      case 'batch':
+        addBatches(event.points, event.epochs, event.stepsPerEpoch);
+        break;
+      case 'epoch': {
+        const { kind: _kind, runId: _runId, epochs: epochCount, etaMs, tensors: _tensors, ...point } = event;
+        addEpoch(point, epochCount);
+        if (progress.value) progress.value = { ...progress.value, etaMs };
+        break;
+      }
+      case 'done':
+        phase.value = event.status;
+        result.value = { status: event.status, evaluation: event.evaluation, modelId: event.modelId, durationMs: event.durationMs, samplesPerSec: event.samplesPerSec };
+        if (progress.value && event.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch, etaMs: 0 };
+        addLog([{ kind: 'done', status: event.status, accuracy: event.evaluation.accuracy, loss: event.evaluation.loss }]);
+        finish({ runId: event.runId, status: event.status, accuracy: event.evaluation.accuracy, durationMs: event.durationMs, reason: null });
+        break;
+      case 'failed':
+        phase.value = 'failed';
+        failure.value = event.reason;
+        addLog([{ kind: 'failed', reason: event.reason }]);
+        finish({ runId: event.runId, status: 'failed', accuracy: null, durationMs: null, reason: event.reason });
+        break;
+      default:
+        throw new Error(`unknown train event: ${JSON.stringify(event satisfies never)}`);
+    }
+  }
+
+  /** Fills the store from a run's record: what it did before this window listened. Points that arrived meanwhile stay. */
+  function applyRecord(record: RunRecord): void {
+    const hp = record.config.hyperparams;
+    info.value = {
+      modelName: record.config.model.name,
+      hyperparams: hp,
+      datasetName: record.dataset?.name ?? record.datasetId,
+      trainCount: record.dataset?.trainCount ?? null,
+      validationCount: record.dataset?.validationCount ?? null,
+      testCount: record.dataset?.testCount ?? null,
+      params: record.params,
+    };
+    const before = { series: series.value, epochs: epochs.value, log: log.value };
+    series.value = emptySeries();
+    epochs.value = [];
+    log.value = [];
+    const stepsPerEpoch = progress.value?.stepsPerEpoch ?? (record.metrics.batches.length > 0 ? Math.max(...record.metrics.batches.map((b) => b.step)) : 0);
+    if (record.dataset && record.params !== null) {
+      const d = record.dataset;
+      addLog([{ kind: 'started', dataset: d.name, train: d.trainCount, validation: d.validationCount, test: d.testCount, params: record.params }]);
+    }
+    addBatches(record.metrics.batches, hp.epochs, stepsPerEpoch);
+    for (const point of record.metrics.epochs) addEpoch(point, hp.epochs);
+    const recordStep = lastStep();
+    const recordEpoch = epochs.value.at(-1)?.epoch ?? 0;
+    // What arrived while the record was on its way, its log lines in the order they came.
+    series.value.loss.push(...before.series.loss.filter((p) => p.x > recordStep));
+    for (const point of before.epochs.filter((e) => e.epoch > recordEpoch)) addEpoch(point, hp.epochs, false);
+    addLog(
+      before.log.filter(
+        (line) => line.kind !== 'started' && (line.kind !== 'batch' || line.globalStep > recordStep) && (line.kind !== 'epoch' || line.epoch > recordEpoch),
+      ),
+    );
+    const last = record.metrics.batches.at(-1);
+    if (last && !progress.value) progress.value = { epoch: last.epoch, epochs: hp.epochs, step: last.step, stepsPerEpoch, samplesPerSec: last.samplesPerSec, etaMs: null };
+    else if (last && progress.value?.samplesPerSec === null) progress.value = { ...progress.value, samplesPerSec: last.samplesPerSec };
+    revision.value++;
+  }
+
+  async function fetchRecord(id: string): Promise<void> {
+    const studio = useStudio();
+    const res = studio ? await studio.runs.get({ id }) : null;
+    if (res?.ok && runId.value === id) applyRecord(res.value);
+  }
+
+  /** Picks up the run the engine is on, if any: for a window opened or reloaded during a run. */
+  async function restore(): Promise<void> {
+    const studio = useStudio();
+    if (!studio) return;
+    const res = await studio.train.status({});
+    if (!res.ok || res.value.runId === null || res.value.state === 'idle') return;
+    const status = res.value;
+    const id = res.value.runId;
+    if (runId.value !== id) reset(id, status.state);
+    if (status.stepsPerEpoch > 0) {
+      progress.value = { epoch: Math.max(1, status.epoch), epochs: status.epochs, step: status.step, stepsPerEpoch: status.stepsPerEpoch, samplesPerSec: null, etaMs: null };
+    }
+    await fetchRecord(id);
+  }
+
+  async function call(action: TrainAction, run: () => Promise<{ ok: true } | { ok: false; error: ApiError }>): Promise<boolean> {
+    error.value = null;
+    pending.value = action;
+    const res = await run();
+    if (pending.value === action) pending.value = null;
+    if (!res.ok) error.value = { action, error: res.error };
+    return res.ok;
+  }
+
+  /** Starts a run; its progress arrives as events. False (and `error` set) when the engine refuses. */
+  async function start(input: MethodInput<'train:start'>): Promise<boolean> {
+    if (isLive(phase.value)) return false;
+    const studio = useStudio();
+    reset(null, 'starting');
+    info.value = {
+      modelName: input.model?.name ?? '',
+      hyperparams: input.hyperparams ?? null,
+      datasetName: null,
+      trainCount: null,
+      validationCount: null,
+      testCount: null,
+      params: null,
+    };
+    const ok = await call('start', async () => {
+      const res = studio ? await studio.train.start(input) : fail<{ runId: string }>('UNAVAILABLE', NOT_CONNECTED);
+      if (res.ok && runId.value === null) runId.value = res.value.runId;
+      return res;
+    });
+    if (!ok) phase.value = 'idle';
+    return ok;
+  }
+
+  function control(action: Exclude<TrainAction, 'start'>): Promise<boolean> {
+    const id = runId.value;
+    const studio = useStudio();
+    if (!id || !isLive(phase.value)) return Promise.resolve(false);
+    return call(action, async () => {
+      const res = studio ? await studio.train[action]({ runId: id }) : fail<TrainStatus>('UNAVAILABLE', NOT_CONNECTED);
+      if (res.ok && action === 'stop' && runId.value === id && isLive(phase.value) && phase.value !== 'evaluating') {
+        if (phase.value !== 'stopping') addLog([{ kind: 'stopping' }]);
+        phase.value = 'stopping';
+      }
+      return res;
+    });
+  }
+
+  const pause = () => control('pause');
+  const resume = () => control('resume');
+  const stop = () => control('stop');
+
+  function dismissError(): void {
+    error.value = null;
+  }
+
+  return {
+    runId,
+    phase,
+    info,
+    progress,
+    series,
+    epochs,
+    revision,
+    log,
+    result,
+    failure,
+    error,
+    pending,
+    finished,
+    handle,
+    restore,
+    start,
+    pause,
+    resume,
+    stop,
+    dismissError,
+  };
+});

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { Hyperparams } from './hyperparams';
+import { method, NoInput } from './method';
+import { wholeNumber } from './model-spec';
+import { EXPORT_FORMATS, ModelName, type ModelDetails, type ModelEntry, type ModelExport, type Prediction } from './models';
+import { MAX_IMAGE_SIDE } from './preprocess';
+import { Id, type Evaluation } from './training';
+
+/** Largest encoded image (PNG or JPEG) or pixel buffer a prediction takes: a 4096² RGBA canvas. */
+export const MAX_IMAGE_BYTES = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 4;
+
+const Bytes = z.instanceof(Uint8Array, { error: 'must be bytes (a Uint8Array)' });
+
+/** Raw pixels, as a canvas gives them (RGBA) or as MNIST stores them (one gray byte each). */
+export const PixelImage = z
+  .object({
+    width: wholeNumber(1, MAX_IMAGE_SIDE),
+    height: wholeNumber(1, MAX_IMAGE_SIDE),
+    channels: z.union([z.literal(1), z.literal(3), z.literal(4)], { error: 'must be 1 (gray), 3 (RGB) or 4 (RGBA)' }),
+    data: Bytes,
+  })
+  .strict()
+  .refine((img) => img.data.length === img.width * img.height * img.channels, { error: 'data must hold width × height × channels bytes', path: ['data'] });
+
+/** The image to classify: pixels, the bytes of a PNG or JPEG file, or (desktop and CLI) the path of one. */
+export const PredictImage = z.union(
+  [
+    z.object({ pixels: PixelImage }).strict(),
+    z.object({ encoded: Bytes.refine((b) => b.length > 0 && b.length <= MAX_IMAGE_BYTES, { error: `must be 1 to ${MAX_IMAGE_BYTES} bytes` }) }).strict(),
+    z.object({ path: z.string().min(1).max(4096) }).strict(),
+  ],
+  { error: 'must be {pixels}, {encoded} (PNG or JPEG bytes) or {path}' },
+);
+export type PredictImage = z.output<typeof PredictImage>;
+
+export const PredictInput = z
+  .object({
+    id: Id,
+    image: PredictImage,
+    /**
+     * MNIST's preprocessing (crop to the ink, fit in 20×20, centre by mass),
+     * for drawn digits and photos. False: the image is already a 28×28
+     * MNIST-style digit and goes in as it is.
+     */
+    preprocess: z.boolean().default(true),
+  })
+  .strict();
+
+export const ExportInput = z
+  .object({
+    id: Id,
+    format: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
+    /** Where to write: a folder (`tfjs`) or a file (the others). Nothing appears there unless the export completes. */
+    path: z.string().min(1).max(4096),
+    /** Replace what is at `path` (else an existing path is refused). */
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+
+export const ImportModelInput = z
+  .object({
+    /** A TF.js layers model: a folder holding model.json and its weight files, or a .zip of one. */
+    path: z.string().min(1).max(4096),
+    name: ModelName.optional(),
+    /** How the model's inputs are scaled; default: from a metadata.json beside it, else pixels / 255 (mean 0, std 1), as TF.js examples feed MNIST. */
+    normalization: Hyperparams.shape.normalization.unwrap().optional(),
+  })
+  .strict();
+
+const ModelRef = z.object({ id: Id }).strict();
+
+/**
+ * The model library: every model kept in `models/<id>/`, trained here or
+ * imported after validation; evaluation and prediction run in a worker
+ * process. Fine-tuning is `train:start` with `fromModel`.
+ */
+export const MODELS_API = {
+  'models:list': method<ModelEntry[]>()(NoInput, 'Every model in the library, newest first, for the models screen.'),
+  'models:get': method<ModelDetails>()(ModelRef, 'One model in full: metadata, per-layer shapes and parameters.'),
+  'models:rename': method<ModelEntry>()(ModelRef.extend({ name: ModelName }).strict(), 'Gives a model a name the user chose; its id and files stay.'),
+  'models:delete': method<{ id: string }>()(ModelRef, 'Removes a model folder from the library (the run that trained it stays).'),
+  'models:import': method<ModelEntry>()(
+    ImportModelInput,
+    'Adds a TF.js layers model (folder or .zip) after checks that run before TensorFlow reads a byte; on any defect nothing is added.',
+  ),
+  'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically.'),
+  'models:evaluate': method<Evaluation>()(
+    ModelRef.extend({ dataset: z.object({ id: Id }).strict() }).strict(),
+    'Scores a model on an installed dataset’s test set, in a worker process: the same evaluation a run ends with.',
+  ),
+  'models:predict': method<Prediction>()(PredictInput, 'Classifies one image (a drawn digit, a PNG or JPEG) in a worker process: ten probabilities and the 28×28 the model saw.'),
+};

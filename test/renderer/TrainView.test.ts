@@ -1,0 +1,292 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DOMWrapper } from '@vue/test-utils';
+import type { DatasetSummary } from '../../src/shared/datasets';
+import { presetSpec } from '../../src/shared/model-spec';
+import { StudioError } from '../../src/shared/result';
+import type { Settings } from '../../src/shared/settings';
+import type { TrainStatus } from '../../src/shared/training';
+import { SAVE_DELAY_MS } from '../../src/renderer/src/stores/train-setup';
+import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
+import { batches, datasetSummary, done, epochEvent, progress, RUN, runRecord, started } from './training-fixtures';
+
+let mounted: Mounted | null = null;
+
+afterEach(() => {
+  cleanUp(mounted);
+  mounted = null;
+});
+
+const status = (state: TrainStatus['state']): TrainStatus => ({ runId: RUN, state, epoch: 1, epochs: 2, step: 4, stepsPerEpoch: 10 });
+
+/** A studio double that also lists data sets and answers the training calls as the engine does (one run, its id at once). */
+function engine(datasets: DatasetSummary[] = [datasetSummary('mnist'), datasetSummary('fashion-mnist'), datasetSummary('half', 'partial')], settings: Partial<Settings> = {}): StudioDouble {
+  return new StudioDouble(settings)
+    .respond('datasets:list', () => datasets)
+    .respond('train:start', () => ({ runId: RUN }))
+    .respond('train:pause', () => status('running'))
+    .respond('train:resume', () => status('paused'))
+    .respond('train:stop', () => status('stopping'));
+}
+
+async function openTrain(studio = engine()): Promise<Mounted> {
+  mounted = await mountStudio({ studio, path: '/train' });
+  return mounted;
+}
+
+const get = (m: Mounted, id: string) => m.wrapper.get(`[data-testid="${id}"]`);
+const field = (m: Mounted, name: string) => get(m, `hp-${name}`) as DOMWrapper<HTMLInputElement>;
+/** Charts draw at most ten times a second. */
+const drawn = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+describe('the Train screen', () => {
+  it('offers the ready data sets, the model from the Model screen and the seed’s hyperparameters with their ranges', async () => {
+    const m = await openTrain(engine(undefined, { lastDatasetId: 'fashion-mnist' }));
+    const options = get(m, 'dataset').findAll('option');
+    expect(options.map((o) => o.text())).toEqual(['MNIST · 60,000 training images', 'fashion-mnist · 60,000 training images']);
+    expect((get(m, 'dataset').element as HTMLSelectElement).value).toBe('fashion-mnist');
+    expect(get(m, 'train-model').text()).toContain('The tutorial’s MLP');
+    expect(get(m, 'train-model').text()).toContain('109,386 parameters');
+    expect(field(m, 'epochs').element.value).toBe('5');
+    expect(m.wrapper.get('#hp-epochs-note').text()).toBe('1 to 1,000 · default 5');
+    expect(m.wrapper.get('#hp-learningRate-note').text()).toBe('above 0, up to 10 · default 0.001');
+    expect(field(m, 'limit').attributes('placeholder')).toBe('All');
+    expect(get(m, 'start').attributes('disabled')).toBeUndefined();
+    expect(m.wrapper.find('[data-testid="start-blocker"]').exists()).toBe(false);
+    expect(get(m, 'run-phase').text()).toBe('Not started');
+
+    // Choosing a data set remembers it.
+    await get(m, 'dataset').setValue('mnist');
+    await settle();
+    expect(m.studio?.settings.lastDatasetId).toBe('mnist');
+  });
+
+  it('with no ready data set, says so, links to Data, and keeps Start off', async () => {
+    const m = await openTrain(engine([datasetSummary('mnist', 'partial')]));
+    expect(get(m, 'no-dataset').text()).toContain('No data set is ready yet.');
+    expect(get(m, 'no-dataset').get('a').attributes('href')).toBe('/data');
+    expect(get(m, 'start').attributes('disabled')).toBeDefined();
+    expect(get(m, 'start-blocker').text()).toBe('Choose a data set to train on first.');
+    expect(get(m, 'start').attributes('aria-describedby')).toBe('start-blocker');
+  });
+
+  it('checks each hyperparameter as typed, beside it, and keeps valid ones in the settings', async () => {
+    const m = await openTrain();
+    await field(m, 'batchSize').setValue('0');
+    await field(m, 'learningRate').setValue('0');
+    await settle();
+    expect(get(m, 'hp-batchSize-error').text()).toBe('Enter a whole number from 1 to 8,192.');
+    expect(get(m, 'hp-learningRate-error').text()).toBe('Enter a number above 0 and at most 10.');
+    expect(field(m, 'batchSize').attributes('aria-invalid')).toBe('true');
+    expect(field(m, 'batchSize').attributes('aria-describedby')).toBe('hp-batchSize-note');
+    expect(get(m, 'start').attributes('disabled')).toBeDefined();
+    expect(get(m, 'start-blocker').text()).toBe('Fix the hyperparameters marked in red first.');
+
+    await field(m, 'batchSize').setValue('128');
+    await field(m, 'learningRate').setValue('0.01');
+    await field(m, 'seed').setValue('42');
+    await get(m, 'hp-optimizer').setValue('momentum');
+    await settle();
+    expect(m.wrapper.find('[data-testid="hp-batchSize-error"]').exists()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, SAVE_DELAY_MS + 50));
+    expect(m.studio?.settings.lastHyperparams).toEqual({ epochs: 5, batchSize: 128, learningRate: 0.01, optimizer: 'momentum', loss: 'cross-entropy', validationSplit: 0, seed: 42, logEvery: 100 });
+
+    // The tutorial's settings come back with one click.
+    await get(m, 'hp-reset').trigger('click');
+    await settle();
+    expect(field(m, 'batchSize').element.value).toBe('64');
+    expect(field(m, 'seed').element.value).toBe('');
+  });
+
+  it('starts from the remembered hyperparameters, and refuses to start with a network the Model screen marks as broken', async () => {
+    const m = await openTrain(engine(undefined, { lastHyperparams: { epochs: 12, limit: 500 }, lastModelSpec: { name: 'bad', layers: [{ type: 'dense', units: 10 }] } }));
+    expect(field(m, 'epochs').element.value).toBe('12');
+    expect(field(m, 'limit').element.value).toBe('500');
+    // The stored network fails the shape check, so the Model screen starts from the seed's: trainable.
+    expect(get(m, 'train-model').text()).toContain('The tutorial’s MLP');
+    await m.router.push('/model');
+    await settle();
+    await m.wrapper.get('[data-testid="layer-1"] input[data-field="units"]').setValue('0');
+    await m.router.push('/train');
+    await settle();
+    // Edited, the preset became the user's own network, named as such.
+    expect(get(m, 'train-model').get('strong').text()).toBe('custom');
+    expect(get(m, 'model-invalid').text()).toBe('This network cannot be trained yet: the Model screen shows what to fix.');
+    expect(get(m, 'start-blocker').text()).toBe('The network on the Model screen has problems to fix first.');
+    expect(get(m, 'start').attributes('disabled')).toBeDefined();
+  });
+
+  it('trains: sends what is on screen, then shows progress, the live charts and the log, pauses, resumes, stops, and ends with the test accuracy and a link to its evaluation', async () => {
+    const m = await openTrain();
+    const studio = m.studio!;
+    await field(m, 'epochs').setValue('2');
+    await field(m, 'logEvery').setValue('1');
+    await settle();
+    await get(m, 'start').trigger('click');
+    await settle();
+    expect(studio.inputs('train:start')).toEqual([
+      {
+        dataset: { id: 'mnist' },
+        model: presetSpec('mlp'),
+        hyperparams: { epochs: 2, batchSize: 64, learningRate: 0.001, optimizer: 'adam', loss: 'cross-entropy', validationSplit: 0, logEvery: 1, normalization: { mean: 0.1307, std: 0.3081 } },
+      },
+    ]);
+    expect(get(m, 'run-phase').text()).toBe('Starting');
+    // The form is locked while it trains (its fieldset is disabled).
+    expect(get(m, 'hyperparams').attributes('disabled')).toBeDefined();
+
+    studio.emit('train', started());
+    studio.emit('train', progress(1, 4));
+    studio.emit('train', batches([1, 2, 3, 4]));
+    await settle();
+    await drawn();
+    expect(get(m, 'run-phase').text()).toBe('Training');
+    expect(m.wrapper.text()).toContain('The tutorial’s MLP on MNIST');
+    expect(get(m, 'run-where').text()).toBe('Epoch 1 of 2 · step 4 of 10');
+    expect(get(m, 'progress-bar').attributes('aria-valuenow')).toBe('20');
+    expect(get(m, 'samples-per-sec').text()).toBe('5,123 images/s');
+    expect(get(m, 'eta').text()).toBe('1 min 15 s');
+    expect(get(m, 'last-loss').text()).toBe('0.5000');
+    expect(get(m, 'loss-chart').attributes('data-points')).toBe('4');
+    expect(get(m, 'loss-chart').attributes('aria-label')).toBe('Training loss. Latest loss 0.5000 at step 4.');
+    expect(get(m, 'progress-spoken').text()).toBe('Training: epoch 1 of 2');
+    const log = get(m, 'run-log').findAll('li').map((li) => li.text());
+    expect(log[0]).toBe('Data set MNIST: 640 training, 0 validation and 10,000 test images; 109,386 parameters.');
+    expect(log[4]).toBe('Epoch [1/2], Step [4/10], Loss: 0.5000');
+
+    studio.emit('train', epochEvent(1));
+    await settle();
+    await drawn();
+    expect(get(m, 'accuracy-chart').attributes('data-points')).toBe('1');
+    expect(get(m, 'run-log').text()).toContain('Epoch 1/2 finished in 2 s: loss 1.0000, accuracy 81.00%');
+
+    await get(m, 'pause').trigger('click');
+    await settle();
+    expect(studio.inputs('train:pause')).toEqual([{ runId: RUN }]);
+    studio.emit('train', { kind: 'activity', runId: RUN, activity: 'paused' });
+    await settle();
+    expect(get(m, 'run-phase').text()).toBe('Paused');
+    await get(m, 'resume').trigger('click');
+    await settle();
+    expect(studio.inputs('train:resume')).toEqual([{ runId: RUN }]);
+    studio.emit('train', { kind: 'activity', runId: RUN, activity: 'running' });
+    await settle();
+
+    await get(m, 'stop').trigger('click');
+    await settle();
+    expect(studio.inputs('train:stop')).toEqual([{ runId: RUN }]);
+    expect(get(m, 'run-phase').text()).toBe('Stopping');
+    expect(get(m, 'stop').attributes('disabled')).toBeDefined();
+    studio.emit('train', { kind: 'activity', runId: RUN, activity: 'evaluating' });
+    studio.emit('train', done(RUN, 'stopped'));
+    await settle();
+    expect(get(m, 'run-phase').text()).toBe('Stopped early');
+    expect(get(m, 'test-accuracy').text()).toBe('97.12%');
+    expect(get(m, 'run-result').text()).toContain('Test accuracy (stopped early)');
+    expect(get(m, 'to-evaluation').attributes('href')).toBe(`/evaluate?run=${RUN}`);
+    expect(get(m, 'run-log').text()).toContain('Stopped early. Test accuracy: 97.12% (loss 0.0934). The model is saved as it was.');
+    // Start again is possible, and the form is open again.
+    expect(get(m, 'start').attributes('disabled')).toBeUndefined();
+    expect(get(m, 'hyperparams').attributes('disabled')).toBeUndefined();
+    // Told in a toast too, whichever screen is open.
+    expect(m.wrapper.get('[data-testid="toast"]').text()).toContain('Training stopped');
+    expect(m.wrapper.get('[data-testid="toast"]').text()).toContain('Test accuracy 97.12% after 45 s.');
+  });
+
+  it('keeps training while the user is on another screen: events still arrive, and the screen shows them on return', async () => {
+    const m = await openTrain();
+    await get(m, 'start').trigger('click');
+    await settle();
+    m.studio!.emit('train', started());
+    await m.router.push('/runs');
+    await settle();
+    m.studio!.emit('train', progress(2, 5));
+    m.studio!.emit('train', batches([1, 2, 3]));
+    m.studio!.emit('train', done());
+    await settle();
+    expect(m.wrapper.get('[data-testid="toast"]').text()).toContain('Training finished');
+    await m.router.push('/train');
+    await settle();
+    await drawn();
+    expect(get(m, 'run-phase').text()).toBe('Finished');
+    expect(get(m, 'loss-chart').attributes('data-points')).toBe('3');
+    expect(get(m, 'progress-bar').attributes('aria-valuenow')).toBe('100');
+    expect(get(m, 'test-accuracy').text()).toBe('97.12%');
+  });
+
+  it('a window opened during a run shows it where it is (train:status, then the run’s record)', async () => {
+    const studio = engine().respond('train:status', () => status('paused')).respond('runs:get', () => runRecord([1, 2, 3, 4, 5, 6], [1]));
+    const m = await openTrain(studio);
+    await drawn();
+    expect(get(m, 'run-phase').text()).toBe('Paused');
+    expect(m.wrapper.find('[data-testid="resume"]').exists()).toBe(true);
+    expect(get(m, 'loss-chart').attributes('data-points')).toBe('6');
+    expect(get(m, 'accuracy-chart').attributes('data-points')).toBe('1');
+    expect(get(m, 'run-where').text()).toBe('Epoch 1 of 2 · step 4 of 10');
+    expect(get(m, 'run-log').findAll('li')).toHaveLength(8);
+  });
+
+  it('says why a start was refused, in the user’s language, with the engine’s own words', async () => {
+    const studio = engine().respond('train:start', () => {
+      throw new StudioError('BUSY', 'a run is already training (other-run); stop it or wait for it to finish');
+    });
+    const m = await openTrain(studio);
+    await get(m, 'start').trigger('click');
+    await settle();
+    const error = get(m, 'train-error');
+    expect(error.attributes('role')).toBe('alert');
+    expect(error.text()).toContain('Training could not start');
+    expect(error.text()).toContain('Another run is training already (perhaps from another window). Stop it, or wait for it to finish.');
+    expect(error.get('code').text()).toBe('a run is already training (other-run); stop it or wait for it to finish');
+    expect(get(m, 'run-phase').text()).toBe('Not started');
+
+    await studio.client.settings.update({ language: 'zh-CN' });
+    await settle();
+    expect(get(m, 'train-error').text()).toContain('无法开始训练');
+    expect(get(m, 'train-error').text()).toContain('已经有另一次训练在进行');
+    await get(m, 'train-error').get('button').trigger('click');
+    await settle();
+    expect(m.wrapper.find('[data-testid="train-error"]').exists()).toBe(false);
+  });
+
+  it('an error code without its own words here says the general one', async () => {
+    const studio = engine().respond('train:start', () => {
+      throw new StudioError('NATIVE', 'libtensorflow.so.2: cannot open shared object file');
+    });
+    const m = await openTrain(studio);
+    await get(m, 'start').trigger('click');
+    await settle();
+    expect(get(m, 'train-error').text()).toContain('Native TensorFlow failed or is missing.');
+    expect(get(m, 'train-error').get('code').text()).toBe('libtensorflow.so.2: cannot open shared object file');
+  });
+
+  it('a failed run says so, with the engine’s reason, on the screen and in a toast', async () => {
+    const m = await openTrain();
+    await get(m, 'start').trigger('click');
+    await settle();
+    m.studio!.emit('train', started());
+    m.studio!.emit('train', { kind: 'failed', runId: RUN, reason: 'the loss became NaN at epoch 1, step 3: training diverged; lower the learning rate (now 10) or change the network' });
+    await settle();
+    expect(get(m, 'run-phase').text()).toBe('Failed');
+    const failed = get(m, 'run-failed');
+    expect(failed.text()).toContain('Training failed');
+    expect(failed.text()).toContain('The run ended early and no model was saved.');
+    expect(failed.get('code').text()).toBe('the loss became NaN at epoch 1, step 3: training diverged; lower the learning rate (now 10) or change the network');
+    expect(m.wrapper.get('[data-testid="toast"]').attributes('data-level')).toBe('error');
+    expect(m.wrapper.find('[data-testid="run-result"]').exists()).toBe(false);
+  });
+
+  it('in Chinese', async () => {
+    const m = await openTrain(engine(undefined, { language: 'zh-CN' }));
+    await get(m, 'start').trigger('click');
+    await settle();
+    m.studio!.emit('train', started());
+    m.studio!.emit('train', progress(1, 4));
+    m.studio!.emit('train', batches([1, 2, 3, 4]));
+    await settle();
+    expect(get(m, 'run-phase').text()).toBe('训练中');
+    expect(get(m, 'run-where').text()).toBe('第 1/2 轮 · 第 4/10 步');
+    expect(get(m, 'samples-per-sec').text()).toBe('5,123 张/秒');
+    expect(get(m, 'run-log').findAll('li').at(-1)?.text()).toBe('第 [1/2] 轮，第 [4/10] 步，损失：0.5000');
+    expect(m.wrapper.get('#hp-epochs-note').text()).toBe('1 到 1,000 · 默认 5');
+  });
+});
