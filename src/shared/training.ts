@@ -53,6 +53,16 @@ export interface DatasetInfo {
 /** The engine that trained a run: stock TF kernels through tfjs-node's binding, or tfjs-layers. */
 export type TrainingPathName = 'native' | 'layers';
 
+/**
+ * Why a run trained on its path, for a message in the user's language:
+ * tfjs-layers was asked for (`asked`), the native path passed its self-test (`self-test-passed`), or the run fell
+ * back to tfjs-layers because the native path could not run in this
+ * binding (`native-unavailable`, e.g. an op is missing) or computed other
+ * numbers than tfjs-layers (`native-disagreed`).
+ */
+export const TRAINING_PATH_CAUSES = ['asked', 'self-test-passed', 'native-unavailable', 'native-disagreed'] as const;
+export type TrainingPathCause = (typeof TRAINING_PATH_CAUSES)[number];
+
 /** Where a run ran: enough to explain a difference between two runs' speed or numbers. */
 export interface RunEnvironment {
   app: string;
@@ -69,8 +79,10 @@ export interface RunEnvironment {
   intraOpThreadsFrom: 'hyperparams' | 'environment' | 'auto';
   /** Which engine trained. */
   trainingPath: TrainingPathName;
-  /** Why that engine: asked for, the native self-test passed, or what made it fall back. */
+  /** Why that engine, in English with the details (an op's error, the numbers that disagreed). */
   trainingPathReason: string;
+  /** The same as a code (see TRAINING_PATH_CAUSES). */
+  trainingPathCause: TrainingPathCause;
   platform: string;
 }
 

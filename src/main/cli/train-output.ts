@@ -163,6 +163,7 @@ export function runResultJson(record: RunRecord): Record<string, unknown> {
     durationMs: record.durationMs,
     trainingPath: record.environment?.trainingPath ?? null,
     trainingPathReason: record.environment?.trainingPathReason ?? null,
+    trainingPathCause: record.environment?.trainingPathCause ?? null,
     intraOpThreads: record.environment?.intraOpThreads ?? null,
     lossHistory: record.metrics.batches.map((b) => b.loss),
     epochHistory: record.metrics.epochs,

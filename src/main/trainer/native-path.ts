@@ -102,6 +102,8 @@ class NativeScope {
   private readonly reads: number[] = [];
   private readonly owned: number[] = [];
   private readonly variables: number[] = [];
+  /** Every variable's name in TF's resource manager, kept after `dispose` (a test checks each is gone). */
+  readonly variableNames: string[] = [];
   readonly a: Attrs;
   private readonly readAttrs: NativeAttr[];
   private readonly prefix = `mnist_studio_${process.pid}_${++pathCounter}`;
@@ -168,13 +170,15 @@ class NativeScope {
 
   /** A float32 resource variable holding `initial` (an id; the variable copies it on first update). */
   variable(shape: number[], initial: number): number {
+    const name = `${this.prefix}_${this.variableNames.length}`;
     const handle = this.b.executeOp(
       'VarHandleOp',
-      [this.a.type('dtype', this.a.F), this.a.shape('shape', shape), this.a.str('container', ''), this.a.str('shared_name', `${this.prefix}_${this.variables.length}`)],
+      [this.a.type('dtype', this.a.F), this.a.shape('shape', shape), this.a.str('container', ''), this.a.str('shared_name', name)],
       [],
       1,
     )[0]!.id;
     this.variables.push(handle);
+    this.variableNames.push(name);
     this.run('AssignVariableOp', [this.a.type('dtype', this.a.F), this.a.bool('validate_shape', false)], [handle, initial]);
     return handle;
   }
@@ -891,6 +895,11 @@ export class NativePath implements TrainingPath {
     } finally {
       for (const t of tensors) t.dispose();
     }
+  }
+
+  /** The names of the path's resource variables (weights and optimizer slots), also after `dispose`. */
+  variableNames(): string[] {
+    return [...this.s.variableNames];
   }
 
   /** Native handles this path holds (0 once disposed). */

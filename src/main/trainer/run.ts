@@ -27,7 +27,7 @@ import { nativeFault, openTrainingPath, type TrainingPath } from './training-pat
 export function trainerEnvironment(
   tf: Tf,
   appVersion: string,
-  run: Pick<RunEnvironment, 'intraOpThreadsFrom' | 'trainingPath' | 'trainingPathReason'>,
+  run: Pick<RunEnvironment, 'intraOpThreadsFrom' | 'trainingPath' | 'trainingPathReason' | 'trainingPathCause'>,
 ): RunEnvironment {
   return {
     app: appVersion,
@@ -109,6 +109,7 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
         intraOpThreadsFrom: job.intraOpThreadsFrom,
         trainingPath: path.name,
         trainingPathReason: opened.reason,
+        trainingPathCause: opened.cause,
       }),
       epochs: hp.epochs,
       stepsPerEpoch: Math.ceil(info.trainCount / hp.batchSize),

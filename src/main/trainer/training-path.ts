@@ -17,7 +17,7 @@
 import type { LayersModel, Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
 import { StudioError } from '@shared/result';
-import type { TrainingPathName } from '@shared/training';
+import type { TrainingPathCause, TrainingPathName } from '@shared/training';
 import type { Tf } from '../native';
 import type { TrainingData } from './data';
 import { errorLine } from './failure';
@@ -150,13 +150,19 @@ export function nativeFault(env: NodeJS.ProcessEnv = process.env): NativeFault |
   throw new Error(`MNIST_STUDIO_NATIVE_FAULT must be missing-op or disagree, not ${value}`);
 }
 
+/** Why the self-test failed: the native path could not run, or it computed other numbers. */
+export interface SelfTestProblem {
+  cause: Extract<TrainingPathCause, 'native-unavailable' | 'native-disagreed'>;
+  message: string;
+}
+
 /**
  * Trains `SELF_TEST_STEPS` steps of the run's configuration on both paths
  * from the model's current weights and compares. Returns null when they
  * agree, or why the native path cannot be used. Leaves the model and the
  * run's random streams untouched.
  */
-export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Array; fault?: NativeFault }): string | null {
+export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Array; fault?: NativeFault }): SelfTestProblem | null {
   const { tf, model, spec } = o;
   const rows = o.rows.subarray(0, Math.min(SELF_TEST_ROWS, o.rows.length));
   const twin = buildModel(tf, spec, seededRandom(1));
@@ -169,14 +175,14 @@ export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Arra
       native = new NativePath({ ...o, dropoutRand: seededRandom(7) });
       for (let k = 0; k < SELF_TEST_STEPS; k++) native.step(rows);
     } catch (err) {
-      return `the native path could not run here (${errorLine(err)})`;
+      return { cause: 'native-unavailable', message: `the native path could not run here (${errorLine(err)})` };
     }
     for (let k = 0; k < SELF_TEST_STEPS; k++) layers.step(rows);
     const a = layers.drain().losses;
     const b = native.drain().losses;
     for (let k = 0; k < SELF_TEST_STEPS; k++) {
       if (!(Math.abs(a[k]! - b[k]!) <= SELF_TEST_LOSS_TOLERANCE * Math.max(1, Math.abs(a[k]!)))) {
-        return `the native path disagreed with tfjs-layers in the self-test: loss ${b[k]} against ${a[k]} at step ${k + 1}`;
+        return { cause: 'native-disagreed', message: `the native path disagreed with tfjs-layers in the self-test: loss ${b[k]} against ${a[k]} at step ${k + 1}` };
       }
     }
     const expected = twin.getWeights().map((w) => w.dataSync() as Float32Array);
@@ -190,7 +196,10 @@ export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Arra
       }
       [update, off] = [Math.sqrt(update), Math.sqrt(off)];
       if (!(off <= SELF_TEST_UPDATE_TOLERANCE * update + 1e-7 * Math.sqrt(expected[i]!.length))) {
-        return `the native path disagreed with tfjs-layers in the self-test: weight ${i} off by ${off.toExponential(2)} (L2) after an update of ${update.toExponential(2)}`;
+        return {
+          cause: 'native-disagreed',
+          message: `the native path disagreed with tfjs-layers in the self-test: weight ${i} off by ${off.toExponential(2)} (L2) after an update of ${update.toExponential(2)}`,
+        };
       }
     }
     return null;
@@ -205,6 +214,7 @@ export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Arra
 export interface OpenedPath {
   path: TrainingPath;
   reason: string;
+  cause: TrainingPathCause;
 }
 
 /**
@@ -213,9 +223,9 @@ export interface OpenedPath {
  * the reason, or (for `native`, which insists) an error.
  */
 export function openTrainingPath(o: PathOptions & { data: TrainingData; choice: TrainingPathChoice; fault?: NativeFault }): OpenedPath {
-  if (o.choice === 'layers') return { path: layersPath(o), reason: 'asked for the tfjs-layers path' };
+  if (o.choice === 'layers') return { path: layersPath(o), reason: 'asked for the tfjs-layers path', cause: 'asked' };
   const problem = selfTest({ ...o, rows: o.data.trainIndices });
-  if (problem === null) return { path: new NativePath(o), reason: 'the native path passed its self-test against tfjs-layers' };
-  if (o.choice === 'native') throw new StudioError('UNAVAILABLE', `the native training path was asked for, but ${problem}`);
-  return { path: layersPath(o), reason: `${problem}; training on the tfjs-layers path instead` };
+  if (problem === null) return { path: new NativePath(o), reason: 'the native path passed its self-test against tfjs-layers', cause: 'self-test-passed' };
+  if (o.choice === 'native') throw new StudioError('UNAVAILABLE', `the native training path was asked for, but ${problem.message}`);
+  return { path: layersPath(o), reason: `${problem.message}; training on the tfjs-layers path instead`, cause: problem.cause };
 }

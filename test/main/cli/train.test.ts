@@ -42,6 +42,7 @@ interface TrainResult {
   runId: string;
   trainingPath: string;
   trainingPathReason: string;
+  trainingPathCause: string;
   intraOpThreads: string;
   modelId: string;
   status: string;
@@ -61,7 +62,7 @@ describe('mnist-studio train, on real digits', () => {
     expect(m).toMatchObject({ status: 'done', runId: expect.any(String), modelId: expect.any(String), testLoss: expect.any(Number), durationMs: expect.any(Number) });
     expect(m.testAccuracy).toBeGreaterThanOrEqual(0.93);
     expect(m.samplesPerSec).toBeGreaterThan(0);
-    expect(m).toMatchObject({ trainingPath: 'native', trainingPathReason: 'the native path passed its self-test against tfjs-layers', intraOpThreads: expect.any(String) });
+    expect(m).toMatchObject({ trainingPath: 'native', trainingPathReason: 'the native path passed its self-test against tfjs-layers', trainingPathCause: 'self-test-passed', intraOpThreads: expect.any(String) });
     expect(mlp.stderr).toMatch(/^Engine: native fast path \(the native path passed its self-test against tfjs-layers\); /m);
     // 125 steps an epoch, a loss every 100: one logged batch per epoch, like the seed.
     expect(m.lossHistory).toHaveLength(5);

@@ -38,6 +38,8 @@ describe('the training host, with real trainer processes', () => {
     const record = await host.whenFinished(runId);
 
     expect(record.status).toBe('stopped');
+    // Trained on the native path, whose weights land in the layers model that is evaluated and saved (untrained: ~10%).
+    expect(record.environment?.trainingPath).toBe('native');
     expect(record.epochsDone).toBeLessThan(20);
     expect(record.evaluation?.count).toBe(2000);
     expect(record.testAccuracy).toBeGreaterThan(0.5);
