@@ -127,9 +127,21 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       return r;
     };
 
+    /** Where the run is: `step` steps of this epoch done. */
+    const progress = (step: number) => {
+      const activeMs = trainingMsSince(runStart, pausedAtRunStart, 0);
+      emit({ kind: 'progress', runId, epoch, epochs: hp.epochs, step, stepsPerEpoch, samplesPerSec: activeMs > 0 ? (samples / activeMs) * 1000 : 0, etaMs: etaMs() });
+    };
+
     for (let s = 0; s < stepsPerEpoch; s++) {
-      // A paused run's weights are in the layers model, where a paused run is expected to have them.
-      if (!(await control.checkpoint(() => path.sync()))) {
+      // A paused run's weights are in the layers model, where a paused run is expected to have them,
+      // and its exact place is told (a fast run does many steps between two progress events).
+      if (
+        !(await control.checkpoint(() => {
+          path.sync();
+          progress(s);
+        }))
+      ) {
         stopped = true;
         break;
       }
@@ -158,17 +170,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       const now = control.now();
       if (now - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = now;
-        const activeMs = trainingMsSince(runStart, pausedAtRunStart, 0);
-        emit({
-          kind: 'progress',
-          runId,
-          epoch,
-          epochs: hp.epochs,
-          step: s + 1,
-          stepsPerEpoch,
-          samplesPerSec: activeMs > 0 ? (samples / activeMs) * 1000 : 0,
-          etaMs: etaMs(),
-        });
+        progress(s + 1);
       }
     }
     drain();
