@@ -27,6 +27,8 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['test/renderer/**/*.test.ts'],
           setupFiles: ['test/renderer/setup.ts'],
+          // Screens mount with the real router, i18n and stores: seconds on a loaded machine, not the default 5 s.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,9 +1,11 @@
 // `npm test`: lint, type-check both projects, build the three bundles, run
-// every vitest project (node, web, e2e in Chromium), then print the closing
-// line CI reads: `N passed, N failed` (each check above counts as one).
+// every vitest project (node, web, robustness, e2e in Chromium), print the
+// robustness summary table, then the closing line CI reads:
+// `N passed, N failed` (each check above counts as one).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { clearResults, summarize } from './robustness-summary.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
@@ -31,6 +33,8 @@ process.stdout.write('\n== vitest\n');
 const report = path.join(root, 'test-results', 'vitest.json');
 fs.rmSync(report, { force: true });
 fs.mkdirSync(path.dirname(report), { recursive: true });
+// The robustness cases append their numbers there: this run's only.
+clearResults();
 const vitest = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
@@ -46,6 +50,9 @@ if (fs.existsSync(report)) {
   failed += brokenFiles.length;
   failures.push(...brokenFiles.map((f) => `${path.relative(root, f.name)} (did not run)`));
   if (json.numFailedTests > 0) failures.push(`${json.numFailedTests} vitest test(s)`);
+  // The robustness table (issue 7) from the same report, so CI shows it without running anything twice.
+  const robustness = summarize(report);
+  if (robustness) process.stdout.write(`\n${robustness.text}`);
 } else {
   failed++;
   failures.push(`vitest (exit ${vitest.status}, no report)`);

@@ -7,6 +7,12 @@ export type Handlers = {
 };
 
 const MAX_METHOD_NAME = 64;
+/** Longest field path or message echoed back: a hostile key of a megabyte is not repeated in the answer. */
+const MAX_SHOWN = 300;
+
+function shown(text: string): string {
+  return text.length <= MAX_SHOWN ? text : `${text.slice(0, MAX_SHOWN - 1)}…`;
+}
 
 /** Validates a call from any transport and runs its handler; never throws. */
 export async function dispatch(handlers: Handlers, method: unknown, input: unknown): Promise<Result<unknown>> {
@@ -14,14 +20,22 @@ export async function dispatch(handlers: Handlers, method: unknown, input: unkno
     const shown = typeof method === 'string' ? method.slice(0, MAX_METHOD_NAME) : typeof method;
     return fail('INVALID_ARGUMENT', `unknown method: ${shown}`, 'method');
   }
-  const parsed = API[method].input.safeParse(input ?? {});
+  let parsed;
+  try {
+    parsed = API[method].input.safeParse(input ?? {});
+  } catch (err) {
+    // A schema throws rather than fails on input whose reading throws (a Proxy) or that nests past its recursion: still the caller's input at fault.
+    return fail('INVALID_ARGUMENT', `${method}: input: cannot be checked (${err instanceof Error ? err.message.slice(0, MAX_SHOWN) : 'invalid'})`, 'input');
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue ? issue.path.map(String) : [];
     // An unknown key is at fault itself, not the object holding it.
     if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-    const field = path.length > 0 ? path.join('.') : 'input';
-    return fail('INVALID_ARGUMENT', `${method}: ${field}: ${issue?.message ?? 'invalid input'}`, field);
+    // An empty key still shows as one.
+    const field = shown(path.length > 0 ? path.map((p) => (p === '' ? '""' : p)).join('.') : 'input');
+    const message = shown(issue?.message ?? 'invalid input');
+    return fail('INVALID_ARGUMENT', `${method}: ${field}: ${message}`, field);
   }
   try {
     const handler = handlers[method] as (input: unknown) => Promise<unknown>;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -26,6 +27,30 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (err) {
     // A write cut short (a full disk) must not leave its temporary file behind either.
     await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * `writeFileAtomic` for callers that cannot wait (the settings document's
+ * setter). `fs.writeFileSync` on the descriptor loops until every byte is
+ * written, so a short write (a disk filling up, a file-size limit) ends in
+ * an error and never in a shorter file renamed over the good one.
+ */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
+  fsSync.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempSibling(file);
+  try {
+    const fd = fsSync.openSync(tmp, 'w');
+    try {
+      fsSync.writeFileSync(fd, data);
+      fsSync.fsyncSync(fd);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+    fsSync.renameSync(tmp, file);
+  } catch (err) {
+    fsSync.rmSync(tmp, { force: true });
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import type { AppInfo } from '@shared/app-info';
 import type { MethodName } from '@shared/api';
+import type { FileFilter } from '@shared/app-api';
 import { StudioError } from '@shared/result';
 import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
@@ -19,7 +20,7 @@ export interface StudioOptions {
   settingsStore?: SettingsStoreFactory;
   /** How trainer processes start: child_process.fork by default; the desktop app passes its utilityProcess adapter. */
   launchTrainer?: TrainerLauncher;
-  /** Native dialogs: only the desktop app has them; without, `app:pickFolder` answers UNAVAILABLE. */
+  /** Native dialogs and notifications: only the desktop app has them; without, `app:pickFolder` and the like answer UNAVAILABLE. */
   dialogs?: StudioDialogs;
 }
 
@@ -27,6 +28,12 @@ export interface StudioOptions {
 export interface StudioDialogs {
   /** The folder the user chose, or null when the dialog was closed. */
   pickFolder(title: string | undefined): Promise<string | null>;
+  /** The file the user chose to open, or null. */
+  pickFile(title: string | undefined, filters: FileFilter[]): Promise<string | null>;
+  /** Raises an OS notification unless a studio window has the focus; answers whether it was shown. */
+  notify(title: string, body: string | undefined): boolean;
+  /** Where the user chose to save (the dialog confirmed replacing a file), or null. */
+  pickSavePath(title: string | undefined, defaultName: string | undefined, filters: FileFilter[]): Promise<string | null>;
 }
 
 /** What every domain's handlers get: where the studio lives and how to tell the UI. */
@@ -63,6 +70,18 @@ function appHandlers(ctx: StudioContext, dialogs: StudioDialogs | undefined): Do
     'app:pickFolder': async ({ title }) => {
       if (!dialogs) throw new StudioError('UNAVAILABLE', 'folder dialogs exist only in the desktop app: type the folder’s path instead');
       return { path: await dialogs.pickFolder(title) };
+    },
+    'app:notify': async ({ title, body }) => {
+      if (!dialogs) throw new StudioError('UNAVAILABLE', 'the engine raises notifications only in the desktop app: the page uses the browser’s');
+      return { shown: dialogs.notify(title, body) };
+    },
+    'app:pickFile': async ({ title, filters }) => {
+      if (!dialogs) throw new StudioError('UNAVAILABLE', 'file dialogs exist only in the desktop app: type the file’s path instead');
+      return { path: await dialogs.pickFile(title, filters ?? []) };
+    },
+    'app:pickSavePath': async ({ title, defaultName, filters }) => {
+      if (!dialogs) throw new StudioError('UNAVAILABLE', 'save dialogs exist only in the desktop app: the browser downloads the file instead');
+      return { path: await dialogs.pickSavePath(title, defaultName, filters ?? []) };
     },
   };
 }

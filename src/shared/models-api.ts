@@ -69,6 +69,20 @@ export const ImportModelInput = z
 
 const ModelRef = z.object({ id: Id }).strict();
 
+/** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
+export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
+
+/** The extension of the file each one-file format writes. */
+export const EXPORT_EXTENSIONS = { 'tfjs-zip': 'zip', onnx: 'onnx', bundle: 'zip' } as const;
+
+/** A model exported in memory, for a browser to save (web mode has no save dialog on the engine’s machine). */
+export interface ModelDownload {
+  format: (typeof DOWNLOAD_FORMATS)[number];
+  /** A file name made of the model's name and the format's extension. */
+  fileName: string;
+  data: Uint8Array;
+}
+
 /**
  * The model library: every model kept in `models/<id>/`, trained here or
  * imported after validation; evaluation and prediction run in a worker
@@ -84,6 +98,10 @@ export const MODELS_API = {
     'Adds a TF.js layers model (folder or .zip) after checks that run before TensorFlow reads a byte; on any defect nothing is added.',
   ),
   'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically.'),
+  'models:download': method<ModelDownload>()(
+    ModelRef.extend({ format: z.enum(DOWNLOAD_FORMATS, { error: `must be one of ${DOWNLOAD_FORMATS.join(', ')}` }) }).strict(),
+    'A model exported as one file and answered as bytes, for the browser to download in web mode (`models:export` writes on the engine’s machine).',
+  ),
   'models:evaluate': method<Evaluation>()(
     ModelRef.extend({ dataset: z.object({ id: Id }).strict() }).strict(),
     'Scores a model on an installed dataset’s test set, in a worker process: the same evaluation a run ends with.',

@@ -82,10 +82,65 @@ export const MAX_SLOT_JSON = 64 * 1024;
  * the stored value no longer fits, so changing that schema never makes the
  * settings file invalid and needs no migration.
  */
-export const StoredJson = z
-  .record(z.string(), z.json())
-  .refine((value) => JSON.stringify(value).length <= MAX_SLOT_JSON, `must be at most ${MAX_SLOT_JSON / 1024} KiB of JSON`);
-export type StoredJson = z.infer<typeof StoredJson>;
+export const StoredJson = z.custom<JsonObject>().superRefine((value, ctx) => {
+  const problem = storedJsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+});
+export type StoredJson = JsonObject;
+
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+type JsonObject = { [key: string]: JsonValue };
+
+/** Deeper than any model spec or hyperparameters: a value nested further is not one of ours. */
+export const MAX_SLOT_DEPTH = 16;
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * What makes a value unfit for a slot (and where in it), or null: it must
+ * be a JSON object (finite numbers, no typed arrays or functions) of at
+ * most MAX_SLOT_JSON characters and MAX_SLOT_DEPTH levels. Checked without
+ * recursion and with the work bounded, so a value nested a million deep,
+ * cyclic or sharing parts (IPC's structured clone keeps both) is refused,
+ * never a stack overflow.
+ */
+export function storedJsonProblem(value: unknown): { message: string; path: (string | number)[] } | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) return { message: 'must be a JSON object', path: [] };
+  const tooLarge = { message: `must be at most ${MAX_SLOT_JSON / 1024} KiB of JSON`, path: [] };
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  // Characters the value would take as JSON, counted as it is walked (a lower bound: quotes and commas aside).
+  let size = 0;
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop()!;
+    size += 1;
+    if (size > MAX_SLOT_JSON) return tooLarge;
+    if (v === null || typeof v === 'boolean') continue;
+    if (typeof v === 'string') {
+      size += v.length;
+      continue;
+    }
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { message: 'must be a finite number (not NaN or Infinity)', path };
+      continue;
+    }
+    if (typeof v !== 'object' || !(Array.isArray(v) || isPlainObject(v))) {
+      return { message: `must be a JSON value (found ${typeof v === 'object' ? 'a typed array or class instance' : typeof v})`, path };
+    }
+    if (path.length >= MAX_SLOT_DEPTH) return { message: `must be nested at most ${MAX_SLOT_DEPTH} levels deep`, path: path.slice(0, MAX_SLOT_DEPTH) };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i] as unknown, path: [...path, i] });
+    } else {
+      for (const [key, item] of Object.entries(v).reverse()) {
+        size += key.length;
+        stack.push({ value: item, path: [...path, key] });
+      }
+    }
+  }
+  return JSON.stringify(value).length <= MAX_SLOT_JSON ? null : tooLarge;
+}
 
 /** Reads a stored slot with its owner's schema: the parsed value, or null when it is empty or no longer fits. */
 export function readSlot<T>(schema: z.ZodType<T>, stored: StoredJson | null): T | null {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { method, NoInput } from './method';
 import { ModelSpec } from './model-spec';
+import type { Prediction } from './models';
+import { PixelImage } from './models-api';
 import { Id, TrainConfigInput, type RunRecord, type RunSummary, type TrainStatus } from './training';
 
 /** The run a control call is meant for, so a stale window cannot pause another run. */
@@ -21,6 +23,14 @@ export const TRAINING_API = {
   'train:resume': method<TrainStatus>()(RunRef, 'Resumes a paused run.'),
   'train:stop': method<TrainStatus>()(RunRef, 'Stops after the current batch, then evaluates and saves the model as it is.'),
   'train:status': method<TrainStatus>()(NoInput, 'What the engine is doing, for a window opened (or reloaded) during a run.'),
+  'train:predict': method<Prediction>()(
+    RunRef.extend({
+      image: z.object({ pixels: PixelImage }).strict(),
+      /** As in `models:predict`: MNIST's preprocessing for a drawn digit. */
+      preprocess: z.boolean().default(true),
+    }).strict(),
+    'Classifies a drawing with the weights the run has now (between two batches), so the Playground can re-score it after every epoch. UNAVAILABLE until the run has built its model.',
+  ),
 };
 
 /** Run history: every run kept in the studio home, to compare and clean up. */

@@ -76,13 +76,14 @@ export interface RunEnvironment {
   /** TF_NUM_INTRAOP_THREADS in the trainer, or 'default'. */
   intraOpThreads: string;
   /** Who chose intraOpThreads: the run's `threads` setting, TF_NUM_INTRAOP_THREADS set by the user, or the studio from the network and batch size. */
-  intraOpThreadsFrom: 'hyperparams' | 'environment' | 'auto';
+  // These four are absent in runs (and bundles) recorded before the native training path.
+  intraOpThreadsFrom?: 'hyperparams' | 'environment' | 'auto';
   /** Which engine trained. */
-  trainingPath: TrainingPathName;
+  trainingPath?: TrainingPathName;
   /** Why that engine, in English with the details (an op's error, the numbers that disagreed). */
-  trainingPathReason: string;
+  trainingPathReason?: string;
   /** The same as a code (see TRAINING_PATH_CAUSES). */
-  trainingPathCause: TrainingPathCause;
+  trainingPathCause?: TrainingPathCause;
   platform: string;
 }
 

@@ -31,6 +31,24 @@ describe('dispatch', () => {
     expect(notObject).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
   });
 
+  it('names an empty or huge unknown key without echoing a megabyte back', async () => {
+    expect(await dispatch(studio.handlers, 'app:info', { '': 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: '""' } });
+    const huge = await dispatch(studio.handlers, 'app:info', { ['k'.repeat(100_000)]: 1 });
+    expect(huge.ok).toBe(false);
+    if (!huge.ok) {
+      expect(huge.error.field).toMatch(/^k+…$/);
+      expect(huge.error.message.length).toBeLessThan(1000);
+    }
+  });
+
+  it('answers INVALID_ARGUMENT when reading the input throws, or it nests too deep to check', async () => {
+    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); } });
+    expect(await dispatch(studio.handlers, 'app:info', hostile)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'input' } });
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect(await dispatch(studio.handlers, 'settings:update', { lastModelSpec: deep })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'lastModelSpec.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a' } });
+  });
+
   it('turns a StudioError into its code and any other throw into INTERNAL', async () => {
     const typed: Handlers = {
       ...studio.handlers,

@@ -57,5 +57,5 @@ describe('electron-builder configuration', () => {
       expect(files.some((f) => f.startsWith(`${path.sep}node_modules${path.sep}${devOnly}${path.sep}`) || f.startsWith(`${path.sep}${devOnly}${path.sep}`))).toBe(false);
     }
     expect(files.some((f) => f.endsWith('.map'))).toBe(false);
-  });
+  }, 300_000);
 });

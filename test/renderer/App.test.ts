@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import en from '../../src/renderer/src/i18n/en';
 import zhCN from '../../src/renderer/src/i18n/zh-CN';
 import { SCREENS } from '../../src/renderer/src/screens';
-import { cleanUp, mountStudio, placeholderScreens, settle, StudioDouble, type Mounted } from './harness';
+import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 
 /** The part of happy-dom's window that emulates the system's colour scheme. */
 interface HappyDomWindow {
@@ -84,20 +84,18 @@ describe('the app shell', () => {
   });
 
   for (const locale of ['en', 'zh-CN'] as const) {
-    const messages = locale === 'en' ? en : zhCN;
-    it(`every screen waiting for its engine says what it will hold (${locale}), with no data`, async () => {
-      mounted = await mountStudio({ studio: new StudioDouble({ language: locale }) });
+    it(`the Models and Playground screens of a fresh home say there is no model yet, with a way to Train (${locale})`, async () => {
+      const studio = new StudioDouble({ language: locale }).respond('models:list', () => []).respond('runs:list', () => []).respond('train:status', () => ({ runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 }));
+      mounted = await mountStudio({ studio });
       const { wrapper, router } = mounted;
-      const waiting = placeholderScreens() as (keyof typeof messages.empty & (typeof SCREENS)[number]['id'])[];
-      for (const screen of waiting) {
+      const messages = locale === 'en' ? en : zhCN;
+      for (const [screen, testId] of [['models', 'no-models'], ['playground', 'no-playground-model']] as const) {
         await router.push(`/${screen}`);
         await settle();
         expect(wrapper.get('[data-testid="screen-title"]').text()).toBe(messages.screens[screen].title);
-        const empty = wrapper.get('[data-testid="empty-state"]');
-        expect(empty.get('h2').text()).toBe(messages.empty[screen].title);
-        expect(empty.text()).toContain(messages.empty[screen].body);
-        expect(empty.findAll('li').map((li) => li.text())).toEqual(messages.empty[screen].features);
-        expect(empty.text()).toContain(messages.empty.badge);
+        const empty = wrapper.get(`[data-testid="${testId}"]`);
+        expect(empty.get('h2').text()).toBe(messages[screen].empty.title);
+        expect(empty.get('[data-testid="to-train"]').attributes('href')).toBe('/train');
         expect(wrapper.find('table').exists()).toBe(false);
         expect(wrapper.find('canvas').exists()).toBe(false);
       }

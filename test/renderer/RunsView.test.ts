@@ -1,7 +1,7 @@
 import { resolveObjectURL } from 'node:buffer';
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import SeriesChart from '../../src/renderer/src/components/runs/SeriesChart.vue';
+import LineChart from '../../src/renderer/src/components/charts/LineChart.vue';
 import { MAX_COMPARED } from '../../src/renderer/src/stores/runs';
 import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { fakeRun, RunsDouble, type FakeRun } from './runs-double';
@@ -247,7 +247,7 @@ describe('the Runs screen', () => {
     await settle();
     expect(studio.calls.filter((c) => c.method === 'runs:get').map((c) => c.input)).toEqual([{ id: '20260601-090000-aaaaaa' }, { id: '20260602-090000-bbbbbb' }]);
     expect(wrapper.findAll('[data-testid="compare-runs"] li').map((li) => li.attributes('data-run'))).toEqual(['20260601-090000-aaaaaa', '20260602-090000-bbbbbb']);
-    const [loss, accuracy] = wrapper.findAllComponents(SeriesChart);
+    const [loss, accuracy] = wrapper.findAllComponents(LineChart);
     const lossSeries = loss!.props('series');
     expect(lossSeries.map((s) => s.id)).toEqual(['20260601-090000-aaaaaa', '20260602-090000-bbbbbb']);
     // Against epochs: run a logs every 10 of its 16 steps an epoch, run b every 10 of 8 (none); 2 epochs each.
@@ -265,7 +265,7 @@ describe('the Runs screen', () => {
       ['20260602-090000-bbbbbb', false, false, 2],
       ['20260602-090000-bbbbbb:validation', true, true, 2],
     ]);
-    expect(wrapper.get('[data-testid="loss-panel"] canvas[role="img"]').attributes('aria-label')).toMatch(/^Training loss of mlp · MNIST · .+, cnn · Fashion-MNIST · .+ by epoch$/);
+    expect(wrapper.get('[data-testid="loss-panel"] [role="img"]').attributes('aria-label')).toMatch(/^Training loss of mlp · MNIST · .+, cnn · Fashion-MNIST · .+ by epoch$/);
 
     const files = collectDownloads();
     await wrapper.get('[data-testid="loss-png"]').trigger('click');
@@ -275,14 +275,14 @@ describe('the Runs screen', () => {
     // Taking a run off keeps the other's colour; the next one ticked takes the free one.
     await box('20260601-090000-aaaaaa').setValue(false);
     await settle();
-    expect(wrapper.findAllComponents(SeriesChart)[0]!.props('series').map((s) => s.id)).toEqual(['20260602-090000-bbbbbb']);
+    expect(wrapper.findAllComponents(LineChart)[0]!.props('series').map((s) => s.id)).toEqual(['20260602-090000-bbbbbb']);
     expect(swatches()).toEqual(['background: var(--series-2);']);
     await box('20260604-090000-dddddd').setValue(true);
     await settle();
     expect(swatches()).toEqual(['background: var(--series-2);', 'background: var(--series-1);']);
     await wrapper.get('[data-testid="compare-clear"]').trigger('click');
     await settle();
-    expect(wrapper.findAllComponents(SeriesChart)).toHaveLength(0);
+    expect(wrapper.findAllComponents(LineChart)).toHaveLength(0);
     expect(wrapper.find('[data-testid="compare-hint"]').exists()).toBe(true);
   });
 

@@ -333,3 +333,48 @@ describe('the Train screen', () => {
     expect(m.wrapper.get('#hp-epochs-note').text()).toBe('1 到 1,000 · 默认 5');
   });
 });
+
+describe('fine-tuning from the Models screen', { timeout: 20_000 }, () => {
+  const details = {
+    id: 'm1',
+    name: 'My digits',
+    architecture: 'flatten → dense 128 relu → dense 64 relu → dense 10',
+    specName: 'mlp',
+    params: 109_386,
+    datasetId: 'fashion-mnist',
+    datasetName: 'Fashion-MNIST',
+    testAccuracy: 0.88,
+    createdAt: '2026-06-02T09:00:00.000Z',
+    runId: 'run-0',
+    parentModelId: null,
+    source: 'trained' as const,
+    stoppedEarly: false,
+    bytes: 440_000,
+  };
+
+  it('shows the saved model instead of the Model screen’s network, picks its data set and starts with fromModel', async () => {
+    const studio = engine().respond('models:get', () => ({ ...details, metadata: { spec: presetSpec('mlp') } as never, summary: {} as never }));
+    mounted = await mountStudio({ studio, path: '/train?fromModel=m1' });
+    await settle();
+    const m = mounted;
+    expect(get(m, 'finetune-name').text()).toBe('Fine-tuning My digits');
+    expect(m.wrapper.find('[data-testid="train-model"]').exists()).toBe(false);
+    expect((get(m, 'dataset').element as HTMLSelectElement).value).toBe('fashion-mnist');
+    expect(get(m, 'train-scratch').attributes('href')).toBe('/train');
+    await get(m, 'start').trigger('click');
+    await settle();
+    expect(studio.inputs('train:start')).toEqual([expect.objectContaining({ dataset: { id: 'fashion-mnist' }, fromModel: 'm1', model: presetSpec('mlp') })]);
+  });
+
+  it('says the model to fine-tune could not be read, translated, and keeps Start off', async () => {
+    const studio = engine(undefined, { language: 'zh-CN' }).respond('models:get', () => {
+      throw new StudioError('NOT_FOUND', 'no model m1 in /home/ada/models', 'id');
+    });
+    mounted = await mountStudio({ studio, path: '/train?fromModel=m1' });
+    await settle();
+    expect(get(mounted, 'train-finetune').text()).toContain('无法读取要微调的模型');
+    expect(get(mounted, 'start').attributes('disabled')).toBeDefined();
+    expect(get(mounted, 'start-blocker').text()).toBe('无法读取要微调的模型。');
+    expect(studio.inputs('train:start')).toEqual([]);
+  });
+});

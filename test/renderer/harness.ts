@@ -15,19 +15,6 @@ import type { Locale } from '../../src/shared/settings';
 import { createStudioRouter, routes } from '../../src/renderer/src/router';
 import { missingDatasets } from './datasets-double';
 
-const VIEWS = import.meta.glob('../../src/renderer/src/views/*.vue', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-/**
- * Screens whose view still shows `<ScreenPlaceholder>` (their engine has
- * not landed), read from the views themselves, so the shell's tests of the
- * empty states follow the screens as they are filled in.
- */
-export function placeholderScreens(): string[] {
-  return Object.values(VIEWS)
-    .map((source) => /<ScreenPlaceholder screen="(\w+)"/.exec(source)?.[1])
-    .filter((id): id is string => id !== undefined);
-}
-
 export const INFO: AppInfo = {
   name: 'mnist-studio',
   productName: 'MNIST Studio',

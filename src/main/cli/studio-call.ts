@@ -6,7 +6,10 @@ import { EXIT, type CliContext } from './context';
 /** The studio behind a CLI command: the same handlers, schemas and events the app and web mode use. */
 export function cliStudio(ctx: CliContext): Studio {
   // The CLI has no window; 'web' is the shell whose app:info fits a headless process.
-  return createStudio({ home: ctx.home(), shell: 'web' });
+  const studio = createStudio({ home: ctx.home(), shell: 'web' });
+  // What the app shows as a toast (a settings file moved aside) goes to stderr, where a script's log keeps it.
+  studio.events.on('notice', (notice) => ctx.io.err(`${notice.level}: ${notice.message}\n`));
+  return studio;
 }
 
 /**
@@ -16,6 +19,8 @@ export function cliStudio(ctx: CliContext): Studio {
  */
 export async function callStudio<M extends MethodName>(ctx: CliContext, studio: Studio, method: M, input: MethodInput<M>): Promise<MethodOutput<M> | null> {
   const result = await dispatch(studio.handlers, method, input);
+  // A call that read the settings (a download reads the mirrors) may have had to set a broken file aside: say so.
+  studio.settings.announce();
   if (result.ok) return result.value as MethodOutput<M>;
   ctx.io.err(`error: ${result.error.message}\n`);
   ctx.state.exitCode = result.error.code === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.failed;

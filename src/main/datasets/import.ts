@@ -40,7 +40,11 @@ export async function resolveImportFiles(paths: readonly string[]): Promise<{ fi
   const firstIsDir = firstStat.isDirectory();
   if (resolved.length === 1 && firstIsDir) {
     folder = first;
-    candidates = (await fsp.readdir(first)).map((name) => path.join(first, name));
+    try {
+      candidates = (await fsp.readdir(first)).map((name) => path.join(first, name));
+    } catch (err) {
+      throw new StudioError('NOT_FOUND', `${first}: cannot be read (${(err as Error).message})`, 'paths');
+    }
   } else {
     folder = path.dirname(first);
     candidates = resolved;
@@ -66,6 +70,12 @@ export async function resolveImportFiles(paths: readonly string[]): Promise<{ fi
     throw new StudioError('NOT_FOUND', `${where}: missing ${names}`, 'paths');
   }
   return { files: found as Record<IdxRole, string>, folder };
+}
+
+/** A write that failed (a full disk, a folder without permission): where, why, and that nothing changed. */
+function writeError(target: string, err: unknown): StudioError {
+  if (err instanceof StudioError) return err;
+  return new StudioError('IO', `${target}: could not be written (${err instanceof Error ? err.message : String(err)}); nothing was changed`);
 }
 
 /** A dataset id from a folder name: lower case, other characters as '-'. */
@@ -97,16 +107,32 @@ export interface ImportOptions {
 export async function importDataset(options: ImportOptions): Promise<DatasetSummary> {
   const { files, folder } = await resolveImportFiles(options.paths);
   const root = datasetsRoot(options.home);
-  await fsp.mkdir(root, { recursive: true });
+  // Where the new dataset goes, as far as it is known before its files are read.
+  const target = options.name ? datasetDir(options.home, options.name) : root;
   const staging = path.join(root, `.import-${crypto.randomBytes(6).toString('hex')}`);
-  await fsp.mkdir(staging);
+  try {
+    await fsp.mkdir(root, { recursive: true });
+    await fsp.mkdir(staging);
+  } catch (err) {
+    throw writeError(target, err);
+  }
   try {
     const claimed: DatasetSpec | null = options.name && isBuiltinDatasetId(options.name) ? DATASETS[options.name] : null;
     const reports = {} as Record<IdxRole, { report: IdxReport; file: string; label: string }>;
     for (const role of IDX_ROLES) {
       const source = files[role];
       const copy = path.join(staging, `${role}.tmp`);
-      await fsp.copyFile(source, copy);
+      try {
+        await fsp.copyFile(source, copy);
+      } catch (err) {
+        // The user's file cannot be read, or the copy cannot be written (a full disk, a folder without permission).
+        const readable = await fsp.access(source, fsp.constants.R_OK).then(
+          () => true,
+          () => false,
+        );
+        if (!readable) throw new StudioError('NOT_FOUND', `${source}: cannot be read (${(err as Error).message})`, 'paths');
+        throw writeError(target, err);
+      }
       const report = claimed
         ? await verifyRegistryFile(copy, source, claimed, role)
         : await readIdxFile(copy, source, { kind: idxKind(role) });
@@ -121,19 +147,26 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
     const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from: folder }, reports);
     await writeManifest(staging, manifest);
 
-    const target = datasetDir(options.home, id);
-    if (await readManifest(target)) {
-      throw new StudioError('INVALID_ARGUMENT', `${id}: a dataset of that name is already in the studio home (${target}); choose another name`, 'name');
+    const dir = datasetDir(options.home, id);
+    if (await readManifest(dir)) {
+      throw new StudioError('INVALID_ARGUMENT', `${id}: a dataset of that name is already in the studio home (${dir}); choose another name`, 'name');
     }
     // An unfinished download of the same dataset is replaced whole.
     const old = `${staging}-old`;
-    const hadOld = await fsp.rename(target, old).then(
+    const hadOld = await fsp.rename(dir, old).then(
       () => true,
       () => false,
     );
-    await fsp.rename(staging, target);
+    try {
+      await fsp.rename(staging, dir);
+    } catch (err) {
+      if (hadOld) await fsp.rename(old, dir).catch(() => undefined);
+      throw err;
+    }
     if (hadOld) await fsp.rm(old, { recursive: true, force: true });
     return await summarizeDataset(options.home, id);
+  } catch (err) {
+    throw writeError(target, err);
   } finally {
     await fsp.rm(staging, { recursive: true, force: true });
   }

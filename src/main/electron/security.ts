@@ -36,6 +36,8 @@ export function secureWebPreferences(preload: string): WebPreferences {
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
+    // A middle click on a link would open it in a new window; new windows are denied anyway, this stops the attempt.
+    disableBlinkFeatures: 'Auxclick',
   };
 }
 

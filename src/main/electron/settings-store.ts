@@ -1,5 +1,5 @@
 import Store from 'electron-store';
-import { DOCUMENT_OPTIONS, type SettingsStoreFactory } from '../settings/store';
+import { DOCUMENT_OPTIONS, withSafeWrites, type SettingsStoreFactory } from '../settings/store';
 
 /**
  * settings.json through electron-store in the desktop app: the same file and
@@ -7,4 +7,4 @@ import { DOCUMENT_OPTIONS, type SettingsStoreFactory } from '../settings/store';
  * when it loads, so it lives here and nowhere else.
  */
 export const electronSettingsStore: SettingsStoreFactory = ({ dir, name }) =>
-  new Store<Record<string, unknown>>({ cwd: dir, name, ...DOCUMENT_OPTIONS });
+  withSafeWrites(new Store<Record<string, unknown>>({ cwd: dir, name, ...DOCUMENT_OPTIONS }));

@@ -19,11 +19,11 @@ export const BUNDLE_PARENT = 'parent';
 const Num = z.number();
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-const BatchPoint = z.object({ epoch: Num, step: Num, globalStep: Num, loss: Num, accuracy: Num, samplesPerSec: Num }).strict();
-const EpochPoint = z
+const BatchPointSchema = z.object({ epoch: Num, step: Num, globalStep: Num, loss: Num, accuracy: Num, samplesPerSec: Num }).strict();
+const EpochPointSchema = z
   .object({ epoch: Num, trainLoss: Num, trainAccuracy: Num, validationLoss: Num.nullable(), validationAccuracy: Num.nullable(), elapsedMs: Num, samplesPerSec: Num })
   .strict();
-const EvaluationSchema = z
+export const EvaluationSchema = z
   .object({
     loss: Num,
     accuracy: Num,
@@ -34,7 +34,7 @@ const EvaluationSchema = z
     misclassified: z.array(z.object({ index: Num, label: Num, predicted: Num }).strict()),
   })
   .strict();
-const Environment = z
+export const RunEnvironmentSchema = z
   .object({
     app: z.string(),
     node: z.string(),
@@ -73,8 +73,8 @@ export const BundleManifest = z
       })
       .strict(),
     dataset: DatasetInfoSchema,
-    environment: Environment,
-    metrics: z.object({ batches: z.array(BatchPoint), epochs: z.array(EpochPoint) }).strict(),
+    environment: RunEnvironmentSchema,
+    metrics: z.object({ batches: z.array(BatchPointSchema), epochs: z.array(EpochPointSchema) }).strict(),
     evaluation: EvaluationSchema,
     model: ModelFiles,
     parent: ModelFiles.nullable(),

@@ -18,6 +18,7 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     'models:delete': async ({ id }) => library.delete(id),
     'models:import': async ({ path, name, normalization }) => library.import({ path, name, normalization }),
     'models:export': async ({ id, format, path, overwrite }) => library.export(id, format, path, overwrite),
+    'models:download': async ({ id, format }) => library.download(id, format),
     'models:evaluate': async ({ id, dataset }) => library.evaluate(id, dataset),
     'models:predict': async ({ id, image, preprocess }) => library.predict(id, image, preprocess),
   };

@@ -264,6 +264,12 @@ async function readForeignMetadata(dir: string, realDir: string): Promise<Foreig
   return parsed.data;
 }
 
+/** An error about a file extracted from an archive, naming the archive the user gave and the file inside it, not the temporary folder. */
+function fromArchive(err: StudioError, staging: string, zip: string): StudioError {
+  const inner = err.message.split(`${staging}${path.sep}`).join('').split(staging).join('the archive');
+  return new StudioError(err.code, `${zip}: ${inner}`, err.field);
+}
+
 /** Pixels of imported models without a metadata.json are scaled to 0–1 and not shifted: how TF.js examples feed MNIST. */
 export const FOREIGN_NORMALIZATION = { mean: 0, std: 1 } as const;
 
@@ -303,12 +309,15 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
     } else if (path.basename(given) === MODEL_FILES.topology) dir = path.dirname(given);
     else throw new StudioError('INVALID_ARGUMENT', `${given}: not a model folder, its model.json or a .zip of one`, 'path');
 
-    const read = await readValidated(dir);
+    const read = await readValidated(dir).catch((err: unknown) => {
+      throw staging && err instanceof StudioError ? fromArchive(err, staging, given) : err;
+    });
     const id = options.id ?? newId();
     const metadata = ModelMetadataSchema.parse({
       formatVersion: 1,
       id,
-      name: options.name ?? read.meta?.name ?? (path.basename(given, '.zip') || read.spec.name),
+      // A file name may be longer than a model name may be.
+      name: options.name ?? read.meta?.name ?? (path.basename(given, '.zip') || read.spec.name).slice(0, 100),
       createdAt: new Date().toISOString(),
       spec: read.spec,
       inputShape: [28, 28, 1],

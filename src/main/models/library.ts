@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MAX_IMAGE_BYTES, type PredictImage } from '@shared/models-api';
+import os from 'node:os';
+import { EXPORT_EXTENSIONS, MAX_IMAGE_BYTES, type ModelDownload, type PredictImage } from '@shared/models-api';
 import type { ExportFormat, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
 import { modelEntry } from '@shared/models';
 import { StudioError } from '@shared/result';
@@ -17,7 +18,7 @@ import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel,
 import type { ModelWorker } from './worker';
 
 /** Reads an image file for prediction, its size checked before it is read. */
-async function readImageFile(file: string): Promise<Uint8Array> {
+export async function readImageFile(file: string): Promise<Uint8Array> {
   const full = path.resolve(file);
   const stat = await fs.stat(full).catch((err: NodeJS.ErrnoException) => {
     throw new StudioError(err.code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `${full}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'image.path');
@@ -65,6 +66,20 @@ export class ModelLibrary {
 
   export(id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
     return exportModel(this.home, id, format, dest, overwrite);
+  }
+
+  /** Exports into a private temporary folder and answers the file's bytes, leaving nothing behind. */
+  async download(id: string, format: ModelDownload['format']): Promise<ModelDownload> {
+    const metadata = await readMetadata(this.home, id);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mnist-studio-download-'));
+    try {
+      const slug = metadata.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || id;
+      const fileName = `${slug}${format === 'bundle' ? '-bundle' : ''}.${EXPORT_EXTENSIONS[format]}`;
+      const written = await exportModel(this.home, id, format, path.join(dir, fileName));
+      return { format, fileName, data: new Uint8Array(await fs.readFile(written.path)) };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** The test-set evaluation of a model on a dataset (installed, or a folder for the CLI). */

@@ -94,19 +94,32 @@ export async function evaluateModel(tf: Tf, task: Extract<ModelTask, { kind: 'ev
   }
 }
 
-/** Ten probabilities for one image, and the 28×28 the model saw. */
-export async function predictImage(tf: Tf, task: Extract<ModelTask, { kind: 'predict' }>): Promise<Prediction> {
-  const { model, metadata } = await cachedModel(tf, task.home, task.modelId);
+/** A model in memory and what it needs to be fed: a library model, or the one a run is training. */
+export interface ScoringModel {
+  model: LayersModel;
+  normalization: ModelMetadata['normalization'];
+  classNames: readonly string[];
+  /** Brings `model` up to date first: a run on the native path keeps its weights in native variables between syncs. */
+  sync?: () => void;
+}
+
+/** What a prediction is asked: the image and whether to apply MNIST's preprocessing. */
+export type PredictRequest = Pick<Extract<ModelTask, { kind: 'predict' }>, 'image' | 'preprocess'>;
+
+/** Ten probabilities for one image with a model in memory, and the 28×28 it saw. */
+export function predictWith(tf: Tf, scoring: ScoringModel, request: PredictRequest): Prediction {
+  const { model, normalization } = scoring;
+  const { image } = request;
   let gray;
   try {
-    gray = 'pixels' in task.image ? toGrayscale(task.image.pixels.data, task.image.pixels.width, task.image.pixels.height, task.image.pixels.channels) : decodeImage(task.image.encoded);
+    gray = 'pixels' in image ? toGrayscale(image.pixels.data, image.pixels.width, image.pixels.height, image.pixels.channels) : decodeImage(image.encoded);
   } catch (err) {
     if (err instanceof ImageError) throw new StudioError('INVALID_ARGUMENT', `image: ${err.message}`, 'image');
     throw err;
   }
   let input: Uint8Array;
   let inkBox: Prediction['inkBox'] = null;
-  if (task.preprocess) {
+  if (request.preprocess) {
     const pre = mnistPreprocess(gray);
     input = pre.pixels;
     inkBox = pre.inkBox;
@@ -117,17 +130,29 @@ export async function predictImage(tf: Tf, task: Extract<ModelTask, { kind: 'pre
     input = gray.data;
   }
   const probabilities = tf.tidy(() => {
-    const x = tf.tensor4d(normalizePixels(input, metadata.normalization), [1, IMAGE_SIZE, IMAGE_SIZE, 1]);
+    const x = tf.tensor4d(normalizePixels(input, normalization), [1, IMAGE_SIZE, IMAGE_SIZE, 1]);
     return tf.softmax(model.apply(x, { training: false }) as Tensor);
   });
   const values = Array.from(probabilities.dataSync());
   probabilities.dispose();
   const predicted = values.indexOf(Math.max(...values));
-  return { probabilities: values, predicted, classNames: [...(metadata.dataset?.classNames ?? DIGIT_CLASSES)], input, inkBox };
+  return { probabilities: values, predicted, classNames: [...scoring.classNames], input, inkBox };
+}
+
+/** Ten probabilities for one image, and the 28×28 the model saw. */
+export async function predictImage(tf: Tf, task: Extract<ModelTask, { kind: 'predict' }>): Promise<Prediction> {
+  const { model, metadata } = await cachedModel(tf, task.home, task.modelId);
+  return predictWith(tf, { model, normalization: metadata.normalization, classNames: metadata.dataset?.classNames ?? DIGIT_CLASSES }, task);
 }
 
 /** Runs one task and sends its reply; every failure becomes an error reply, never a dead worker. */
-export async function serveTask(tf: Tf, message: { id: number; task: ModelTask }, send: (reply: TaskReply) => Promise<void>): Promise<void> {
+export async function serveTask(
+  tf: Tf,
+  message: { id: number; task: ModelTask },
+  send: (reply: TaskReply) => Promise<void>,
+  /** The model a training process is training, once built (null in a library worker, or before the run has built it). */
+  live: () => ScoringModel | null = () => null,
+): Promise<void> {
   let reply: TaskReply;
   try {
     const task = message.task;
@@ -139,6 +164,13 @@ export async function serveTask(tf: Tf, message: { id: number; task: ModelTask }
       case 'predict':
         value = await predictImage(tf, task);
         break;
+      case 'predict-live': {
+        const scoring = live();
+        if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');
+        scoring.sync?.();
+        value = predictWith(tf, scoring, task);
+        break;
+      }
       default: {
         const never: never = task;
         throw new Error(`unknown task ${JSON.stringify(never)}`);

@@ -1,4 +1,5 @@
 import Conf from 'conf';
+import { writeFileAtomicSync } from '../fs-atomic';
 
 /**
  * The one JSON document the settings service persists: `conf` in the CLI
@@ -32,6 +33,25 @@ export const DOCUMENT_OPTIONS = {
   clearInvalidConfig: false,
 } as const;
 
+/**
+ * A conf (or electron-store) document whose writes go through our own
+ * atomic write. conf's (atomically's `writeFileSync`) issues a single
+ * `write()` and does not check for a short one: on a disk that fills up
+ * mid-write, or under a file-size limit, it renames a truncated file over
+ * the good settings and reports success.
+ */
+export function withSafeWrites(doc: { readonly path: string; store: Record<string, unknown> }): SettingsDocument {
+  return {
+    path: doc.path,
+    get store() {
+      return doc.store;
+    },
+    set store(value: Record<string, unknown>) {
+      writeFileAtomicSync(doc.path, DOCUMENT_OPTIONS.serialize(value));
+    },
+  };
+}
+
 /** The plain-Node store (CLI, web mode, tests). */
 export const confSettingsStore: SettingsStoreFactory = ({ dir, name }) =>
-  new Conf<Record<string, unknown>>({ cwd: dir, configName: name, ...DOCUMENT_OPTIONS });
+  withSafeWrites(new Conf<Record<string, unknown>>({ cwd: dir, configName: name, ...DOCUMENT_OPTIONS }));

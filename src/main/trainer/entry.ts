@@ -8,7 +8,7 @@ import type { TrainEvent } from '@shared/training';
 import { loadTf } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
-import { serveTask } from '../models/tasks';
+import { serveTask, type ScoringModel } from '../models/tasks';
 import { isHostMessage, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 
@@ -48,6 +48,8 @@ function parentChannel(): Channel {
 const channel = parentChannel();
 const emit = (event: TrainEvent) => void channel.send({ kind: 'event', event });
 let runId: string | null = null;
+/** The model this process is training, once built: `predict-live` tasks score a drawing with it. */
+let live: ScoringModel | null = null;
 let tasks: Promise<void> = Promise.resolve();
 const control = new RunControl((activity) => {
   if (runId) emit({ kind: 'activity', runId, activity });
@@ -64,7 +66,7 @@ async function start(job: TrainerJob): Promise<void> {
   runId = job.runId;
   let terminal: TrainEvent;
   try {
-    terminal = await runJob(loadTf(), job, control, emit);
+    terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model));
   } catch (err) {
     terminal = { kind: 'failed', runId: job.runId, reason: failureReason(err) };
   }
@@ -86,8 +88,20 @@ function handle(message: HostMessage): void {
       control.stop();
       break;
     case 'task':
-      // A library worker: tasks run one after another (tfjs ops are synchronous anyway).
-      if (runId === null) tasks = tasks.then(() => serveTask(loadTf(), message, (reply) => channel.send(reply)));
+      // A library worker: tasks run one after another (tfjs ops are synchronous anyway). A training
+      // process answers only `predict-live`, with its model as it stands between two batches.
+      if (runId === null || message.task.kind === 'predict-live') {
+        tasks = tasks.then(() =>
+          serveTask(
+            loadTf(),
+            message,
+            (reply) => channel.send(reply),
+            () => live,
+          ),
+        );
+      } else {
+        void channel.send({ kind: 'task-reply', id: message.id, ok: false, error: { code: 'BUSY', message: 'this process is training a run; it scores only with the model it trains' } });
+      }
       break;
     default: {
       const never: never = message;

@@ -32,12 +32,19 @@ export type ModelTask =
       modelId: string;
       image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
       preprocess: boolean;
+    }
+  /** In a training process: the same, with the weights the run has now (between batches). */
+  | {
+      kind: 'predict-live';
+      image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
+      preprocess: boolean;
     };
 
 /**
  * Host → trainer. A training process gets `start` once, first; the controls
  * take effect between batches. A library worker gets `task`s instead, any
- * number, answered in order.
+ * number, answered in order; a training process answers `predict-live`
+ * tasks with the model it is training.
  */
 export type HostMessage = { kind: 'start'; job: TrainerJob } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' } | { kind: 'task'; id: number; task: ModelTask };
 

@@ -11,7 +11,7 @@ import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
 import { saveModelFolder } from '../models/store';
-import { copyWeightsFrom } from '../models/tasks';
+import { copyWeightsFrom, type ScoringModel } from '../models/tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
 import { prepareData } from './data';
@@ -63,7 +63,14 @@ export function loadJobDataset(job: TrainerJob): Promise<LoadedDataset> {
  * Runs the job to its end and returns the terminal event (`done`); throws
  * on failure, with a message the user can act on.
  */
-export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit: (event: TrainEvent) => void): Promise<TrainEvent> {
+export async function runJob(
+  tf: Tf,
+  job: TrainerJob,
+  control: RunControl,
+  emit: (event: TrainEvent) => void,
+  /** Told the model being trained once it is built, and null once it is disposed: a drawing is scored with it between batches. */
+  share: (live: ScoringModel | null) => void = () => {},
+): Promise<TrainEvent> {
   const started = control.now();
   const pausedAtStart = control.pausedMs;
   const { config, runId } = job;
@@ -76,6 +83,8 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
   // The training path starts from the layers model's weights, so they are copied in before it opens.
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
   let path: TrainingPath | null = null;
+  // The Playground scores drawings with this model between two batches: the path syncs its weights in first.
+  share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
   try {
     const opened = openTrainingPath({
       tf,
@@ -168,6 +177,7 @@ export async function runJob(tf: Tf, job: TrainerJob, control: RunControl, emit:
       samplesPerSec: result.activeMs > 0 ? (result.samples / result.activeMs) * 1000 : 0,
     };
   } finally {
+    share(null);
     path?.dispose();
     model.dispose();
     data.dispose();

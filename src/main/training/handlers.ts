@@ -26,6 +26,7 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): 
     'train:resume': async ({ runId }) => host.resume(runId),
     'train:stop': async ({ runId }) => host.stop(runId),
     'train:status': async () => host.status(),
+    'train:predict': async ({ runId, image, preprocess }) => host.predict(runId, { image, preprocess }),
     'runs:list': async () => {
       await host.ready;
       const runs = await listRuns(ctx.home);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import type { ModelSpec } from '@shared/model-spec';
-import { architectureSummary } from '@shared/models';
+import { architectureSummary, type Prediction } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
 import { appVersion } from '../app-info';
@@ -18,7 +18,7 @@ import { IDX_FILES } from '../datasets/load';
 import { newId } from '../ids';
 import { readMetadata } from '../models/store';
 import { exitReason } from '../trainer/failure';
-import { isTrainerMessage } from '../trainer/protocol';
+import { isTaskReply, isTrainerMessage, type ModelTask, type TaskReply } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
 import { chooseIntraOpThreads, trainerEnv } from './threads';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
@@ -52,6 +52,8 @@ interface ActiveRun {
   /** Why the host killed the trainer, when it did. */
   killReason: string | null;
   saveTimer: NodeJS.Timeout | null;
+  /** Predictions asked of the trainer and not answered yet, by task id. */
+  predictions: Map<number, { resolve: (value: Prediction) => void; reject: (err: Error) => void }>;
   finished: Promise<RunRecord>;
   resolve: (record: RunRecord) => void;
 }
@@ -162,6 +164,7 @@ export class TrainingHost {
       stderr: '',
       killReason: null,
       saveTimer: null,
+      predictions: new Map(),
       finished,
       resolve,
     };
@@ -182,6 +185,7 @@ export class TrainingHost {
     });
     child.onMessage((message) => {
       if (isTrainerMessage(message) && message.event.runId === id) this.handleEvent(run, message.event);
+      else if (isTaskReply(message)) this.handleReply(run, message);
     });
     child.onExit((exit) => void this.handleExit(run, exit));
     const intraOpThreadsFrom = chooseIntraOpThreads(config, baseEnv).from;
@@ -213,6 +217,32 @@ export class TrainingHost {
     if (run.status.state !== 'evaluating') run.status.state = 'stopping';
     run.child?.send({ kind: 'stop' });
     return this.status();
+  }
+
+  /**
+   * Classifies an image with the weights the run has now (the trainer answers
+   * between two batches): the Playground re-scores a drawing after each epoch.
+   * UNAVAILABLE before the run has built its model.
+   */
+  async predict(runId: string, request: Omit<Extract<ModelTask, { kind: 'predict-live' }>, 'kind'>): Promise<Prediction> {
+    const run = this.requireActive(runId);
+    const child = run.child;
+    if (run.terminal || !child) throw new StudioError('NOT_FOUND', `run ${runId} has finished training; its model is in the library`, 'runId');
+    const id = this.nextTask++;
+    return new Promise<Prediction>((resolve, reject) => {
+      run.predictions.set(id, { resolve, reject });
+      child.send({ kind: 'task', id, task: { kind: 'predict-live', ...request } });
+    });
+  }
+
+  private nextTask = 1;
+
+  private handleReply(run: ActiveRun, reply: TaskReply): void {
+    const waiting = run.predictions.get(reply.id);
+    if (!waiting) return;
+    run.predictions.delete(reply.id);
+    if (reply.ok) waiting.resolve(reply.value as Prediction);
+    else waiting.reject(new StudioError(reply.error.code, reply.error.message, reply.error.field));
   }
 
   /** Ends the trainer at once; the run is recorded as failed with `reason`. */
@@ -325,6 +355,10 @@ export class TrainingHost {
   }
 
   private async handleExit(run: ActiveRun, exit: TrainerExit): Promise<void> {
+    for (const [id, waiting] of run.predictions) {
+      run.predictions.delete(id);
+      waiting.reject(new StudioError('NOT_FOUND', `run ${run.record.id} has finished training; its model is in the library`, 'runId'));
+    }
     if (!run.terminal) {
       this.handleEvent(run, { kind: 'failed', runId: run.record.id, reason: run.killReason ?? exitReason(exit, run.stderr) });
     }

@@ -6,10 +6,13 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describeModel, presetOf } from '@shared/model-spec';
+import { z } from 'zod';
+import { describeModel, ModelSpec, presetOf } from '@shared/model-spec';
+import { DatasetInfoSchema, ResolvedHyperparamsSchema } from '@shared/models';
 import { StudioError } from '@shared/result';
-import type { Evaluation, RunRecord, RunSummary, TrainConfig } from '@shared/training';
+import { DatasetRef, Id, RUN_STATUSES, type Evaluation, type RunRecord, type RunSummary, type TrainConfig } from '@shared/training';
 import { visibleFolders, writeJsonAtomic } from '../fs-atomic';
+import { EvaluationSchema, RunEnvironmentSchema } from '../models/bundle';
 
 const FILES = { run: 'run.json', metrics: 'metrics.json', evaluation: 'evaluation.json' } as const;
 
@@ -94,21 +97,66 @@ export async function saveRun(home: string, record: RunRecord): Promise<void> {
   await writeJsonAtomic(path.join(dir, FILES.run), run satisfies RunFile);
 }
 
-async function readJson<T>(file: string): Promise<T | null> {
+const Count = z.number().int().min(0);
+const When = z.string().max(64);
+const Measure = z.number().nullable();
+
+/**
+ * What `run.json` holds. The studio writes it, but a hand edit, a full disk
+ * or another release can leave anything there: a file that does not fit is
+ * refused with its field named, never read into a crash. Keys a later
+ * release may add are dropped, not fatal.
+ */
+const RunFileSchema = z.object({
+  id: Id,
+  status: z.enum(RUN_STATUSES),
+  createdAt: When,
+  finishedAt: When.nullable(),
+  modelName: z.string().max(200),
+  params: Count.nullable(),
+  datasetId: z.string().max(4200),
+  epochs: Count,
+  epochsDone: Count,
+  testAccuracy: Measure,
+  testLoss: Measure,
+  durationMs: Measure,
+  samplesPerSec: Measure,
+  modelId: z.string().max(100).nullable(),
+  // Runs recorded before fine-tuning existed have none.
+  parentModelId: z.string().max(100).nullable().default(null),
+  reason: z.string().max(20_000).nullable(),
+  config: z.object({ dataset: DatasetRef, model: ModelSpec, hyperparams: ResolvedHyperparamsSchema, fromModel: Id.optional() }),
+  dataset: DatasetInfoSchema.nullable(),
+  environment: RunEnvironmentSchema.nullable(),
+  hostPid: z.number().int(),
+});
+/** The series' shape only: a point is kept as written (a number JSON could not hold reads back as null, and the chart skips it). */
+const MetricsSchema = z.object({ batches: z.array(z.object({}).loose()), epochs: z.array(z.object({}).loose()) }) as unknown as z.ZodType<RunRecord['metrics']>;
+
+async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
+  let raw: unknown;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new StudioError('IO', `${file}: ${(err as Error).message}`);
+    throw new StudioError(err instanceof SyntaxError ? 'INTEGRITY' : 'IO', `${file}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`);
   }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StudioError('INTEGRITY', `${file}: ${issue?.path.map(String).join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }
+
+const readRunFile = (file: string) => readJson<RunFile>(file, RunFileSchema);
 
 export async function readRun(home: string, id: string): Promise<RunRecord> {
   const dir = runDir(home, id);
-  const run = await readJson<RunFile>(path.join(dir, FILES.run));
+  const run = await readRunFile(path.join(dir, FILES.run));
   if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
-  const metrics = (await readJson<RunRecord['metrics']>(path.join(dir, FILES.metrics))) ?? { batches: [], epochs: [] };
-  const evaluation = await readJson<Evaluation>(path.join(dir, FILES.evaluation));
+  const metrics = (await readJson(path.join(dir, FILES.metrics), MetricsSchema)) ?? { batches: [], epochs: [] };
+  const evaluation: Evaluation | null = await readJson(path.join(dir, FILES.evaluation), EvaluationSchema);
   return { ...run, ...derived(run.config), parentModelId: run.parentModelId ?? null, metrics, evaluation };
 }
 
@@ -121,7 +169,7 @@ export async function listRuns(home: string): Promise<RunSummary[]> {
   const runs: RunSummary[] = [];
   for (const id of await runIds(home)) {
     try {
-      const run = await readJson<RunFile>(path.join(runDir(home, id), FILES.run));
+      const run = await readRunFile(path.join(runDir(home, id), FILES.run));
       if (run) runs.push(summarize(run));
     } catch (err) {
       console.error(`skipping run ${id}: ${(err as Error).message}`);
@@ -156,7 +204,7 @@ export async function failOrphanedRuns(home: string, isAlive: (pid: number) => b
     const file = path.join(runDir(home, id), FILES.run);
     let run: RunFile | null;
     try {
-      run = await readJson<RunFile>(file);
+      run = await readRunFile(file);
     } catch {
       continue;
     }
@@ -175,7 +223,11 @@ export async function failOrphanedRuns(home: string, isAlive: (pid: number) => b
 
 /** Deletes a run's folder. A run still running elsewhere is refused. */
 export async function deleteRun(home: string, id: string): Promise<void> {
-  const run = await readJson<RunFile>(path.join(runDir(home, id), FILES.run));
+  // A damaged run.json can still be deleted: only a readable one can say its run is live.
+  const run = await readRunFile(path.join(runDir(home, id), FILES.run)).catch((err: unknown) => {
+    if (err instanceof StudioError && err.code === 'INTEGRITY') return { status: 'failed' as const, hostPid: 0 };
+    throw err;
+  });
   if (!run) throw new StudioError('NOT_FOUND', `no run ${id} in ${runsDir(home)}`, 'id');
   if (run.status === 'running' && processAlive(run.hostPid)) {
     throw new StudioError('BUSY', `run ${id} is still running (process ${run.hostPid}); stop it first`, 'id');

@@ -148,6 +148,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       send(ws, { type: 'event', event, payload } as WsServerMessage);
     }, EVENT_NAMES);
     ws.on('close', unsubscribe);
+    // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
+    ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
     ws.on('message', (data, isBinary) => {
       void (async () => {
         let raw: unknown;

@@ -1,3 +1,5 @@
+// First: zod must be configured before any schema is built.
+import './zod-csp';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';

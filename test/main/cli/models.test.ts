@@ -130,6 +130,7 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
       [['models', 'rename', 'nope', ''], 2, /^error: name: must be a name of 1 to 100 characters$/],
       [['models', 'export', 'nope', '--format', 'pdf', '--out', 'x'], 2, /^error: option '--format <format>' argument 'pdf' is invalid/],
       [['models', 'import', path.join(home, 'missing')], 1, /^error: .*missing: no such file or folder$/],
+      [['models', 'import', path.join(home, 'missing'), '--mean', 'abc', '--std', '1'], 2, /^error: option '--mean <x>' argument 'abc' is invalid\. must be a number$/],
       [['evaluate', 'nope', '--dataset', 'mnist', '--data-dir', home], 2, /^error: --dataset: give --dataset or --data-dir, not both$/],
       [['predict', 'nope', path.join(home, 'digit.png')], 1, /^error: no model nope in /],
       [['evaluate', 'nope'], 1, /^error: no model nope in /],

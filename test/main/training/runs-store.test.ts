@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetSpec } from '../../../src/shared/model-spec';
 import { TrainConfigInput, type TrainConfig } from '../../../src/shared/training';
-import { listRuns, newRunRecord, readRun, runDir, saveRun } from '../../../src/main/training/runs-store';
+import { deleteRun, failOrphanedRuns, listRuns, newRunRecord, readRun, runDir, saveRun } from '../../../src/main/training/runs-store';
+import { StudioError } from '../../../src/shared/result';
 import { tmpDir } from '../../helpers/tmp';
 
 function config(model = presetSpec('mlp'), hyperparams = {}): TrainConfig {
@@ -31,5 +32,43 @@ describe('run summaries', () => {
     wider.layers[1] = { type: 'dense', units: 256, activation: 'relu' };
     await saveRun(home, newRunRecord('w', config(wider)));
     expect((await listRuns(home))[0]).toMatchObject({ modelName: 'mlp', preset: null });
+  });
+});
+
+describe('a damaged run folder', () => {
+  const damages: [string, (run: Record<string, unknown>) => unknown, RegExp][] = [
+    ['not JSON', () => '{"id": "x", ', /run\.json: not valid JSON/],
+    ['a list', () => [1, 2], /run\.json: file: /],
+    ['no config', (run) => ({ ...run, config: null }), /run\.json: config: /],
+    ['a network that is not one', (run) => ({ ...run, config: { ...(run.config as object), model: { name: 'x', layers: 'dense' } } }), /run\.json: config\.model\.layers: /],
+    ['an unknown status', (run) => ({ ...run, status: 'exploded' }), /run\.json: status: /],
+    ['a huge reason', (run) => ({ ...run, reason: 'x'.repeat(30_000) }), /run\.json: reason: /],
+  ];
+
+  for (const [what, damage, error] of damages) {
+    it(`(${what}) is refused by name when read, skipped in the list and by start-up, and can still be deleted`, async () => {
+      const home = tmpDir();
+      await saveRun(home, newRunRecord('good', config()));
+      await saveRun(home, newRunRecord('bad', config(), 999_999_999));
+      const file = path.join(runDir(home, 'bad'), 'run.json');
+      const damaged = damage(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
+      fs.writeFileSync(file, typeof damaged === 'string' ? damaged : JSON.stringify(damaged));
+      const err = await readRun(home, 'bad').then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(StudioError);
+      expect((err as StudioError).code).toBe('INTEGRITY');
+      expect((err as StudioError).message.startsWith(file)).toBe(true);
+      expect((err as StudioError).message).toMatch(error);
+      expect((await listRuns(home)).map((r) => r.id)).toEqual(['good']);
+      expect(await failOrphanedRuns(home, () => false)).toEqual([]);
+      await deleteRun(home, 'bad');
+      expect(fs.existsSync(runDir(home, 'bad'))).toBe(false);
+    });
+  }
+
+  it('with metrics.json of the wrong shape is refused by name', async () => {
+    const home = tmpDir();
+    await saveRun(home, newRunRecord('m', config()));
+    fs.writeFileSync(path.join(runDir(home, 'm'), 'metrics.json'), JSON.stringify({ batches: 5 }));
+    await expect(readRun(home, 'm')).rejects.toThrow(/metrics\.json: batches: /);
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createStudio } from '../../../src/main/studio';
 import { isAllowedHost, startWebServer, type WebServer } from '../../../src/main/web/server';
-import type { WsServerMessage } from '../../../src/shared/web-protocol';
+import { WS_MAX_PAYLOAD, type WsServerMessage } from '../../../src/shared/web-protocol';
 import { decodeWire, encodeWire } from '../../../src/shared/wire';
 import { tmpDir } from '../../helpers/tmp';
 
@@ -121,6 +121,45 @@ describe('web mode API over WebSocket', () => {
     await expect(connect(s, { token: `${s.token}x` })).rejects.toThrow('HTTP 401');
     await expect(connect(s, { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(connect(s, { host: `evil.example:${s.port}` })).rejects.toThrow('HTTP 421');
+  });
+
+  it('refuses an Origin that is missing, "null", another port or another scheme, and a token of the right length but wrong', async () => {
+    const s = await start();
+    const raw = (headers: Record<string, string>, token = s.token) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port: s.port,
+          path: `/api?token=${encodeURIComponent(token)}`,
+          headers: { Host: `127.0.0.1:${s.port}`, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+        });
+        req.on('upgrade', (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('response', (res) => resolve(res.statusCode ?? 0));
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await raw({})).toBe(403);
+    expect(await raw({ Origin: 'null' })).toBe(403);
+    expect(await raw({ Origin: `http://127.0.0.1:${s.port + 1}` })).toBe(403);
+    expect(await raw({ Origin: `https://127.0.0.1:${s.port}` })).toBe(403);
+    expect(await raw({ Origin: `http://127.0.0.1:${s.port}` }, s.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).toBe(401);
+    expect(await raw({ Origin: `http://127.0.0.1:${s.port}` }, s.token.toUpperCase() === s.token ? s.token.toLowerCase() : s.token.toUpperCase())).toBe(401);
+    expect(await raw({ Origin: `http://127.0.0.1:${s.port}` })).toBe(101);
+  });
+
+  it('closes a socket that sends more than the largest message, and keeps serving others', async () => {
+    const s = await start();
+    const big = await connect(s);
+    const closed = new Promise<number>((resolve) => big.once('close', (code) => resolve(code)));
+    big.send('x'.repeat(WS_MAX_PAYLOAD + 1));
+    expect(await closed).toBe(1009);
+    const ws = await connect(s);
+    ws.send(encodeWire({ type: 'call', id: 3, method: 'app:info', input: {} }));
+    expect(await nextMessage(ws)).toMatchObject({ id: 3, result: { ok: true } });
+    ws.close();
   });
 
   it('pushes events to connected clients', async () => {

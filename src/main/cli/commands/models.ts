@@ -13,6 +13,7 @@ import { formatBytes, formatTable } from '../format';
 import { onInterrupt } from '../signals';
 import { callStudio, cliStudio, parseOptions } from '../studio-call';
 import { plainOutput } from '../train-output';
+import { number } from './train';
 import { formatEvaluation } from './runs';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
@@ -170,8 +171,8 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .command('import <path>')
     .description('add a TF.js layers model (a folder with model.json and weight files, or a .zip of one) after checking every file')
     .option('--name <name>', 'the model’s name in the library')
-    .option('--mean <x>', 'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json, else 0)', Number)
-    .option('--std <x>', 'see --mean (default: from its metadata.json, else 1)', Number)
+    .option('--mean <x>', 'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json, else 0)', number)
+    .option('--std <x>', 'see --mean (default: from its metadata.json, else 1)', number)
     .option('--json', 'print the new model’s entry as JSON')
     .action(async (file: string, opts: { name?: string; mean?: number; std?: number; json?: boolean }) => {
       if ((opts.mean === undefined) !== (opts.std === undefined)) {

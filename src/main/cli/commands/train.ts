@@ -56,7 +56,8 @@ const FLAG_OF: Record<string, string> = {
 /** A usage error: the command line is wrong; nothing was started or written. */
 class UsageError extends Error {}
 
-function number(value: string): number {
+/** A flag's value as a finite number; anything else is a usage error naming the flag. */
+export function number(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
   return n;

@@ -1,17 +1,5 @@
 import { useI18n } from 'vue-i18n';
-
-/** Number formats by locale and options: making one costs far more than using it, and a live run formats many numbers a second. */
-const formats = new Map<string, Intl.NumberFormat>();
-
-export function cachedFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale}|${JSON.stringify(options)}`;
-  let format = formats.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(locale, options);
-    formats.set(key, format);
-  }
-  return format;
-}
+import { cachedFormat } from '../format';
 
 /** Numbers, percentages, shapes and durations written the way the UI's language writes them. */
 export function useFormat() {

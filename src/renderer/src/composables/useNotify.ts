@@ -1,5 +1,7 @@
 import { useI18n } from 'vue-i18n';
 import { useNoticesStore, type ToastInput, type ToastText } from '../stores/notices';
+import { useStudioInfoStore } from '../stores/studio-info';
+import { useStudio } from './useStudio';
 
 type Translate = (key: string, values: Record<string, unknown>) => string;
 
@@ -21,21 +23,32 @@ export interface NotifyOptions extends ToastInput {
   system?: boolean;
 }
 
-function tellSystem(title: string, body: string | undefined): void {
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted' || document.hasFocus()) return;
+/**
+ * An OS notification while this window is in the background. The desktop
+ * app's pages hold no permissions (every one is refused), so there main
+ * raises it (`app:notify`); a browser uses its own, once the user allowed it.
+ */
+function tellSystem(title: string, body: string | undefined, desktop: boolean): void {
+  if (document.hasFocus()) return;
+  if (desktop) {
+    void useStudio()?.app.notify(body === undefined ? { title } : { title, body });
+    return;
+  }
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   new Notification(title, body === undefined ? {} : { body });
 }
 
 /** Tells the user something: a toast, and with `system` an OS notification. */
 export function useNotify() {
   const notices = useNoticesStore();
+  const studioInfo = useStudioInfoStore();
   const { t, te } = useI18n();
   const text = (value: ToastText) => translateText(value, t, (key) => te(key));
 
   function notify(options: NotifyOptions): number {
     const { system, ...toast } = options;
     const id = notices.push(toast);
-    if (system) tellSystem(text(toast.title), toast.body && text(toast.body));
+    if (system) tellSystem(text(toast.title), toast.body && text(toast.body), studioInfo.info?.shell === 'electron');
     return id;
   }
 

@@ -1,6 +1,8 @@
 import data from './screens/data';
 import evaluate from './screens/evaluate';
 import model from './screens/model';
+import models from './screens/models';
+import playground from './screens/playground';
 import runs from './screens/runs';
 import train from './screens/train';
 
@@ -42,25 +44,8 @@ const en = {
     models: { title: 'Models', summary: 'The models you saved: load, rename, import and export them.' },
     settings: { title: 'Settings', summary: 'Language, appearance, download mirrors and this installation.' },
   },
-  empty: {
-    badge: 'Not in this build yet',
-    willHold: 'This screen will hold',
-    playground: {
-      title: 'No model to try yet',
-      body: 'Draw a digit with the mouse or a finger, or drop in an image, and watch the ten probabilities change as you draw.',
-      features: [
-        'A drawing pad for mouse and touch',
-        'Any saved model to ask',
-        'The ten probabilities as bars, live',
-        'Your drawing scored again after every epoch while a model trains',
-      ],
-    },
-    models: {
-      title: 'No saved models yet',
-      body: 'Models you save after training are kept here, each with the run it came from.',
-      features: ['Loading, renaming and deleting models', 'Importing a model', 'Exporting a model to a folder you choose'],
-    },
-  },
+  playground: playground.en,
+  models: models.en,
   data: data.en,
   runs: runs.en,
   evaluate: evaluate.en,

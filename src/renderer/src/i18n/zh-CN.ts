@@ -2,6 +2,8 @@ import type { MessageSchema } from './en';
 import data from './screens/data';
 import evaluate from './screens/evaluate';
 import model from './screens/model';
+import models from './screens/models';
+import playground from './screens/playground';
 import runs from './screens/runs';
 import train from './screens/train';
 
@@ -39,20 +41,8 @@ const zhCN: MessageSchema = {
     models: { title: '模型库', summary: '已保存的模型：加载、重命名、导入和导出。' },
     settings: { title: '设置', summary: '语言、外观、下载镜像以及本机安装信息。' },
   },
-  empty: {
-    badge: '此版本尚未提供',
-    willHold: '这个页面将提供',
-    playground: {
-      title: '还没有可以试用的模型',
-      body: '用鼠标或手指写一个数字，或者拖入一张图片，边写边看十个类别的概率如何变化。',
-      features: ['支持鼠标和触控的手写板', '可以选择任意一个已保存的模型', '以柱状图实时显示十个概率', '训练过程中，每轮结束后都会重新识别你写的数字'],
-    },
-    models: {
-      title: '还没有保存的模型',
-      body: '训练后保存的模型都会放在这里，并注明来自哪一次训练。',
-      features: ['加载、重命名和删除模型', '导入模型', '将模型导出到你选择的文件夹'],
-    },
-  },
+  playground: playground['zh-CN'],
+  models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],
   evaluate: evaluate['zh-CN'],

@@ -9,21 +9,21 @@ export interface ChartPoint {
  * draws (a live run): pass a new `revision` to the chart when it grew.
  */
 export interface ChartSeries {
-  /** Stable across draws (a run id, a metric name). */
+  /** Stable across draws (a run id, a metric name; a suffix for a run's second line). */
   id: string;
   /** Shown in the legend and the tooltip. */
   label: string;
   points: readonly ChartPoint[];
-  /** Index into the theme's series colours (`--series-1` is 0); default: the series' position. */
+  /** Index into the theme's series colours (`--series-1` is 0): a compared run's slot; default: the series' position. */
   color?: number;
-  /** A dashed line, for a second metric of the same run (validation beside training). */
+  /** A dashed line, for a second metric of the same series (validation beside training). */
   dashed?: boolean;
-  /** Dots on the points: for short series such as one point per epoch. */
-  markers?: boolean;
+  /** Left out of the legend, when another line already names its series. */
+  hideInLegend?: boolean;
 }
 
 /** What a chart can do for its owner (`ref` on the component). */
 export interface ChartHandle {
-  /** The chart as it is drawn now, as a PNG data URL on the theme's surface colour; null before it is drawn. */
-  toPng(): string | null;
+  /** The chart as it is drawn now, as a PNG on the theme's surface colour (the canvas itself is transparent), legend included. */
+  toPng(): Promise<Blob>;
 }

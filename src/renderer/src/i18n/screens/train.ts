@@ -11,6 +11,7 @@ const en = {
     dataset: 'Choose a data set to train on first.',
     model: 'The network on the Model screen has problems to fix first.',
     hyperparams: 'Fix the hyperparameters marked in red first.',
+    fineTune: 'The model to fine-tune could not be read.',
   },
   dataset: {
     heading: 'Data set',
@@ -27,6 +28,13 @@ const en = {
     params: '{count} parameters',
     layers: 'Layers',
     invalid: 'This network cannot be trained yet: the Model screen shows what to fix.',
+  },
+  fineTune: {
+    from: 'Fine-tuning {model}',
+    note: 'Training starts from this model’s weights; its network stays as it is.',
+    scratch: 'Train a new network instead',
+    loading: 'Reading the model…',
+    failed: 'The model to fine-tune could not be read',
   },
   hp: {
     heading: 'Hyperparameters',
@@ -184,6 +192,7 @@ const zhCN: typeof en = {
     dataset: '请先选择用于训练的数据集。',
     model: '“模型”页上的网络还有问题需要先修正。',
     hyperparams: '请先修正标红的超参数。',
+    fineTune: '无法读取要微调的模型。',
   },
   dataset: {
     heading: '数据集',
@@ -200,6 +209,13 @@ const zhCN: typeof en = {
     params: '{count} 个参数',
     layers: '网络层',
     invalid: '这个网络暂时无法训练：请在“模型”页查看需要修正的地方。',
+  },
+  fineTune: {
+    from: '微调 {model}',
+    note: '训练将从这个模型的权重开始，网络结构保持不变。',
+    scratch: '改为训练一个新网络',
+    loading: '正在读取模型…',
+    failed: '无法读取要微调的模型',
   },
   hp: {
     heading: '超参数',

@@ -1,64 +1,29 @@
-import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
+/**
+ * The model library under injected failures (issue 7, item 4): a real full
+ * disk (tmpfs) and the CLI killed mid-write (RLIMIT_FSIZE → SIGXFSZ) while
+ * it imports, renames and exports models. Each case records the files of
+ * the library that changed (category 'faults'; must be 0).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { presetSpec, type ModelSpec } from '../../../src/shared/model-spec';
-import { sweepTemporaries } from '../../../src/main/models/store';
-import { loadTf } from '../../../src/main/native';
-import { buildModel } from '../../../src/main/trainer/model';
-import { seededRandom } from '../../../src/main/trainer/random';
-import { saveToLibrary, testMetadata } from '../../helpers/models';
-import { ROOT } from '../../helpers/project';
-import { tmpDir } from '../../helpers/tmp';
-import { requireBuiltTrainer } from '../../helpers/training';
+import { presetSpec, type ModelSpec } from '../../src/shared/model-spec';
+import { sweepTemporaries } from '../../src/main/models/store';
+import { loadTf } from '../../src/main/native';
+import { buildModel } from '../../src/main/trainer/model';
+import { seededRandom } from '../../src/main/trainer/random';
+import { cli, cliCrashingAt, expectDataKept, onSmallDisk, requireRoot } from '../helpers/faults';
+import { snapshotTree as snapshot } from '../helpers/home-snapshot';
+import { saveToLibrary, testMetadata } from '../helpers/models';
+import { tmpDir } from '../helpers/tmp';
+import { requireBuiltTrainer } from '../helpers/training';
 
-beforeAll(requireBuiltTrainer);
+beforeAll(() => {
+  requireRoot();
+  requireBuiltTrainer();
+});
 
 const tf = loadTf();
-
-/** Every file under `dir` (dot names included) with its SHA-256: the library byte for byte. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out[path.relative(dir, full)] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-const BIN = path.join(ROOT, 'bin', 'mnist-studio.js');
-
-function cli(args: string[]) {
-  const res = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: res.status, signal: res.signal, stderr: res.stderr, stdout: res.stdout };
-}
-
-/**
- * Runs the CLI with every file it writes capped at `kb` kB (RLIMIT_FSIZE):
- * the write past the cap raises SIGXFSZ, which ends the process mid-write,
- * a crash at the worst moment.
- */
-function cliCrashingAt(kb: number, args: string[]) {
-  const res = spawnSync('bash', ['-c', `ulimit -f ${kb}; exec "$0" "$@"`, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: res.status, signal: res.signal, stderr: res.stderr };
-}
-
-/** A real small file system (tmpfs of `kb` kB) for `fn`: writes past its size fail with ENOSPC, a full disk. */
-async function onSmallDisk<T>(kb: number, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = tmpDir();
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (mounted.status !== 0) throw new Error(`cannot mount a tmpfs to fill (these tests run as root, as CI does): ${mounted.stderr}`);
-  try {
-    return await fn(dir);
-  } finally {
-    spawnSync('umount', [dir]);
-  }
-}
 
 async function libraryWith(spec: ModelSpec, id: string): Promise<string> {
   const home = tmpDir();
@@ -77,12 +42,12 @@ describe('atomic saves under injected failures', () => {
       const home = await libraryWith(presetSpec('mlp'), 'kept');
       fs.cpSync(home, disk, { recursive: true });
       const before = snapshot(path.join(disk, 'models'));
-      const listBefore = cli(['models', 'list', '--home', disk, '--json']).stdout;
+      const listBefore = (await cli(['models', 'list', '--home', disk, '--json'])).stdout;
 
-      const full = cli(['models', 'import', incoming, '--home', disk]);
+      const full = await cli(['models', 'import', incoming, '--home', disk]);
       expect(full.code, full.stderr).toBe(1);
       expect(full.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*models\/\S+: could not be written \(ENOSPC.*\); nothing was changed$/)]);
-      expect(snapshot(path.join(disk, 'models'))).toEqual(before);
+      expectDataKept('model import: disk full', before, snapshot(path.join(disk, 'models')));
 
       const killed = cliCrashingAt(64, ['models', 'import', incoming, '--home', disk]);
       expect(killed.signal).toBe('SIGXFSZ');
@@ -91,8 +56,8 @@ describe('atomic saves under injected failures', () => {
       const leftovers = Object.keys(after).filter((f) => !(f in before));
       expect(leftovers.length).toBeGreaterThan(0);
       for (const f of leftovers) expect(f).toMatch(/^\.[^/]+\.tmp\//);
-      for (const [f, digest] of Object.entries(before)) expect(after[f]).toBe(digest);
-      expect(cli(['models', 'list', '--home', disk, '--json']).stdout).toBe(listBefore);
+      expectDataKept('model import: CLI killed mid-write (SIGXFSZ)', before, after);
+      expect((await cli(['models', 'list', '--home', disk, '--json'])).stdout).toBe(listBefore);
       expect(await sweepTemporaries(disk)).toEqual([]);
       expect((await sweepTemporaries(disk, Date.now() + 2 * 3600_000)).length).toBe(1);
       expect(snapshot(path.join(disk, 'models'))).toEqual(before);
@@ -112,24 +77,25 @@ describe('atomic saves under injected failures', () => {
       fs.writeFileSync(filler, Buffer.alloc(st.bavail * st.bsize));
       const before = snapshot(path.join(disk, 'models'));
 
-      const renamed = cli(['models', 'rename', 'kept', 'another name', '--home', disk]);
+      const renamed = await cli(['models', 'rename', 'kept', 'another name', '--home', disk]);
       expect(renamed.code, renamed.stderr).toBe(1);
       expect(renamed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*kept\/metadata\.json: could not be written \(ENOSPC.*\); nothing was changed$/)]);
-      expect(snapshot(path.join(disk, 'models'))).toEqual(before);
-      const exported = cli(['models', 'export', 'kept', '--format', 'onnx', '--out', out, '--force', '--home', disk]);
+      expectDataKept('model rename: disk full', before, snapshot(path.join(disk, 'models')));
+      const exported = await cli(['models', 'export', 'kept', '--format', 'onnx', '--out', out, '--force', '--home', disk]);
       expect(exported.code, exported.stderr).toBe(1);
       expect(exported.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*model\.onnx: could not be written \(ENOSPC.*\); nothing was written there$/)]);
       expect(fs.readFileSync(out, 'utf8')).toBe('the previous export');
       const fresh = path.join(disk, 'exports', 'fresh.zip');
-      expect(cli(['models', 'export', 'kept', '--format', 'tfjs', '--out', fresh, '--home', disk]).code).toBe(1);
+      expect((await cli(['models', 'export', 'kept', '--format', 'tfjs', '--out', fresh, '--home', disk])).code).toBe(1);
       expect(fs.readdirSync(path.dirname(out))).toEqual(['model.onnx']);
-      expect(snapshot(path.join(disk, 'models'))).toEqual(before);
+      expectDataKept('model export: disk full', before, snapshot(path.join(disk, 'models')));
 
       // Room again, but the process dies mid-export: the file at --out is still the previous one.
       fs.rmSync(filler);
       const crashed = cliCrashingAt(64, ['models', 'export', 'kept', '--format', 'onnx', '--out', out, '--force', '--home', disk]);
       expect(crashed.signal).toBe('SIGXFSZ');
       expect(fs.readFileSync(out, 'utf8')).toBe('the previous export');
+      expectDataKept('model export: CLI killed mid-write (SIGXFSZ)', before, snapshot(path.join(disk, 'models')));
     });
   });
 });

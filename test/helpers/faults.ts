@@ -1,0 +1,94 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { compareSnapshots, type Snapshot } from './home-snapshot';
+import { ROOT, type RunResult } from './project';
+import { recordMetric } from './robustness';
+import { tmpDir } from './tmp';
+
+/** Faults are injected for real: a small tmpfs, RLIMIT_FSIZE, another user's identity. These need root (CI runs the tests as root). */
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('the fault-injection tests mount file systems and change users: run them as root, as CI does');
+}
+
+export const BIN = path.join(ROOT, 'bin', 'mnist-studio.js');
+
+/** The `nobody` user: root ignores file modes, so a permission fault is injected by running the CLI as someone else. */
+export const NOBODY = 65534;
+
+/** A real small file system (tmpfs of `kb` kB) for `fn`: writes past its size fail with ENOSPC, a full disk. */
+export async function onSmallDisk<T>(kb: number, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = tmpDir();
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) throw new Error(`cannot mount a tmpfs to fill (these tests run as root, as CI does): ${mounted.stderr}`);
+  try {
+    return await fn(dir);
+  } finally {
+    spawnSync('umount', [dir]);
+  }
+}
+
+/** Fills the file system of `dir` until `leaveBytes` are free (as near as its blocks allow): the next large write fails with ENOSPC. */
+export function fillDisk(dir: string, leaveBytes: number): string {
+  const filler = path.join(dir, '.filler');
+  const st = fs.statfsSync(dir);
+  fs.writeFileSync(filler, Buffer.alloc(Math.max(0, st.bavail * st.bsize - leaveBytes)));
+  return filler;
+}
+
+/** Runs the built CLI to the end (async, so the test process keeps serving its own timers meanwhile). */
+export function cli(args: string[], options: { uid?: number; timeoutMs?: number } = {}): Promise<RunResult & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid, env: { ...process.env, HOME: '/nonexistent' } }),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs the CLI with every file it writes capped at `kb` kB (RLIMIT_FSIZE):
+ * the write past the cap raises SIGXFSZ, which ends the process mid-write,
+ * a crash at the worst moment.
+ */
+export function cliCrashingAt(kb: number, args: string[]) {
+  const res = spawnSync('bash', ['-c', `ulimit -f ${kb}; exec "$0" "$@"`, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: res.status, signal: res.signal, stderr: res.stderr };
+}
+
+/** Gives `dir` (and everything in it) to `uid`, so a CLI run as that user can use the home, except where a test takes the right away. */
+export function chownTree(dir: string, uid: number): void {
+  const res = spawnSync('chown', ['-R', `${uid}:${uid}`, dir], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`chown ${dir}: ${res.stderr}`);
+}
+
+/**
+ * The check after every fault: no file that was there before changed by a
+ * byte or went missing. Records the count (category 'faults') before it
+ * asserts, so a failing case still shows its number in the summary.
+ * `moved` maps a file to where the studio kept it on purpose (a settings
+ * file it moved aside): those bytes are compared there.
+ */
+export function expectDataKept(name: string, before: Snapshot, after: Snapshot, moved: Record<string, string> = {}): { added: string[] } {
+  const seen = { ...after };
+  for (const [from, to] of Object.entries(moved)) {
+    seen[from] = after[to] ?? '';
+    delete seen[to];
+  }
+  const { changed, added } = compareSnapshots(before, seen);
+  recordMetric({ category: 'faults', name, filesChanged: changed.length, extra: { filesBefore: Object.keys(before).length, filesAdded: added.length } });
+  expect(changed, `${name}: files of the home that changed`).toEqual([]);
+  return { added };
+}

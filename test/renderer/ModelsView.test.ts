@@ -1,0 +1,247 @@
+import { resolveObjectURL } from 'node:buffer';
+import type { VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ModelEntry } from '../../src/shared/models';
+import { StudioError } from '../../src/shared/result';
+import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
+import { modelEntry } from './models-double';
+import { fakeRun, summaryOf } from './runs-double';
+
+let mounted: Mounted | null = null;
+
+afterEach(() => {
+  cleanUp(mounted);
+  mounted = null;
+});
+
+const MODELS = [
+  modelEntry('m2', { name: 'Fashion CNN', specName: 'cnn', datasetId: 'fashion-mnist', datasetName: 'Fashion-MNIST', testAccuracy: 0.88, createdAt: '2026-06-03T09:00:00.000Z' }),
+  modelEntry('m1'),
+  modelEntry('m0', { name: 'imported one', source: 'imported', runId: null, datasetId: null, datasetName: null, testAccuracy: null }),
+];
+
+async function openModels(options: { models?: ModelEntry[]; language?: 'en' | 'zh-CN'; shell?: 'electron' | 'web' } = {}) {
+  const studio = new StudioDouble({ language: options.language ?? 'en' });
+  if (options.shell) studio.info = { ...studio.info, shell: options.shell };
+  let list = structuredClone(options.models ?? MODELS);
+  studio
+    .respond('models:list', () => list)
+    // The run of m1 is kept; m2's was deleted.
+    .respond('runs:list', () => [summaryOf(fakeRun({ id: 'run-m1', createdAt: '2026-06-02T08:00:00.000Z' }))])
+    .respond('models:rename', ({ id, name }) => {
+      const found = list.find((m) => m.id === id);
+      if (!found) throw new StudioError('NOT_FOUND', `no model ${id}`, 'id');
+      found.name = name;
+      return { ...found };
+    })
+    .respond('models:delete', ({ id }) => {
+      list = list.filter((m) => m.id !== id);
+      return { id };
+    });
+  mounted = await mountStudio({ studio, path: '/models' });
+  return { wrapper: mounted.wrapper, router: mounted.router, studio };
+}
+
+const row = (wrapper: VueWrapper, id: string) => wrapper.get(`[data-testid="model-row"][data-model="${id}"]`);
+
+describe('the Models screen', { timeout: 20_000 }, () => {
+  it('lists every model with its network, parameters, data set, accuracy, size and the run it came from', async () => {
+    const { wrapper } = await openModels();
+    expect(wrapper.findAll('[data-testid="model-row"]').map((r) => r.attributes('data-model'))).toEqual(['m2', 'm1', 'm0']);
+    const cells = row(wrapper, 'm1').findAll('td').map((td) => td.text().replace(/\s+/g, ' '));
+    expect(cells.slice(0, 8)).toEqual([
+      'mlp · MNIST',
+      'The tutorial’s MLPflatten → dense 128 relu → dense 64 relu → dense 10',
+      '109,386',
+      'MNIST',
+      '97.3%',
+      expect.stringMatching(/^Jun 2/),
+      '440 kB',
+      'Its run',
+    ]);
+    expect(row(wrapper, 'm2').findAll('td')[7]!.text()).toBe('Its run was deleted');
+    expect(row(wrapper, 'm1').get('[data-testid="model-run"]').attributes('href')).toBe('/evaluate?run=run-m1');
+    expect(row(wrapper, 'm1').get('[data-testid="model-try"]').attributes('href')).toBe('/playground?model=m1');
+    expect(row(wrapper, 'm1').get('[data-testid="model-finetune"]').attributes('href')).toBe('/train?fromModel=m1');
+    // An imported model has no run to link, nothing to fine-tune from, and no test accuracy yet.
+    expect(row(wrapper, 'm0').text()).toContain('Imported');
+    expect(row(wrapper, 'm0').find('[data-testid="model-finetune"]').exists()).toBe(false);
+    expect(row(wrapper, 'm0').get('[data-testid="model-accuracy"]').text()).toBe('–');
+  });
+
+  it('renames in place: refuses an empty or a duplicate name beside the field without asking the engine, Escape cancels, Enter saves', async () => {
+    const { wrapper, studio } = await openModels();
+    await row(wrapper, 'm1').get('[data-testid="rename"]').trigger('click');
+    await settle();
+    const input = row(wrapper, 'm1').get('[data-testid="rename-input"]');
+    expect((input.element as HTMLInputElement).value).toBe('mlp · MNIST');
+    await input.setValue('   ');
+    await row(wrapper, 'm1').get('[data-testid="rename-form"]').trigger('submit');
+    expect(row(wrapper, 'm1').get('[data-testid="rename-problem"]').text()).toBe('Enter a name.');
+    expect(input.attributes('aria-invalid')).toBe('true');
+    await input.setValue('fashion cnn');
+    await row(wrapper, 'm1').get('[data-testid="rename-form"]').trigger('submit');
+    expect(row(wrapper, 'm1').get('[data-testid="rename-problem"]').text()).toBe('Another model is already called that.');
+    expect(studio.inputs('models:rename')).toEqual([]);
+    await input.trigger('keydown', { key: 'Escape' });
+    await settle();
+    expect(row(wrapper, 'm1').get('[data-testid="model-name"]').text()).toBe('mlp · MNIST');
+
+    await row(wrapper, 'm1').get('[data-testid="rename"]').trigger('click');
+    await settle();
+    await row(wrapper, 'm1').get('[data-testid="rename-input"]').setValue('  My best MLP ');
+    await row(wrapper, 'm1').get('[data-testid="rename-form"]').trigger('submit');
+    await settle();
+    expect(studio.inputs('models:rename')).toEqual([{ id: 'm1', name: 'My best MLP' }]);
+    expect(row(wrapper, 'm1').get('[data-testid="model-name"]').text()).toBe('My best MLP');
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('Renamed to My best MLP.');
+  });
+
+  it('a rename the engine refuses is said in the user’s language, with the engine’s sentence', async () => {
+    const { wrapper, studio } = await openModels({ language: 'zh-CN' });
+    studio.respond('models:rename', () => {
+      throw new StudioError('IO', '/home/ada/models/m1/metadata.json: EROFS: read-only file system', 'id');
+    });
+    await row(wrapper, 'm1').get('[data-testid="rename"]').trigger('click');
+    await settle();
+    await row(wrapper, 'm1').get('[data-testid="rename-input"]').setValue('新名字');
+    await row(wrapper, 'm1').get('[data-testid="rename-form"]').trigger('submit');
+    await settle();
+    const error = wrapper.get('[data-testid="error"]');
+    expect(error.attributes('data-code')).toBe('IO');
+    expect(error.text()).toContain('无法重命名模型');
+    expect(error.text()).toContain('无法读取或写入文件');
+    expect(error.get('[data-testid="error-detail"]').text()).toContain('EROFS');
+    // The field stays open with what was typed, to try again.
+    expect((row(wrapper, 'm1').get('[data-testid="rename-input"]').element as HTMLInputElement).value).toBe('新名字');
+  });
+
+  it('deletes after asking; Cancel keeps it; a failed delete is said with its reason', async () => {
+    const { wrapper, studio } = await openModels();
+    await row(wrapper, 'm2').get('[data-testid="model-delete"]').trigger('click');
+    await settle();
+    const dialog = wrapper.get('[data-testid="delete-model-dialog"]');
+    expect(dialog.text()).toContain('Fashion CNN will be deleted with its weights.');
+    await dialog.get('[data-testid="delete-cancel"]').trigger('click');
+    await settle();
+    expect(studio.inputs('models:delete')).toEqual([]);
+    expect(wrapper.findAll('[data-testid="model-row"]')).toHaveLength(3);
+
+    await row(wrapper, 'm2').get('[data-testid="model-delete"]').trigger('click');
+    await settle();
+    await wrapper.get('[data-testid="delete-confirm"]').trigger('click');
+    await settle();
+    expect(studio.inputs('models:delete')).toEqual([{ id: 'm2' }]);
+    expect(wrapper.find('[data-model="m2"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('Fashion CNN was deleted.');
+
+    studio.respond('models:delete', () => {
+      throw new StudioError('IO', '/home/ada/models/m1: EACCES: permission denied', 'id');
+    });
+    await row(wrapper, 'm1').get('[data-testid="model-delete"]').trigger('click');
+    await settle();
+    await wrapper.get('[data-testid="delete-confirm"]').trigger('click');
+    await settle();
+    const error = wrapper.get('[data-testid="error"]');
+    expect(error.text()).toContain('The model could not be deleted');
+    expect(error.text()).toContain('A file could not be read or written.');
+    expect(error.get('[data-testid="error-detail"]').text()).toBe('/home/ada/models/m1: EACCES: permission denied');
+    expect(wrapper.find('[data-model="m1"]').exists()).toBe(true);
+  });
+
+  it('exports through the desktop’s save dialog in the chosen format; a closed dialog writes nothing', async () => {
+    const { wrapper, studio } = await openModels({ shell: 'electron' });
+    let answer: string | null = '/home/ada/Downloads/model.onnx';
+    studio
+      .respond('app:pickSavePath', () => ({ path: answer }))
+      .respond('models:export', ({ format, path }) => ({ format, path, bytes: 123_456 }));
+    await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
+    await settle();
+    const dialog = wrapper.get('[data-testid="export-dialog"]');
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs', 'tfjs-zip', 'onnx', 'bundle']);
+    await dialog.get('[data-testid="format-onnx"]').setValue(true);
+    await dialog.get('form').trigger('submit');
+    await settle();
+    expect(studio.inputs('app:pickSavePath')).toEqual([{ title: 'Export the model', defaultName: 'mlp-MNIST.onnx', filters: [{ name: 'ONNX', extensions: ['onnx'] }] }]);
+    expect(studio.inputs('models:export')).toEqual([{ id: 'm1', format: 'onnx', path: '/home/ada/Downloads/model.onnx', overwrite: true }]);
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('Exported mlp · MNIST to /home/ada/Downloads/model.onnx (123.5 kB).');
+
+    answer = null;
+    await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
+    await settle();
+    await wrapper.get('[data-testid="export-dialog"] form').trigger('submit');
+    await settle();
+    expect(studio.inputs('models:export')).toHaveLength(1);
+
+    studio.respond('models:export', () => {
+      throw new StudioError('IO', '/media/usb/model.onnx: ENOSPC: no space left on device', 'path');
+    });
+    answer = '/media/usb/model.onnx';
+    await wrapper.get('[data-testid="export-dialog"] form').trigger('submit');
+    await settle();
+    expect(wrapper.get('[data-testid="error"]').text()).toContain('The model could not be exported');
+    expect(wrapper.get('[data-testid="error-detail"]').text()).toContain('ENOSPC');
+  });
+
+  it('in web mode offers the one-file formats and the browser downloads the file', async () => {
+    const { wrapper, studio } = await openModels({ shell: 'web' });
+    studio.respond('models:download', ({ format }) => ({ format, fileName: 'mlp-MNIST.zip', data: new Uint8Array([0x50, 0x4b, 3, 4]) }));
+    const files: { name: string; size: number }[] = [];
+    document.addEventListener('click', (event) => {
+      const a = event.target;
+      if (a instanceof HTMLAnchorElement && a.download) files.push({ name: a.download, size: resolveObjectURL(a.href)!.size });
+    });
+    await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
+    await settle();
+    const dialog = wrapper.get('[data-testid="export-dialog"]');
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'bundle']);
+    expect(dialog.text()).toContain('Your browser downloads the file.');
+    await dialog.get('form').trigger('submit');
+    await settle();
+    expect(studio.inputs('models:download')).toEqual([{ id: 'm1', format: 'tfjs-zip' }]);
+    expect(files).toEqual([{ name: 'mlp-MNIST.zip', size: 4 }]);
+    expect(studio.inputs('app:pickSavePath')).toEqual([]);
+  });
+
+  it('imports a folder or .zip by its path: checks the field first, names the file at fault when refused', async () => {
+    const { wrapper, studio } = await openModels({ shell: 'web' });
+    studio.respond('models:import', ({ path }) => {
+      if (path.endsWith('broken.zip')) throw new StudioError('INTEGRITY', `${path}: model.json names weights.bin, which is not in the .zip`, 'path');
+      return modelEntry('m9', { name: 'Imported digits', source: 'imported', runId: null });
+    });
+    await wrapper.get('[data-testid="import-open"]').trigger('click');
+    await settle();
+    const form = wrapper.get('[data-testid="import-model-form"]');
+    expect(form.text()).toContain('on the machine that runs the studio');
+    expect(form.find('[data-testid="import-browse-folder"]').exists()).toBe(false);
+    await form.trigger('submit');
+    expect(form.get('[data-testid="import-problem"]').text()).toBe('Enter the path of a folder or a .zip.');
+    await form.get('[data-testid="import-path"]').setValue('/home/ada/broken.zip');
+    await form.trigger('submit');
+    await settle();
+    expect(form.get('[data-testid="error"]').text()).toContain('The model could not be imported');
+    expect(form.get('[data-testid="error-detail"]').text()).toContain('/home/ada/broken.zip');
+    await form.get('[data-testid="import-path"]').setValue('/home/ada/digits-model');
+    await form.get('[data-testid="import-name"]').setValue('Imported digits');
+    await form.trigger('submit');
+    await settle();
+    expect(studio.inputs('models:import').at(-1)).toEqual({ path: '/home/ada/digits-model', name: 'Imported digits' });
+    expect(wrapper.findAll('[data-testid="model-row"]')[0]!.attributes('data-model')).toBe('m9');
+    expect(wrapper.find('[data-testid="import-model-form"]').exists()).toBe(false);
+  });
+
+  it('the desktop app browses for a folder or a .zip with translated titles', async () => {
+    const { wrapper, studio } = await openModels({ shell: 'electron', language: 'zh-CN' });
+    studio.respond('app:pickFile', () => ({ path: '/home/ada/model.zip' })).respond('app:pickFolder', () => ({ path: null }));
+    await wrapper.get('[data-testid="import-open"]').trigger('click');
+    await settle();
+    await wrapper.get('[data-testid="import-browse-zip"]').trigger('click');
+    await settle();
+    expect(studio.inputs('app:pickFile')).toEqual([{ title: '选择 TF.js 模型压缩包', filters: [{ name: 'TF.js 模型（.zip）', extensions: ['zip'] }] }]);
+    expect((wrapper.get('[data-testid="import-path"]').element as HTMLInputElement).value).toBe('/home/ada/model.zip');
+    await wrapper.get('[data-testid="import-browse-folder"]').trigger('click');
+    await settle();
+    expect(studio.inputs('app:pickFolder')).toEqual([{ title: '选择 TF.js 模型文件夹' }]);
+    expect((wrapper.get('[data-testid="import-path"]').element as HTMLInputElement).value).toBe('/home/ada/model.zip');
+  });
+});
