@@ -36,7 +36,14 @@ export default defineConfig({
     resolve: { alias: { ...alias, '@renderer': resolve('src/renderer/src') } },
     plugins: [vue()],
     build: {
-      rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
+      rolldownOptions: {
+        input: { index: resolve('src/renderer/index.html') },
+        output: {
+          // zod and the module that makes it jitless in one chunk, which every chunk defining a schema imports: the
+          // setting is in place before any schema is built (a schema probes `new Function`, which the CSP reports).
+          manualChunks: (id: string) => (/[\\/]node_modules[\\/]zod[\\/]/.test(id) || id.endsWith('zod-csp.ts') ? 'zod' : undefined),
+        },
+      },
     },
   },
 });
