@@ -12,6 +12,15 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const LOSSES = ['cross-entropy', 'mse'] as const;
 export type LossName = (typeof LOSSES)[number];
 
+/**
+ * Which engine trains: `auto` (absent) uses the native fast path when its
+ * self-test at trainer start agrees with tfjs-layers, else tfjs-layers;
+ * `native` insists (the run fails if the self-test does not pass);
+ * `layers` always trains through tfjs-layers. All give the same model.
+ */
+export const TRAINING_PATHS = ['auto', 'native', 'layers'] as const;
+export type TrainingPathChoice = (typeof TRAINING_PATHS)[number];
+
 /** The momentum coefficient of the `momentum` optimizer (PyTorch's usual choice). */
 export const SGD_MOMENTUM = 0.9;
 
@@ -26,6 +35,7 @@ export const HYPERPARAM_LIMITS = {
   seed: { min: 0, max: MAX_SEED },
   limit: { min: 1, max: 10_000_000 },
   logEvery: { min: 1, max: 1_000_000 },
+  threads: { min: 1, max: 256 },
 } as const;
 
 /** The seed tutorial's normalisation of MNIST pixels (after scaling to 0–1). */
@@ -54,6 +64,10 @@ export const Hyperparams = z
     limit: wholeNumber(L.limit.min, L.limit.max).optional(),
     /** Report loss and accuracy every this many batches. */
     logEvery: wholeNumber(L.logEvery.min, L.logEvery.max).default(100),
+    /** Training engine (see TRAINING_PATHS); absent means `auto`. Does not change the result beyond float rounding. */
+    trainingPath: z.enum(TRAINING_PATHS, { error: `must be one of ${TRAINING_PATHS.join(', ')}` }).optional(),
+    /** TensorFlow intra-op threads of the trainer; absent: chosen from the network and the batch size (or TF_NUM_INTRAOP_THREADS when set). */
+    threads: wholeNumber(L.threads.min, L.threads.max).optional(),
     /** Pixels are scaled to 0–1, then (x − mean) / std; a saved model records these for prediction. */
     normalization: z
       .object({

@@ -50,6 +50,19 @@ export interface DatasetInfo {
   digests: Record<string, string>;
 }
 
+/** The engine that trained a run: stock TF kernels through tfjs-node's binding, or tfjs-layers. */
+export type TrainingPathName = 'native' | 'layers';
+
+/**
+ * Why a run trained on its path, for a message in the user's language:
+ * tfjs-layers was asked for (`asked`), the native path passed its self-test (`self-test-passed`), or the run fell
+ * back to tfjs-layers because the native path could not run in this
+ * binding (`native-unavailable`, e.g. an op is missing) or computed other
+ * numbers than tfjs-layers (`native-disagreed`).
+ */
+export const TRAINING_PATH_CAUSES = ['asked', 'self-test-passed', 'native-unavailable', 'native-disagreed'] as const;
+export type TrainingPathCause = (typeof TRAINING_PATH_CAUSES)[number];
+
 /** Where a run ran: enough to explain a difference between two runs' speed or numbers. */
 export interface RunEnvironment {
   app: string;
@@ -62,6 +75,15 @@ export interface RunEnvironment {
   cpuThreads: number;
   /** TF_NUM_INTRAOP_THREADS in the trainer, or 'default'. */
   intraOpThreads: string;
+  /** Who chose intraOpThreads: the run's `threads` setting, TF_NUM_INTRAOP_THREADS set by the user, or the studio from the network and batch size. */
+  // These four are absent in runs (and bundles) recorded before the native training path.
+  intraOpThreadsFrom?: 'hyperparams' | 'environment' | 'auto';
+  /** Which engine trained. */
+  trainingPath?: TrainingPathName;
+  /** Why that engine, in English with the details (an op's error, the numbers that disagreed). */
+  trainingPathReason?: string;
+  /** The same as a code (see TRAINING_PATH_CAUSES). */
+  trainingPathCause?: TrainingPathCause;
   platform: string;
 }
 

@@ -196,6 +196,8 @@ describe('the Train screen in Chromium (web mode)', () => {
     const log = await text(page.getByTestId('run-log'));
     expect(log).toContain('Epoch [1/1], Step [25/29], Loss: ');
     expect(log).toContain('Test accuracy: ');
+    // The engine that trained it, and why.
+    expect(await text(page.getByTestId('run-engine'))).toMatch(/^Engine: native TensorFlow kernels, (1 thread|\d+ threads) \(it matched tfjs-layers in the start-up check\)$/);
     // The toast says so too.
     await expect.poll(() => page.getByTestId('toast').first().textContent()).toContain('Training finished');
     expect(savedSettings().lastHyperparams).toMatchObject({ epochs: 1, batchSize: 64, limit: 2000, logEvery: 5, seed: 7, validationSplit: 0.1 });
@@ -205,9 +207,10 @@ describe('the Train screen in Chromium (web mode)', () => {
   });
 
   it('a longer run: live charts, pause and resume, still training after a reload in another language and theme, then stopped early with its test accuracy', async () => {
-    await setSettings({ language: 'en', theme: 'light', lastModelSpec: presetSpec('mlp'), lastHyperparams: { epochs: 200, limit: 2000, logEvery: 5, seed: 3, validationSplit: 0.1 } });
+    await setSettings({ language: 'en', theme: 'light', lastModelSpec: presetSpec('mlp'), lastHyperparams: { epochs: 1000, limit: 2000, logEvery: 5, seed: 3, validationSplit: 0.1 } });
     const { page, errors } = await openStudio('train');
-    expect(await page.getByTestId('hp-epochs').inputValue()).toBe('200');
+    // Long enough to still be training when paused, on the native path too (1.8M samples: tens of seconds at its speed).
+    expect(await page.getByTestId('hp-epochs').inputValue()).toBe('1000');
     await page.getByTestId('start').click();
     await expect.poll(() => phase(page), { timeout: 60_000 }).toBe('running');
 
@@ -217,7 +220,7 @@ describe('the Train screen in Chromium (web mode)', () => {
     await expect.poll(() => points(page, 'loss-chart'), { timeout: 30_000 }).toBeGreaterThan(before.loss);
     await expect.poll(() => progressValue(page), { timeout: 30_000 }).toBeGreaterThan(before.progress);
     expect(await text(page.getByTestId('samples-per-sec'))).toMatch(/^[\d,]+ images\/s$/);
-    expect(await text(page.getByTestId('run-where'))).toMatch(/^Epoch \d+ of 200 · step \d+ of 29$/);
+    expect(await text(page.getByTestId('run-where'))).toMatch(/^Epoch \d+ of 1000 · step \d+ of 29$/);
     // The form is locked while it trains.
     expect(await page.getByTestId('hp-epochs').isDisabled()).toBe(true);
     await screenshot(page, 'train-en-light-running');
@@ -239,6 +242,7 @@ describe('the Train screen in Chromium (web mode)', () => {
         await expect.poll(() => phase(page)).toBe('paused');
         await expect.poll(() => points(page, 'loss-chart')).toBe(paused.loss);
         expect(await progressValue(page)).toBe(paused.progress);
+        expect(await text(page.getByTestId('run-engine'))).toMatch(language === 'en' ? /^Engine: native TensorFlow kernels, / : /^引擎：原生 TensorFlow 内核，\d+ 个线程（启动检查中与 tfjs-layers 结果一致）$/);
         await screenshot(page, `train-${language}-${theme}-paused`);
       }
     }

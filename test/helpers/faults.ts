@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { compareSnapshots, type Snapshot } from './home-snapshot';
-import { ROOT, type RunResult } from './project';
+import { ROOT, runCli, type RunResult } from './project';
 import { recordMetric } from './robustness';
 import { tmpDir } from './tmp';
 
@@ -37,25 +37,10 @@ export function fillDisk(dir: string, leaveBytes: number): string {
   return filler;
 }
 
-/** Runs the built CLI to the end (async, so the test process keeps serving its own timers meanwhile). */
-export function cli(args: string[], options: { uid?: number; timeoutMs?: number } = {}): Promise<RunResult & { signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid, env: { ...process.env, HOME: '/nonexistent' } }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+/** Runs the built CLI to the end; `uid` runs it as that user, with a HOME it cannot use. */
+export function cli(args: string[], options: { uid?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+  const { uid, timeoutMs } = options;
+  return runCli(args, { timeoutMs, ...(uid === undefined ? {} : { uid, env: { HOME: '/nonexistent' } }) });
 }
 
 /**

@@ -7,12 +7,18 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export interface RunResult {
   code: number | null;
+  /** The signal that ended it (SIGKILL after the time-out), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the built `mnist-studio` command in a child process. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+/**
+ * Runs the built `mnist-studio` command in a child process to the end (async,
+ * so the test process keeps serving its own timers meanwhile); `uid` runs it
+ * as that user (root only).
+ */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; uid?: number } = {}): Promise<RunResult> {
   const bin = path.join(ROOT, 'bin', 'mnist-studio.js');
   if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) {
     throw new Error('the CLI is not built: run `npm run build` (npm test does) before these tests');
@@ -22,6 +28,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     });
     let stdout = '';
     let stderr = '';
@@ -29,9 +36,9 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from './project';
 
 /**
@@ -28,4 +29,26 @@ export const ROBUSTNESS_RESULTS = path.join(ROOT, 'test-results', 'robustness');
 export function recordMetric(metric: RobustnessMetric): void {
   fs.mkdirSync(ROBUSTNESS_RESULTS, { recursive: true });
   fs.appendFileSync(path.join(ROBUSTNESS_RESULTS, `${metric.category}.jsonl`), `${JSON.stringify({ ...metric, at: new Date().toISOString() })}\n`);
+}
+
+/**
+ * Points TMPDIR at a fresh folder in memory (/dev/shm, a tmpfs) for the
+ * calling test file where there is one, and puts it back afterwards: for
+ * property tests that write thousands of small files and fsync them, so the
+ * disk's speed does not set the run time.
+ */
+export function tmpdirInMemory(): void {
+  const savedTmp = process.env.TMPDIR;
+  let shm: string | null = null;
+  beforeAll(() => {
+    if (fs.existsSync('/dev/shm')) {
+      shm = fs.mkdtempSync('/dev/shm/mnist-studio-robustness-');
+      process.env.TMPDIR = shm;
+    }
+  });
+  afterAll(() => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    if (shm) fs.rmSync(shm, { recursive: true, force: true });
+  });
 }

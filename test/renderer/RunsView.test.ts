@@ -315,7 +315,7 @@ describe('the Runs screen', () => {
       kind: 'started',
       runId: id,
       dataset: running.dataset!,
-      environment: { app: '0.1.0', node: '22', tfjsNode: '4.22.0', tfjsCore: '4.22.0', libtensorflow: '2.21.0', backend: 'tensorflow', cpu: 'x', cpuThreads: 2, intraOpThreads: 'default', platform: 'linux' },
+      environment: { app: '0.1.0', node: '22', tfjsNode: '4.22.0', tfjsCore: '4.22.0', libtensorflow: '2.21.0', backend: 'tensorflow', cpu: 'x', cpuThreads: 2, intraOpThreads: 'default', intraOpThreadsFrom: 'auto', trainingPath: 'native', trainingPathReason: 'self-test passed', trainingPathCause: 'self-test-passed', platform: 'linux' },
       epochs: 4,
       stepsPerEpoch: 16,
       params: 109_386,

@@ -149,6 +149,10 @@ describe('the Train screen', () => {
     expect(get(m, 'loss-chart').attributes('data-points')).toBe('4');
     expect(get(m, 'loss-chart').attributes('aria-label')).toBe('Training loss. Latest loss 0.5000 at step 4.');
     expect(get(m, 'progress-spoken').text()).toBe('Training: epoch 1 of 2');
+    // Which engine trains, on how many threads, and why.
+    expect(get(m, 'run-engine-value').text()).toBe('Engine: native TensorFlow kernels, 1 thread');
+    expect(get(m, 'run-engine').text()).toBe('Engine: native TensorFlow kernels, 1 thread (it matched tfjs-layers in the start-up check)');
+    expect(get(m, 'run-engine').find('.icon').exists()).toBe(false);
     const log = get(m, 'run-log').findAll('li').map((li) => li.text());
     expect(log[0]).toBe('Data set MNIST: 640 training, 0 validation and 10,000 test images; 109,386 parameters.');
     expect(log[4]).toBe('Epoch [1/2], Step [4/10], Loss: 0.5000');
@@ -223,6 +227,44 @@ describe('the Train screen', () => {
     expect(get(m, 'accuracy-chart').attributes('data-points')).toBe('1');
     expect(get(m, 'run-where').text()).toBe('Epoch 1 of 2 · step 4 of 10');
     expect(get(m, 'run-log').findAll('li')).toHaveLength(8);
+    // The engine comes from the record's environment too.
+    expect(get(m, 'run-engine-value').text()).toBe('Engine: native TensorFlow kernels, 1 thread');
+  });
+
+  it('says when a run fell back to tfjs-layers, and why, in either language; TensorFlow’s default threads are the CPU’s', { timeout: 30_000 }, async () => {
+    for (const [language, value, cause] of [
+      ['en', 'Engine: tfjs-layers, 2 threads', '(fallback: the native kernels are missing an operation in this TensorFlow build)'],
+      ['zh-CN', '引擎：tfjs-layers，2 个线程', '（已回退：当前 TensorFlow 版本缺少原生内核所需的运算）'],
+    ] as const) {
+      const m = await openTrain(engine(undefined, { language }));
+      await get(m, 'start').trigger('click');
+      await settle();
+      m.studio!.emit(
+        'train',
+        started(RUN, 2, 10, {
+          trainingPath: 'layers',
+          trainingPathCause: 'native-unavailable',
+          trainingPathReason: "the native path could not run here ('ResourceApplyAdam' is missing); training on the tfjs-layers path instead",
+          intraOpThreads: '2',
+          intraOpThreadsFrom: 'environment',
+        }),
+      );
+      await settle();
+      expect(get(m, 'run-engine-value').text()).toBe(value);
+      expect(get(m, 'run-engine-cause').text()).toBe(cause);
+      expect(get(m, 'run-engine').find('.icon').exists()).toBe(true);
+      // The engine's English details stay out of the screen (the run's record and the CLI have them).
+      expect(get(m, 'run-engine').text()).not.toContain('ResourceApplyAdam');
+      cleanUp(mounted);
+      mounted = null;
+    }
+    const m = await openTrain();
+    await get(m, 'start').trigger('click');
+    await settle();
+    m.studio!.emit('train', started(RUN, 2, 10, { trainingPath: 'layers', trainingPathCause: 'asked', intraOpThreads: 'default', cpuThreads: 8 }));
+    await settle();
+    expect(get(m, 'run-engine-value').text()).toBe('Engine: tfjs-layers, 8 threads');
+    expect(get(m, 'run-engine-cause').text()).toBe('(as the run’s settings ask)');
   });
 
   it('says why a start was refused, in the user’s language, with the engine’s own words', async () => {
@@ -287,6 +329,7 @@ describe('the Train screen', () => {
     expect(get(m, 'run-where').text()).toBe('第 1/2 轮 · 第 4/10 步');
     expect(get(m, 'samples-per-sec').text()).toBe('5,123 张/秒');
     expect(get(m, 'run-log').findAll('li').at(-1)?.text()).toBe('第 [1/2] 轮，第 [4/10] 步，损失：0.5000');
+    expect(get(m, 'run-engine').text()).toBe('引擎：原生 TensorFlow 内核，1 个线程（启动检查中与 tfjs-layers 结果一致）');
     expect(m.wrapper.get('#hp-epochs-note').text()).toBe('1 到 1,000 · 默认 5');
   });
 });

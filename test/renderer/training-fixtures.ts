@@ -2,7 +2,7 @@ import type { DatasetSummary } from '../../src/shared/datasets';
 import { DIGIT_CLASSES } from '../../src/shared/datasets';
 import { DEFAULT_HYPERPARAMS } from '../../src/shared/hyperparams';
 import { presetSpec } from '../../src/shared/model-spec';
-import type { BatchPoint, EpochPoint, Evaluation, RunRecord, TrainEvent } from '../../src/shared/training';
+import type { BatchPoint, EpochPoint, Evaluation, RunEnvironment, RunRecord, TrainEvent } from '../../src/shared/training';
 
 /** What the engine says about runs, written out as it sends it: the component tests feed these through the studio double. */
 
@@ -24,7 +24,7 @@ export function datasetSummary(id: string, status: DatasetSummary['status'] = 'r
   };
 }
 
-export function started(runId = RUN, epochs = 2, stepsPerEpoch = 10): Extract<TrainEvent, { kind: 'started' }> {
+export function started(runId = RUN, epochs = 2, stepsPerEpoch = 10, environment: Partial<RunEnvironment> = {}): Extract<TrainEvent, { kind: 'started' }> {
   return {
     kind: 'started',
     runId,
@@ -39,7 +39,12 @@ export function started(runId = RUN, epochs = 2, stepsPerEpoch = 10): Extract<Tr
       cpu: 'test cpu',
       cpuThreads: 2,
       intraOpThreads: '1',
+      intraOpThreadsFrom: 'auto',
+      trainingPath: 'native',
+      trainingPathReason: 'the native path passed its self-test against tfjs-layers',
+      trainingPathCause: 'self-test-passed',
       platform: 'linux-x64',
+      ...environment,
     },
     epochs,
     stepsPerEpoch,

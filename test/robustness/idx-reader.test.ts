@@ -11,12 +11,12 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_IDX_BYTES, readIdxFile, readIdxHead, type IdxReport } from '../../src/main/datasets/idx';
 import { idxByteLength, PIXELS, type IdxKind } from '../../src/shared/datasets';
 import { StudioError } from '../../src/shared/result';
 import { idxImages, idxLabels, realDigits } from '../helpers/mnist-fixture';
-import { recordMetric } from '../helpers/robustness';
+import { recordMetric, tmpdirInMemory } from '../helpers/robustness';
 import { tmpDir } from '../helpers/tmp';
 
 const RUNS = 1000;
@@ -28,20 +28,8 @@ const MiB = 1024 * 1024;
 
 const digits = realDigits();
 
-// Thousands of small files and the library's fsyncs: kept in memory (tmpfs) where there is one, so the disk's speed does not set the run time.
-const savedTmp = process.env.TMPDIR;
-let shm: string | null = null;
-beforeAll(() => {
-  if (fs.existsSync('/dev/shm')) {
-    shm = fs.mkdtempSync('/dev/shm/mnist-studio-robustness-');
-    process.env.TMPDIR = shm;
-  }
-});
-afterAll(() => {
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmp;
-  if (shm) fs.rmSync(shm, { recursive: true, force: true });
-});
+// Thousands of small files and the library's fsyncs: kept in memory, so the disk's speed does not set the run time.
+tmpdirInMemory();
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
 
 type Mutation =

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { importModel } from '../../src/main/models/import';
 import { readMetadata } from '../../src/main/models/store';
@@ -18,7 +18,7 @@ import { buildModel } from '../../src/main/trainer/model';
 import { seededRandom } from '../../src/main/trainer/random';
 import { ERROR_CODES, StudioError } from '../../src/shared/result';
 import { isContainer, nodes, withKey, withNode } from '../helpers/json-mutations';
-import { recordMetric } from '../helpers/robustness';
+import { recordMetric, tmpdirInMemory } from '../helpers/robustness';
 import { tmpDir } from '../helpers/tmp';
 
 const RUNS = 1000;
@@ -28,20 +28,8 @@ const SPEC = { name: 'tiny', layers: [{ type: 'flatten' as const }, { type: 'den
 
 let valid: { json: Record<string, unknown>; weights: Buffer };
 
-// Thousands of small files and the library's fsyncs: kept in memory (tmpfs) where there is one, so the disk's speed does not set the run time.
-const savedTmp = process.env.TMPDIR;
-let shm: string | null = null;
-beforeAll(() => {
-  if (fs.existsSync('/dev/shm')) {
-    shm = fs.mkdtempSync('/dev/shm/mnist-studio-robustness-');
-    process.env.TMPDIR = shm;
-  }
-});
-afterAll(() => {
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmp;
-  if (shm) fs.rmSync(shm, { recursive: true, force: true });
-});
+// Thousands of small files and the library's fsyncs: kept in memory, so the disk's speed does not set the run time.
+tmpdirInMemory();
 
 beforeAll(async () => {
   const tf = loadTf();

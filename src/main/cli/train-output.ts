@@ -22,9 +22,12 @@ export function describeEvent(event: TrainEvent): string | null {
   switch (event.kind) {
     case 'started': {
       const d = event.dataset;
+      const e = event.environment;
+      const threads = e.intraOpThreads === 'default' ? `TensorFlow's default threads (${e.cpuThreads})` : `${e.intraOpThreads} thread${e.intraOpThreads === '1' ? '' : 's'}`;
       return (
         `Training on ${d.name}: ${count(d.trainCount)} training, ${count(d.validationCount)} validation, ${count(d.testCount)} test images; ` +
-        `${count(event.params)} parameters; ${event.epochs} epochs of ${count(event.stepsPerEpoch)} steps`
+        `${count(event.params)} parameters; ${event.epochs} epochs of ${count(event.stepsPerEpoch)} steps\n` +
+        `Engine: ${e.trainingPath === 'native' ? 'native fast path' : 'tfjs-layers'} (${e.trainingPathReason}); ${threads} (${e.intraOpThreadsFrom === 'auto' ? 'chosen for this network and batch size' : e.intraOpThreadsFrom === 'hyperparams' ? '--threads' : 'TF_NUM_INTRAOP_THREADS'})`
       );
     }
     case 'activity':
@@ -158,6 +161,10 @@ export function runResultJson(record: RunRecord): Record<string, unknown> {
     testLoss: record.testLoss,
     samplesPerSec: record.samplesPerSec,
     durationMs: record.durationMs,
+    trainingPath: record.environment?.trainingPath ?? null,
+    trainingPathReason: record.environment?.trainingPathReason ?? null,
+    trainingPathCause: record.environment?.trainingPathCause ?? null,
+    intraOpThreads: record.environment?.intraOpThreads ?? null,
     lossHistory: record.metrics.batches.map((b) => b.loss),
     epochHistory: record.metrics.epochs,
     ...(record.reason ? { reason: record.reason } : {}),

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_FILES, DatasetInfoSchema } from '@shared/models';
-import { TrainConfigInput } from '@shared/training';
+import { TRAINING_PATH_CAUSES, TrainConfigInput } from '@shared/training';
 
 export const BUNDLE_MANIFEST = 'bundle.json';
 export const BUNDLE_KIND = 'mnist-studio-reproduction';
@@ -45,6 +45,11 @@ export const RunEnvironmentSchema = z
     cpu: z.string(),
     cpuThreads: Num,
     intraOpThreads: z.string(),
+    // Absent in bundles written before the native training path.
+    intraOpThreadsFrom: z.enum(['hyperparams', 'environment', 'auto']).optional(),
+    trainingPath: z.enum(['native', 'layers']).optional(),
+    trainingPathReason: z.string().max(2000).optional(),
+    trainingPathCause: z.enum(TRAINING_PATH_CAUSES).optional(),
     platform: z.string(),
   })
   .strict();

@@ -61,8 +61,10 @@ function diffSeries(recorded: number[], reproduced: number[]): SeriesDiff {
   return { recorded: recorded.length, reproduced: reproduced.length, maxAbsDiff: max, meanAbsDiff: n === 0 ? 0 : sum / n, identical };
 }
 
-function environmentDiff(a: RunEnvironment, b: RunEnvironment): string[] {
-  return (Object.keys(a) as (keyof RunEnvironment)[]).filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} → ${String(b[k])}`);
+/** Fields that differ; a field an older bundle lacks shows as `undefined → value`. */
+function environmentDiff(a: Partial<RunEnvironment>, b: RunEnvironment): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunEnvironment)[];
+  return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} → ${String(b[k])}`);
 }
 
 async function readBundle(file: string) {

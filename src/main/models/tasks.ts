@@ -99,6 +99,8 @@ export interface ScoringModel {
   model: LayersModel;
   normalization: ModelMetadata['normalization'];
   classNames: readonly string[];
+  /** Brings `model` up to date first: a run on the native path keeps its weights in native variables between syncs. */
+  sync?: () => void;
 }
 
 /** What a prediction is asked: the image and whether to apply MNIST's preprocessing. */
@@ -165,6 +167,7 @@ export async function serveTask(
       case 'predict-live': {
         const scoring = live();
         if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');
+        scoring.sync?.();
         value = predictWith(tf, scoring, task);
         break;
       }

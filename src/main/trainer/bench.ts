@@ -1,24 +1,39 @@
 /**
- * `npm run bench`: the engine's training throughput against a bare
- * tfjs-node loop of the same model on the same data, in this one process,
- * rounds interleaved so both see the same machine load. Prints JSON.
+ * `npm run bench`: training throughput of the engine, as JSON.
  *
- * The bare loop is the least a tfjs-node user would write: slice a batch,
- * `optimizer.minimize`, never read the loss. The engine is the real
- * `trainLoop` with shuffling, gathers, kept losses and logits, logging
- * every 100 batches and its progress events.
+ * For the mlp and cnn presets at batch 64 and 512, one trainer-like process
+ * per case (started with the TF_NUM_INTRAOP_THREADS a run would get) times
+ * in rotating rounds, so all see the same machine load:
+ * - `native`: the real `trainLoop` on the native path,
+ * - `layers`: the real `trainLoop` on the tfjs-layers path,
+ * - `bare`: the least a tfjs-node user would write (a gathered batch,
+ *   `optimizer.minimize`, no loss read), and `unshuffled` (contiguous
+ *   slices instead of gathers), the reference the layers engine is held to.
+ *
+ * `--threads` instead measures the native path at several batch sizes
+ * with one thread and with TensorFlow's default, alternating processes:
+ * the data behind MULTI_THREAD_FROM in training/threads.ts.
+ *
+ * Environment: BENCH_ROUNDS (rounds per case), BENCH_PRESETS (e.g. `mlp`),
+ * BENCH_BATCHES (e.g. `64,512`); TF_NUM_INTRAOP_THREADS set by the user
+ * applies to every case.
  */
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-node';
 import { NUM_CLASSES, PIXELS, type LoadedDataset } from '@shared/datasets';
 import { Hyperparams } from '@shared/hyperparams';
-import { presetSpec, type Preset } from '@shared/model-spec';
+import { PRESETS, presetSpec, type Preset } from '@shared/model-spec';
 import { loadTf, type Tf } from '../native';
+import { autoIntraOpThreads } from '../training/threads';
 import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
-import { createOptimizer, layersStep, trainLoop } from './loop';
-import { buildModel, lossFunction, trainingForward } from './model';
+import { trainLoop } from './loop';
+import { buildModel } from './model';
+import { nativeAccess } from './native-binding';
+import { NativePath } from './native-path';
 import { runStreams, seededRandom, shuffle } from './random';
+import { createOptimizer, layersPath, trainableVariables, type TrainingPath } from './training-path';
 
 const SAMPLES = 8192;
 const SEED = 1234;
@@ -38,7 +53,6 @@ interface Timing {
   cpuMs: number;
 }
 
-/** Times `fn`, which returns how many samples it trained on. */
 async function timing(fn: () => number | Promise<number>): Promise<Timing> {
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -58,6 +72,7 @@ async function bare(tf: Tf, data: TrainingData, preset: Preset, batchSize: numbe
   const spec = presetSpec(preset);
   const model = buildModel(tf, spec, seededRandom(SEED));
   const optimizer = createOptimizer(tf, { optimizer: 'adam', learningRate: 0.001 });
+  const variables = trainableVariables(model);
   const steps = Math.floor(data.train.count / batchSize);
   const rand = seededRandom(SEED);
   const result = await timing(() => {
@@ -75,7 +90,7 @@ async function bare(tf: Tf, data: TrainingData, preset: Preset, batchSize: numbe
             x = tf.slice(data.train.x, s * batchSize, batchSize);
             y = tf.slice(data.train.y, s * batchSize, batchSize);
           }
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as Scalar) as Scalar, false);
+          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as Scalar) as Scalar, false, variables);
         });
       }
     }
@@ -87,94 +102,164 @@ async function bare(tf: Tf, data: TrainingData, preset: Preset, batchSize: numbe
   return result;
 }
 
-async function engine(tf: Tf, data: TrainingData, preset: Preset, batchSize: number, epochs: number): Promise<Timing> {
+/** The engine's own loop on one path, as a run trains (shuffling, logging every 100 batches, progress events). */
+async function engine(tf: Tf, data: TrainingData, preset: Preset, batchSize: number, epochs: number, which: 'native' | 'layers'): Promise<Timing> {
   const spec = presetSpec(preset);
   const hp = Hyperparams.parse({ batchSize, epochs, seed: SEED });
   const streams = runStreams(SEED);
   const model = buildModel(tf, spec, streams.init);
-  const optimizer = createOptimizer(tf, hp);
+  const options = { tf, model, spec, hp, train: data.train, dropoutRand: streams.dropout };
+  const path: TrainingPath = which === 'native' ? new NativePath(options) : layersPath(options);
   // Whole batches only, like the bare loop.
   const rows = data.trainIndices.subarray(0, Math.floor(data.trainIndices.length / batchSize) * batchSize);
-  const result = await timing(async () => {
-    const loop = await trainLoop({
-      tf,
-      runId: 'bench',
-      data: { ...data, trainIndices: rows },
-      step: layersStep(tf, trainingForward(tf, model, spec, streams.dropout), lossFunction(tf, hp.loss), optimizer),
-      hp,
-      validate: () => null,
-      shuffleRand: streams.shuffle,
-      control: new RunControl(),
-      emit: () => {},
+  try {
+    return await timing(async () => {
+      const loop = await trainLoop({
+        tf,
+        runId: 'bench',
+        data: { ...data, trainIndices: rows },
+        path,
+        hp,
+        validate: () => null,
+        shuffleRand: streams.shuffle,
+        control: new RunControl(),
+        emit: () => {},
+      });
+      // Where a run puts its weights before evaluating: part of the native path's cost.
+      path.sync();
+      return loop.samples;
     });
-    return loop.samples;
-  });
-  optimizer.dispose();
-  model.dispose();
-  return result;
+  } finally {
+    path.dispose();
+    model.dispose();
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rate = (t: Timing, by: 'wallMs' | 'cpuMs') => (t.samples * 1000) / t[by];
 
-async function main(): Promise<void> {
-  const preset = (process.env.BENCH_PRESET ?? 'mlp') as Preset;
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
-  const tf = loadTf();
-  const data = prepareData(tf, syntheticDataset(SAMPLES), Hyperparams.parse({}), seededRandom(SEED));
-  const results = [];
-  for (const batchSize of [64, 512]) {
-    const epochs = batchSize === 64 ? 1 : 4;
-    // Warm-up: kernels, allocator and JIT settle before anything is timed.
-    await bare(tf, data, preset, batchSize, 1, true);
-    await engine(tf, data, preset, batchSize, 1);
-    const runners = {
-      bare: () => bare(tf, data, preset, batchSize, epochs, true),
-      unshuffled: () => bare(tf, data, preset, batchSize, epochs, false),
-      engine: () => engine(tf, data, preset, batchSize, epochs),
-    };
-    const names = Object.keys(runners) as (keyof typeof runners)[];
-    const times: Record<keyof typeof runners, Timing[]> = { bare: [], unshuffled: [], engine: [] };
-    for (let r = 0; r < rounds; r++) {
-      // Back to back, in a rotating order: each round sees about the same machine load.
-      for (let k = 0; k < names.length; k++) {
-        const name = names[(r + k) % names.length]!;
-        times[name].push(await runners[name]());
-      }
-    }
-    const perSec = (name: keyof typeof runners, by: 'wallMs' | 'cpuMs') => Math.round(median(times[name].map((t) => rate(t, by))));
-    /** Median over rounds of engine ÷ another loop, by wall or CPU time. */
-    const ratio = (other: keyof typeof runners, by: 'wallMs' | 'cpuMs') =>
-      Number(median(times.engine.map((t, i) => rate(t, by) / rate(times[other][i]!, by))).toFixed(3));
-    results.push({
-      batchSize,
-      bareSamplesPerSec: perSec('bare', 'wallMs'),
-      engineSamplesPerSec: perSec('engine', 'wallMs'),
-      ratio: ratio('bare', 'wallMs'),
-      cpuRatio: ratio('bare', 'cpuMs'),
-      unshuffledSamplesPerSec: perSec('unshuffled', 'wallMs'),
-      ratioToUnshuffled: ratio('unshuffled', 'wallMs'),
-      cpuRatioToUnshuffled: ratio('unshuffled', 'cpuMs'),
-      rounds,
-    });
-  }
-  data.dispose();
-  process.stdout.write(
-    `${JSON.stringify(
-      {
-        model: preset,
-        samples: SAMPLES,
-        intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
-        cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
-        cpus: os.availableParallelism(),
-        loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
-        tensorsLeft: tf.memory().numTensors,
-        results,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+type Runner = 'native' | 'layers' | 'bare' | 'unshuffled';
+
+/** Epochs of the 8192 samples per timed round: about a second or more of the faster paths each. */
+function epochsPerRound(preset: Preset, batchSize: number): number {
+  if (preset === 'cnn') return 1;
+  return batchSize >= 512 ? 4 : 1;
 }
 
-await main();
+/** One case in this process: rounds of every runner in rotating order. */
+async function runCase(preset: Preset, batchSize: number, rounds: number, runners: Runner[]): Promise<Record<string, unknown>> {
+  const tf = loadTf();
+  const data = prepareData(tf, syntheticDataset(SAMPLES), Hyperparams.parse({}), seededRandom(SEED));
+  const epochs = epochsPerRound(preset, batchSize);
+  const binding = nativeAccess(tf).binding;
+  const run: Record<Runner, (e: number) => Promise<Timing>> = {
+    native: (e) => engine(tf, data, preset, batchSize, e, 'native'),
+    layers: (e) => engine(tf, data, preset, batchSize, e, 'layers'),
+    bare: (e) => bare(tf, data, preset, batchSize, e, true),
+    unshuffled: (e) => bare(tf, data, preset, batchSize, e, false),
+  };
+  // Warm-up: kernels, allocator and JIT settle before anything is timed (a short epoch each).
+  for (const name of runners) await run[name](1);
+  // After the warm-up: the dataset's tensors have their native handles by now.
+  const before = { tensors: tf.memory().numTensors, handles: binding.getNumOfTensors() };
+  const times = Object.fromEntries(runners.map((r) => [r, [] as Timing[]])) as Record<Runner, Timing[]>;
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < runners.length; k++) {
+      const name = runners[(r + k) % runners.length]!;
+      times[name].push(await run[name](epochs));
+    }
+  }
+  // Whatever outlived its run: 0 and 0 unless something leaks.
+  const left = { tensors: tf.memory().numTensors - before.tensors, handles: binding.getNumOfTensors() - before.handles };
+  data.dispose();
+  const perSec = (name: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') => Math.round(median(times[name].map((t) => rate(t, by))));
+  /** Median over rounds of a ÷ b (same round, so about the same load). */
+  const ratio = (a: Runner, b: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') =>
+    Number(median(times[a].map((t, i) => rate(t, by) / rate(times[b][i]!, by))).toFixed(3));
+  const result: Record<string, unknown> = { model: preset, batchSize, intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', rounds };
+  for (const name of runners) result[`${name}SamplesPerSec`] = perSec(name);
+  if (runners.includes('native') && runners.includes('layers')) {
+    Object.assign(result, { nativeToLayers: ratio('native', 'layers'), nativeToLayersCpu: ratio('native', 'layers', 'cpuMs') });
+  }
+  if (runners.includes('layers') && runners.includes('bare')) {
+    Object.assign(result, { layersToBare: ratio('layers', 'bare'), layersToBareCpu: ratio('layers', 'bare', 'cpuMs') });
+  }
+  if (runners.includes('layers') && runners.includes('unshuffled')) {
+    Object.assign(result, { layersToUnshuffled: ratio('layers', 'unshuffled'), layersToUnshuffledCpu: ratio('layers', 'unshuffled', 'cpuMs') });
+  }
+  result.left = left;
+  return result;
+}
+
+const list = (value: string | undefined, fallback: string[]) => (value ? value.split(',').map((s) => s.trim()) : fallback);
+const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
+
+/** Runs one case in a child process with `threads` (undefined: TensorFlow's default). */
+function child(args: string[], threads: string | undefined): Record<string, unknown> {
+  const env = { ...process.env };
+  if (threads === undefined) delete env.TF_NUM_INTRAOP_THREADS;
+  else env.TF_NUM_INTRAOP_THREADS = threads;
+  const res = spawnSync(process.execPath, [process.argv[1]!, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (res.status !== 0) throw new Error(`bench case ${args.join(' ')} failed (exit ${res.status})`);
+  return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+function header(): Record<string, unknown> {
+  return { samples: SAMPLES, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', cpus: os.availableParallelism(), loadAverageBefore: load() };
+}
+
+/** The default report: every preset and batch size, each with the threads a run would get. */
+function compare(): void {
+  const rounds = process.env.BENCH_ROUNDS ?? '5';
+  const presets = list(process.env.BENCH_PRESETS, [...PRESETS]) as Preset[];
+  const batches = list(process.env.BENCH_BATCHES, ['64', '512']).map(Number);
+  const out = header();
+  const results = [];
+  for (const preset of presets) {
+    for (const batchSize of batches) {
+      const threads = process.env.TF_NUM_INTRAOP_THREADS || autoIntraOpThreads(presetSpec(preset), batchSize);
+      results.push(child(['--case', preset, String(batchSize), rounds, 'native,layers,bare,unshuffled'], threads));
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);
+}
+
+/** `--threads`: the native path with 1 thread and with all, alternating processes, per preset and batch size. */
+function threadSweep(): void {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const presets = list(process.env.BENCH_PRESETS, [...PRESETS]) as Preset[];
+  const batches = list(process.env.BENCH_BATCHES, ['16', '32', '64', '128', '256', '512', '1024']).map(Number);
+  const out = header();
+  const results = [];
+  for (const preset of presets) {
+    for (const batchSize of batches) {
+      const one: number[] = [];
+      const all: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        for (const [threads, into] of (r % 2 === 0 ? [['1', one], [undefined, all]] : [[undefined, all], ['1', one]]) as [string | undefined, number[]][]) {
+          into.push(child(['--case', preset, String(batchSize), '1', 'native'], threads).nativeSamplesPerSec as number);
+        }
+      }
+      results.push({
+        model: preset,
+        batchSize,
+        oneThread: Math.round(median(one)),
+        allThreads: Math.round(median(all)),
+        allToOne: Number((median(all) / median(one)).toFixed(3)),
+        auto: autoIntraOpThreads(presetSpec(preset), batchSize) ?? 'default',
+      });
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--case') {
+  const [, preset, batch, rounds, runners] = args;
+  const result = await runCase(preset as Preset, Number(batch), Number(rounds), runners!.split(',') as Runner[]);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else if (args[0] === '--threads') {
+  threadSweep();
+} else {
+  compare();
+}

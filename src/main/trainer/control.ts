@@ -55,13 +55,14 @@ export class RunControl {
     return this.clock();
   }
 
-  /** Before each batch: false once a stop is requested. */
-  async checkpoint(): Promise<boolean> {
+  /** Before each batch: false once a stop is requested. `beforePause` runs once when a pause begins, before `paused` is told. */
+  async checkpoint(beforePause?: () => void): Promise<boolean> {
     if (this.clock() - this.lastYield >= YIELD_EVERY_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.lastYield = this.clock();
     }
     if (this.paused && !this.stopping) {
+      beforePause?.();
       this.onActivity('paused');
       const since = this.clock();
       while (this.paused && !this.stopping) {

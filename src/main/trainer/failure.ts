@@ -5,11 +5,22 @@ import { TrainingFailure } from './loop';
 const OUT_OF_MEMORY = /\bOOM\b|out of memory|Array buffer allocation failed|Invalid typed array length|Allocation failed|std::bad_alloc/i;
 const ADVICE = 'try a smaller batch size or a smaller network';
 
+/**
+ * An error's message on one line. TensorFlow errors from tfjs-node's
+ * binding read `Invalid TF_Status: 8\nMessage: OOM when allocating …`:
+ * the `Message:` line is the one that says what happened.
+ */
+export function errorLine(err: unknown): string {
+  const lines = (err instanceof Error ? err.message : String(err)).split('\n').map((l) => l.trim());
+  const line = lines.find((l) => l.startsWith('Message: '))?.slice('Message: '.length) ?? lines.find((l) => l !== '') ?? 'unknown error';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
 /** The reason of a `failed` event for an error thrown inside the trainer. */
 export function failureReason(err: unknown): string {
   if (err instanceof StudioError || err instanceof TrainingFailure) return err.message;
   const message = err instanceof Error ? err.message : String(err);
-  const first = message.split('\n')[0];
+  const first = errorLine(err);
   return OUT_OF_MEMORY.test(message) ? `out of memory: ${first}; ${ADVICE}` : `the trainer failed: ${first}`;
 }
 

@@ -4,7 +4,7 @@
  * utilityProcess port by structured clone.
  */
 import type { ApiError } from '@shared/result';
-import type { DatasetRef, TrainConfig, TrainEvent } from '@shared/training';
+import type { DatasetRef, RunEnvironment, TrainConfig, TrainEvent } from '@shared/training';
 
 /** Everything a trainer needs to run one training run. */
 export interface TrainerJob {
@@ -15,6 +15,8 @@ export interface TrainerJob {
   config: TrainConfig;
   /** The app's version, recorded in the run's environment and the model's metadata. */
   appVersion: string;
+  /** Who chose the trainer's TF_NUM_INTRAOP_THREADS (the host did, when it started this process). */
+  intraOpThreadsFrom: RunEnvironment['intraOpThreadsFrom'];
 }
 
 /**

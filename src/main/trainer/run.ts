@@ -16,13 +16,19 @@ import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
 import { prepareData } from './data';
 import { predictSplit } from './evaluate';
-import { createOptimizer, layersStep, trainLoop } from './loop';
+import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
-import { buildModel, inferenceForward, lossFunction, trainingForward } from './model';
+import { buildModel, inferenceForward, lossFunction } from './model';
 import type { TrainerJob } from './protocol';
 import { runStreams } from './random';
+import { nativeFault, openTrainingPath, type TrainingPath } from './training-path';
 
-export function trainerEnvironment(tf: Tf, appVersion: string): RunEnvironment {
+/** The run's environment; the training path is chosen later, at trainer start. */
+export function trainerEnvironment(
+  tf: Tf,
+  appVersion: string,
+  run: Pick<RunEnvironment, 'intraOpThreadsFrom' | 'trainingPath' | 'trainingPathReason' | 'trainingPathCause'>,
+): RunEnvironment {
   return {
     app: appVersion,
     node: process.versions.node,
@@ -34,6 +40,7 @@ export function trainerEnvironment(tf: Tf, appVersion: string): RunEnvironment {
     cpuThreads: os.availableParallelism(),
     intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
     platform: `${process.platform}-${process.arch}`,
+    ...run,
   };
 }
 
@@ -73,10 +80,24 @@ export async function runJob(
   const data = prepareData(tf, dataset, hp, streams.split);
   const model = buildModel(tf, config.model, streams.init);
   // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
+  // The training path starts from the layers model's weights, so they are copied in before it opens.
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
-  const optimizer = createOptimizer(tf, hp);
-  share({ model, normalization: hp.normalization, classNames: dataset.classNames });
+  let path: TrainingPath | null = null;
+  // The Playground scores drawings with this model between two batches: the path syncs its weights in first.
+  share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
   try {
+    const opened = openTrainingPath({
+      tf,
+      model,
+      spec: config.model,
+      hp,
+      train: data.train,
+      data,
+      dropoutRand: streams.dropout,
+      choice: hp.trainingPath ?? 'auto',
+      fault: nativeFault(),
+    });
+    path = opened.path;
     const loss = lossFunction(tf, hp.loss);
     const evalForward = inferenceForward(model);
     const info: DatasetInfo = {
@@ -93,7 +114,12 @@ export async function runJob(
       kind: 'started',
       runId,
       dataset: info,
-      environment: trainerEnvironment(tf, job.appVersion),
+      environment: trainerEnvironment(tf, job.appVersion, {
+        intraOpThreadsFrom: job.intraOpThreadsFrom,
+        trainingPath: path.name,
+        trainingPathReason: opened.reason,
+        trainingPathCause: opened.cause,
+      }),
       epochs: hp.epochs,
       stepsPerEpoch: Math.ceil(info.trainCount / hp.batchSize),
       params,
@@ -102,10 +128,11 @@ export async function runJob(
       tf,
       runId,
       data,
-      step: layersStep(tf, trainingForward(tf, model, config.model, streams.dropout), loss, optimizer),
+      path,
       hp,
       validate: () => {
         if (data.validationIndices.length === 0) return null;
+        path!.sync();
         const v = predictSplit(tf, evalForward, loss, data.train, data.validationIndices);
         return { loss: v.loss, accuracy: v.accuracy };
       },
@@ -114,6 +141,8 @@ export async function runJob(
       emit,
     });
 
+    // Done or stopped: the layers model gets the trained weights for evaluation and saving.
+    path.sync();
     emit({ kind: 'activity', runId, activity: 'evaluating' });
     const test = predictSplit(tf, evalForward, loss, data.test);
     const evaluation = buildEvaluation(test.labels, test.predicted, test.loss, dataset.classNames);
@@ -149,7 +178,7 @@ export async function runJob(
     };
   } finally {
     share(null);
-    optimizer.dispose();
+    path?.dispose();
     model.dispose();
     data.dispose();
   }

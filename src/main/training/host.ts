@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { MAX_SEED, type Hyperparams } from '@shared/hyperparams';
-import { hasConvolution, type ModelSpec } from '@shared/model-spec';
+import type { ModelSpec } from '@shared/model-spec';
 import { architectureSummary, type Prediction } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
@@ -20,6 +20,7 @@ import { readMetadata } from '../models/store';
 import { exitReason } from '../trainer/failure';
 import { isTaskReply, isTrainerMessage, type ModelTask, type TaskReply } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
+import { chooseIntraOpThreads, trainerEnv } from './threads';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
 
 /** Where runs are kept and how trainer processes start. */
@@ -104,12 +105,6 @@ export async function fineTuneParent(home: string, parentId: string, model: Mode
   return parent.normalization;
 }
 
-/** Dense-only networks run 1.3–1.6× faster on one TensorFlow thread (op dispatch dominates); convolutions want them all. */
-export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
-  if (base.TF_NUM_INTRAOP_THREADS || hasConvolution(config.model)) return { ...base };
-  return { ...base, TF_NUM_INTRAOP_THREADS: '1' };
-}
-
 /** One run at a time: starts its trainer, relays and records its events, and ends it as done, stopped or failed. */
 export class TrainingHost {
   private active: ActiveRun | null = null;
@@ -159,6 +154,7 @@ export class TrainingHost {
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));
     const hp = config.hyperparams;
+    const baseEnv = this.options.env ?? process.env;
     const run: ActiveRun = {
       record: newRunRecord(id, config),
       child: null,
@@ -178,7 +174,7 @@ export class TrainingHost {
       checkDatasetPresent(this.options.home, config.dataset);
       const entry = trainerEntry();
       await saveRun(this.options.home, run.record);
-      run.child = this.launch({ entry, env: trainerEnv(this.options.env ?? process.env, config) });
+      run.child = this.launch({ entry, env: trainerEnv(baseEnv, config) });
     } catch (err) {
       this.active = null;
       throw err;
@@ -192,7 +188,8 @@ export class TrainingHost {
       else if (isTaskReply(message)) this.handleReply(run, message);
     });
     child.onExit((exit) => void this.handleExit(run, exit));
-    child.send({ kind: 'start', job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion() } });
+    const intraOpThreadsFrom = chooseIntraOpThreads(config, baseEnv).from;
+    child.send({ kind: 'start', job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom } });
     return { runId: id, config };
   }
 

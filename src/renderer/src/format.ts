@@ -4,6 +4,19 @@
  * "2 min 5 sec" / "2分钟5秒", "60,000".
  */
 
+/** Number formats by locale and options: making one costs far more than using it, and a live run formats many numbers a second. */
+const formats = new Map<string, Intl.NumberFormat>();
+
+export function cachedFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, options);
+    formats.set(key, format);
+  }
+  return format;
+}
+
 const BYTE_UNITS = [
   [1e9, 'gigabyte'],
   [1e6, 'megabyte'],
@@ -11,7 +24,7 @@ const BYTE_UNITS = [
 ] as const;
 
 function unit(locale: string, name: string, value: number, digits: number): string {
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short', maximumFractionDigits: digits }).format(value);
+  return cachedFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short', maximumFractionDigits: digits }).format(value);
 }
 
 /** A size in decimal units (1 MB = 10⁶ bytes, as servers and the CLI count), one decimal. */
@@ -33,16 +46,16 @@ export function formatDuration(seconds: number, locale: string): string {
 }
 
 export function formatCount(count: number, locale: string): string {
-  return new Intl.NumberFormat(locale).format(count);
+  return cachedFormat(locale, {}).format(count);
 }
 
 export function formatPercent(fraction: number, locale: string, digits = 0): string {
-  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction);
+  return cachedFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction);
 }
 
 /** A measured value such as a loss or a learning rate: three significant digits, never an exponent a person has to decode. */
 export function formatNumber(value: number, locale: string, significant = 3): string {
-  return new Intl.NumberFormat(locale, { maximumSignificantDigits: significant }).format(value);
+  return cachedFormat(locale, { maximumSignificantDigits: significant }).format(value);
 }
 
 /** A moment as a list of things that happened shows it: day and time to the minute (or second), in the UI's language and the computer's time zone. */

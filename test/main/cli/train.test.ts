@@ -40,6 +40,10 @@ function lastJson<T = Record<string, unknown>>(stdout: string): T {
 
 interface TrainResult {
   runId: string;
+  trainingPath: string;
+  trainingPathReason: string;
+  trainingPathCause: string;
+  intraOpThreads: string;
   modelId: string;
   status: string;
   testAccuracy: number;
@@ -58,6 +62,8 @@ describe('mnist-studio train, on real digits', () => {
     expect(m).toMatchObject({ status: 'done', runId: expect.any(String), modelId: expect.any(String), testLoss: expect.any(Number), durationMs: expect.any(Number) });
     expect(m.testAccuracy).toBeGreaterThanOrEqual(0.93);
     expect(m.samplesPerSec).toBeGreaterThan(0);
+    expect(m).toMatchObject({ trainingPath: 'native', trainingPathReason: 'the native path passed its self-test against tfjs-layers', trainingPathCause: 'self-test-passed', intraOpThreads: expect.any(String) });
+    expect(mlp.stderr).toMatch(/^Engine: native fast path \(the native path passed its self-test against tfjs-layers\); /m);
     // 125 steps an epoch, a loss every 100: one logged batch per epoch, like the seed.
     expect(m.lossHistory).toHaveLength(5);
     expect(mlp.stderr).toMatch(/^Epoch \[1\/5\], Step \[100\/125\], Loss: \d+\.\d{4}, Accuracy: /m);
@@ -199,6 +205,8 @@ describe('mnist-studio train, bad input', () => {
         /^error: --model-spec \S+shape\.json: layer 1 \(dense\): needs a flat input but gets \[28, 28, 1\]: put a flatten layer before it$/,
       ],
       [['--preset', 'cnn', '--model-spec', spec('x.json', '{}')], /^error: --preset and --model-spec cannot be used together$/],
+      [['--threads', '0'], /^error: --threads: must be a whole number from 1 to 256$/],
+      [['--training-path', 'fast'], /^error: option '--training-path <path>' argument 'fast' is invalid\. Allowed choices are auto, native, layers\./],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(['train', '--home', home, ...(args.includes('--dataset') || args.includes('--data-dir') ? [] : ['--data-dir', fixture()]), ...args])));
     results.forEach((res, i) => {
@@ -228,6 +236,7 @@ describe('mnist-studio runs', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/^settings\s+1 epochs, batch 64, adam lr 0\.001, cross-entropy, validation 0\.2, seed \d+, limit 600$/m);
     expect(show.stdout).toMatch(/^machine\s+.*tfjs-node 4\.22\.0, libtensorflow 2\.\d+\.\d+/m);
+    expect(show.stdout).toMatch(/^engine\s+native \(the native path passed its self-test against tfjs-layers\); TF intra-op threads \S+, from (auto|environment)$/m);
     expect(show.stdout).toMatch(/^CLASS\s+PRECISION\s+RECALL\s+F1\s+SUPPORT$/m);
     const record = JSON.parse((await runCli(['runs', 'show', runId, '--home', home, '--json'])).stdout) as RunRecord;
     expect(record).toMatchObject({ id: runId, config: { hyperparams: { limit: 600 } }, dataset: { trainCount: 480, validationCount: 120 } });

@@ -11,6 +11,11 @@ describe('failure reasons', () => {
       'out of memory: OOM when allocating tensor with shape[8192,28,28,512]; try a smaller batch size or a smaller network',
     );
     expect(failureReason(new RangeError('Array buffer allocation failed'))).toMatch(/^out of memory: /);
+    // TensorFlow's own errors, as tfjs-node's binding words them: the Message line says what.
+    expect(failureReason(new Error('Invalid TF_Status: 8\nMessage: OOM when allocating tensor with shape[8192,28,28,64]'))).toBe(
+      'out of memory: OOM when allocating tensor with shape[8192,28,28,64]; try a smaller batch size or a smaller network',
+    );
+    expect(failureReason(new Error('Invalid TF_Status: 3\nMessage: Matrix size-incompatible'))).toBe('the trainer failed: Matrix size-incompatible');
     expect(failureReason('weird')).toBe('the trainer failed: weird');
   });
 

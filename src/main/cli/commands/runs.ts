@@ -42,6 +42,7 @@ export function formatRun(r: RunRecord): string {
   if (r.environment) {
     const e = r.environment;
     lines.push(`machine    ${e.cpu} (${e.cpuThreads} threads, TF intra-op ${e.intraOpThreads}); tfjs-node ${e.tfjsNode}, libtensorflow ${e.libtensorflow}; app ${e.app}`);
+    if (e.trainingPath) lines.push(`engine     ${e.trainingPath} (${e.trainingPathReason}); TF intra-op threads ${e.intraOpThreads}, from ${e.intraOpThreadsFrom}`);
   }
   if (r.metrics.epochs.length) {
     lines.push(

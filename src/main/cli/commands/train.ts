@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
-import { HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, type HyperparamsInput } from '@shared/hyperparams';
+import { HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
 import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type ModelSpecInput, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import { Id, TrainConfigInput, type RunRecord } from '@shared/training';
@@ -29,6 +29,8 @@ interface TrainFlags {
   seed?: number;
   limit?: number;
   logEvery?: number;
+  threads?: number;
+  trainingPath?: HyperparamsInput['trainingPath'];
   fromModel?: string;
   json?: boolean;
 }
@@ -44,6 +46,8 @@ const FLAG_OF: Record<string, string> = {
   'hyperparams.seed': '--seed',
   'hyperparams.limit': '--limit',
   'hyperparams.logEvery': '--log-every',
+  'hyperparams.threads': '--threads',
+  'hyperparams.trainingPath': '--training-path',
   'dataset.id': '--dataset',
   'dataset.dir': '--data-dir',
   fromModel: '--from-model',
@@ -93,6 +97,8 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     seed: opts.seed,
     limit: opts.limit,
     logEvery: opts.logEvery,
+    threads: opts.threads,
+    trainingPath: opts.trainingPath,
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
@@ -206,6 +212,12 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed for initialisation, shuffling and the split (default: drawn and recorded)', number)
     .option('--limit <n>', 'train on at most this many images', number)
     .option('--log-every <n>', 'report loss every N batches (default: 100)', number)
+    .option('--threads <n>', `TensorFlow threads per op, ${L.threads.min}–${L.threads.max} (default: chosen from the network and batch size, or TF_NUM_INTRAOP_THREADS)`, number)
+    .addOption(
+      new Option('--training-path <path>', 'engine: auto (the native fast path when its self-test passes), native (insist), layers (tfjs-layers) (default: auto)').choices(
+        TRAINING_PATHS,
+      ),
+    )
     .option('--from-model <id>', 'fine-tune: start from this saved model’s weights (its network and normalisation), as a new run')
     .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)')
     .action((opts: TrainFlags) => train(ctx, opts));

@@ -1,9 +1,10 @@
 import { useI18n } from 'vue-i18n';
+import { cachedFormat } from '../format';
 
 /** Numbers, percentages, shapes and durations written the way the UI's language writes them. */
 export function useFormat() {
   const { t, locale } = useI18n();
-  const numberFormat = (options: Intl.NumberFormatOptions) => new Intl.NumberFormat(locale.value, options);
+  const numberFormat = (options: Intl.NumberFormatOptions) => cachedFormat(locale.value, options);
 
   return {
     /** 109,386 */

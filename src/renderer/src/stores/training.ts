@@ -3,7 +3,7 @@ import { markRaw, ref, shallowRef } from 'vue';
 import type { MethodInput } from '@shared/api';
 import type { HyperparamsInput } from '@shared/hyperparams';
 import { fail, type ApiError } from '@shared/result';
-import type { BatchPoint, EpochPoint, Evaluation, RunRecord, TrainEvent, TrainStatus } from '@shared/training';
+import type { BatchPoint, EpochPoint, Evaluation, RunEnvironment, RunRecord, TrainEvent, TrainingPathCause, TrainingPathName, TrainStatus } from '@shared/training';
 import type { ChartPoint } from '../components/charts/types';
 import { useStudio } from '../composables/useStudio';
 
@@ -42,6 +42,28 @@ export interface RunInfo {
   testCount: number | null;
   params: number | null;
   hyperparams: HyperparamsInput | null;
+  /** Which engine trains it, why, and on how many TensorFlow threads; null until the trainer has said. */
+  engine: RunEngine | null;
+}
+
+/** The engine of a run, from its environment record. */
+export interface RunEngine {
+  path: TrainingPathName;
+  /** Null for a run recorded before the cause was (its record has only the English reason). */
+  cause: TrainingPathCause | null;
+  /** TensorFlow's intra-op threads (all the CPU's when the trainer was left to TensorFlow's default). */
+  threads: number;
+}
+
+/** The engine a run's environment names, or null for a record from before there were two. */
+export function runEngine(environment: RunEnvironment | null | undefined): RunEngine | null {
+  if (!environment?.trainingPath) return null;
+  const threads = Number(environment.intraOpThreads);
+  return {
+    path: environment.trainingPath,
+    cause: environment.trainingPathCause ?? null,
+    threads: Number.isInteger(threads) && threads > 0 ? threads : environment.cpuThreads,
+  };
 }
 
 export interface RunProgress {
@@ -186,6 +208,7 @@ export const useTrainingStore = defineStore('training', () => {
           validationCount: event.dataset.validationCount,
           testCount: event.dataset.testCount,
           params: event.params,
+          engine: runEngine(event.environment),
         };
         progress.value = { epoch: 1, epochs: event.epochs, step: 0, stepsPerEpoch: event.stepsPerEpoch, samplesPerSec: null, etaMs: null };
         if (phase.value === 'starting') phase.value = 'running';
@@ -249,6 +272,7 @@ export const useTrainingStore = defineStore('training', () => {
       validationCount: record.dataset?.validationCount ?? null,
       testCount: record.dataset?.testCount ?? null,
       params: record.params,
+      engine: runEngine(record.environment),
     };
     const before = { series: series.value, epochs: epochs.value, log: log.value };
     series.value = emptySeries();
@@ -320,6 +344,7 @@ export const useTrainingStore = defineStore('training', () => {
       validationCount: null,
       testCount: null,
       params: null,
+      engine: null,
     };
     const ok = await call('start', async () => {
       const res = studio ? await studio.train.start(input) : fail<{ runId: string }>('UNAVAILABLE', NOT_CONNECTED);

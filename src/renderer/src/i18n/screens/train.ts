@@ -101,6 +101,22 @@ const en = {
     loss: 'Latest loss',
     accuracy: 'Accuracy',
   },
+  engine: {
+    value: 'Engine: {engine}, {threads}',
+    paths: {
+      native: 'native TensorFlow kernels',
+      layers: 'tfjs-layers',
+    },
+    threadsOne: '1 thread',
+    threadsMany: '{count} threads',
+    why: ' ({cause})',
+    causes: {
+      asked: 'as the run’s settings ask',
+      'self-test-passed': 'it matched tfjs-layers in the start-up check',
+      'native-unavailable': 'fallback: the native kernels are missing an operation in this TensorFlow build',
+      'native-disagreed': 'fallback: the native kernels did not match tfjs-layers in the start-up check',
+    },
+  },
   charts: {
     loss: 'Loss (every {every} batches)',
     lossEmpty: 'The loss appears here once {every} batches have trained.',
@@ -265,6 +281,22 @@ const zhCN: typeof en = {
     eta: '剩余时间',
     loss: '最新损失',
     accuracy: '准确率',
+  },
+  engine: {
+    value: '引擎：{engine}，{threads}',
+    paths: {
+      native: '原生 TensorFlow 内核',
+      layers: 'tfjs-layers',
+    },
+    threadsOne: '1 个线程',
+    threadsMany: '{count} 个线程',
+    why: '（{cause}）',
+    causes: {
+      asked: '按本次训练的设置',
+      'self-test-passed': '启动检查中与 tfjs-layers 结果一致',
+      'native-unavailable': '已回退：当前 TensorFlow 版本缺少原生内核所需的运算',
+      'native-disagreed': '已回退：启动检查中原生内核与 tfjs-layers 的结果不一致',
+    },
   },
   charts: {
     loss: '损失（每 {every} 批）',

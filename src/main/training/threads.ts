@@ -1,0 +1,61 @@
+/**
+ * How many threads TensorFlow uses inside each op of a run
+ * (TF_NUM_INTRAOP_THREADS, read once when tfjs-node loads, so it is set in
+ * the trainer process's environment). Small steps are dominated by op
+ * dispatch, where one thread wins (no hand-off between threads); large
+ * convolutions want every core. The crossovers below were measured on a
+ * 2-core machine with `npm run bench -- --threads` (see bench.ts).
+ */
+import { describeModel, type ModelSpec } from '@shared/model-spec';
+import type { RunEnvironment, TrainConfig } from '@shared/training';
+
+/** Multiply-adds of one image's forward pass, by layer type: where the work per step is. */
+export function forwardWork(spec: ModelSpec): { dense: number; conv: number } {
+  const summary = describeModel(spec);
+  let dense = 0;
+  let conv = 0;
+  spec.layers.forEach((layer, i) => {
+    const out = summary.layers[i]?.outputShape;
+    const params = summary.layers[i]?.params ?? 0;
+    if (!out) return;
+    if (layer.type === 'dense') dense += params;
+    // Each output pixel of each filter costs kernel² · input channels multiply-adds.
+    if (layer.type === 'conv2d') conv += (params - layer.filters) * out[0]! * out[1]!;
+  });
+  return { dense, conv };
+}
+
+/**
+ * Per-step work (forward multiply-adds × batch size) from which TensorFlow's
+ * default (a thread per core) beats one thread. Measured with the native
+ * path on 2 cores (`npm run bench -- --threads`): the mlp (110k per image)
+ * ran faster on one thread up to batch 512 and even at 1024; the cnn (358k
+ * per image in its convolutions) faster on two from batch 16 on. Eigen
+ * splits a convolution well; a small MatMul pays more to hand off than it
+ * gains.
+ */
+export const MULTI_THREAD_FROM = { dense: 100_000_000, conv: 4_000_000 } as const;
+
+/** The studio's choice for a run: '1', or undefined for TensorFlow's default (every core). */
+export function autoIntraOpThreads(spec: ModelSpec, batchSize: number): string | undefined {
+  const work = forwardWork(spec);
+  const enough = work.conv * batchSize >= MULTI_THREAD_FROM.conv || work.dense * batchSize >= MULTI_THREAD_FROM.dense;
+  return enough ? undefined : '1';
+}
+
+/** TF_NUM_INTRAOP_THREADS for a run's trainer and who chose it: the run's `threads`, then the user's environment, then the studio. */
+export function chooseIntraOpThreads(config: TrainConfig, base: NodeJS.ProcessEnv): { value: string | undefined; from: RunEnvironment['intraOpThreadsFrom'] } {
+  const asked = config.hyperparams.threads;
+  if (asked !== undefined) return { value: String(asked), from: 'hyperparams' };
+  if (base.TF_NUM_INTRAOP_THREADS) return { value: base.TF_NUM_INTRAOP_THREADS, from: 'environment' };
+  return { value: autoIntraOpThreads(config.model, config.hyperparams.batchSize), from: 'auto' };
+}
+
+/** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS as chosen. */
+export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
+  const { value } = chooseIntraOpThreads(config, base);
+  const env = { ...base };
+  if (value === undefined) delete env.TF_NUM_INTRAOP_THREADS;
+  else env.TF_NUM_INTRAOP_THREADS = value;
+  return env;
+}
