@@ -169,4 +169,36 @@ describe('the Playground', { timeout: 20_000 }, () => {
     expect(wrapper.find('[data-testid="live-option"]').exists()).toBe(false);
     expect(studio.inputs('models:predict').at(-1)).toMatchObject({ id: 'm3' });
   });
+
+  it('epochs that end faster than an answer comes back: every answer is shown in turn, none cancelled by the next epoch', async () => {
+    const { wrapper, studio } = await openPlayground();
+    // Each live answer waits until the test lets it go, as a trainer busy with its batches does.
+    const waiting: (() => void)[] = [];
+    studio.respond('train:predict', () => new Promise<Prediction>((resolve) => waiting.push(() => resolve(answer(7)))));
+    studio.emit('train', started(RUN, 5));
+    await settle();
+    await wrapper.get('[data-testid="model-picker"]').setValue('live');
+    await settle();
+    await stroke(wrapper);
+    while (waiting.length) waiting.shift()!();
+    await settle();
+    const asked = studio.inputs('train:predict').length;
+
+    studio.emit('train', epochEvent(1, RUN, 5));
+    await settle();
+    expect(studio.inputs('train:predict').length).toBe(asked + 1);
+    // Epochs 2 and 3 end while epoch 1's answer is on its way: one more question, asked once that answer is in.
+    studio.emit('train', epochEvent(2, RUN, 5));
+    studio.emit('train', epochEvent(3, RUN, 5));
+    await settle();
+    expect(studio.inputs('train:predict').length).toBe(asked + 1);
+    waiting.shift()!();
+    await settle();
+    expect(wrapper.get('[data-testid="scored-epoch"]').text()).toBe('Scored by the model in training after epoch 1');
+    expect(studio.inputs('train:predict').length).toBe(asked + 2);
+    waiting.shift()!();
+    await settle();
+    expect(wrapper.get('[data-testid="scored-epoch"]').text()).toBe('Scored by the model in training after epoch 3');
+    expect(waiting).toHaveLength(0);
+  });
 });
