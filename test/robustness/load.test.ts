@@ -147,7 +147,8 @@ describe('1,000 rapid calls over the WebSocket while a run trains', () => {
       client.on('train', (e) => events.push(e));
       const rssStart = process.memoryUsage().rss;
 
-      const hp = { epochs: 3, limit: 6000, batchSize: 32, logEvery: 1, seed: 11 };
+      // Far more epochs than the calls take, however fast the engine trains: the test stops the run once they are answered.
+      const hp = { epochs: 1000, limit: 2000, batchSize: 32, logEvery: 1, seed: 11 };
       const started = await client.train.start({ dataset: { id: 'digits' }, model: presetSpec('mlp'), hyperparams: hp });
       expect(started.ok).toBe(true);
       const runId = started.ok ? started.value.runId : '';
@@ -188,6 +189,7 @@ describe('1,000 rapid calls over the WebSocket while a run trains', () => {
       const callsMs = performance.now() - t0;
       loop.disable();
       const stillTraining = await client.train.status({});
+      expect((await client.train.stop({ runId })).ok).toBe(true);
 
       const done = await new Promise<Extract<TrainEvent, { kind: 'done' | 'failed' }>>((resolve) => {
         const check = () => {
@@ -200,8 +202,8 @@ describe('1,000 rapid calls over the WebSocket while a run trains', () => {
       const rssEnd = process.memoryUsage().rss;
       latencies.sort((a, b) => a - b);
       const points = events.flatMap((e) => (e.kind === 'batch' ? e.points : []));
-      const startedEvent = events.find((e) => e.kind === 'started');
-      const totalSteps = startedEvent?.kind === 'started' ? startedEvent.epochs * startedEvent.stepsPerEpoch : -1;
+      // Stopped after some batch: every step up to the last one logged.
+      const totalSteps = Math.max(0, ...points.map((p) => p.globalStep));
       const expectedSteps = Array.from({ length: totalSteps }, (_, k) => k + 1);
       const lost = expectedSteps.filter((s) => !points.some((p) => p.globalStep === s)).length;
       const answered = results.filter((r) => r !== undefined).length;
@@ -228,11 +230,13 @@ describe('1,000 rapid calls over the WebSocket while a run trains', () => {
       expect(answered).toBe(CALLS);
       expect(results.filter((r) => !r.ok)).toEqual([]);
       expect(stillTraining.ok && stillTraining.value.runId).toBe(runId);
-      // No train event lost: every step's point, once, in order; every epoch; one end, the run done.
-      expect(done).toMatchObject({ kind: 'done', status: 'done', runId });
-      expect(totalSteps).toBe(3 * Math.ceil(6000 / 32));
+      // No train event lost: every step's point, once, in order; every epoch; one end, the run stopped.
+      expect(done).toMatchObject({ kind: 'done', status: 'stopped', runId });
+      expect(totalSteps).toBeGreaterThan(0);
       expect(points.map((p) => p.globalStep)).toEqual(expectedSteps);
-      expect(events.filter((e) => e.kind === 'epoch').map((e) => (e.kind === 'epoch' ? e.epoch : 0))).toEqual([1, 2, 3]);
+      const epochs = events.flatMap((e) => (e.kind === 'epoch' ? [e.epoch] : []));
+      expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, k) => k + 1));
+      expect(epochs.length).toBeLessThanOrEqual(Math.ceil(totalSteps / Math.ceil(2000 / 32)));
       expect(events.filter((e) => e.kind === 'done' || e.kind === 'failed')).toHaveLength(1);
       expect(loop.max / 1e6).toBeLessThan(MAX_LOOP_DELAY_MS);
     } finally {
