@@ -26,7 +26,7 @@ export function describeEvent(event: TrainEvent): string | null {
       const threads = e.intraOpThreads === 'default' ? `TensorFlow's default threads (${e.cpuThreads})` : `${e.intraOpThreads} thread${e.intraOpThreads === '1' ? '' : 's'}`;
       return (
         `Training on ${d.name}: ${count(d.trainCount)} training, ${count(d.validationCount)} validation, ${count(d.testCount)} test images; ` +
-        `${count(event.params)} parameters; ${event.epochs} epochs of ${count(event.stepsPerEpoch)} steps\n` +
+        `${count(event.params)} parameters; ${event.epochs} epoch${event.epochs === 1 ? '' : 's'} of ${count(event.stepsPerEpoch)} steps\n` +
         `Engine: ${e.trainingPath === 'native' ? 'native fast path' : 'tfjs-layers'} (${e.trainingPathReason}); ${threads} (${e.intraOpThreadsFrom === 'auto' ? 'chosen for this network and batch size' : e.intraOpThreadsFrom === 'hyperparams' ? '--threads' : 'TF_NUM_INTRAOP_THREADS'})`
       );
     }
