@@ -38,9 +38,36 @@ export function fillDisk(dir: string, leaveBytes: number): string {
 }
 
 /** Runs the built CLI to the end; `uid` runs it as that user, with a HOME it cannot use. */
-export function cli(args: string[], options: { uid?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function cli(args: string[], options: { uid?: number; timeoutMs?: number } = {}): Promise<RunResult> {
   const { uid, timeoutMs } = options;
-  return runCli(args, { timeoutMs, ...(uid === undefined ? {} : { uid, env: { HOME: '/nonexistent' } }) });
+  if (uid === undefined) return runCli(args, { timeoutMs });
+  const restore = letOthersThrough(ROOT);
+  try {
+    return await runCli(args, { timeoutMs, uid, env: { HOME: '/nonexistent' } });
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * The other user must reach the checkout to run the CLI: a clone inside a
+ * `mktemp -d` folder (mode 0700) is closed to it. Each folder above `dir`
+ * that others cannot pass through gets o+x (passing through, not listing)
+ * for the run; the returned function puts the modes back.
+ */
+function letOthersThrough(dir: string): () => void {
+  const changed: { dir: string; mode: number }[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(d, mode | 0o001);
+      changed.push({ dir: d, mode });
+    }
+    if (path.dirname(d) === d) break;
+  }
+  return () => {
+    for (const { dir: d, mode } of changed) fs.chmodSync(d, mode);
+  };
 }
 
 /**
