@@ -30,7 +30,7 @@ import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
 import { trainLoop } from './loop';
 import { buildModel } from './model';
-import { nativeAccess } from './native-binding';
+import { nativeAccess, type NativeBinding } from './native-binding';
 import { NativePath } from './native-path';
 import { runStreams, seededRandom, shuffle } from './random';
 import { createOptimizer, layersPath, trainableVariables, type TrainingPath } from './training-path';
@@ -253,8 +253,48 @@ function threadSweep(): void {
   process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);
 }
 
+/**
+ * `--profile PRESET BATCH`: where a native step's time goes. Every op the
+ * native path runs is timed through the binding (TensorFlow runs CPU ops
+ * eagerly and synchronously, so the call's duration is the op's), summed
+ * per op and output shape over one epoch, as ms per step.
+ */
+async function profile(preset: Preset, batchSize: number): Promise<void> {
+  const tf = loadTf();
+  const data = prepareData(tf, syntheticDataset(SAMPLES), Hyperparams.parse({}), seededRandom(SEED));
+  await engine(tf, data, preset, batchSize, 1, 'native');
+  // The binding's properties are read-only: the native path is handed one that times each op in front of it.
+  const backend = tf.backend() as unknown as { binding: NativeBinding };
+  const binding = backend.binding;
+  const spent = new Map<string, { ms: number; calls: number }>();
+  const timed: NativeBinding['executeOp'] = (name, attrs, inputs, outputs) => {
+    const start = performance.now();
+    const out = binding.executeOp(name, attrs, inputs, outputs);
+    const ms = performance.now() - start;
+    // By op and output shape: the same op in two layers are two lines.
+    const key = out[0] ? `${name} → [${out[0].shape.join(',')}]` : name;
+    const entry = spent.get(key) ?? { ms: 0, calls: 0 };
+    entry.ms += ms;
+    entry.calls++;
+    spent.set(key, entry);
+    return out;
+  };
+  backend.binding = Object.create(binding, { executeOp: { value: timed } }) as NativeBinding;
+  const t = await engine(tf, data, preset, batchSize, 1, 'native');
+  backend.binding = binding;
+  data.dispose();
+  const steps = t.samples / batchSize;
+  const ops = [...spent].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => ({ name, msPerStep: Number((e.ms / steps).toFixed(3)), callsPerStep: Number((e.calls / steps).toFixed(2)) }));
+  const inOps = ops.reduce((sum, o) => sum + o.msPerStep, 0);
+  process.stdout.write(
+    `${JSON.stringify({ ...header(), model: preset, batchSize, intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', msPerStep: Number((t.wallMs / steps).toFixed(3)), msPerStepInOps: Number(inOps.toFixed(3)), ops }, null, 2)}\n`,
+  );
+}
+
 const args = process.argv.slice(2);
-if (args[0] === '--case') {
+if (args[0] === '--profile') {
+  await profile((args[1] ?? 'cnn') as Preset, Number(args[2] ?? 64));
+} else if (args[0] === '--case') {
   const [, preset, batch, rounds, runners] = args;
   const result = await runCase(preset as Preset, Number(batch), Number(rounds), runners!.split(',') as Runner[]);
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -30,11 +30,12 @@ export function forwardWork(spec: ModelSpec): { dense: number; conv: number } {
  * default (a thread per core) beats one thread. Measured with the native
  * path on 2 cores (`npm run bench -- --threads`): the mlp (110k per image)
  * ran faster on one thread up to batch 512 and even at 1024; the cnn (358k
- * per image in its convolutions) faster on two from batch 16 on. Eigen
- * splits a convolution well; a small MatMul pays more to hand off than it
- * gains.
+ * per image in its convolutions) faster on one thread up to batch 256 and
+ * on two from 512 (1.26× at 512, 1.47× at 1024; at 64 one thread is 1.9×
+ * faster). The native path's steps are many small ops, and handing each
+ * to a second thread costs more than it gains until the batch is large.
  */
-export const MULTI_THREAD_FROM = { dense: 100_000_000, conv: 4_000_000 } as const;
+export const MULTI_THREAD_FROM = { dense: 100_000_000, conv: 128_000_000 } as const;
 
 /** The studio's choice for a run: '1', or undefined for TensorFlow's default (every core). */
 export function autoIntraOpThreads(spec: ModelSpec, batchSize: number): string | undefined {

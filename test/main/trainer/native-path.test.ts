@@ -8,7 +8,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MNIST_NORMALIZATION, type Hyperparams } from '../../../src/shared/hyperparams';
-import type { LayerSpec, ModelSpec } from '../../../src/shared/model-spec';
+import { presetSpec, type LayerSpec, type ModelSpec } from '../../../src/shared/model-spec';
 import { loadTf } from '../../../src/main/native';
 import { splitTensors, type SplitTensors } from '../../../src/main/trainer/data';
 import { buildModel } from '../../../src/main/trainer/model';
@@ -108,6 +108,26 @@ const CASES: Case[] = [
       ],
     },
     hp: { optimizer: 'sgd', learningRate: 0.02, loss: 'cross-entropy' },
+  },
+  {
+    name: 'the cnn preset (LeNet): both convolutions pooled in folded form, the second passing its gradient on, relu, momentum',
+    spec: presetSpec('cnn'),
+    hp: { optimizer: 'momentum', learningRate: 0.005, loss: 'cross-entropy' },
+  },
+  {
+    name: 'folded convolutions with even kernels and padding "same", tanh then sigmoid, momentum, mse',
+    spec: {
+      name: 'conv-e',
+      layers: [
+        conv({ kernelSize: 2, padding: 'same', activation: 'tanh', filters: 4 }),
+        { type: 'maxPooling2d', poolSize: 2 },
+        conv({ kernelSize: 4, padding: 'same', activation: 'sigmoid', filters: 3 }),
+        { type: 'maxPooling2d', poolSize: 2, strides: 2 },
+        flatten,
+        out10,
+      ],
+    },
+    hp: { optimizer: 'momentum', learningRate: 0.05, loss: 'mse' },
   },
   {
     name: 'dropout first, flatten after pooling, rmsprop, batches of 3',

@@ -22,7 +22,8 @@ describe('TensorFlow threads of a run', () => {
     expect(autoIntraOpThreads(presetSpec('mlp'), 512)).toBe('1');
     expect(autoIntraOpThreads(presetSpec('mlp'), 1024)).toBeUndefined();
     expect(autoIntraOpThreads(presetSpec('cnn'), 8)).toBe('1');
-    expect(autoIntraOpThreads(presetSpec('cnn'), 16)).toBeUndefined();
+    expect(autoIntraOpThreads(presetSpec('cnn'), 64)).toBe('1');
+    expect(autoIntraOpThreads(presetSpec('cnn'), 256)).toBe('1');
     expect(autoIntraOpThreads(presetSpec('cnn'), 512)).toBeUndefined();
   });
 
@@ -33,6 +34,6 @@ describe('TensorFlow threads of a run', () => {
     expect(chooseIntraOpThreads(config(presetSpec('mlp'), { threads: 3 }), { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '3', from: 'hyperparams' });
     expect(trainerEnv({ PATH: '/bin' }, mlp)).toEqual({ PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1' });
     // TensorFlow's default is the variable unset, even when the parent had it empty.
-    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(presetSpec('cnn')))).toEqual({});
+    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(presetSpec('cnn'), { batchSize: 512 }))).toEqual({});
   });
 });
