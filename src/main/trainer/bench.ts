@@ -10,9 +10,14 @@
  *   `optimizer.minimize`, no loss read), and `unshuffled` (contiguous
  *   slices instead of gathers), the reference the layers engine is held to.
  *
+ * Unless TF_NUM_INTRAOP_THREADS is set, the layers path is also timed
+ * with the other choice of threads (one, or TensorFlow's default), and
+ * `nativeToLayersBest` holds the native path to the faster of the two.
+ *
  * `--threads` instead measures the native path at several batch sizes
  * with one thread and with TensorFlow's default, alternating processes:
  * the data behind MULTI_THREAD_FROM in training/threads.ts.
+ * `--profile PRESET BATCH` lists where a native step's time goes, per op.
  *
  * Environment: BENCH_ROUNDS (rounds per case), BENCH_PRESETS (e.g. `mlp`),
  * BENCH_BATCHES (e.g. `64,512`); TF_NUM_INTRAOP_THREADS set by the user
@@ -215,10 +220,23 @@ function compare(): void {
   const batches = list(process.env.BENCH_BATCHES, ['64', '512']).map(Number);
   const out = header();
   const results = [];
+  const userThreads = process.env.TF_NUM_INTRAOP_THREADS;
   for (const preset of presets) {
     for (const batchSize of batches) {
-      const threads = process.env.TF_NUM_INTRAOP_THREADS || autoIntraOpThreads(presetSpec(preset), batchSize);
-      results.push(child(['--case', preset, String(batchSize), rounds, 'native,layers,bare,unshuffled'], threads));
+      const threads = userThreads || autoIntraOpThreads(presetSpec(preset), batchSize);
+      const result = child(['--case', preset, String(batchSize), rounds, 'native,layers,bare,unshuffled'], threads);
+      if (!userThreads) {
+        // The layers path with the other choice of threads too: the native path is held to the layers path at its best.
+        const other = threads === '1' ? undefined : '1';
+        const layers = child(['--case', preset, String(batchSize), rounds, 'layers'], other).layersSamplesPerSec as number;
+        const best = Math.max(layers, result.layersSamplesPerSec as number);
+        Object.assign(result, {
+          layersOtherThreads: { intraOpThreads: other ?? 'default', samplesPerSec: layers },
+          layersBestSamplesPerSec: best,
+          nativeToLayersBest: Number(((result.nativeSamplesPerSec as number) / best).toFixed(3)),
+        });
+      }
+      results.push(result);
     }
   }
   process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);

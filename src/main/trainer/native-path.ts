@@ -3,7 +3,8 @@
  * called through tfjs-node's binding, instead of the ~160 ops and ~200
  * kernels a tfjs-layers step costs. Forward and backward passes are
  * written out per layer (MatMul/BiasAdd, Conv2D and its two backprops,
- * MaxPool/MaxPoolGrad, the activations and their grad ops), the loss is
+ * max pooling, the activations and their grad ops; a convolution with
+ * 2×2 pooling after it in space-to-depth form), the loss is
  * SparseSoftmaxCrossEntropyWithLogits or a hand-written mean squared
  * error, and the weights live in TF resource variables updated by the
  * optimizers' fused kernels (ResourceApplyAdam …).
