@@ -8,6 +8,42 @@ export function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** A `tempSibling` name; its first group is the writer's process id. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Whether a process `pid` runs on this machine (EPERM: it does, as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries in `dir` whose writer is no longer running: what
+ * a crash or a kill in the middle of an atomic write leaves behind (they
+ * are never read, dot names being skipped everywhere, but they take space;
+ * a half-built model folder can be large). A writer still running keeps
+ * its temporary. Returns the names removed; a missing `dir` has none.
+ */
+export async function sweepTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
+  }
+  const stale = names.filter((name) => {
+    const pid = TEMP_NAME.exec(name)?.[1];
+    return pid !== undefined && Number(pid) !== process.pid && !running(Number(pid));
+  });
+  for (const name of stale) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+  return stale;
+}
+
 /**
  * Writes a file so that readers see the old content or the new, never a
  * part: a temporary file, flushed to disk, then renamed over the target.

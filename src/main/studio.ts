@@ -2,15 +2,20 @@ import type { AppInfo } from '@shared/app-info';
 import type { MethodName } from '@shared/api';
 import type { FileFilter } from '@shared/app-api';
 import { StudioError } from '@shared/result';
+import path from 'node:path';
 import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
+import { datasetsRoot } from './datasets/store';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
+import { sweepTemporaries, visibleFolders } from './fs-atomic';
 import { modelHandlers } from './models/handlers';
+import { modelsDir } from './models/store';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
 import { trainingHandlers } from './training/handlers';
+import { runsDir } from './training/runs-store';
 import type { TrainerLauncher } from './training/trainer-process';
 
 export interface StudioOptions {
@@ -86,9 +91,28 @@ function appHandlers(ctx: StudioContext, dialogs: StudioDialogs | undefined): Do
   };
 }
 
+/**
+ * Removes what writes cut off by a crash left in the home (see
+ * sweepTemporaries): in the home itself (settings), in the runs, models and
+ * datasets folders, and in each run, model and dataset. Returns the paths.
+ */
+export async function sweepHome(home: string): Promise<string[]> {
+  const removed: string[] = [];
+  const sweep = async (dir: string) => removed.push(...(await sweepTemporaries(dir)).map((name) => path.join(dir, name)));
+  await sweep(home);
+  for (const area of [runsDir(home), modelsDir(home), datasetsRoot(home)]) {
+    await sweep(area);
+    for (const name of await visibleFolders(area)) await sweep(path.join(area, name));
+  }
+  return removed;
+}
+
 export function createStudio(options: StudioOptions): Studio {
   const events = new EventHub();
   const cleanups: (() => Promise<void> | void)[] = [];
+  // Housekeeping in the background: a home it cannot sweep (read-only, say) still opens.
+  const swept = sweepHome(options.home).catch(() => []);
+  cleanups.push(() => swept.then(() => {}));
   const settings = new SettingsService({ dir: options.home, store: options.settingsStore ?? confSettingsStore, events });
   const ctx: StudioContext = { home: options.home, shell: options.shell, events, settings, onClose: (c) => cleanups.push(c) };
   // One line per domain.

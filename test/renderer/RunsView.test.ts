@@ -1,9 +1,8 @@
-import { resolveObjectURL } from 'node:buffer';
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import LineChart from '../../src/renderer/src/components/charts/LineChart.vue';
 import { MAX_COMPARED } from '../../src/renderer/src/stores/runs';
-import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
+import { cleanUp, collectDownloads, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { fakeRun, RunsDouble, type FakeRun } from './runs-double';
 
 let mounted: Mounted | null = null;
@@ -55,19 +54,6 @@ const rows = (wrapper: VueWrapper) => wrapper.findAll('[data-testid="run-row"]')
 const ids = (wrapper: VueWrapper) => rows(wrapper).map((r) => r.attributes('data-run')!.slice(-6));
 const row = (wrapper: VueWrapper, id: string) => wrapper.get(`[data-testid="run-row"][data-run="${id}"]`);
 const cells = (w: Pick<DOMWrapper<Element>, 'findAll'>) => w.findAll('td').map(squash);
-
-/** Files the page hands the user: the anchor it clicks, and the bytes behind its object URL. */
-function collectDownloads(): { name: string; type: string; text: () => Promise<string>; size: number }[] {
-  const files: { name: string; type: string; text: () => Promise<string>; size: number }[] = [];
-  document.addEventListener('click', (event) => {
-    const a = event.target;
-    if (!(a instanceof HTMLAnchorElement) || !a.download) return;
-    const blob = resolveObjectURL(a.href);
-    if (!blob) throw new Error(`no blob behind ${a.href}`);
-    files.push({ name: a.download, type: blob.type, size: blob.size, text: () => blob.text() });
-  });
-  return files;
-}
 
 describe('the Runs screen', () => {
   it('says there are no runs yet and links to Train', async () => {

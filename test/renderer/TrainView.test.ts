@@ -6,7 +6,7 @@ import { StudioError } from '../../src/shared/result';
 import type { Settings } from '../../src/shared/settings';
 import type { TrainStatus } from '../../src/shared/training';
 import { SAVE_DELAY_MS } from '../../src/renderer/src/stores/train-setup';
-import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
+import { cleanUp, collectDownloads, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { batches, datasetSummary, done, epochEvent, progress, RUN, runRecord, started } from './training-fixtures';
 
 let mounted: Mounted | null = null;
@@ -149,6 +149,13 @@ describe('the Train screen', () => {
     expect(get(m, 'loss-chart').attributes('data-points')).toBe('4');
     expect(get(m, 'loss-chart').attributes('aria-label')).toBe('Training loss. Latest loss 0.5000 at step 4.');
     expect(get(m, 'progress-spoken').text()).toBe('Training: epoch 1 of 2');
+    // The live loss chart saves as a PNG named after the run; the accuracy chart has nothing to save yet.
+    expect(m.wrapper.find('[data-testid="train-accuracy-png"]').exists()).toBe(false);
+    const files = collectDownloads();
+    await get(m, 'train-loss-png').trigger('click');
+    await settle();
+    expect(files.map((f) => [f.name, f.type])).toEqual([[`mnist-studio-${RUN}-loss.png`, 'image/png']]);
+    expect(get(m, 'train-loss-png').attributes('aria-label')).toBe('Save the Training loss chart as PNG');
     // Which engine trains, on how many threads, and why.
     expect(get(m, 'run-engine-value').text()).toBe('Engine: native TensorFlow kernels, 1 thread');
     expect(get(m, 'run-engine').text()).toBe('Engine: native TensorFlow kernels, 1 thread (it matched tfjs-layers in the start-up check)');
@@ -161,6 +168,9 @@ describe('the Train screen', () => {
     await settle();
     await drawn();
     expect(get(m, 'accuracy-chart').attributes('data-points')).toBe('1');
+    await get(m, 'train-accuracy-png').trigger('click');
+    await settle();
+    expect(files.map((f) => f.name)).toEqual([`mnist-studio-${RUN}-loss.png`, `mnist-studio-${RUN}-accuracy.png`]);
     expect(get(m, 'run-log').text()).toContain('Epoch 1/2 finished in 2 s: loss 1.0000, accuracy 81.00%');
 
     await get(m, 'pause').trigger('click');

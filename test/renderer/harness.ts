@@ -1,3 +1,4 @@
+import { resolveObjectURL } from 'node:buffer';
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { createMemoryHistory, type Router } from 'vue-router';
@@ -160,4 +161,17 @@ export function cleanUp(mounted: Mounted | null): void {
   resetStudioClient();
   document.body.innerHTML = '';
   delete document.documentElement.dataset.theme;
+}
+
+/** Files the page hands the user: the anchor it clicks, and the bytes behind its object URL. */
+export function collectDownloads(): { name: string; type: string; text: () => Promise<string>; size: number }[] {
+  const files: { name: string; type: string; text: () => Promise<string>; size: number }[] = [];
+  document.addEventListener('click', (event) => {
+    const a = event.target;
+    if (!(a instanceof HTMLAnchorElement) || !a.download) return;
+    const blob = resolveObjectURL(a.href);
+    if (!blob) throw new Error(`no blob behind ${a.href}`);
+    files.push({ name: a.download, type: blob.type, size: blob.size, text: () => blob.text() });
+  });
+  return files;
 }

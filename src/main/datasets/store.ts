@@ -14,6 +14,7 @@ import {
   type SplitInfo,
 } from '@shared/datasets';
 import { StudioError } from '@shared/result';
+import { writeFileAtomic } from '../fs-atomic';
 import { readIdxFile, type IdxReport } from './idx';
 
 /** `datasets/` in the studio home. */
@@ -71,13 +72,6 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   }
   const parsed = ManifestSchema.safeParse(json);
   return parsed.success ? parsed.data : null;
-}
-
-/** Writes a file atomically: a temporary name in the same folder, then a rename. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, content);
-  await fs.rename(tmp, file);
 }
 
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {

@@ -144,6 +144,9 @@ const en = {
     validation: 'Validation',
     lossTitle: 'Training loss',
     accuracyTitle: 'Accuracy per epoch',
+    png: 'PNG',
+    savePng: 'Save the {chart} chart as PNG',
+    pngFailed: 'The chart could not be saved',
   },
   format: {
     seconds: '{s} s',

@@ -141,6 +141,9 @@ const zhCN: MessageSchema = {
     validation: '验证',
     lossTitle: '训练损失',
     accuracyTitle: '每轮准确率',
+    png: 'PNG',
+    savePng: '把{chart}图保存为 PNG',
+    pngFailed: '无法保存图表',
   },
   format: {
     seconds: '{s} 秒',

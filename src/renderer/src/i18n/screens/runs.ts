@@ -95,9 +95,6 @@ const en = {
     epoch: 'epoch',
     lossAxis: 'loss',
     accuracyAxis: 'accuracy',
-    png: 'PNG',
-    savePng: 'Save the {chart} chart as PNG',
-    pngFailed: 'The chart could not be saved',
     noPoints: 'No logged batches yet',
   },
 };
@@ -194,9 +191,6 @@ const zhCN: typeof en = {
     epoch: '轮',
     lossAxis: '损失',
     accuracyAxis: '准确率',
-    png: 'PNG',
-    savePng: '把{chart}图保存为 PNG',
-    pngFailed: '无法保存图表',
     noPoints: '还没有记录的批次',
   },
 };
