@@ -30,13 +30,14 @@ export function datasetDir(home: string, id: string): string {
 export const MANIFEST = 'dataset.json';
 
 const SplitInfoSchema = z.object({ count: z.number().int().positive(), classCounts: z.array(z.number().int().nonnegative()).length(10) });
+// Caps as at every other boundary: the file is the studio's own, but a damaged or hand-edited one must not reach the screens.
 const OriginSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('download'), mirrors: z.array(z.string()) }),
-  z.object({ kind: z.literal('import'), from: z.string() }),
+  z.object({ kind: z.literal('download'), mirrors: z.array(z.string().max(4096)).max(16) }),
+  z.object({ kind: z.literal('import'), from: z.string().max(4096 * 4) }),
 ]);
 const FileRecordSchema = z.object({
   /** Stored name: `<base>.gz` or `<base>`. */
-  file: z.string(),
+  file: z.string().max(64),
   fileBytes: z.number().int().nonnegative(),
   /** SHA-256 of the decompressed IDX bytes (what a reproduction bundle records). */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -45,14 +46,14 @@ const FileRecordSchema = z.object({
 /** What `dataset.json` holds: identity, provenance and what verification found, so listing needs no decompression. */
 export const ManifestSchema = z.object({
   version: z.literal(1),
-  id: z.string(),
-  name: z.string(),
-  classNames: z.array(z.string()).length(10),
+  id: z.string().max(64),
+  name: z.string().max(200),
+  classNames: z.array(z.string().max(200)).length(10),
   origin: OriginSchema,
   files: z.object({ trainImages: FileRecordSchema, trainLabels: FileRecordSchema, testImages: FileRecordSchema, testLabels: FileRecordSchema }),
   train: SplitInfoSchema,
   test: SplitInfoSchema,
-  createdAt: z.string(),
+  createdAt: z.string().max(64),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

@@ -44,6 +44,23 @@ describe('importDataset', () => {
     ]);
   });
 
+  it('treats a dataset.json beyond its caps as damaged: not listed (no 100 kB name on the screens), and importing again replaces it', async () => {
+    const home = tmpDir();
+    const summary = await importDataset({ home, paths: [copyFixture()] });
+    const file = path.join(summary.dir, 'dataset.json');
+    const good = fs.readFileSync(file, 'utf8');
+    const listed = async () => (await listDatasets(home)).find((d) => d.id === summary.id);
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), name: 'x'.repeat(100_000) }));
+    expect(await listed()).toBeUndefined();
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), classNames: Array(10).fill('y'.repeat(5000)) }));
+    expect(await listed()).toBeUndefined();
+    fs.writeFileSync(file, good);
+    expect(await listed()).toMatchObject({ status: 'ready', name: 'my-digits' });
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), origin: { kind: 'import', from: 'z'.repeat(20_000) } }));
+    expect(await importDataset({ home, paths: [copyFixture('again')], name: 'my-digits' })).toMatchObject({ id: 'my-digits', status: 'ready' });
+    expect(await listed()).toMatchObject({ status: 'ready', origin: { kind: 'import' } });
+  });
+
   it('recognises the official Fashion-MNIST files by digest and names them so', async () => {
     const home = tmpDir();
     const summary = await importDataset({ home, paths: [FASHION_MNIST_DIR] });
