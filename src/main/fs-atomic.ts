@@ -21,14 +21,18 @@ function running(pid: number): boolean {
   }
 }
 
+/** A temporary this old is a crash's even if its process id is in use again (by another program). */
+const STALE_MS = 24 * 3600_000;
+
 /**
- * Removes the temporaries in `dir` whose writer is no longer running: what
- * a crash or a kill in the middle of an atomic write leaves behind (they
- * are never read, dot names being skipped everywhere, but they take space;
- * a half-built model folder can be large). A writer still running keeps
- * its temporary. Returns the names removed; a missing `dir` has none.
+ * Removes the temporaries in `dir` whose writer is no longer running (or
+ * that are a day old): what a crash or a kill in the middle of an atomic
+ * write leaves behind. They are never read, dot names being skipped
+ * everywhere, but they take space; a half-built model folder can be large.
+ * A writer still running keeps its temporary. Returns the names removed; a
+ * missing `dir` has none.
  */
-export async function sweepTemporaries(dir: string): Promise<string[]> {
+export async function sweepTemporaries(dir: string, now = Date.now()): Promise<string[]> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -36,12 +40,17 @@ export async function sweepTemporaries(dir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw err;
   }
-  const stale = names.filter((name) => {
-    const pid = TEMP_NAME.exec(name)?.[1];
-    return pid !== undefined && Number(pid) !== process.pid && !running(Number(pid));
-  });
-  for (const name of stale) await fs.rm(path.join(dir, name), { recursive: true, force: true });
-  return stale;
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? NaN);
+    if (Number.isNaN(pid) || pid === process.pid) continue;
+    const full = path.join(dir, name);
+    const stat = await fs.lstat(full).catch(() => null);
+    if (!stat || (running(pid) && now - stat.mtimeMs < STALE_MS)) continue;
+    await fs.rm(full, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /**

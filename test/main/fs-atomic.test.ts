@@ -57,6 +57,9 @@ describe('sweeping temporaries', () => {
       for (const gone of [staleFile, staleFolder]) expect(fs.existsSync(gone)).toBe(false);
       for (const kept of [settings, own, running, hidden, lookalike]) expect(fs.existsSync(kept)).toBe(true);
       expect(fs.readFileSync(settings, 'utf8')).toBe('{}');
+      // A day later a running process with that id is taken for another program that got the id again.
+      expect(await sweepTemporaries(dir, Date.now() + 25 * 3600_000)).toEqual([path.basename(running)]);
+      for (const kept of [settings, own, hidden, lookalike]) expect(fs.existsSync(kept)).toBe(true);
     } finally {
       sleeper.kill();
     }

@@ -14,7 +14,8 @@ import type { DatasetRef, Evaluation } from '@shared/training';
 import { checkDatasetPresent } from '../training/host';
 import { exportModel } from './export';
 import { importModel } from './import';
-import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel, sweepTemporaries } from './store';
+import { sweepTemporaries } from '../fs-atomic';
+import { deleteModel, getModel, listModels, modelDir, modelsDir, readMetadata, renameModel } from './store';
 import type { ModelWorker } from './worker';
 
 /** Reads an image file for prediction, its size checked before it is read. */
@@ -36,7 +37,7 @@ export class ModelLibrary {
     readonly home: string,
     private readonly worker: ModelWorker,
   ) {
-    this.ready = sweepTemporaries(home).then(
+    this.ready = sweepTemporaries(modelsDir(home)).then(
       () => undefined,
       (err: unknown) => console.error(`could not sweep ${home}/models: ${(err as Error).message}`),
     );

@@ -239,26 +239,3 @@ export async function deleteModel(home: string, id: string): Promise<void> {
   }
   await fs.rm(aside, { recursive: true, force: true });
 }
-
-/** Temporary folders older than this are left over from a crash and removed. */
-const STALE_MS = 60 * 60 * 1000;
-
-/** Removes temporary folders that a save or delete cut off by a crash left behind. */
-export async function sweepTemporaries(home: string, now = Date.now()): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(modelsDir(home));
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
-    const full = path.join(modelsDir(home), name);
-    const stat = await fs.lstat(full).catch(() => null);
-    if (stat && now - stat.mtimeMs > STALE_MS) {
-      await fs.rm(full, { recursive: true, force: true });
-      removed.push(name);
-    }
-  }
-  return removed;
-}
