@@ -83,6 +83,17 @@ class Attrs {
   gather(dtype: number): NativeAttr[] {
     return [this.type('Tparams', dtype), this.type('Tindices', this.I), this.type('Taxis', this.I), this.int('batch_dims', 0)];
   }
+  /** Conv2D and its backprops, NHWC, undilated. */
+  conv(stride: number, padding: 'SAME' | 'VALID'): NativeAttr[] {
+    return [
+      this.type('T', this.F),
+      this.int('strides', [1, stride, stride, 1]),
+      this.bool('use_cudnn_on_gpu', true),
+      this.str('padding', padding),
+      this.str('data_format', 'NHWC'),
+      this.int('dilations', [1, 1, 1, 1]),
+    ];
+  }
   /** Mean, Sum …: float32 over int32 axes. */
   reduce(keepDims: boolean): NativeAttr[] {
     return [this.type('T', this.F), this.type('Tidx', this.I), this.bool('keep_dims', keepDims)];
@@ -356,14 +367,7 @@ class SwappedFilterGradient {
     this.toChannelsFirst = s.constantI([4], [3, 1, 2, 0]);
     // dzᵀ: [b, r, s, o] → [r, s, b, o]; also [c, i, j, o] → [i, j, c, o] for the result.
     this.toFilter = s.constantI([4], [1, 2, 0, 3]);
-    this.convAttrs = [
-      a.type('T', a.F),
-      a.int('strides', [1, 1, 1, 1]),
-      a.bool('use_cudnn_on_gpu', true),
-      a.str('padding', 'VALID'),
-      a.str('data_format', 'NHWC'),
-      a.int('dilations', [1, 1, 1, 1]),
-    ];
+    this.convAttrs = a.conv(1, 'VALID');
     this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
     this.filterShape = s.constantI([4], kernelShape);
   }
@@ -410,14 +414,7 @@ class Conv2dLayer implements NativeLayer {
   ) {
     const a = s.a;
     this.act = new ActivationOps(s, spec.activation);
-    this.convAttrs = [
-      a.type('T', a.F),
-      a.int('strides', [1, spec.strides, spec.strides, 1]),
-      a.bool('use_cudnn_on_gpu', true),
-      a.str('padding', spec.padding === 'same' ? 'SAME' : 'VALID'),
-      a.str('data_format', 'NHWC'),
-      a.int('dilations', [1, 1, 1, 1]),
-    ];
+    this.convAttrs = a.conv(spec.strides, spec.padding === 'same' ? 'SAME' : 'VALID');
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
     this.filterSizes = s.constantI([4], params[0]!.shape);
     this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
@@ -584,14 +581,7 @@ class PhaseConv2dLayer implements NativeLayer {
     this.gatherAttrs = a.gather(a.F);
     this.segmentAttrs = [a.type('T', a.F), a.type('Tindices', a.I), a.type('Tnumsegments', a.I)];
 
-    this.convAttrs = [
-      a.type('T', a.F),
-      a.int('strides', [1, 1, 1, 1]),
-      a.bool('use_cudnn_on_gpu', true),
-      a.str('padding', 'VALID'),
-      a.str('data_format', 'NHWC'),
-      a.int('dilations', [1, 1, 1, 1]),
-    ];
+    this.convAttrs = a.conv(1, 'VALID');
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
     this.blockAttrs = [a.type('T', a.F), a.int('block_size', 2), a.str('data_format', 'NHWC')];
     this.transposeAttrs = [a.type('T', a.F), a.type('Tperm', a.I)];
