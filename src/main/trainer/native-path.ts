@@ -336,6 +336,13 @@ class DenseLayer implements NativeLayer {
   }
 }
 
+/** Rows (and columns) of zeros TF puts before and after the input: for "same" at stride 1, k − 1 in all, the smaller half first. */
+function paddingOf(spec: Extract<LayerSpec, { type: 'conv2d' }>): [number, number] {
+  if (spec.padding !== 'same') return [0, 0];
+  const before = Math.floor((spec.kernelSize - 1) / 2);
+  return [before, spec.kernelSize - 1 - before];
+}
+
 /**
  * The filter gradient of a stride-1 convolution as one VALID convolution
  * with the batch and channel axes swapped:
@@ -346,6 +353,7 @@ class DenseLayer implements NativeLayer {
  * 0.4 against 1 for its second); the sums are the same, in another order.
  */
 class SwappedFilterGradient {
+  /** The input's padding ([4, 2]), or -1 when there is none. */
   private readonly pads: number;
   private readonly padAttrs: NativeAttr[];
   private readonly transposeAttrs: NativeAttr[];
@@ -358,10 +366,10 @@ class SwappedFilterGradient {
     private readonly s: NativeScope,
     kernelShape: number[],
     /** Rows and columns of zeros before and after the input (SAME padding), or 0. */
-    private readonly pad: [number, number],
+    pad: [number, number],
   ) {
     const a = s.a;
-    this.pads = s.constantI([4, 2], [0, 0, pad[0], pad[1], pad[0], pad[1], 0, 0]);
+    this.pads = pad[0] + pad[1] > 0 ? s.constantI([4, 2], [0, 0, pad[0], pad[1], pad[0], pad[1], 0, 0]) : -1;
     this.padAttrs = [a.type('T', a.F), a.type('Tpaddings', a.I)];
     this.transposeAttrs = [a.type('T', a.F), a.type('Tperm', a.I)];
     this.toChannelsFirst = s.constantI([4], [3, 1, 2, 0]);
@@ -371,12 +379,16 @@ class SwappedFilterGradient {
     this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
     this.filterShape = s.constantI([4], kernelShape);
   }
-  grad(x: number, dz: number, inChannels: number): number {
+  /** The gradient in the order the swapped convolution gives it, [c, i, j, o], from an input already padded. */
+  channelsFirst(padded: number, dz: number): number {
     const s = this.s;
-    const padded = this.pad[0] + this.pad[1] > 0 ? s.op('Pad', this.padAttrs, [x, this.pads]) : x;
     const xt = s.op('Transpose', this.transposeAttrs, [padded, this.toChannelsFirst]);
     const dzt = s.op('Transpose', this.transposeAttrs, [dz, this.toFilter]);
-    const g = s.op('Conv2D', this.convAttrs, [xt, dzt]);
+    return s.op('Conv2D', this.convAttrs, [xt, dzt]);
+  }
+  grad(x: number, dz: number, inChannels: number): number {
+    const s = this.s;
+    const g = this.channelsFirst(this.pads === -1 ? x : s.op('Pad', this.padAttrs, [x, this.pads]), dz);
     // [c, i, j, o] → [i, j, c, o]; with one input channel that is only a reshape.
     return inChannels === 1 ? s.op('Reshape', this.reshapeAttrs, [g, this.filterShape]) : s.op('Transpose', this.transposeAttrs, [g, this.toFilter]);
   }
@@ -418,10 +430,7 @@ class Conv2dLayer implements NativeLayer {
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
     this.filterSizes = s.constantI([4], params[0]!.shape);
     this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
-    // TF's SAME padding at stride 1: k − 1 in all, the smaller half first.
-    const before = spec.padding === 'same' ? Math.floor((spec.kernelSize - 1) / 2) : 0;
-    const after = spec.padding === 'same' ? spec.kernelSize - 1 - before : 0;
-    this.swapped = spec.strides === 1 ? new SwappedFilterGradient(s, params[0]!.shape, [before, after]) : null;
+    this.swapped = spec.strides === 1 ? new SwappedFilterGradient(s, params[0]!.shape, paddingOf(spec)) : null;
   }
   forward(x: number, batch: number): number {
     const s = this.s;
@@ -446,6 +455,9 @@ class Conv2dLayer implements NativeLayer {
   }
 }
 
+/** Input channels up to which a pooled convolution is folded (see PhaseConv2dLayer.fits). */
+const FOLD_MAX_CHANNELS = 8;
+
 /**
  * A stride-1 convolution on few channels followed by 2×2 max pooling
  * (LeNet's pattern), computed in space-to-depth form. TF's CPU convolution is slow on few
@@ -462,7 +474,7 @@ class Conv2dLayer implements NativeLayer {
  *
  * The backward pass sends each window's gradient to its first maximum in
  * row-major order, as MaxPoolGrad does (an equal later element gets
- * nothing), by SelectV2 down the four blocks. The filter gradient is the
+ * nothing), by Select and Sub down the four blocks. The filter gradient is the
  * batch-swapped convolution (see SwappedFilterGradient) in folded form,
  * summed back onto the real kernel's entries by UnsortedSegmentSum; the
  * input gradient is Conv2DBackpropInput in folded form, unfolded by
@@ -470,9 +482,6 @@ class Conv2dLayer implements NativeLayer {
  *
  * Bias and activation come after the pooling (see Conv2dLayer).
  */
-/** Input channels up to which a pooled convolution is folded (see PhaseConv2dLayer.fits). */
-const FOLD_MAX_CHANNELS = 8;
-
 class PhaseConv2dLayer implements NativeLayer {
   private readonly act: ActivationOps;
   private readonly a: Attrs;
@@ -480,7 +489,6 @@ class PhaseConv2dLayer implements NativeLayer {
   private readonly convAttrs: NativeAttr[];
   private readonly blockAttrs: NativeAttr[];
   private readonly padAttrs: NativeAttr[];
-  private readonly transposeAttrs: NativeAttr[];
   private readonly reshapeAttrs: NativeAttr[];
   private readonly splitAttrs: NativeAttr[];
   private readonly concatAttrs: NativeAttr[];
@@ -497,8 +505,8 @@ class PhaseConv2dLayer implements NativeLayer {
   private readonly segmentIds: number;
   private readonly kernelSize: number;
   private readonly kernelShape: number;
-  private readonly toChannelsFirst: number;
-  private readonly toFilter: number;
+  /** The folded kernel's gradient, in the swapped order the segment ids follow. */
+  private readonly swapped: SwappedFilterGradient;
   private readonly axis0: number;
   private readonly axis3: number;
   /** Zeros of one block's shape, per batch size. */
@@ -546,9 +554,8 @@ class PhaseConv2dLayer implements NativeLayer {
     const [oh, ow, f] = convOutput as [number, number, number];
     const k = spec.kernelSize;
     const kb = Math.floor(k / 2) + 1;
-    // TF's padding ("same" at stride 1: k − 1 in all, the smaller half first), then zeros up to whole 2×2 blocks.
-    const before = spec.padding === 'same' ? Math.floor((k - 1) / 2) : 0;
-    const after = spec.padding === 'same' ? k - 1 - before : 0;
+    // TF's padding, then zeros up to whole 2×2 blocks.
+    const [before, after] = paddingOf(spec);
     const extra = 2 * kb - 1 - k;
     const folded = [oh / 2 + kb - 1, ow / 2 + kb - 1, 4 * c];
     this.foldedSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...folded]));
@@ -600,12 +607,10 @@ class PhaseConv2dLayer implements NativeLayer {
     this.convAttrs = a.conv(1, 'VALID');
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
     this.blockAttrs = [a.type('T', a.F), a.int('block_size', 2), a.str('data_format', 'NHWC')];
-    this.transposeAttrs = [a.type('T', a.F), a.type('Tperm', a.I)];
     this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
     this.splitAttrs = [a.type('T', a.F), a.int('num_split', 4)];
     this.concatAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.int('N', 4)];
-    this.toChannelsFirst = s.constantI([4], [3, 1, 2, 0]);
-    this.toFilter = s.constantI([4], [1, 2, 0, 3]);
+    this.swapped = new SwappedFilterGradient(s, [kb, kb, 4 * c, 4 * f], [0, 0]);
     this.axis0 = s.constantI([], [0]);
     this.axis3 = s.constantI([], [3]);
     this.zeros = new PerBatchConstant((batch) => s.constantF([batch, oh / 2, ow / 2, f], new Float32Array(batch * (oh / 2) * (ow / 2) * f)));
@@ -644,9 +649,7 @@ class PhaseConv2dLayer implements NativeLayer {
     }
     parts.push(rest);
     const dc = s.op('ConcatV2', this.concatAttrs, [...parts, this.axis3]);
-    const xt = s.op('Transpose', this.transposeAttrs, [this.xs, this.toChannelsFirst]);
-    const dct = s.op('Transpose', this.transposeAttrs, [dc, this.toFilter]);
-    const folded = s.op('Conv2D', this.convAttrs, [xt, dct]);
+    const folded = this.swapped.channelsFirst(this.xs, dc);
     grads[this.params[0]!.slot] = s.op('Reshape', this.reshapeAttrs, [s.op('UnsortedSegmentSum', this.segmentAttrs, [folded, this.segmentIds, this.kernelSize]), this.kernelShape]);
     if (!needInput) return -1;
     const dx = s.op('DepthToSpace', this.blockAttrs, [s.op('Conv2DBackpropInput', this.convAttrs, [this.foldedSizes.get(this.batch), this.k3, dc])]);
@@ -762,7 +765,7 @@ interface NativeLoss {
   compute(logits: number, targets: number, batch: number): { loss: number; dLogits: number };
 }
 
-/** Per-batch-size scalars (1 / batch …), made once per size seen. */
+/** Constants that depend on the batch size (1 / batch, a shape, zeros of a block), made once per size seen. */
 class PerBatchConstant {
   private readonly values = new Map<number, number>();
   /** `make` creates the constant for a batch size (through the scope, which frees it in `dispose`). */
