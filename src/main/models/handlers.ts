@@ -9,10 +9,7 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
   const library = new ModelLibrary(ctx.home, worker);
   ctx.onClose(() => worker.close());
   return {
-    'models:list': async () => {
-      await library.ready;
-      return library.list();
-    },
+    'models:list': async () => library.list(),
     'models:get': async ({ id }) => library.get(id),
     'models:rename': async ({ id, name }) => library.rename(id, name),
     'models:delete': async ({ id }) => library.delete(id),

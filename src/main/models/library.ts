@@ -14,8 +14,7 @@ import type { DatasetRef, Evaluation } from '@shared/training';
 import { checkDatasetPresent } from '../training/host';
 import { exportModel } from './export';
 import { importModel } from './import';
-import { sweepTemporaries } from '../fs-atomic';
-import { deleteModel, getModel, listModels, modelDir, modelsDir, readMetadata, renameModel } from './store';
+import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel } from './store';
 import type { ModelWorker } from './worker';
 
 /** Reads an image file for prediction, its size checked before it is read. */
@@ -30,18 +29,10 @@ export async function readImageFile(file: string): Promise<Uint8Array> {
 }
 
 export class ModelLibrary {
-  /** Resolves once temporary folders left by a crash are swept. */
-  readonly ready: Promise<void>;
-
   constructor(
     readonly home: string,
     private readonly worker: ModelWorker,
-  ) {
-    this.ready = sweepTemporaries(modelsDir(home)).then(
-      () => undefined,
-      (err: unknown) => console.error(`could not sweep ${home}/models: ${(err as Error).message}`),
-    );
-  }
+  ) {}
 
   list(): Promise<ModelEntry[]> {
     return listModels(this.home);

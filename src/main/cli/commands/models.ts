@@ -7,6 +7,7 @@ import { StudioError } from '@shared/result';
 import { Id, type DatasetRef } from '@shared/training';
 import { ModelLibrary } from '../../models/library';
 import { reproduce, type ReproductionReport } from '../../models/reproduce';
+import { sweepHome } from '../../studio';
 import { ModelWorker } from '../../models/worker';
 import { EXIT, type CliContext } from '../context';
 import { formatBytes, formatTable } from '../format';
@@ -106,7 +107,8 @@ async function withLibrary(ctx: CliContext, action: (library: ModelLibrary) => P
   const worker = new ModelWorker();
   const library = new ModelLibrary(ctx.home(), worker);
   try {
-    await library.ready;
+    // What a crash left in the home goes first, as when any other command opens it (createStudio).
+    await sweepHome(ctx.home()).catch(() => []);
     await action(library);
   } catch (err) {
     if (!(err instanceof StudioError)) throw err;
