@@ -15,8 +15,9 @@ import { fail } from '@shared/result';
 import { TOKEN_PARAM, WS_MAX_PAYLOAD, WS_PATH, WsClientMessage, type WsServerMessage } from '@shared/web-protocol';
 import { decodeWire, encodeWire } from '@shared/wire';
 import { dispatch } from '../dispatch';
-import { CONTENT_SECURITY_POLICY } from '../electron/security';
+import { mimeType, resolveStaticFile, SECURITY_HEADERS } from '../static-files';
 import type { Studio } from '../studio';
+import { httpServerOptions, keepAlive, limitHttpServer, tooManyCallsMessage, tooManyConnectionsReason, webLimits, WS_CLOSE, type WebLimits } from './limits';
 
 export interface WebServerOptions {
   studio: Studio;
@@ -27,6 +28,8 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token (tests); random otherwise. */
   token?: string;
+  /** Caps and timeouts (tests shorten them); DEFAULT_WEB_LIMITS otherwise. */
+  limits?: Partial<WebLimits>;
 }
 
 export interface WebServer {
@@ -36,25 +39,6 @@ export interface WebServer {
   token: string;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-};
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -78,6 +62,21 @@ export function isAllowedHost(header: string | undefined, bindHost: string, port
   return net.isIP(name) !== 0 || name === 'localhost' || name === bindHost;
 }
 
+/** Why `listen` failed, in words that say what to do: a busy port is the usual case (another `serve` still running). */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new Error(`port ${port} on ${host} is already in use (another mnist-studio serve?): stop that program, or pick another port with --port (--port 0 picks a free one)`);
+    case 'EACCES':
+      return new Error(`not allowed to listen on ${where}: ports below 1024 need special rights; pick another port with --port`);
+    case 'EADDRNOTAVAIL':
+      return new Error(`cannot listen on ${where}: ${host} is not an address of this machine; check --host`);
+    default:
+      return new Error(`cannot listen on ${where}: ${err.message}`);
+  }
+}
+
 function tokensEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -95,9 +94,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${path.join(root, 'index.html')} is missing: build the studio first (npm run build)`);
   }
+  const limits = webLimits(options.limits);
   let port = 0;
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(httpServerOptions(limits), (req, res) => {
     if (!isAllowedHost(req.headers.host, host, port)) {
       res.writeHead(421, { 'Content-Type': 'text/plain' }).end('wrong Host header\n');
       return;
@@ -106,27 +106,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://x');
-    let rel: string;
-    try {
-      rel = decodeURIComponent(url.pathname);
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    const file = path.resolve(root, `.${rel === '/' ? '/index.html' : rel}`);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const file = resolveStaticFile(root, new URL(req.url ?? '/', 'http://x').pathname);
+    if (!file) {
       res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');
       return;
     }
     res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Type': mimeType(file),
       'Cache-Control': 'no-cache',
       ...SECURITY_HEADERS,
     });
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);
   });
+  limitHttpServer(server, limits);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
   server.on('upgrade', (req, socket, head) => {
@@ -143,13 +136,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  let connections = 0;
   wss.on('connection', (ws: WebSocket) => {
+    // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
+    ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
+    if (connections >= limits.maxConnections) {
+      ws.close(WS_CLOSE.tooManyConnections, tooManyConnectionsReason(limits));
+      return;
+    }
+    connections++;
+    ws.on('close', () => connections--);
+    keepAlive(ws, limits);
+    let inFlight = 0;
     const unsubscribe = options.studio.events.onAny((event, payload) => {
       send(ws, { type: 'event', event, payload } as WsServerMessage);
     }, EVENT_NAMES);
     ws.on('close', unsubscribe);
-    // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
-    ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
     ws.on('message', (data, isBinary) => {
       void (async () => {
         let raw: unknown;
@@ -164,14 +166,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           send(ws, { type: 'result', id, result: fail('INVALID_ARGUMENT', 'malformed message: expected {type:"call", id, method, input}') });
           return;
         }
-        const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input);
-        send(ws, { type: 'result', id: msg.data.id, result });
+        if (inFlight >= limits.maxInFlight) {
+          send(ws, { type: 'result', id: msg.data.id, result: fail('BUSY', tooManyCallsMessage(limits)) });
+          return;
+        }
+        inFlight++;
+        try {
+          const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input);
+          send(ws, { type: 'result', id: msg.data.id, result });
+        } finally {
+          inFlight--;
+        }
       })();
     });
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, options.port ?? 0)));
     server.listen(options.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
