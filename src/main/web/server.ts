@@ -40,8 +40,12 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** An address only this machine can reach: 127.0.0.0/8 (also as IPv4-mapped IPv6), ::1 or localhost. */
 export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
+  const v4 = name.replace(/^::ffff:/, '');
+  return net.isIPv4(v4) && v4.startsWith('127.');
 }
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createStudio } from '../../../src/main/studio';
-import { isAllowedHost, startWebServer, type WebServer } from '../../../src/main/web/server';
+import { isAllowedHost, isLoopback, startWebServer, type WebServer } from '../../../src/main/web/server';
 import { WS_MAX_PAYLOAD, type WsServerMessage } from '../../../src/shared/web-protocol';
 import { decodeWire, encodeWire } from '../../../src/shared/wire';
 import { tmpDir } from '../../helpers/tmp';
@@ -89,6 +89,11 @@ describe('web mode static files', () => {
     expect(isAllowedHost('attacker.example:80', '0.0.0.0', 80)).toBe(false);
     expect(isAllowedHost(undefined, '127.0.0.1', 80)).toBe(false);
     expect(isAllowedHost('a@127.0.0.1:80', '127.0.0.1', 80)).toBe(false);
+  });
+
+  it('counts only addresses of this machine alone as loopback (what serve allows without --expose)', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopback(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', '::ffff:10.0.0.1', '127.example.com', 'studio.lan', '1.127.0.0']) expect(isLoopback(host), host).toBe(false);
   });
 });
 
