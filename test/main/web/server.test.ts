@@ -244,7 +244,8 @@ describe('web mode limits', () => {
     server = await startWebServer({
       studio: createStudio({ home: '/tmp/h', shell: 'web' }),
       rendererDir: rendererDir(),
-      limits: { idleTimeoutMs: 400, pingIntervalMs: 100 },
+      // Pings far more often than the idle time, so a busy machine's pauses do not close the ponging client.
+      limits: { idleTimeoutMs: 1000, pingIntervalMs: 100 },
     });
     const s = server;
     const live = await connect(s);
@@ -257,13 +258,13 @@ describe('web mode limits', () => {
     const silentClosed = closed(silent);
     let liveClosed = false;
     live.once('close', () => (liveClosed = true));
-    expect(await silentClosed).toEqual({ code: 1001, reason: 'idle: nothing heard for 400 ms' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await silentClosed).toEqual({ code: 1001, reason: 'idle: nothing heard for 1000 ms' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeLessThan(4000);
     // The ponging one stays well past the idle time and still answers.
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(liveClosed).toBe(false);
-    expect(pings.n).toBeGreaterThanOrEqual(5);
+    expect(pings.n).toBeGreaterThanOrEqual(10);
     live.send(encodeWire({ type: 'call', id: 1, method: 'app:info', input: {} }));
     expect(await nextMessage(live)).toMatchObject({ id: 1, result: { ok: true } });
     live.close();
