@@ -1,4 +1,5 @@
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../../helpers/project';
@@ -95,7 +96,14 @@ describe('mnist-studio serve', () => {
     expect(stderr).toContain('train and stop runs, read, import, export and delete the data sets, runs and models in the studio home');
     expect(stderr).toContain('plain HTTP');
     const port = /:(\d+)\/\?token=/.exec(stdout)![1]!;
+    const token = /\?token=(\S+)/.exec(stdout)![1]!;
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    // 0.0.0.0 is no address a browser can open: the machine's own addresses are listed, each serving the studio.
+    const lan = Object.values(os.networkInterfaces()).flatMap((l) => l ?? []).filter((a) => !a.internal && a.family === 'IPv4');
+    for (const a of lan) {
+      expect(stdout).toContain(`  http://${a.address}:${port}/?token=${token}\n`);
+      expect((await fetch(`http://${a.address}:${port}/`)).status).toBe(200);
+    }
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
   });

@@ -1,8 +1,9 @@
+import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { appRoot } from '../../paths';
 import { createStudio } from '../../studio';
-import { isLoopback, startWebServer } from '../../web/server';
+import { isLoopback, startWebServer, type WebServer } from '../../web/server';
 import { EXIT, type CliContext } from '../context';
 import { nextInterrupt } from '../signals';
 
@@ -23,6 +24,19 @@ export function exposureWarning(host: string): string {
   ].join('\n');
 }
 
+/**
+ * The URLs other machines can use when serve listens on every address
+ * (0.0.0.0 or ::): the printed one names the wildcard, which no browser can open.
+ */
+export function networkUrls(server: WebServer): string[] {
+  if (server.host !== '0.0.0.0' && server.host !== '::') return [];
+  // Link-local IPv6 needs a zone id a URL cannot carry.
+  const addresses = Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal && (a.family === 'IPv4' || (server.host === '::' && !a.address.startsWith('fe80:'))));
+  return addresses.map((a) => server.url.replace(/^http:\/\/[^/]+/, `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${server.port}`));
+}
+
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
@@ -40,7 +54,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const home = ctx.home();
       const studio = createStudio({ home, shell: 'web' });
-      let server: Awaited<ReturnType<typeof startWebServer>>;
+      let server: WebServer;
       try {
         server = await startWebServer({ studio, rendererDir: path.join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
       } catch (err) {
@@ -50,7 +64,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
         return;
       }
       if (!isLoopback(opts.host)) ctx.io.err(exposureWarning(opts.host));
-      ctx.io.out(`MNIST Studio (web mode) is running. Open this URL in your browser:\n\n  ${server.url}\n\nStudio home: ${home}\nPress Ctrl-C to stop.\n`);
+      const others = networkUrls(server);
+      const elsewhere = others.length > 0 ? `From another machine:\n\n${others.map((u) => `  ${u}\n`).join('')}\n` : '';
+      ctx.io.out(`MNIST Studio (web mode) is running. Open this URL in your browser:\n\n  ${server.url}\n\n${elsewhere}Studio home: ${home}\nPress Ctrl-C to stop.\n`);
       await nextInterrupt();
       await server.close();
       await studio.close();
