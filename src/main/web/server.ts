@@ -81,6 +81,23 @@ export function listenError(err: NodeJS.ErrnoException, host: string, port: numb
   }
 }
 
+/**
+ * The security headers for a page asked for under this Host: without
+ * Cross-Origin-Opener-Policy on a network address (--expose), where plain
+ * HTTP is no trustworthy origin and the browser ignores it with a console error.
+ */
+function pageHeaders(hostHeader: string | undefined): Record<string, string> {
+  let hostname = '';
+  try {
+    hostname = new URL(`http://${hostHeader ?? ''}`).hostname;
+  } catch {
+    // isAllowedHost has refused such a header already.
+  }
+  if (isLoopback(hostname)) return { ...SECURITY_HEADERS };
+  const { 'Cross-Origin-Opener-Policy': _ignored, ...rest } = SECURITY_HEADERS;
+  return rest;
+}
+
 function tokensEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -110,15 +127,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
+    const headers = pageHeaders(req.headers.host);
     const file = resolveStaticFile(root, new URL(req.url ?? '/', 'http://x').pathname);
     if (!file) {
-      res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');
+      res.writeHead(404, { 'Content-Type': 'text/plain', ...headers }).end('not found\n');
       return;
     }
     res.writeHead(200, {
       'Content-Type': mimeType(file),
       'Cache-Control': 'no-cache',
-      ...SECURITY_HEADERS,
+      ...headers,
     });
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);

@@ -82,6 +82,18 @@ describe('web mode static files', () => {
     expect((await get(s.port, '/', `localhost:${s.port}`)).status).toBe(200);
   });
 
+  it('sends Cross-Origin-Opener-Policy only where the browser honours it: loopback, not a network address over plain HTTP', async () => {
+    const s = await start();
+    for (const host of [`127.0.0.1:${s.port}`, `localhost:${s.port}`, `[::1]:${s.port}`]) {
+      expect((await get(s.port, '/', host)).headers['cross-origin-opener-policy'], host).toBe('same-origin');
+    }
+    const lan = await get(s.port, '/', `192.0.2.7:${s.port}`);
+    expect(lan.status).toBe(200);
+    expect(lan.headers['cross-origin-opener-policy']).toBeUndefined();
+    expect(lan.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(lan.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('allows only IP literals, localhost and the bound name as hosts', () => {
     expect(isAllowedHost('127.0.0.1:80', '127.0.0.1', 80)).toBe(true);
     expect(isAllowedHost('[::1]:80', '127.0.0.1', 80)).toBe(true);
