@@ -160,9 +160,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   let connections = 0;
   wss.on('connection', (ws: WebSocket) => {
-    // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
-    ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
     if (connections >= limits.maxConnections) {
+      // Refused: what its socket reports until the close completes matters to no one, but unheard it would end the process.
+      ws.on('error', () => {});
       ws.close(WS_CLOSE.tooManyConnections, tooManyConnectionsReason(limits));
       return;
     }
@@ -174,7 +174,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       send(ws, { type: 'event', event, payload } as WsServerMessage);
     }, EVENT_NAMES);
     ws.on('close', unsubscribe);
+    // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
+    ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
     ws.on('message', (data, isBinary) => {
+      inFlight++;
       void (async () => {
         let raw: unknown;
         try {
@@ -183,23 +186,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           raw = undefined;
         }
         const msg = WsClientMessage.safeParse(raw);
+        // This message counts itself among those in flight.
+        if (msg.success && inFlight > limits.maxInFlight) return send(ws, { type: 'result', id: msg.data.id, result: fail('BUSY', tooManyCallsMessage(limits)) });
         if (!msg.success) {
           const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : null;
           send(ws, { type: 'result', id, result: fail('INVALID_ARGUMENT', 'malformed message: expected {type:"call", id, method, input}') });
           return;
         }
-        if (inFlight >= limits.maxInFlight) {
-          send(ws, { type: 'result', id: msg.data.id, result: fail('BUSY', tooManyCallsMessage(limits)) });
-          return;
-        }
-        inFlight++;
-        try {
-          const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input);
-          send(ws, { type: 'result', id: msg.data.id, result });
-        } finally {
-          inFlight--;
-        }
-      })();
+        const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input);
+        send(ws, { type: 'result', id: msg.data.id, result });
+      })().finally(() => inFlight--);
     });
   });
 
