@@ -7,7 +7,7 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   /** A dataset, run or model id that does not exist. */
   'NOT_FOUND',
-  /** Only one training run at a time. */
+  /** Only one training run at a time; or a web-mode connection has too many calls in flight. */
   'BUSY',
   /** The user (or a shutdown) stopped the operation. */
   'CANCELLED',

@@ -47,6 +47,10 @@ describe.skipIf(SKIP_REASON !== null)(`the desktop app under Electron${SKIP_REAS
     app = await electron.launch({ executablePath: binary.path!, args: [ROOT, '--home', home], env: { ...process.env, ELECTRON_DISABLE_SECURITY_WARNINGS: 'true' } });
     const page: Page = await app.firstWindow();
     const errors = collectErrors(page);
+    // The renderer comes from the app's own origin, never file://, with the CSP header the protocol handler sets.
+    await expect.poll(() => page.url()).toMatch(/^app:\/\/studio\/index\.html/);
+    expect(await page.evaluate(async () => (await fetch('app://studio/index.html')).headers.get('content-security-policy'))).toContain("default-src 'self'");
+    expect(await page.evaluate(async () => (await fetch('app://studio/../../etc/passwd')).status)).toBe(404);
     await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 30_000 }).toBe('Connected · desktop app');
 
     await page.getByTestId('nav-models').click();

@@ -327,14 +327,25 @@ describe('fast-check: dispatch over random and mutated input', () => {
         this.handlers.delete(channel);
       },
     };
-    const origin = { indexFileUrl: 'file:///opt/MNIST%20Studio/out/renderer/index.html', devServerUrl: null };
+    const origin = { devServerUrl: null };
+    const index = 'app://studio/index.html';
     const own = new Set([1]);
     const { calls, handlers } = recordingHandlers();
     const studio = { ...createStudio({ home: tmpDir(), shell: 'electron' }), handlers };
     const unbind = bindIpc(ipc, studio, (e) => isTrustedSender(e, own, (url) => isAppUrl(url, origin)), () => []);
     const frameUrl = fc.oneof(
-      fc.constant(origin.indexFileUrl),
-      fc.constantFrom(`${origin.indexFileUrl}#/train`, 'file:///opt/MNIST%20Studio/out/renderer/other.html', 'file:///etc/passwd', 'file://evil/opt/MNIST%20Studio/out/renderer/index.html', 'about:blank', 'data:text/html,<script>1</script>', 'not a url'),
+      fc.constant(index),
+      fc.constantFrom(
+        `${index}#/train`,
+        'app://studio/other.html',
+        'app://evil/index.html',
+        'app://studio:1/index.html',
+        'file:///opt/MNIST%20Studio/out/renderer/index.html',
+        'file:///etc/passwd',
+        'about:blank',
+        'data:text/html,<script>1</script>',
+        'not a url',
+      ),
       fc.webUrl(),
     );
     const sender = fc.record({ id: fc.constantFrom(1, 2, 0, -1), parent: fc.constantFrom(null, {}), url: frameUrl, gone: fc.boolean() });
@@ -342,7 +353,7 @@ describe('fast-check: dispatch over random and mutated input', () => {
       fc.asyncProperty(methodArb, sender, fc.oneof(fc.jsonValue(), fc.constant({})), async (method, s, input) => {
         calls.length = 0;
         const event: IpcSender = { sender: { id: s.id }, senderFrame: s.gone ? null : { url: s.url, parent: s.parent } };
-        const trusted = !s.gone && s.parent === null && s.id === 1 && new URL(s.url, 'x:/').protocol === 'file:' && new URL(s.url).pathname === new URL(origin.indexFileUrl).pathname;
+        const trusted = !s.gone && s.parent === null && s.id === 1 && (s.url === index || s.url === `${index}#/train`);
         const res = await ipc.handlers.get(method)!(event, input);
         if (!trusted) {
           expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -4,14 +4,16 @@
  * folder) that touches Electron.
  */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Notification, ipcMain, screen, session, shell, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, Notification, ipcMain, protocol, screen, session, shell, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import { PRODUCT_NAME, resolveHome } from '../home';
 import { initialWindowBounds, MIN_WINDOW_SIZE, windowBoundsToSave } from '../settings/window';
 import { createStudio, type StudioDialogs } from '../studio';
+import { APP_SCHEME_PRIVILEGES, appProtocolResponse, devServerUrl } from './app-protocol';
 import { bindIpc } from './ipc';
 import { launchUtilityTrainer } from './trainer-process';
 import {
+  APP_INDEX_URL,
+  APP_SCHEME,
   hardenSession,
   hardenWebContents,
   isAllowedExternalUrl,
@@ -31,11 +33,12 @@ const home = resolveHome({ home: flag('--home') });
 app.setName(PRODUCT_NAME);
 app.setPath('userData', home);
 app.enableSandbox();
+// Before ready: app:// must be standard and secure for the page to get a real origin, fetch and module scripts.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 const rendererDir = path.join(import.meta.dirname, '..', 'renderer');
 const origin: AppOrigin = {
-  indexFileUrl: pathToFileURL(path.join(rendererDir, 'index.html')).href,
-  devServerUrl: !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null,
+  devServerUrl: devServerUrl({ isPackaged: app.isPackaged, argv: process.argv, rendererUrl: process.env.ELECTRON_RENDERER_URL }),
 };
 const allowed = (url: string) => isAppUrl(url, origin);
 const ownContents = new Set<number>();
@@ -116,12 +119,13 @@ function createWindow(): BrowserWindow {
   rememberBounds(win);
   win.once('ready-to-show', () => win.show());
   if (origin.devServerUrl) void win.loadURL(origin.devServerUrl);
-  else void win.loadFile(path.join(rendererDir, 'index.html'));
+  else void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
 void app.whenReady().then(() => {
   hardenSession(session.defaultSession);
+  protocol.handle(APP_SCHEME, (request) => appProtocolResponse(request, rendererDir));
   bindIpc(
     ipcMain,
     studio,

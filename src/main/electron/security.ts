@@ -41,28 +41,38 @@ export function secureWebPreferences(preload: string): WebPreferences {
   };
 }
 
-/** Where the app's own pages come from: the built renderer folder, or the dev server. */
+/** The app's own origin, app://studio: `app-protocol.ts` serves the built renderer there. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'studio';
+/** The page the window loads. */
+export const APP_INDEX_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+function parseUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+/** True for a URL of the app's own origin (app://studio, no credentials or port). */
+export function isAppOriginUrl(url: string): boolean {
+  const parsed = parseUrl(url);
+  return parsed !== null && parsed.protocol === `${APP_SCHEME}:` && parsed.hostname === APP_HOST && parsed.port === '' && parsed.username === '' && parsed.password === '';
+}
+
+/** Where the app's own pages come from: app://studio, or the dev server in `npm run dev`. */
 export interface AppOrigin {
-  /** file:// URL of the built renderer's index.html. */
-  indexFileUrl: string;
-  /** The electron-vite dev server URL in `npm run dev`, else null. */
+  /** The electron-vite dev server URL in `npm run dev` (see devServerUrl), else null. */
   devServerUrl: string | null;
 }
 
-/** True for the app's own page (any hash or query), false for anything else. */
+/** True for the app's own page (any hash or query), false for anything else, file:// included. */
 export function isAppUrl(url: string, origin: AppOrigin): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (origin.devServerUrl) {
-    const dev = new URL(origin.devServerUrl);
-    if (parsed.origin === dev.origin) return true;
-  }
-  const index = new URL(origin.indexFileUrl);
-  return parsed.protocol === 'file:' && parsed.pathname === index.pathname;
+  const parsed = parseUrl(url);
+  if (!parsed) return false;
+  if (origin.devServerUrl && parsed.origin === new URL(origin.devServerUrl).origin) return true;
+  return isAppOriginUrl(url) && (parsed.pathname === '/index.html' || parsed.pathname === '/');
 }
 
 /** Hosts `shell.openExternal` may open, for links in the UI (docs, the project page). */

@@ -15,8 +15,9 @@ import { fail } from '@shared/result';
 import { TOKEN_PARAM, WS_MAX_PAYLOAD, WS_PATH, WsClientMessage, type WsServerMessage } from '@shared/web-protocol';
 import { decodeWire, encodeWire } from '@shared/wire';
 import { dispatch } from '../dispatch';
-import { CONTENT_SECURITY_POLICY } from '../electron/security';
+import { mimeType, resolveStaticFile, SECURITY_HEADERS } from '../static-files';
 import type { Studio } from '../studio';
+import { httpServerOptions, keepAlive, limitHttpServer, tooManyCallsMessage, tooManyConnectionsReason, webLimits, WS_CLOSE, type WebLimits } from './limits';
 
 export interface WebServerOptions {
   studio: Studio;
@@ -27,6 +28,8 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token (tests); random otherwise. */
   token?: string;
+  /** Caps and timeouts (tests shorten them); DEFAULT_WEB_LIMITS otherwise. */
+  limits?: Partial<WebLimits>;
 }
 
 export interface WebServer {
@@ -37,27 +40,12 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-};
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
+/** An address only this machine can reach: 127.0.0.0/8 (also as IPv4-mapped IPv6), ::1 or localhost. */
 export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
+  const v4 = name.replace(/^::ffff:/, '');
+  return net.isIPv4(v4) && v4.startsWith('127.');
 }
 
 /**
@@ -78,6 +66,38 @@ export function isAllowedHost(header: string | undefined, bindHost: string, port
   return net.isIP(name) !== 0 || name === 'localhost' || name === bindHost;
 }
 
+/** Why `listen` failed, in words that say what to do: a busy port is the usual case (another `serve` still running). */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new Error(`port ${port} on ${host} is already in use (another mnist-studio serve?): stop that program, or pick another port with --port (--port 0 picks a free one)`);
+    case 'EACCES':
+      return new Error(`not allowed to listen on ${where}: ports below 1024 need special rights; pick another port with --port`);
+    case 'EADDRNOTAVAIL':
+      return new Error(`cannot listen on ${where}: ${host} is not an address of this machine; check --host`);
+    default:
+      return new Error(`cannot listen on ${where}: ${err.message}`);
+  }
+}
+
+/**
+ * The security headers for a page asked for under this Host: without
+ * Cross-Origin-Opener-Policy on a network address (--expose), where plain
+ * HTTP is no trustworthy origin and the browser ignores it with a console error.
+ */
+function pageHeaders(hostHeader: string | undefined): Record<string, string> {
+  let hostname = '';
+  try {
+    hostname = new URL(`http://${hostHeader ?? ''}`).hostname;
+  } catch {
+    // isAllowedHost has refused such a header already.
+  }
+  if (isLoopback(hostname)) return { ...SECURITY_HEADERS };
+  const { 'Cross-Origin-Opener-Policy': _ignored, ...rest } = SECURITY_HEADERS;
+  return rest;
+}
+
 function tokensEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -95,9 +115,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${path.join(root, 'index.html')} is missing: build the studio first (npm run build)`);
   }
+  const limits = webLimits(options.limits);
   let port = 0;
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(httpServerOptions(limits), (req, res) => {
     if (!isAllowedHost(req.headers.host, host, port)) {
       res.writeHead(421, { 'Content-Type': 'text/plain' }).end('wrong Host header\n');
       return;
@@ -106,27 +127,21 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://x');
-    let rel: string;
-    try {
-      rel = decodeURIComponent(url.pathname);
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    const file = path.resolve(root, `.${rel === '/' ? '/index.html' : rel}`);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');
+    const headers = pageHeaders(req.headers.host);
+    const file = resolveStaticFile(root, new URL(req.url ?? '/', 'http://x').pathname);
+    if (!file) {
+      res.writeHead(404, { 'Content-Type': 'text/plain', ...headers }).end('not found\n');
       return;
     }
     res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Type': mimeType(file),
       'Cache-Control': 'no-cache',
-      ...SECURITY_HEADERS,
+      ...headers,
     });
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);
   });
+  limitHttpServer(server, limits);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
   server.on('upgrade', (req, socket, head) => {
@@ -143,7 +158,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  let connections = 0;
   wss.on('connection', (ws: WebSocket) => {
+    if (connections >= limits.maxConnections) {
+      // Refused: what its socket reports until the close completes matters to no one, but unheard it would end the process.
+      ws.on('error', () => {});
+      ws.close(WS_CLOSE.tooManyConnections, tooManyConnectionsReason(limits));
+      return;
+    }
+    connections++;
+    ws.on('close', () => connections--);
+    keepAlive(ws, limits);
+    let inFlight = 0;
     const unsubscribe = options.studio.events.onAny((event, payload) => {
       send(ws, { type: 'event', event, payload } as WsServerMessage);
     }, EVENT_NAMES);
@@ -151,6 +177,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
     ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
     ws.on('message', (data, isBinary) => {
+      inFlight++;
       void (async () => {
         let raw: unknown;
         try {
@@ -159,6 +186,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           raw = undefined;
         }
         const msg = WsClientMessage.safeParse(raw);
+        // This message counts itself among those in flight.
+        if (msg.success && inFlight > limits.maxInFlight) return send(ws, { type: 'result', id: msg.data.id, result: fail('BUSY', tooManyCallsMessage(limits)) });
         if (!msg.success) {
           const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : null;
           send(ws, { type: 'result', id, result: fail('INVALID_ARGUMENT', 'malformed message: expected {type:"call", id, method, input}') });
@@ -166,12 +195,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         }
         const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input);
         send(ws, { type: 'result', id: msg.data.id, result });
-      })();
+      })().finally(() => inFlight--);
     });
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, options.port ?? 0)));
     server.listen(options.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;

@@ -29,8 +29,8 @@ export const routes: RouteRecordRaw[] = [
 ];
 
 /**
- * Hash history: the desktop app loads index.html from file://, where a
- * path-based URL would point at a file that does not exist.
+ * Hash history: the desktop app loads index.html from app://studio, whose
+ * handler serves only the built files, so a path-based URL would name a file that does not exist.
  */
 export function createStudioRouter(history: RouterHistory = createWebHashHistory()): Router {
   return createRouter({ history, routes });

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
@@ -73,5 +76,49 @@ describe('mnist-studio serve', () => {
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('refuses a --host beyond loopback without --expose, saying why and what to add', async () => {
+    const res = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--home', tmpDir()]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      'error: --host 0.0.0.0 would serve the studio beyond this machine: anyone who reaches it with the URL could train, and read and change the data sets and models in the studio home. Add --expose if that is what you mean.\n',
+    );
+    expect(res.stdout).toBe('');
+  });
+
+  it('with --expose, serves on that address and first says what it exposes and to whom', async () => {
+    const cli = startCli(['serve', '--host', '0.0.0.0', '--expose', '--port', '0', '--home', tmpDir()]);
+    await cli.waitFor(/http:\/\/0\.0\.0\.0:\d+\/\?token=\S+/);
+    const { stdout, stderr } = cli.output();
+    expect(stderr).toContain('warning: --expose: the studio listens on 0.0.0.0, beyond this machine.');
+    expect(stderr).toContain('has the URL below (it holds the access token) can use the studio as you');
+    expect(stderr).toContain('train and stop runs, read, import, export and delete the data sets, runs and models in the studio home');
+    expect(stderr).toContain('plain HTTP');
+    const port = /:(\d+)\/\?token=/.exec(stdout)![1]!;
+    const token = /\?token=(\S+)/.exec(stdout)![1]!;
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    // 0.0.0.0 is no address a browser can open: the machine's own addresses are listed, each serving the studio.
+    const lan = Object.values(os.networkInterfaces()).flatMap((l) => l ?? []).filter((a) => !a.internal && a.family === 'IPv4');
+    for (const a of lan) {
+      expect(stdout).toContain(`  http://${a.address}:${port}/?token=${token}\n`);
+      expect((await fetch(`http://${a.address}:${port}/`)).status).toBe(200);
+    }
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('says the port is busy, without a stack trace, and exits 1', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const res = await runCli(['serve', '--port', String(port), '--home', tmpDir()]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toBe(`error: port ${port} on 127.0.0.1 is already in use (another mnist-studio serve?): stop that program, or pick another port with --port (--port 0 picks a free one)\n`);
+      expect(res.stdout).toBe('');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '../../../src/main/electron/security';
 import { ROOT } from '../../helpers/project';
 
-const origin: AppOrigin = { indexFileUrl: 'file:///opt/MNIST%20Studio/out/renderer/index.html', devServerUrl: null };
+const origin: AppOrigin = { devServerUrl: null };
 const allowed = (url: string) => isAppUrl(url, origin);
 
 /** Stands in for Electron's WebContents: only the handlers the hardening installs. */
@@ -83,10 +83,13 @@ describe('web contents hardening', () => {
       const away = navigation('https://evil.example/');
       contents.emit(event, away);
       expect(away.preventDefault).toHaveBeenCalled();
-      const otherFile = navigation('file:///etc/passwd');
-      contents.emit(event, otherFile);
-      expect(otherFile.preventDefault).toHaveBeenCalled();
-      const inApp = navigation('file:///opt/MNIST%20Studio/out/renderer/index.html#/train');
+      // file:// is no longer the app's origin, not even its own index.html.
+      for (const file of ['file:///etc/passwd', 'file:///opt/MNIST%20Studio/out/renderer/index.html']) {
+        const otherFile = navigation(file);
+        contents.emit(event, otherFile);
+        expect(otherFile.preventDefault).toHaveBeenCalled();
+      }
+      const inApp = navigation('app://studio/index.html#/train');
       contents.emit(event, inApp);
       expect(inApp.preventDefault).not.toHaveBeenCalled();
     }
@@ -101,6 +104,25 @@ describe('web contents hardening', () => {
     expect(isAppUrl('http://localhost:5174/', dev)).toBe(false);
     expect(isAppUrl('http://localhost:5173/', origin)).toBe(false);
     expect(isAppUrl('not a url', origin)).toBe(false);
+    expect(isAppUrl('app://studio/index.html', dev)).toBe(true);
+  });
+
+  it('accepts only the app:// origin’s page: no other host, port, credentials, scheme or file', () => {
+    expect(isAppUrl('app://studio/index.html', origin)).toBe(true);
+    expect(isAppUrl('app://studio/', origin)).toBe(true);
+    expect(isAppUrl('app://studio/index.html?x=1#/models', origin)).toBe(true);
+    for (const url of [
+      'app://evil/index.html',
+      'app://studio.evil.example/index.html',
+      'app://studio:8080/index.html',
+      'app://user@studio/index.html',
+      'app://studio/assets/index.js',
+      'apps://studio/index.html',
+      'http://studio/index.html',
+      'file:///opt/MNIST%20Studio/out/renderer/index.html',
+    ]) {
+      expect(isAppUrl(url, origin), url).toBe(false);
+    }
   });
 });
 
@@ -128,13 +150,15 @@ describe('session hardening', () => {
 
 describe('IPC sender check', () => {
   const own = new Set([7]);
-  const appUrl = 'file:///opt/MNIST%20Studio/out/renderer/index.html';
+  const appUrl = 'app://studio/index.html#/train';
   it('answers only the main frame of the app’s own window showing the app', () => {
     expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: appUrl, parent: null } }, own, allowed)).toBe(true);
     expect(isTrustedSender({ sender: { id: 8 }, senderFrame: { url: appUrl, parent: null } }, own, allowed)).toBe(false);
     expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: appUrl, parent: {} } }, own, allowed)).toBe(false);
     expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: 'https://evil.example/', parent: null } }, own, allowed)).toBe(false);
     expect(isTrustedSender({ sender: { id: 7 }, senderFrame: null }, own, allowed)).toBe(false);
+    expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: 'file:///opt/MNIST%20Studio/out/renderer/index.html', parent: null } }, own, allowed)).toBe(false);
+    expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: 'app://other/index.html', parent: null } }, own, allowed)).toBe(false);
   });
 });
 
@@ -159,6 +183,14 @@ describe('the built main bundle', () => {
     expect(code).toMatch(/app\.on\("web-contents-created"[\s\S]{0,200}hardenWebContents\(/);
     expect(code).toContain('hardenSession(session.defaultSession)');
     expect(code).toMatch(/isTrustedSender\(event, ownContents, allowed\)/);
+    // The page comes from app://, registered privileged before ready and served only from out/renderer; never loadFile.
+    expect(code).toMatch(/protocol\.registerSchemesAsPrivileged\(\[APP_SCHEME_PRIVILEGES\]\)[\s\S]*app\.whenReady\(\)/);
+    expect(code).toMatch(/protocol\.handle\("app", \(request\) => appProtocolResponse\(request, rendererDir\)\)/);
+    expect(code).toMatch(/win\.loadURL\(origin\.devServerUrl\);\s*else win\.loadURL\(APP_INDEX_URL\);/);
+    expect(code).not.toMatch(/\.loadFile\(/);
+    // The dev server only through devServerUrl, which ignores it in a packaged app.
+    expect(code.match(/ELECTRON_RENDERER_URL/g)).toHaveLength(1);
+    expect(code).toMatch(/devServerUrl\(\{\s*isPackaged: app\.isPackaged,\s*argv: process\.argv,\s*rendererUrl: process\.env\.ELECTRON_RENDERER_URL\s*\}\)/);
     expect(code).not.toMatch(/nodeIntegration:\s*true|contextIsolation:\s*false|sandbox:\s*false/);
   });
 
