@@ -190,7 +190,7 @@ describe('the Data screen in Chromium (web mode)', () => {
     const shown = await text(error);
     expect(shown).toContain('The download of MNIST failed');
     expect(shown).toContain('The download failed on every mirror. Check the connection, add a mirror you can reach in Settings, or import the files.');
-    expect(await text(error.getByTestId('error-detail'))).toMatch(new RegExp(`^train-images-idx3-ubyte\\.gz: no mirror gave a good copy: ${m.url.replace(/[./]/g, '\\$&')} HTTP 500`));
+    expect(await text(error.getByTestId('error-detail'))).toBe(`train-images-idx3-ubyte.gz: no mirror gave a good copy: ${new URL(m.url).host} has a server error`);
     expect(shown).not.toMatch(/\[object|"code"|\{/);
     expect(await text(mnist.getByTestId('download'))).toBe('Try again');
     await page.locator('#main').evaluate((main) => main.scrollTo(0, 0));
