@@ -13,6 +13,7 @@ import {
   type IdxRole,
   type SplitInfo,
 } from '@shared/datasets';
+import { hasControlCharacters } from '@shared/models';
 import { StudioError } from '@shared/result';
 import { tempSibling, writeFileAtomic } from '../fs-atomic';
 import { readIdxFile, type IdxReport } from './idx';
@@ -47,8 +48,9 @@ const FileRecordSchema = z.object({
 export const ManifestSchema = z.object({
   version: z.literal(1),
   id: z.string().max(64),
-  name: z.string().max(200),
-  classNames: z.array(z.string().max(200)).length(10),
+  // Shown on the screens and in a terminal: the same rule as a model's name (a hand-edited file with escapes is damaged).
+  name: z.string().max(200).refine((text) => !hasControlCharacters(text)),
+  classNames: z.array(z.string().max(200).refine((text) => !hasControlCharacters(text))).length(10),
   origin: OriginSchema,
   files: z.object({ trainImages: FileRecordSchema, trainLabels: FileRecordSchema, testImages: FileRecordSchema, testLabels: FileRecordSchema }),
   train: SplitInfoSchema,
