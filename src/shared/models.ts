@@ -13,15 +13,15 @@ import type { DatasetInfo } from './training';
 export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', metadata: 'metadata.json' } as const;
 
 /** A name is shown on one line in a terminal and a list: no control characters (a raw escape would drive the terminal). */
-const CONTROL = /[\u0000-\u001f\u007f]/g;
+const isControl = (c: string) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
 
 export function hasControlCharacters(text: string): boolean {
-  return new RegExp(CONTROL.source).test(text);
+  return [...text].some(isControl);
 }
 
 /** `text` with its control characters dropped: for a name the studio derives (a file's name), where refusing would help nobody. */
 export function withoutControlCharacters(text: string): string {
-  return text.replace(CONTROL, '');
+  return [...text].filter((c) => !isControl(c)).join('');
 }
 
 /** A model's display name: what `models:rename` sets, and every name a model enters the library with. */
