@@ -269,6 +269,8 @@ describe('the Data screen in Chromium (web mode)', () => {
     // Nothing on disk, nothing to delete: the registry's cards have no Delete.
     expect(await card(page, 'mnist').getByTestId('delete-dataset').count()).toBe(0);
     expect(await broken.getByTestId('delete-dataset').getAttribute('aria-label')).toBe('Delete my-digits from the studio home');
+    expect(await text(broken.getByTestId('dataset-status'))).toBe('Files missing');
+    await screenshotsIn4(page, 'broken-card', ['my', 'digits']);
 
     await broken.getByTestId('delete-dataset').click();
     const dialog = page.getByTestId('delete-dataset-dialog');

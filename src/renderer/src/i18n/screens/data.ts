@@ -10,6 +10,7 @@ const en = {
     ready: 'Ready',
     partial: '{files} of 4 files',
     missing: 'Not downloaded',
+    broken: 'Files missing',
     downloading: 'Downloading',
   },
   descriptions: {
@@ -152,6 +153,7 @@ const zhCN: typeof en = {
     ready: '已就绪',
     partial: '已有 {files}/4 个文件',
     missing: '尚未下载',
+    broken: '文件缺失',
     downloading: '正在下载',
   },
   descriptions: {
