@@ -92,6 +92,10 @@ export const DATASETS_API = {
     z.object({ id: DatasetName }).strict(),
     'Stops a running download; its call answers CANCELLED and nothing half-written stays.',
   ),
+  'datasets:delete': method<{ id: string; dir: string }>()(
+    z.object({ id: DatasetName }).strict(),
+    'Removes a dataset’s folder from the studio home, whatever state it is in (a broken entry too), so it can be downloaded or imported again; runs that used it stay.',
+  ),
   'datasets:import': method<DatasetSummary>()(ImportInput, 'Brings in the four files from a folder, after the same checks as a download, for users without internet.'),
   'datasets:info': method<DatasetInfo>()(InfoInput, 'Counts per split, class histograms and a sample grid of a ready dataset.'),
   'datasets:images': method<DatasetImages>()(

@@ -12,14 +12,25 @@ import type { DatasetInfo } from './training';
 /** Files of a model folder. */
 export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', metadata: 'metadata.json' } as const;
 
-/** A model's display name: what `models:rename` sets. */
+/** A name is shown on one line in a terminal and a list: no control characters (a raw escape would drive the terminal). */
+const isControl = (c: string) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+
+export function hasControlCharacters(text: string): boolean {
+  return [...text].some(isControl);
+}
+
+/** `text` with its control characters dropped: for a name the studio derives (a file's name), where refusing would help nobody. */
+export function withoutControlCharacters(text: string): string {
+  return [...text].filter((c) => !isControl(c)).join('');
+}
+
+/** A model's display name: what `models:rename` sets, and every name a model enters the library with. */
 export const ModelName = z
   .string({ error: 'must be a name of 1 to 100 characters' })
   .trim()
   .min(1, { error: 'must be a name of 1 to 100 characters' })
   .max(100, { error: 'must be a name of 1 to 100 characters' })
-  // A name is shown on one line in a terminal and a list: no control characters.
-  .refine((name) => ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), { error: 'must not hold control characters' });
+  .refine((name) => !hasControlCharacters(name), { error: 'must not hold control characters' });
 
 const Count = z.number().int().min(0);
 

@@ -16,7 +16,9 @@ export type Fault =
   /** Send the file in small pieces with pauses. */
   | { kind: 'slow'; chunkBytes: number; intervalMs: number }
   /** Send this many bytes, then nothing, keeping the connection open. */
-  | { kind: 'stall'; afterBytes: number };
+  | { kind: 'stall'; afterBytes: number }
+  /** Answer 302 with this Location. */
+  | { kind: 'redirect'; location: string };
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -63,6 +65,11 @@ export async function startMirror(options: MirrorOptions): Promise<Mirror> {
     requests.push(seen);
     const fault = options.fault?.(file, nth, range) ?? null;
     const data = options.files[file];
+    if (fault?.kind === 'redirect') {
+      seen.status = 302;
+      res.writeHead(302, { Location: fault.location }).end();
+      return;
+    }
     if (fault?.kind === 'status' || !data) {
       seen.status = fault?.kind === 'status' ? fault.status : 404;
       res.writeHead(seen.status, { 'Content-Type': 'text/plain' }).end(`status ${seen.status}\n`);

@@ -61,7 +61,7 @@ describe('the Data screen', () => {
     expect(squash(fashion().get('[data-testid="dataset-status"]'))).toBe('Downloading');
 
     data.emit({ kind: 'started', dataset: 'fashion-mnist', files: FASHION_FILES, totalBytes: 30_000_000 });
-    data.emit({ kind: 'mirror-failed', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: 'https://broken.example/', reason: 'HTTP 500 Internal Server Error' });
+    data.emit({ kind: 'mirror-failed', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: 'https://broken.example/', reason: 'broken.example has a server error' });
     data.emit({
       kind: 'progress',
       dataset: 'fashion-mnist',
@@ -74,7 +74,7 @@ describe('the Data screen', () => {
       bytesPerSecond: 2_500_000,
       etaSeconds: 9,
     });
-    data.emit({ kind: 'retry', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: MIRROR, attempt: 1, delayMs: 500, fromByte: 7_500_000, reason: 'connection dropped' });
+    data.emit({ kind: 'retry', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: MIRROR, attempt: 1, delayMs: 500, fromByte: 7_500_000, reason: '127.0.0.1:8080: connection dropped' });
     await settle();
     const bar = fashion().get('[role="progressbar"]');
     expect(bar.attributes('aria-label')).toBe('Download of Fashion-MNIST');
@@ -91,7 +91,11 @@ describe('the Data screen', () => {
     ]);
     const retry = fashion().get('[data-testid="download-retry"]');
     expect(retry.text()).toBe('Connection dropped, resuming from 7.5 MB…');
-    expect(retry.attributes('title')).toBe('connection dropped');
+    expect(retry.attributes('title')).toBe('127.0.0.1:8080: connection dropped');
+    // The engine names the host first (issue 13): a silence is still told as one.
+    data.emit({ kind: 'retry', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: MIRROR, attempt: 2, delayMs: 1000, fromByte: 7_500_000, reason: '127.0.0.1:8080: no data for 30 s' });
+    await settle();
+    expect(fashion().get('[data-testid="download-retry"]').text()).toBe('The server stopped sending, reconnecting from 7.5 MB…');
     expect(fashion().get('[data-testid="mirror-failed"]').text()).toBe('broken.example could not give a good train-images-idx3-ubyte.gz; the next mirror is tried.');
     expect(fashion().get('[aria-live="polite"]').text()).toBe('Downloading Fashion-MNIST.');
 

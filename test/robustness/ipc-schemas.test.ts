@@ -37,6 +37,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'datasets:list': [{}],
   'datasets:download': [{ id: 'mnist' }, { id: 'fashion-mnist', mirrors: ['https://mirror.example/mnist/', 'http://10.0.0.2/data/'], defaultMirrors: false }],
   'datasets:cancel': [{ id: 'mnist' }],
+  'datasets:delete': [{ id: 'mnist' }, { id: 'my-digits' }],
   'datasets:import': [{ paths: ['/home/ann/Downloads/mnist'] }, { paths: ['/a/train-images-idx3-ubyte.gz', '/a/train-labels-idx1-ubyte.gz', '/a/t10k-images-idx3-ubyte', '/a/t10k-labels-idx1-ubyte'], name: 'my-digits' }],
   'datasets:info': [{ id: 'mnist' }, { id: 'my-digits', samplesPerClass: 32 }],
   'datasets:images': [{ id: 'mnist', split: 'test', indices: [0, 17, 9999] }, { id: 'mnist', split: 'train', indices: [5], sha256: 'ab'.repeat(32) }],

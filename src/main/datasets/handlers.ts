@@ -1,12 +1,13 @@
 import { DATASETS } from '@shared/datasets';
+import { StudioError } from '@shared/result';
 import type { DomainHandlers, StudioContext } from '../studio';
 import { datasetImages } from './images';
 import { datasetInfo } from './info';
 import { importDataset } from './import';
 import { DownloadManager } from './download';
-import { listDatasets } from './store';
+import { deleteDataset, listDatasets } from './store';
 
-/** The `datasets` domain: list, download (joined per dataset), cancel, import, info, images. */
+/** The `datasets` domain: list, download (joined per dataset), cancel, delete, import, info, images. */
 export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> {
   const downloads = new DownloadManager(ctx.home, (event) => ctx.events.emit('download', event));
   ctx.onClose(() => downloads.close());
@@ -19,6 +20,11 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
       return downloads.download(spec, ordered);
     },
     'datasets:cancel': async ({ id }) => ({ cancelled: downloads.cancel(id) }),
+    'datasets:delete': async ({ id }) => {
+      // A running download writes into the folder: removing it under the download would leave a dataset.json with no files.
+      if (downloads.isRunning(id)) throw new StudioError('BUSY', `${id}: a download of it is running; cancel it first`, 'id');
+      return deleteDataset(ctx.home, id);
+    },
     'datasets:import': async ({ paths, name }) => importDataset({ home: ctx.home, paths, name }),
     'datasets:info': async ({ id, samplesPerClass }) => datasetInfo(ctx.home, id, samplesPerClass),
     'datasets:images': async (input) => datasetImages(ctx.home, input),

@@ -1,10 +1,12 @@
-import crypto from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { DATASETS, DIGIT_CLASSES, IDX_FILES, IDX_ROLES, idxKind, isBuiltinDatasetId, type DatasetSpec, type DatasetSummary, type IdxRole } from '@shared/datasets';
 import { DatasetName } from '@shared/datasets-api';
 import { StudioError } from '@shared/result';
-import { readIdxFile, type IdxReport } from './idx';
+import { tempSibling } from '../fs-atomic';
+import { MAX_IDX_BYTES, readIdxFile, type IdxReport } from './idx';
 import { buildManifest, datasetDir, datasetsRoot, matchesRegistryFile, readManifest, summarizeDataset, verifyRegistryFile, writeManifest } from './store';
 
 const ROLE_WORDS: Record<IdxRole, string> = {
@@ -49,8 +51,8 @@ export async function resolveImportFiles(paths: readonly string[]): Promise<{ fi
     folder = path.dirname(first);
     candidates = resolved;
     for (const file of resolved) {
-      const stat = await fsp.stat(file).catch(() => null);
-      if (!stat?.isFile()) throw new StudioError('NOT_FOUND', `${file}: no such file`, 'paths');
+      const stat = await fsp.lstat(file).catch(() => null);
+      if (!stat) throw new StudioError('NOT_FOUND', `${file}: no such file`, 'paths');
     }
   }
   const found: Partial<Record<IdxRole, string>> = {};
@@ -72,21 +74,106 @@ export async function resolveImportFiles(paths: readonly string[]): Promise<{ fi
   return { files: found as Record<IdxRole, string>, folder };
 }
 
+/** What a non-regular file is, in words, from its lstat. */
+function kindOf(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+function isInside(folder: string, file: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * Checks one source file before anything opens it: a regular file (a named
+ * pipe would block the read forever, a device never ends), within the IDX
+ * cap, and, when it is a symbolic link, one to a regular file inside its own
+ * folder. A link inside the folder (an alias for another file of it) reads
+ * nothing the user did not hand over; a link out of it could read any file of
+ * the machine. Returns the real path and the checked identity.
+ */
+export async function checkImportSource(file: string): Promise<{ real: string; stat: fs.Stats }> {
+  let stat = await fsp.lstat(file).catch((err: NodeJS.ErrnoException) => {
+    throw new StudioError('NOT_FOUND', `${file}: ${err.code === 'ENOENT' ? 'no such file' : `cannot be read (${err.message})`}`, 'paths');
+  });
+  let real = file;
+  if (stat.isSymbolicLink()) {
+    const folder = await fsp.realpath(path.dirname(file));
+    real = await fsp.realpath(file).catch(() => {
+      throw new StudioError('NOT_FOUND', `${file}: a symbolic link to nothing`, 'paths');
+    });
+    if (!isInside(folder, real)) throw new StudioError('INVALID_ARGUMENT', `${file}: a symbolic link to ${real}, outside ${folder}: copy the file itself into the folder`, 'paths');
+    stat = await fsp.lstat(real);
+  }
+  if (!stat.isFile()) throw new StudioError('INVALID_ARGUMENT', `${file}: ${kindOf(stat)}, not a regular file; nothing was read from it`, 'paths');
+  if (stat.size > MAX_IDX_BYTES) {
+    throw new StudioError('INTEGRITY', `${file}: ${stat.size} bytes, more than the ${MAX_IDX_BYTES} any MNIST-format file holds; nothing was copied`, 'paths');
+  }
+  return { real, stat };
+}
+
+/**
+ * Copies a checked source into `copy`: opened without following a link and
+ * without blocking (a file swapped for a pipe after the check), the opened
+ * file must be the checked one, and no more than the cap is read even if it
+ * grows meanwhile.
+ */
+async function copySource(source: string, copy: string): Promise<void> {
+  const { real, stat } = await checkImportSource(source);
+  const handle = await fsp.open(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile() || opened.ino !== stat.ino || opened.dev !== stat.dev) {
+      throw new StudioError('INVALID_ARGUMENT', `${source}: changed while it was being imported; nothing was read from it`, 'paths');
+    }
+    let read = 0;
+    const input = handle.createReadStream({ start: 0, end: MAX_IDX_BYTES, autoClose: false });
+    input.on('data', (chunk) => {
+      read += chunk.length;
+    });
+    await pipeline(input, fs.createWriteStream(copy, { flags: 'wx' }));
+    if (read > MAX_IDX_BYTES) throw new StudioError('INTEGRITY', `${source}: grew past the ${MAX_IDX_BYTES} bytes any MNIST-format file holds`, 'paths');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A write that failed (a full disk, a folder without permission): where, why, and that nothing changed. */
 function writeError(target: string, err: unknown): StudioError {
   if (err instanceof StudioError) return err;
   return new StudioError('IO', `${target}: could not be written (${err instanceof Error ? err.message : String(err)}); nothing was changed`);
 }
 
-/** A dataset id from a folder name: lower case, other characters as '-'. */
+/**
+ * A dataset id from a folder name: lower case, other characters as '-'.
+ * Never a registry id: a folder called `mnist` may hold any MNIST-format
+ * files, and only files recognised by digest take the registry's id.
+ */
 export function nameFromFolder(folder: string): string {
   const slug = path
     .basename(folder)
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
-    .slice(0, 64);
-  return DatasetName.safeParse(slug).success ? slug : 'imported';
+    .slice(0, 57);
+  if (!DatasetName.safeParse(slug).success) return 'imported';
+  return isBuiltinDatasetId(slug) ? `${slug}-import` : slug;
+}
+
+/** `id`, or `id-2`, `id-3`, … : the first with no folder in the home (a derived id never replaces anything). */
+async function freeId(home: string, id: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? id : `${id}-${n}`;
+    const taken = await fsp.lstat(datasetDir(home, candidate)).then(
+      () => true,
+      () => false,
+    );
+    if (!taken) return candidate;
+  }
 }
 
 export interface ImportOptions {
@@ -109,7 +196,8 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
   const root = datasetsRoot(options.home);
   // Where the new dataset goes, as far as it is known before its files are read.
   const target = options.name ? datasetDir(options.home, options.name) : root;
-  const staging = path.join(root, `.import-${crypto.randomBytes(6).toString('hex')}`);
+  // A temporary name the home's sweep recognises: a crash mid-import leaves nothing for good.
+  const staging = tempSibling(path.join(root, 'import'));
   try {
     await fsp.mkdir(root, { recursive: true });
     await fsp.mkdir(staging);
@@ -123,8 +211,9 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
       const source = files[role];
       const copy = path.join(staging, `${role}.tmp`);
       try {
-        await fsp.copyFile(source, copy);
+        await copySource(source, copy);
       } catch (err) {
+        if (err instanceof StudioError) throw err;
         // The user's file cannot be read, or the copy cannot be written (a full disk, a folder without permission).
         const readable = await fsp.access(source, fsp.constants.R_OK).then(
           () => true,
@@ -143,7 +232,7 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
     }
     const recognised =
       claimed ?? Object.values(DATASETS).find((spec: DatasetSpec) => IDX_ROLES.every((role) => matchesRegistryFile(reports[role].report, spec, role))) ?? null;
-    const id = options.name ?? recognised?.id ?? nameFromFolder(folder);
+    const id = options.name ?? recognised?.id ?? (await freeId(options.home, nameFromFolder(folder)));
     const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from: folder }, reports);
     await writeManifest(staging, manifest);
 
@@ -152,7 +241,7 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
       throw new StudioError('INVALID_ARGUMENT', `${id}: a dataset of that name is already in the studio home (${dir}); choose another name`, 'name');
     }
     // An unfinished download of the same dataset is replaced whole.
-    const old = `${staging}-old`;
+    const old = tempSibling(dir);
     const hadOld = await fsp.rename(dir, old).then(
       () => true,
       () => false,

@@ -13,8 +13,9 @@ import {
   type IdxRole,
   type SplitInfo,
 } from '@shared/datasets';
+import { hasControlCharacters } from '@shared/models';
 import { StudioError } from '@shared/result';
-import { writeFileAtomic } from '../fs-atomic';
+import { tempSibling, writeFileAtomic } from '../fs-atomic';
 import { readIdxFile, type IdxReport } from './idx';
 
 /** `datasets/` in the studio home. */
@@ -47,8 +48,9 @@ const FileRecordSchema = z.object({
 export const ManifestSchema = z.object({
   version: z.literal(1),
   id: z.string().max(64),
-  name: z.string().max(200),
-  classNames: z.array(z.string().max(200)).length(10),
+  // Shown on the screens and in a terminal: the same rule as a model's name (a hand-edited file with escapes is damaged).
+  name: z.string().max(200).refine((text) => !hasControlCharacters(text)),
+  classNames: z.array(z.string().max(200).refine((text) => !hasControlCharacters(text))).length(10),
   origin: OriginSchema,
   files: z.object({ trainImages: FileRecordSchema, trainLabels: FileRecordSchema, testImages: FileRecordSchema, testLabels: FileRecordSchema }),
   train: SplitInfoSchema,
@@ -219,3 +221,26 @@ export async function listDatasets(home: string): Promise<DatasetSummary[]> {
   return Promise.all([...ids, ...imported].map((id) => summarizeDataset(home, id)));
 }
 
+
+/**
+ * Removes `datasets/<id>/` whole, in whatever state it is (a manifest whose
+ * files are gone included). The folder is first renamed to a temporary name,
+ * so a crash midway leaves something the home's sweep removes, never half a
+ * dataset that lists. Only that folder goes: a link in its place is removed,
+ * not followed, and removal never follows links inside it.
+ */
+export async function deleteDataset(home: string, id: string): Promise<{ id: string; dir: string }> {
+  const dir = datasetDir(home, id);
+  const stat = await fs.lstat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new StudioError('NOT_FOUND', `${id}: no such dataset in the studio home (${dir})`, 'id');
+    throw err;
+  });
+  if (!stat.isDirectory()) {
+    await fs.unlink(dir);
+    return { id, dir };
+  }
+  const doomed = tempSibling(dir);
+  await fs.rename(dir, doomed);
+  await fs.rm(doomed, { recursive: true, force: true });
+  return { id, dir };
+}

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Hyperparams } from '@shared/hyperparams';
 import { LAYER_LIMITS } from '@shared/model-spec';
-import { MODEL_FILES, ModelMetadataSchema, type ModelMetadata } from '@shared/models';
+import { MODEL_FILES, ModelMetadataSchema, ModelName, withoutControlCharacters, type ModelMetadata } from '@shared/models';
 import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { newId } from '../ids';
@@ -249,7 +249,7 @@ async function readValidated(dir: string): Promise<{ topology: object; weightSpe
 }
 
 /** What is taken from a metadata.json beside the model (the studio's own exports have one): the name and the normalisation. */
-const ForeignMetadata = z.object({ name: z.string().trim().min(1).max(100).optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() }).loose();
+const ForeignMetadata = z.object({ name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() }).loose();
 type ForeignMetadata = z.output<typeof ForeignMetadata>;
 
 async function readForeignMetadata(dir: string, realDir: string): Promise<ForeignMetadata | null> {
@@ -289,6 +289,9 @@ export interface ImportOptions {
  * as it was.
  */
 export async function importModel(options: ImportOptions): Promise<ModelMetadata> {
+  // The same rule as a rename, whichever way the name came (the API checks it too; a bundle's does not pass there).
+  const named = options.name === undefined ? undefined : ModelName.safeParse(options.name);
+  if (named && !named.success) throw new StudioError('INVALID_ARGUMENT', `name: ${named.error.issues[0]?.message ?? 'invalid'}`, 'name');
   const given = path.resolve(options.path);
   const stat = await fs.stat(given).catch((err: NodeJS.ErrnoException) => {
     throw new StudioError('NOT_FOUND', `${given}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.message}`, 'path');
@@ -316,8 +319,8 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
     const metadata = ModelMetadataSchema.parse({
       formatVersion: 1,
       id,
-      // A file name may be longer than a model name may be.
-      name: options.name ?? read.meta?.name ?? (path.basename(given, '.zip') || read.spec.name).slice(0, 100),
+      // A file name may be longer than a model name may be, and hold control characters.
+      name: named?.data ?? read.meta?.name ?? (withoutControlCharacters(path.basename(given, '.zip')).trim().slice(0, 100) || read.spec.name),
       createdAt: new Date().toISOString(),
       spec: read.spec,
       inputShape: [28, 28, 1],

@@ -53,7 +53,8 @@ describe('mnist-studio download', () => {
     const res = await runCli(['download', '--dataset', 'fashion-mnist', '--mirror', m.url, '--no-default-mirrors', '--home', home]);
     expect(res.code).toBe(1);
     expect(errorLines(res.stderr)).toEqual([
-      `error: train-images-idx3-ubyte.gz: no mirror gave a good copy: ${m.url} not an IDX file: it starts with 6e 6f 74 20, not 00 00 08 03`,
+      // In words: what the mirror sent is not repeated (issue 13).
+      `error: train-images-idx3-ubyte.gz: no mirror gave a good copy: ${new URL(m.url).host} sent something that is not Fashion-MNIST's train-images-idx3-ubyte.gz (it failed verification)`,
     ]);
     expect(fs.readdirSync(path.join(home, 'datasets', 'fashion-mnist'))).toEqual([]);
   });
@@ -132,5 +133,25 @@ describe('mnist-studio import and datasets list', () => {
     console.log(`gzip bomb: peak RSS ${(bombed.maxRssKb / 1024).toFixed(0)} MB vs ${(baseline.maxRssKb / 1024).toFixed(0)} MB importing the fixture (${grewMb.toFixed(1)} MB more); 47 MB inflated before it stopped`);
     // Holding what it inflated would cost 47 MB or more.
     expect(grewMb).toBeLessThan(40);
+  });
+});
+
+describe('mnist-studio datasets delete', () => {
+  it('refuses without --yes (a script cannot answer a prompt), deletes with it, and names a dataset that is not there', async () => {
+    const home = tmpDir();
+    const imported = await runCli(['import', FIXTURE, '--name', 'digits', '--home', home]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const dir = path.join(home, 'datasets', 'digits');
+    const asked = await runCli(['datasets', 'delete', 'digits', '--home', home]);
+    expect(asked.code).toBe(2);
+    expect(errorLines(asked.stderr)).toEqual([`error: this removes ${dir} and every file in it; run again with --yes to confirm`]);
+    expect(fs.readdirSync(dir)).toHaveLength(5);
+    const done = await runCli(['datasets', 'delete', 'digits', '--yes', '--home', home]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toBe(`Deleted dataset digits (${dir}).\n`);
+    expect(fs.existsSync(dir)).toBe(false);
+    const missing = await runCli(['datasets', 'delete', 'digits', '--yes', '--home', home]);
+    expect(missing.code).toBe(1);
+    expect(errorLines(missing.stderr)).toEqual([`error: digits: no such dataset in the studio home (${dir})`]);
   });
 });

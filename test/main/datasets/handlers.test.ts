@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/main/dispatch';
 import { loadDataset } from '../../../src/main/datasets/load';
@@ -6,7 +7,8 @@ import { createStudio, type Studio } from '../../../src/main/studio';
 import { DATASETS, FASHION_CLASSES, type DownloadResult } from '../../../src/shared/datasets';
 import type { DownloadEvent } from '../../../src/shared/events';
 import { filesOf, startMirror, type Mirror } from '../../helpers/mirror-server';
-import { FASHION_MNIST_DIR } from '../../helpers/mnist-fixture';
+import { snapshotTree } from '../../helpers/home-snapshot';
+import { FASHION_MNIST_DIR, mnistFixtureDir } from '../../helpers/mnist-fixture';
 import { tmpDir } from '../../helpers/tmp';
 
 const FASHION = filesOf(FASHION_MNIST_DIR);
@@ -90,5 +92,46 @@ describe('datasets handlers (through the dispatcher)', () => {
       error: { code: 'INVALID_ARGUMENT', field: 'mirrors' },
     });
     expect(await dispatch(studio.handlers, 'datasets:cancel', { id: 'mnist' })).toEqual({ ok: true, value: { cancelled: false } });
+  });
+
+  it('issue 13: a folder called mnist imports as mnist-import; a failed MNIST download leaves it whole; a broken entry can be deleted and the set imported again', async () => {
+    const { mirror, studio } = await setup({ files: {} });
+    const home = studio.home;
+    // A subset of MNIST in a folder named like the registry's dataset: not MNIST, so not its id.
+    const folder = path.join(tmpDir(), 'mnist');
+    fs.cpSync(mnistFixtureDir(), folder, { recursive: true });
+    const imported = await dispatch(studio.handlers, 'datasets:import', { paths: [folder] });
+    expect(imported).toMatchObject({ ok: true, value: { id: 'mnist-import', status: 'ready', builtin: false } });
+    const again = await dispatch(studio.handlers, 'datasets:import', { paths: [folder] });
+    expect(again).toMatchObject({ ok: true, value: { id: 'mnist-import-2' } });
+    const kept = snapshotTree(path.join(home, 'datasets'));
+
+    // No network (the mirror has no files): the download fails and removes nothing of the imported sets.
+    const download = await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: [mirror.url], defaultMirrors: false });
+    expect(download).toMatchObject({ ok: false, error: { code: 'NETWORK' } });
+    expect(snapshotTree(path.join(home, 'datasets'))).toEqual(kept);
+
+    // A broken entry (dataset.json left, its files gone) is deleted whole; nothing outside its folder changes.
+    for (const f of fs.readdirSync(path.join(home, 'datasets', 'mnist-import'))) if (f !== 'dataset.json') fs.rmSync(path.join(home, 'datasets', 'mnist-import', f));
+    const outside = path.join(tmpDir(), 'outside.txt');
+    fs.writeFileSync(outside, 'not the studio’s');
+    fs.symlinkSync(outside, path.join(home, 'datasets', 'mnist-import', 'link'));
+    const deleted = await dispatch(studio.handlers, 'datasets:delete', { id: 'mnist-import' });
+    expect(deleted).toEqual({ ok: true, value: { id: 'mnist-import', dir: path.join(home, 'datasets', 'mnist-import') } });
+    expect(fs.readFileSync(outside, 'utf8')).toBe('not the studio’s');
+    expect(fs.readdirSync(path.join(home, 'datasets')).sort()).toEqual(['mnist', 'mnist-import-2']);
+    expect(await dispatch(studio.handlers, 'datasets:import', { paths: [folder], name: 'mnist-import' })).toMatchObject({ ok: true, value: { status: 'ready' } });
+    expect(await dispatch(studio.handlers, 'datasets:delete', { id: 'nothing-here' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'id' } });
+    expect(await dispatch(studio.handlers, 'datasets:delete', { id: '../runs' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('refuses to delete a dataset while its download runs', async () => {
+    const { mirror, studio } = await setup({ files: FASHION, fault: () => ({ kind: 'slow', chunkBytes: 1024, intervalMs: 50 }) });
+    const running = dispatch(studio.handlers, 'datasets:download', { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await dispatch(studio.handlers, 'datasets:delete', { id: 'fashion-mnist' })).toMatchObject({ ok: false, error: { code: 'BUSY', field: 'id' } });
+    await dispatch(studio.handlers, 'datasets:cancel', { id: 'fashion-mnist' });
+    expect(await running).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(await dispatch(studio.handlers, 'datasets:delete', { id: 'fashion-mnist' })).toMatchObject({ ok: true });
   });
 });

@@ -54,6 +54,11 @@ describe('importDataset', () => {
     expect(await listed()).toBeUndefined();
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), classNames: Array(10).fill('y'.repeat(5000)) }));
     expect(await listed()).toBeUndefined();
+    // Escapes a terminal would obey (issue 13): the rule a model's name follows.
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), name: 'digits\u001b]0;pwned\u0007' }));
+    expect(await listed()).toBeUndefined();
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), classNames: ['0\u001b[31m', '1', '2', '3', '4', '5', '6', '7', '8', '9'] }));
+    expect(await listed()).toBeUndefined();
     fs.writeFileSync(file, good);
     expect(await listed()).toMatchObject({ status: 'ready', name: 'my-digits' });
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(good), origin: { kind: 'import', from: 'z'.repeat(20_000) } }));
@@ -124,6 +129,17 @@ describe('importDataset', () => {
     await importDataset({ home, paths: [dir], name: 'digits' });
     expect(await fail(importDataset({ home, paths: [dir], name: 'digits' }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'name' });
     expect(homeListing(home)).toEqual(['digits']);
+  });
+
+  it('never takes a registry id for files that are not that dataset: a folder named mnist becomes mnist-import, then mnist-import-2 (issue 13)', async () => {
+    const home = tmpDir();
+    const first = await importDataset({ home, paths: [copyFixture('MNIST')] });
+    expect(first).toMatchObject({ id: 'mnist-import', name: 'mnist-import', builtin: false, status: 'ready' });
+    expect(await importDataset({ home, paths: [copyFixture('mnist')] })).toMatchObject({ id: 'mnist-import-2' });
+    expect(await importDataset({ home, paths: [copyFixture('fashion-mnist')] })).toMatchObject({ id: 'fashion-mnist-import' });
+    // Claiming the id is still allowed, and checked: the files must be that dataset's.
+    expect(await fail(importDataset({ home, paths: [copyFixture()], name: 'mnist' }))).toMatchObject({ code: 'INTEGRITY' });
+    expect(homeListing(home)).toEqual(['fashion-mnist-import', 'mnist-import', 'mnist-import-2']);
   });
 
   it('tells roles from file names', () => {

@@ -61,6 +61,22 @@ function zipOf(files: { name: string; data: Buffer; mode?: number }[], out: stri
 
 const clone = (json: ModelJson): ModelJson => JSON.parse(JSON.stringify(json)) as ModelJson;
 
+describe('names a model enters the library with (issue 13)', () => {
+  it('refuses control characters in metadata.json’s name and in the name given, and drops them from a folder’s name', async () => {
+    const home = tmpDir();
+    const { dir } = await validFolder();
+    fs.writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify({ name: 'evil\u001b[2J\u001b[31mred' }));
+    const fromFile = await importModel({ home, path: dir }).catch((err: unknown) => err as Error);
+    expect(fromFile).toMatchObject({ code: 'INTEGRITY', message: `${path.join(dir, 'metadata.json')}: name: must not hold control characters` });
+    fs.rmSync(path.join(dir, 'metadata.json'));
+    expect(await importModel({ home, path: dir, name: 'bell\u0007' }).catch((err: unknown) => err as Error)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'name' });
+    const odd = path.join(tmpDir(), 'model\u001b[1m');
+    fs.cpSync(dir, odd, { recursive: true });
+    expect((await importModel({ home, path: odd })).name).toBe('model[1m');
+    expect(fs.readdirSync(path.join(home, 'models'))).toHaveLength(1);
+  });
+});
+
 describe('models import of hostile files', () => {
   it('refuses each with exit 1 and one error line naming the file and the defect, adds nothing, and stays small in memory', { timeout: 120_000 }, async () => {
     const { json, weights } = await validFolder();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NUM_CLASSES, type DatasetSummary, type SplitInfo } from '@shared/datasets';
 import { DatasetName } from '@shared/datasets-api';
 import { loadDataset } from '../../datasets/load';
+import { datasetDir } from '../../datasets/store';
 import { EXIT, type CliContext } from '../context';
 import { formatBytes, formatTable } from '../format';
 import { callStudio, cliStudio, parseOptions } from '../studio-call';
@@ -34,6 +35,29 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
           rows.push([d.id, d.name, status, String(d.train?.count ?? '-'), String(d.test?.count ?? '-'), d.bytes ? formatBytes(d.bytes) : '-', origin(d)]);
         }
         ctx.io.out(`${formatTable(rows)}\n`);
+      } finally {
+        await studio.close();
+      }
+    });
+  datasets
+    .command('delete')
+    .description('remove a dataset from the studio home, whatever state it is in, so it can be downloaded or imported again (runs that used it stay)')
+    .argument('<id>', 'the dataset, as `datasets list` shows it')
+    .option('--yes', 'delete without asking: required, as a script cannot answer a prompt')
+    .option('--json', 'print {"id": …, "dir": …} when done')
+    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+      const parsed = parseOptions(ctx, z.object({ id: DatasetName }), { id }, { id: 'id' });
+      if (!parsed) return;
+      if (!opts.yes) {
+        // No prompt: a script would hang on it, and a dataset is large to fetch again.
+        ctx.io.err(`error: this removes ${datasetDir(ctx.home(), parsed.id)} and every file in it; run again with --yes to confirm\n`);
+        ctx.state.exitCode = EXIT.usage;
+        return;
+      }
+      const studio = cliStudio(ctx);
+      try {
+        const removed = await callStudio(ctx, studio, 'datasets:delete', parsed);
+        if (removed) ctx.io.out(`${opts.json ? JSON.stringify(removed) : `Deleted dataset ${removed.id} (${removed.dir}).`}\n`);
       } finally {
         await studio.close();
       }

@@ -66,10 +66,11 @@ function downloadView(ctx: CliContext): { onEvent: (e: DownloadEvent) => void; s
         }
         break;
       case 'retry':
-        warn(`${e.file}: ${e.reason} at ${e.mirror}; retry ${e.attempt} in ${formatSeconds(e.delayMs / 1000)} from byte ${e.fromByte}`);
+        // The reason names the host already; the mirror's URL says which of the list.
+        warn(`${e.file} from ${e.mirror}: ${e.reason}; retry ${e.attempt} in ${formatSeconds(e.delayMs / 1000)} from byte ${e.fromByte}`);
         break;
       case 'mirror-failed':
-        warn(`${e.file}: ${e.mirror} ${e.reason}`);
+        warn(`${e.file} from ${e.mirror}: ${e.reason}`);
         break;
       case 'file-verified':
         say(

@@ -322,6 +322,19 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
+  /** Removes a dataset's folder from the studio home (a broken entry too); it can then be downloaded or imported again. */
+  async function remove(id: string): Promise<Result<{ id: string; dir: string }>> {
+    const studio = useStudio();
+    const res = studio ? await studio.datasets.delete({ id }) : fail<{ id: string; dir: string }>('UNAVAILABLE', NOT_CONNECTED);
+    // Gone either way when NOT_FOUND: the list was out of date.
+    if (res.ok || res.error.code === 'NOT_FOUND') {
+      forgetInfo(id);
+      dismiss(id);
+      await refresh();
+    }
+    return res;
+  }
+
   function forgetInfo(id: string): void {
     delete infos.value[id];
     delete infoErrors.value[id];
@@ -368,6 +381,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
     selected,
     refresh,
     select,
+    remove,
     isRunning,
     onDownloadEvent,
     download,
