@@ -7,15 +7,15 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION, type Hyperparams } from '../../../src/shared/hyperparams';
-import { presetSpec, type LayerSpec, type ModelSpec } from '../../../src/shared/model-spec';
-import { loadTf } from '../../../src/main/native';
-import { splitTensors, type SplitTensors } from '../../../src/main/trainer/data';
-import { buildModel } from '../../../src/main/trainer/model';
-import { NativePath } from '../../../src/main/trainer/native-path';
-import { seededRandom, shuffle } from '../../../src/main/trainer/random';
-import { layersPath } from '../../../src/main/trainer/training-path';
-import { realDigits } from '../../helpers/mnist-fixture';
+import { MNIST_NORMALIZATION, type Hyperparams } from '../../../../src/shared/hyperparams';
+import { presetSpec, type LayerSpec, type ModelSpec } from '../../../../src/shared/model-spec';
+import { loadTf } from '../../../../src/main/native';
+import { splitTensors, type SplitTensors } from '../../../../src/main/trainer/data';
+import { buildModel } from '../../../../src/main/trainer/model';
+import { NativePath } from '../../../../src/main/trainer/native/path';
+import { seededRandom, shuffle } from '../../../../src/main/trainer/random';
+import { layersPath } from '../../../../src/main/trainer/training-path';
+import { realDigits } from '../../../helpers/mnist-fixture';
 
 const tf = loadTf();
 

@@ -1,0 +1,251 @@
+/**
+ * The native training path: one training step as ~30 stock TensorFlow ops
+ * called through tfjs-node's binding, instead of the ~160 ops and ~200
+ * kernels a tfjs-layers step costs. Forward and backward passes are
+ * written out per layer (MatMul/BiasAdd, Conv2D and its two backprops,
+ * max pooling, the activations and their grad ops; a convolution with
+ * 2×2 pooling after it in space-to-depth form), the loss is
+ * SparseSoftmaxCrossEntropyWithLogits or a hand-written mean squared
+ * error, and the weights live in TF resource variables updated by the
+ * optimizers' fused kernels (ResourceApplyAdam …).
+ *
+ * The mathematics is the tfjs-layers path's, step for step (test/main/
+ * trainer/native/path.test.ts holds the proof): same initial weights (read
+ * from the layers model), same batches, the same dropout masks (drawn by
+ * tfjs's own randomUniform with the same seeds), and each optimizer's
+ * update mapped onto its TF kernel. `sync()` writes the weights back into
+ * the layers model, which evaluation, saving and export use as before.
+ *
+ * Native handles are not tfjs tensors: tf.tidy and tf.memory() do not see
+ * them. Every id is created through `NativeScope` and freed by it: the
+ * step's intermediates after each step, the rest (variables, constants) in
+ * `dispose()`.
+ */
+import type { LayersModel } from '@tensorflow/tfjs-node';
+import type { Hyperparams } from '@shared/hyperparams';
+import { describeModel, type ModelSpec } from '@shared/model-spec';
+import type { Tf } from '../../native';
+import type { SplitTensors } from '../data';
+import type { DrainedSteps, TrainingPath } from '../path';
+import { nativeAccess, type NativeAttr, type NativeBinding } from './binding';
+import { Conv2dLayer } from './conv';
+import { PhaseConv2dLayer } from './folded-conv';
+import { IdentityLayer, type NativeLayer, type Param } from './layer';
+import { DenseLayer, DropoutLayer, FlattenLayer, MaxPoolLayer } from './layers';
+import { CrossEntropyLoss, MeanSquaredErrorLoss, type NativeLoss } from './losses';
+import { createNativeOptimizer, type NativeFault, type NativeOptimizer } from './optimizers';
+import { NativeScope } from './scope';
+
+export type { NativeFault } from './optimizers';
+
+/** What the native path trains and from where. */
+export interface NativePathOptions {
+  tf: Tf;
+  /** Source of the initial weights and target of `sync()`; built from `spec`. */
+  model: LayersModel;
+  spec: ModelSpec;
+  hp: Pick<Hyperparams, 'optimizer' | 'learningRate' | 'loss'>;
+  /** The training split: batches are gathered from it by row. */
+  train: SplitTensors;
+  /** Dropout seeds, drawn exactly as the layers path draws them. */
+  dropoutRand: () => number;
+  fault?: NativeFault;
+}
+
+/** The native path over one model: construct, `step` per batch, `drain` at logged batches, `sync` into the layers model, `dispose`. */
+export class NativePath implements TrainingPath {
+  readonly name = 'native';
+  private readonly s: NativeScope;
+  private readonly b: NativeBinding;
+  private readonly layers: NativeLayer[];
+  private readonly dropouts: DropoutLayer[] = [];
+  private readonly params: Param[] = [];
+  private readonly grads: number[];
+  private readonly loss: NativeLoss;
+  private readonly optimizer: NativeOptimizer;
+  /** The first layer with weights: nothing before it needs a gradient. */
+  private readonly firstTrainable: number;
+  private readonly x: number;
+  private readonly gatherAttrs: NativeAttr[];
+  private readonly axis0: number;
+  private readonly keptLosses: number[] = [];
+  private readonly keptLogits: number[] = [];
+  private readonly packAttrs: NativeAttr[];
+  private readonly argMaxAttrs: NativeAttr[];
+  private readonly axis1: number;
+  private disposed = false;
+
+  constructor(private readonly o: NativePathOptions) {
+    const { tf, model, spec } = o;
+    const access = nativeAccess(tf);
+    this.b = access.binding;
+    const s = (this.s = new NativeScope(this.b));
+    const a = s.a;
+    try {
+      const summary = describeModel(spec);
+      if (summary.errors.length > 0) throw new Error(`the spec does not check: ${summary.errors[0]!.message}`);
+      const weights = model.getWeights();
+      let w = 0;
+      const param = (expected: number[]): Param => {
+        const tensor = weights[w++];
+        if (!tensor || tensor.shape.join() !== expected.join()) {
+          throw new Error(`weight ${w - 1} of the layers model has shape [${tensor?.shape.join(', ') ?? ''}], the spec wants [${expected.join(', ')}]`);
+        }
+        const p: Param = { handle: s.variable(expected, access.idOf(tensor)), shape: expected, slot: this.params.length };
+        this.params.push(p);
+        return p;
+      };
+
+      this.axis0 = s.constantI([], [0]);
+      this.axis1 = s.constantI([], [1]);
+      this.gatherAttrs = a.gather(a.F);
+      // A leading flatten is done once on the whole split (a reshape shares the buffer): one op less per step.
+      const flattenFirst = spec.layers[0]?.type === 'flatten';
+      this.x = flattenFirst
+        ? s.own(s.op('Reshape', [a.type('T', a.F), a.type('Tshape', a.I)], [access.idOf(o.train.x), s.constantI([2], [-1, summary.layers[0]!.outputShape!.reduce((p, d) => p * d, 1)])]))
+        : access.idOf(o.train.x);
+
+      // Layers before the first with weights need no gradient.
+      const firstTrainable = spec.layers.findIndex((layer) => layer.type === 'dense' || layer.type === 'conv2d');
+      this.layers = spec.layers.map((layer, i): NativeLayer => {
+        const input = i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!;
+        const output = summary.layers[i]!.outputShape!;
+        switch (layer.type) {
+          case 'dense':
+            return new DenseLayer(s, [param([input[0]!, layer.units]), param([layer.units])], layer.activation);
+          case 'conv2d': {
+            const next = spec.layers[i + 1];
+            const kernel = param([layer.kernelSize, layer.kernelSize, input[2]!, layer.filters]);
+            if (PhaseConv2dLayer.fits(layer, next, input, output)) return new PhaseConv2dLayer(s, [kernel, param([layer.filters])], layer, input, output);
+            const pool = next?.type === 'maxPooling2d' ? new MaxPoolLayer(s, next, true) : null;
+            return new Conv2dLayer(s, [kernel, param([layer.filters])], layer, input, pool);
+          }
+          case 'maxPooling2d':
+            // Pooled inside the convolution before it (Conv2dLayer, PhaseConv2dLayer), or on its own.
+            return spec.layers[i - 1]?.type === 'conv2d' ? new IdentityLayer() : new MaxPoolLayer(s, layer, firstTrainable < i);
+          case 'flatten':
+            return i === 0 ? new IdentityLayer() : new FlattenLayer(s, input);
+          case 'dropout': {
+            const dropout = new DropoutLayer(s, tf, access.idOf, layer.rate, output, o.dropoutRand);
+            this.dropouts.push(dropout);
+            return dropout;
+          }
+          default: {
+            const never: never = layer;
+            throw new Error(`unknown layer ${JSON.stringify(never)}`);
+          }
+        }
+      });
+      if (w !== weights.length) throw new Error(`the layers model has ${weights.length} weights, the spec ${w}`);
+      this.firstTrainable = firstTrainable;
+      this.grads = new Array<number>(this.params.length).fill(-1);
+
+      const classes = summary.outputShape![0]!;
+      if (o.hp.loss === 'cross-entropy') {
+        const labels = s.constantI([o.train.labels.length], o.train.labels);
+        this.loss = new CrossEntropyLoss(s, labels, this.axis0);
+      } else {
+        this.loss = new MeanSquaredErrorLoss(s, access.idOf(o.train.y), this.axis0, classes);
+      }
+      this.optimizer = createNativeOptimizer(s, o.hp, this.params, o.fault);
+      this.packAttrs = [a.type('T', a.F), a.int('axis', 0)];
+      this.argMaxAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.type('output_type', a.I)];
+      s.endStep();
+    } catch (err) {
+      s.dispose();
+      throw err;
+    }
+  }
+
+  /** One optimisation step on the training rows `rows`. Nothing is read back: the loss and logits wait for `drain`. */
+  step(rows: Int32Array): void {
+    const s = this.s;
+    const batch = rows.length;
+    try {
+      const index = s.int32([batch], rows);
+      let h = s.op('GatherV2', this.gatherAttrs, [this.x, index, this.axis0]);
+      const targets = this.loss.targets(index);
+      for (const layer of this.layers) h = layer.forward(h, batch, true);
+      const logits = h;
+      const { loss, dLogits } = this.loss.compute(logits, targets, batch);
+      let dy = dLogits;
+      for (let i = this.layers.length - 1; i >= this.firstTrainable; i--) dy = this.layers[i]!.backward(dy, this.grads, i > this.firstTrainable);
+      s.freeReads();
+      this.optimizer.apply(this.params, this.grads);
+      this.keptLosses.push(loss);
+      this.keptLogits.push(logits);
+      s.endStep([loss, logits]);
+    } catch (err) {
+      s.endStep();
+      throw err;
+    } finally {
+      for (const dropout of this.dropouts) {
+        for (const t of dropout.draws) t.dispose();
+        dropout.draws.length = 0;
+      }
+    }
+  }
+
+  /** Reads the steps since the last drain (two syncs) and frees them. */
+  drain(): DrainedSteps {
+    const n = this.keptLosses.length;
+    if (n === 0) return { losses: new Float32Array(0), predicted: new Int32Array(0) };
+    const s = this.s;
+    const a = s.a;
+    try {
+      const losses = s.op('Pack', [...this.packAttrs, a.int('N', n)], this.keptLosses);
+      const logits = n === 1 ? this.keptLogits[0]! : s.op('ConcatV2', [a.type('T', a.F), a.type('Tidx', a.I), a.int('N', n)], [...this.keptLogits, this.axis0]);
+      const predicted = s.op('ArgMax', this.argMaxAttrs, [logits, this.axis1]);
+      return { losses: this.b.tensorDataSync(losses) as Float32Array, predicted: this.b.tensorDataSync(predicted) as Int32Array };
+    } finally {
+      s.endStep();
+      this.discard();
+    }
+  }
+
+  /** Frees the steps not drained. */
+  private discard(): void {
+    this.s.free(this.keptLosses);
+    this.s.free(this.keptLogits);
+    this.keptLosses.length = 0;
+    this.keptLogits.length = 0;
+  }
+
+  /** The current weights, in the layers model's order. */
+  weights(): Float32Array[] {
+    try {
+      return this.params.map((p) => this.b.tensorDataSync(this.s.read(p.handle)) as Float32Array);
+    } finally {
+      this.s.endStep();
+    }
+  }
+
+  /** Writes the weights into the layers model (for validation, evaluation, saving, and while paused). */
+  sync(): void {
+    const { tf, model } = this.o;
+    const values = this.weights();
+    const tensors = values.map((v, i) => tf.tensor(v, this.params[i]!.shape, 'float32'));
+    try {
+      model.setWeights(tensors);
+    } finally {
+      for (const t of tensors) t.dispose();
+    }
+  }
+
+  /** The names of the path's resource variables (weights and optimizer slots), also after `dispose`. */
+  variableNames(): string[] {
+    return [...this.s.variableNames];
+  }
+
+  /** Native handles this path holds (0 once disposed). */
+  get liveHandles(): number {
+    return this.s.live + this.keptLosses.length + this.keptLogits.length;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.discard();
+    this.s.dispose();
+  }
+}
