@@ -80,7 +80,7 @@ describe('model specs', () => {
       const i = ModelSpec.safeParse({ layers }).error!.issues[0]!;
       return `${i.path.join('.')}: ${i.message}`;
     };
-    expect(issue([{ type: 'lstm' }])).toBe('layers.0.type: type must be one of dense, conv2d, maxPooling2d, flatten, dropout');
+    expect(issue([{ type: 'lstm' }])).toBe('layers.0.type: type must be one of dense, conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, batchNormalization, flatten, dropout');
     expect(issue([{ type: 'flatten' }, { type: 'dense', units: 0 }])).toBe('layers.1.units: must be a whole number from 1 to 4096');
     expect(issue([{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }])).toBe('layers.1.activation: activation must be one of relu, sigmoid, tanh, linear');
     expect(issue([{ type: 'flatten' }, { type: 'dropout', rate: 1 }, { type: 'dense', units: 10 }])).toBe('layers.1.rate: must be a number from 0 to below 1');

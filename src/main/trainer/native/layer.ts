@@ -7,6 +7,7 @@ import type { NativeScope } from './scope';
 export interface Param {
   handle: number;
   shape: number[];
+  /** Index in the step's gradient list, or -1 for a weight no gradient trains (a batch norm's moving statistics). */
   slot: number;
 }
 

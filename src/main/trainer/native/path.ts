@@ -23,15 +23,13 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { Hyperparams } from '@shared/hyperparams';
-import { describeModel, type ModelSpec } from '@shared/model-spec';
+import { describeModel, layerDef, type ModelSpec, type WeightDecl } from '@shared/model-spec';
 import type { Tf } from '../../native';
 import type { SplitTensors } from '../data';
 import type { DrainedSteps, TrainingPath } from '../path';
 import { nativeAccess, type NativeAttr, type NativeBinding } from './binding';
-import { Conv2dLayer } from './conv';
-import { PhaseConv2dLayer } from './folded-conv';
-import { IdentityLayer, type NativeLayer, type Param } from './layer';
-import { DenseLayer, DropoutLayer, FlattenLayer, MaxPoolLayer } from './layers';
+import { mainLayer } from '../layers';
+import type { NativeLayer, Param } from './layer';
 import { CrossEntropyLoss, MeanSquaredErrorLoss, type NativeLoss } from './losses';
 import { createNativeOptimizer, type NativeFault, type NativeOptimizer } from './optimizers';
 import { NativeScope } from './scope';
@@ -58,8 +56,12 @@ export class NativePath implements TrainingPath {
   private readonly s: NativeScope;
   private readonly b: NativeBinding;
   private readonly layers: NativeLayer[];
-  private readonly dropouts: DropoutLayer[] = [];
+  /** What layers free after each step (dropout's uniform draws). */
+  private readonly afterStep: (() => void)[] = [];
+  /** Every weight, in the layers model's order (what `weights` and `sync` read). */
   private readonly params: Param[] = [];
+  /** The weights gradients train, in gradient-slot order. */
+  private readonly trainable: Param[] = [];
   private readonly grads: number[];
   private readonly loss: NativeLoss;
   private readonly optimizer: NativeOptimizer;
@@ -86,13 +88,14 @@ export class NativePath implements TrainingPath {
       if (summary.errors.length > 0) throw new Error(`the spec does not check: ${summary.errors[0]!.message}`);
       const weights = model.getWeights();
       let w = 0;
-      const param = (expected: number[]): Param => {
+      const param = (decl: WeightDecl): Param => {
         const tensor = weights[w++];
-        if (!tensor || tensor.shape.join() !== expected.join()) {
-          throw new Error(`weight ${w - 1} of the layers model has shape [${tensor?.shape.join(', ') ?? ''}], the spec wants [${expected.join(', ')}]`);
+        if (!tensor || tensor.shape.join() !== decl.shape.join()) {
+          throw new Error(`weight ${w - 1} of the layers model has shape [${tensor?.shape.join(', ') ?? ''}], the spec wants [${decl.shape.join(', ')}]`);
         }
-        const p: Param = { handle: s.variable(expected, access.idOf(tensor)), shape: expected, slot: this.params.length };
+        const p: Param = { handle: s.variable(decl.shape, access.idOf(tensor)), shape: decl.shape, slot: decl.trainable ? this.trainable.length : -1 };
         this.params.push(p);
+        if (decl.trainable) this.trainable.push(p);
         return p;
       };
 
@@ -105,40 +108,29 @@ export class NativePath implements TrainingPath {
         ? s.own(s.op('Reshape', [a.type('T', a.F), a.type('Tshape', a.I)], [access.idOf(o.train.x), s.constantI([2], [-1, summary.layers[0]!.outputShape!.reduce((p, d) => p * d, 1)])]))
         : access.idOf(o.train.x);
 
-      // Layers before the first with weights need no gradient.
-      const firstTrainable = spec.layers.findIndex((layer) => layer.type === 'dense' || layer.type === 'conv2d');
+      const inputOf = (i: number) => (i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!);
+      // Layers before the first with trained weights need no gradient.
+      const firstTrainable = spec.layers.findIndex((layer, i) => layerDef(layer).weights(layer, inputOf(i)).some((d) => d.trainable));
       this.layers = spec.layers.map((layer, i): NativeLayer => {
-        const input = i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!;
-        const output = summary.layers[i]!.outputShape!;
-        switch (layer.type) {
-          case 'dense':
-            return new DenseLayer(s, [param([input[0]!, layer.units]), param([layer.units])], layer.activation);
-          case 'conv2d': {
-            const next = spec.layers[i + 1];
-            const kernel = param([layer.kernelSize, layer.kernelSize, input[2]!, layer.filters]);
-            if (PhaseConv2dLayer.fits(layer, next, input, output)) return new PhaseConv2dLayer(s, [kernel, param([layer.filters])], layer, input, output);
-            const pool = next?.type === 'maxPooling2d' ? new MaxPoolLayer(s, next, true) : null;
-            return new Conv2dLayer(s, [kernel, param([layer.filters])], layer, input, pool);
-          }
-          case 'maxPooling2d':
-            // Pooled inside the convolution before it (Conv2dLayer, PhaseConv2dLayer), or on its own.
-            return spec.layers[i - 1]?.type === 'conv2d' ? new IdentityLayer() : new MaxPoolLayer(s, layer, firstTrainable < i);
-          case 'flatten':
-            return i === 0 ? new IdentityLayer() : new FlattenLayer(s, input);
-          case 'dropout': {
-            const dropout = new DropoutLayer(s, tf, access.idOf, layer.rate, output, o.dropoutRand);
-            this.dropouts.push(dropout);
-            return dropout;
-          }
-          default: {
-            const never: never = layer;
-            throw new Error(`unknown layer ${JSON.stringify(never)}`);
-          }
-        }
+        const input = inputOf(i);
+        return mainLayer(layer).native(layer, {
+          s,
+          tf,
+          idOf: access.idOf,
+          input,
+          output: summary.layers[i]!.outputShape!,
+          params: layerDef(layer).weights(layer, input).map(param),
+          prev: spec.layers[i - 1],
+          next: spec.layers[i + 1],
+          backprop: firstTrainable >= 0 && firstTrainable < i,
+          first: i === 0,
+          dropoutRand: o.dropoutRand,
+          afterStep: (fn) => this.afterStep.push(fn),
+        });
       });
       if (w !== weights.length) throw new Error(`the layers model has ${weights.length} weights, the spec ${w}`);
       this.firstTrainable = firstTrainable;
-      this.grads = new Array<number>(this.params.length).fill(-1);
+      this.grads = new Array<number>(this.trainable.length).fill(-1);
 
       const classes = summary.outputShape![0]!;
       if (o.hp.loss === 'cross-entropy') {
@@ -147,7 +139,7 @@ export class NativePath implements TrainingPath {
       } else {
         this.loss = new MeanSquaredErrorLoss(s, access.idOf(o.train.y), this.axis0, classes);
       }
-      this.optimizer = createNativeOptimizer(s, o.hp, this.params, o.fault);
+      this.optimizer = createNativeOptimizer(s, o.hp, this.trainable, o.fault);
       this.packAttrs = [a.type('T', a.F), a.int('axis', 0)];
       this.argMaxAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.type('output_type', a.I)];
       s.endStep();
@@ -171,7 +163,7 @@ export class NativePath implements TrainingPath {
       let dy = dLogits;
       for (let i = this.layers.length - 1; i >= this.firstTrainable; i--) dy = this.layers[i]!.backward(dy, this.grads, i > this.firstTrainable);
       s.freeReads();
-      this.optimizer.apply(this.params, this.grads);
+      this.optimizer.apply(this.trainable, this.grads);
       this.keptLosses.push(loss);
       this.keptLogits.push(logits);
       s.endStep([loss, logits]);
@@ -179,10 +171,7 @@ export class NativePath implements TrainingPath {
       s.endStep();
       throw err;
     } finally {
-      for (const dropout of this.dropouts) {
-        for (const t of dropout.draws) t.dispose();
-        dropout.draws.length = 0;
-      }
+      for (const fn of this.afterStep) fn();
     }
   }
 

@@ -26,6 +26,9 @@ export class Attrs {
   int(name: string, value: number | number[]): NativeAttr {
     return { name, type: this.b.TF_ATTR_INT, value };
   }
+  float(name: string, value: number): NativeAttr {
+    return { name, type: this.b.TF_ATTR_FLOAT, value };
+  }
   str(name: string, value: string): NativeAttr {
     return { name, type: this.b.TF_ATTR_STRING, value };
   }
