@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { IMAGE_SIZE, NUM_CLASSES } from './datasets';
-import { ACTIVATIONS, LAYER_LIMITS, LayerSchema, layerOutput, type Activation, type LayerProblem, type LayerSpec as LayerSettings, type LayerType } from './layers';
+import { ACTIVATIONS, LAYER_LIMITS, layerDef, LayerSchema, layerOutput, type Activation, type LayerProblem, type LayerSpec as LayerSettings, type LayerType, type WeightDecl } from './layers';
 
 export { Activation, ACTIVATIONS, LAYER_LIMITS, LAYER_TYPES, LAYERS, layerDef, layerOutput, wholeNumber } from './layers';
 export type { ImageLayerType, LayerField, LayerProblem, LayerSpecInput, LayerSpecOf, LayerType, WeightDecl } from './layers';
@@ -118,6 +118,27 @@ export function describeModel(spec: ModelSpec): ModelSummary {
     errors.push({ index: last, message: problemMessage(problem), problem });
   }
   return { inputShape: [...INPUT_SHAPE], layers, params, outputShape: shape, errors };
+}
+
+/** One declared weight of a layer and its place in a TF.js model's weight list. */
+export interface WeightSlot extends WeightDecl {
+  index: number;
+}
+
+/**
+ * Every layer's declared weights (for a spec that checks), each with its
+ * place in the TF.js model's weight list and saved files: the trainable
+ * weights of all layers first, then the others (tfjs-layers' order), each
+ * group in layer order.
+ */
+export function weightLayout(spec: ModelSpec): WeightSlot[][] {
+  const summary = describeModel(spec);
+  if (summary.errors.length > 0) throw new Error(`the spec does not check: ${summary.errors[0]!.message}`);
+  const decls = spec.layers.map((layer, i) => layerDef(layer).weights(layer, i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!));
+  const trainable = decls.reduce((n, list) => n + list.filter((d) => d.trainable).length, 0);
+  let nextTrainable = 0;
+  let nextOther = trainable;
+  return decls.map((list) => list.map((d) => ({ ...d, index: d.trainable ? nextTrainable++ : nextOther++ })));
 }
 
 /** A spec that passed the schema and the shape check. Errors name the layer (`layers.2`) and say what to change. */

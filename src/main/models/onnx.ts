@@ -16,7 +16,7 @@
  */
 import type * as OnnxProto from 'onnx-proto';
 import { NUM_CLASSES } from '@shared/datasets';
-import { describeModel, INPUT_SHAPE, layerDef, type ModelSpec } from '@shared/model-spec';
+import { describeModel, INPUT_SHAPE, layerDef, weightLayout, type ModelSpec } from '@shared/model-spec';
 import type { ModelMetadata } from '@shared/models';
 import { mainLayer } from '../trainer/layers';
 import { int, onnx, OnnxGraph } from '../trainer/layers/onnx-graph';
@@ -80,26 +80,23 @@ export function buildOnnx(spec: ModelSpec, weights: LayerWeights[], info: { name
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Splits a library folder's weights (manifest order: each layer's declared weights in turn) into per-layer lists, one per layer of `spec`. */
+/** Splits a library folder's weights (manifest order: see `weightLayout`) into per-layer lists in each layer's declared order, one list per layer of `spec`. */
 export function layerWeights(spec: ModelSpec, specs: { name: string; shape: number[] }[], data: ArrayBuffer): LayerWeights[] {
-  const summary = describeModel(spec);
-  if (summary.errors.length > 0) throw new Error(`the network is not valid: ${summary.errors[0]!.message}`);
-  let k = 0;
+  const layout = weightLayout(spec);
+  const offsets: number[] = [];
   let offset = 0;
-  const out = spec.layers.map((layer, i) =>
-    layerDef(layer)
-      .weights(layer, i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!)
-      .map((decl) => {
-        const stored = specs[k++];
-        if (!stored || stored.shape.join() !== decl.shape.join()) {
-          throw new Error(`weight ${k} (${stored?.name ?? 'missing'}) has shape [${stored?.shape.join(', ') ?? ''}], layer ${i + 1} (${layer.type}) wants ${decl.name} [${decl.shape.join(', ')}]`);
-        }
-        const n = decl.shape.reduce((a, b) => a * b, 1);
-        const array = new Float32Array(data.slice(offset, offset + n * 4));
-        offset += n * 4;
-        return array;
-      }),
+  for (const s of specs) {
+    offsets.push(offset);
+    offset += s.shape.reduce((a, b) => a * b, 1) * 4;
+  }
+  const count = layout.reduce((n, list) => n + list.length, 0);
+  if (specs.length !== count || offset !== data.byteLength) throw new Error(`the weights do not fit the network: ${specs.length} tensors of ${data.byteLength} bytes, the network holds ${count}`);
+  return layout.map((list, i) =>
+    list.map((slot) => {
+      const stored = specs[slot.index]!;
+      if (stored.shape.join() !== slot.shape.join()) throw new Error(`weight ${slot.index} (${stored.name}) has shape [${stored.shape.join(', ')}], layer ${i + 1} (${spec.layers[i]!.type}) wants ${slot.name} [${slot.shape.join(', ')}]`);
+      const start = offsets[slot.index]!;
+      return new Float32Array(data.slice(start, start + stored.shape.reduce((a, b) => a * b, 1) * 4));
+    }),
   );
-  if (k !== specs.length || offset !== data.byteLength) throw new Error(`the weights do not fit the network: ${specs.length} tensors of ${data.byteLength} bytes, the network holds ${k} of ${offset}`);
-  return out;
 }

@@ -23,7 +23,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { Hyperparams } from '@shared/hyperparams';
-import { describeModel, layerDef, type ModelSpec, type WeightDecl } from '@shared/model-spec';
+import { describeModel, weightLayout, type ModelSpec, type WeightSlot } from '@shared/model-spec';
 import type { Tf } from '../../native';
 import type { SplitTensors } from '../data';
 import type { DrainedSteps, TrainingPath } from '../path';
@@ -87,15 +87,15 @@ export class NativePath implements TrainingPath {
       const summary = describeModel(spec);
       if (summary.errors.length > 0) throw new Error(`the spec does not check: ${summary.errors[0]!.message}`);
       const weights = model.getWeights();
-      let w = 0;
-      const param = (decl: WeightDecl): Param => {
-        const tensor = weights[w++];
-        if (!tensor || tensor.shape.join() !== decl.shape.join()) {
-          throw new Error(`weight ${w - 1} of the layers model has shape [${tensor?.shape.join(', ') ?? ''}], the spec wants [${decl.shape.join(', ')}]`);
+      const layout = weightLayout(spec);
+      const param = (slot: WeightSlot): Param => {
+        const tensor = weights[slot.index];
+        if (!tensor || tensor.shape.join() !== slot.shape.join()) {
+          throw new Error(`weight ${slot.index} of the layers model has shape [${tensor?.shape.join(', ') ?? ''}], the spec wants [${slot.shape.join(', ')}]`);
         }
-        const p: Param = { handle: s.variable(decl.shape, access.idOf(tensor)), shape: decl.shape, slot: decl.trainable ? this.trainable.length : -1 };
-        this.params.push(p);
-        if (decl.trainable) this.trainable.push(p);
+        const p: Param = { handle: s.variable(slot.shape, access.idOf(tensor)), shape: slot.shape, slot: slot.trainable ? this.trainable.length : -1 };
+        this.params[slot.index] = p;
+        if (slot.trainable) this.trainable.push(p);
         return p;
       };
 
@@ -110,7 +110,7 @@ export class NativePath implements TrainingPath {
 
       const inputOf = (i: number) => (i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!);
       // Layers before the first with trained weights need no gradient.
-      const firstTrainable = spec.layers.findIndex((layer, i) => layerDef(layer).weights(layer, inputOf(i)).some((d) => d.trainable));
+      const firstTrainable = layout.findIndex((list) => list.some((d) => d.trainable));
       this.layers = spec.layers.map((layer, i): NativeLayer => {
         const input = inputOf(i);
         return mainLayer(layer).native(layer, {
@@ -119,7 +119,7 @@ export class NativePath implements TrainingPath {
           idOf: access.idOf,
           input,
           output: summary.layers[i]!.outputShape!,
-          params: layerDef(layer).weights(layer, input).map(param),
+          params: layout[i]!.map(param),
           prev: spec.layers[i - 1],
           next: spec.layers[i + 1],
           backprop: firstTrainable >= 0 && firstTrainable < i,
@@ -128,7 +128,7 @@ export class NativePath implements TrainingPath {
           afterStep: (fn) => this.afterStep.push(fn),
         });
       });
-      if (w !== weights.length) throw new Error(`the layers model has ${weights.length} weights, the spec ${w}`);
+      if (this.params.length !== weights.length) throw new Error(`the layers model has ${weights.length} weights, the spec ${this.params.length}`);
       this.firstTrainable = firstTrainable;
       this.grads = new Array<number>(this.trainable.length).fill(-1);
 
