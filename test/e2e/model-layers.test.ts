@@ -32,7 +32,7 @@ describe('the Model screen offers the registry’s new layers', () => {
     const { page, errors } = await openModel();
     await page.getByTestId('preset-cnn').click();
     const names = {
-      en: { batchNormalization: 'Batch normalization', averagePooling2d: 'Average pooling', globalAveragePooling2d: 'Global average pooling', momentum: 'Momentum' },
+      en: { batchNormalization: 'Batch norm', averagePooling2d: 'Average pooling', globalAveragePooling2d: 'Global average pooling', momentum: 'Momentum' },
       'zh-CN': { batchNormalization: '批归一化层', averagePooling2d: '平均池化层', globalAveragePooling2d: '全局平均池化层', momentum: '动量' },
     } as const;
     for (const locale of ['en', 'zh-CN'] as const) {

@@ -63,7 +63,7 @@ const en = {
     maxPooling2d: 'Max pooling',
     averagePooling2d: 'Average pooling',
     globalAveragePooling2d: 'Global average pooling',
-    batchNormalization: 'Batch normalization',
+    batchNormalization: 'Batch norm',
     flatten: 'Flatten',
     dropout: 'Dropout',
   } satisfies Record<LayerType, string>,
