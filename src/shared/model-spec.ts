@@ -7,58 +7,13 @@
  */
 import { z } from 'zod';
 import { IMAGE_SIZE, NUM_CLASSES } from './datasets';
+import { ACTIVATIONS, LAYER_LIMITS, layerDef, LayerSchema, layerOutput, type Activation, type LayerProblem, type LayerSpec as LayerSettings, type LayerType, type WeightDecl } from './layers';
 
-export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'linear'] as const;
-export const Activation = z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` });
-export type Activation = z.infer<typeof Activation>;
-
-export const LAYER_TYPES = ['dense', 'conv2d', 'maxPooling2d', 'flatten', 'dropout'] as const;
-export type LayerType = (typeof LAYER_TYPES)[number];
-
-/** Ranges a layer's settings must fall in; wide enough for any sensible MNIST network, narrow enough to catch typos. */
-export const LAYER_LIMITS = {
-  units: { min: 1, max: 4096 },
-  filters: { min: 1, max: 512 },
-  kernelSize: { min: 1, max: IMAGE_SIZE },
-  strides: { min: 1, max: IMAGE_SIZE },
-  poolSize: { min: 1, max: IMAGE_SIZE },
-  layers: { min: 1, max: 32 },
-  /** Larger models would not fit a training batch in memory on the machines this runs on. */
-  params: { max: 50_000_000 },
-} as const;
-
-/** A whole number in [min, max], with one message for every way it can be wrong. */
-export function wholeNumber(min: number, max: number) {
-  const error = `must be a whole number from ${min} to ${max}`;
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
-}
-
-const limited = (key: keyof Omit<typeof LAYER_LIMITS, 'params' | 'layers'>) => wholeNumber(LAYER_LIMITS[key].min, LAYER_LIMITS[key].max);
-
-const DenseLayer = z.object({ type: z.literal('dense'), units: limited('units'), activation: Activation.default('linear') }).strict();
-const Conv2dLayer = z
-  .object({
-    type: z.literal('conv2d'),
-    filters: limited('filters'),
-    kernelSize: limited('kernelSize'),
-    strides: limited('strides').default(1),
-    padding: z.enum(['valid', 'same'], { error: 'padding must be valid or same' }).default('valid'),
-    activation: Activation.default('linear'),
-  })
-  .strict();
-const MaxPooling2dLayer = z
-  .object({ type: z.literal('maxPooling2d'), poolSize: limited('poolSize').default(2), strides: limited('strides').optional() })
-  .strict();
-const FlattenLayer = z.object({ type: z.literal('flatten') }).strict();
-const DropoutLayer = z
-  .object({ type: z.literal('dropout'), rate: z.number({ error: 'must be a number from 0 to below 1' }).min(0, { error: 'must be a number from 0 to below 1' }).lt(1, { error: 'must be a number from 0 to below 1' }) })
-  .strict();
-
-export const LayerSpec = z.discriminatedUnion('type', [DenseLayer, Conv2dLayer, MaxPooling2dLayer, FlattenLayer, DropoutLayer], {
-  error: `type must be one of ${LAYER_TYPES.join(', ')}`,
-});
-export type LayerSpec = z.output<typeof LayerSpec>;
-export type LayerSpecInput = z.input<typeof LayerSpec>;
+export { Activation, ACTIVATIONS, LAYER_LIMITS, LAYER_TYPES, LAYERS, layerDef, layerOutput, wholeNumber } from './layers';
+export type { ImageLayerType, LayerField, LayerProblem, LayerSpecInput, LayerSpecOf, LayerType, WeightDecl } from './layers';
+/** One layer's settings (the registry's schema, src/shared/layers/). */
+export const LayerSpec = LayerSchema;
+export type LayerSpec = LayerSettings;
 
 const ModelSpecShape = z
   .object({
@@ -73,24 +28,6 @@ const ModelSpecShape = z
 /** A network: its name and its layers. The input is always one 28×28 grayscale image; the last layer must give the 10 class scores. */
 export type ModelSpec = z.output<typeof ModelSpecShape>;
 export type ModelSpecInput = z.input<typeof ModelSpecShape>;
-
-/**
- * What the shape check found wrong, as a code with its numbers, so a UI can
- * say it in the user's language and point at the field at fault (`field`:
- * the layer setting to change, absent when the layer's place or type is at
- * fault). `problemMessage` gives the English sentence.
- */
-export type LayerProblem =
-  /** A dense layer after an image-shaped output: a flatten layer is missing. */
-  | { code: 'needs-flat-input'; input: number[] }
-  /** A convolution or pooling layer after a flat output. */
-  | { code: 'needs-image-input'; input: number[]; layer: 'conv2d' | 'maxPooling2d' }
-  | { code: 'kernel-too-large'; field: 'kernelSize'; size: number; height: number; width: number }
-  | { code: 'pool-too-large'; field: 'poolSize'; size: number; height: number; width: number }
-  | { code: 'already-flat' }
-  /** The last layer does not give the class scores; `field` is set when the last layer is a dense one (its units). */
-  | { code: 'wrong-output'; output: number[]; classes: number; field?: 'units' }
-  | { code: 'too-many-params'; params: number; max: number };
 
 export type LayerProblemCode = LayerProblem['code'];
 
@@ -120,10 +57,6 @@ export interface ModelSummary {
 
 export const INPUT_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1] as const;
 
-function spatial(size: number, window: number, stride: number, padding: 'valid' | 'same'): number {
-  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
-}
-
 /** What is wrong, in English (the CLI's and the API's message). */
 export function problemMessage(problem: LayerProblem): string {
   switch (problem.code) {
@@ -145,41 +78,6 @@ export function problemMessage(problem: LayerProblem): string {
       return `the network has ${problem.params.toLocaleString('en-US')} parameters; at most ${problem.max.toLocaleString('en-US')} are allowed`;
     default:
       throw new Error(`unknown layer problem ${JSON.stringify(problem satisfies never)}`);
-  }
-}
-
-function layerOutput(layer: LayerSpec, input: number[]): { shape: number[]; params: number } | LayerProblem {
-  switch (layer.type) {
-    case 'dense': {
-      if (input.length !== 1) return { code: 'needs-flat-input', input };
-      return { shape: [layer.units], params: input[0]! * layer.units + layer.units };
-    }
-    case 'conv2d': {
-      if (input.length !== 3) return { code: 'needs-image-input', input, layer: 'conv2d' };
-      const [h, w, c] = input as [number, number, number];
-      const oh = spatial(h, layer.kernelSize, layer.strides, layer.padding);
-      const ow = spatial(w, layer.kernelSize, layer.strides, layer.padding);
-      if (oh < 1 || ow < 1) return { code: 'kernel-too-large', field: 'kernelSize', size: layer.kernelSize, height: h, width: w };
-      return { shape: [oh, ow, layer.filters], params: layer.kernelSize * layer.kernelSize * c * layer.filters + layer.filters };
-    }
-    case 'maxPooling2d': {
-      if (input.length !== 3) return { code: 'needs-image-input', input, layer: 'maxPooling2d' };
-      const [h, w, c] = input as [number, number, number];
-      const stride = layer.strides ?? layer.poolSize;
-      const oh = spatial(h, layer.poolSize, stride, 'valid');
-      const ow = spatial(w, layer.poolSize, stride, 'valid');
-      if (oh < 1 || ow < 1) return { code: 'pool-too-large', field: 'poolSize', size: layer.poolSize, height: h, width: w };
-      return { shape: [oh, ow, c], params: 0 };
-    }
-    case 'flatten':
-      if (input.length === 1) return { code: 'already-flat' };
-      return { shape: [input.reduce((a, b) => a * b, 1)], params: 0 };
-    case 'dropout':
-      return { shape: input, params: 0 };
-    default: {
-      const never: never = layer;
-      throw new Error(`unknown layer ${JSON.stringify(never)}`);
-    }
   }
 }
 
@@ -220,6 +118,27 @@ export function describeModel(spec: ModelSpec): ModelSummary {
     errors.push({ index: last, message: problemMessage(problem), problem });
   }
   return { inputShape: [...INPUT_SHAPE], layers, params, outputShape: shape, errors };
+}
+
+/** One declared weight of a layer and its place in a TF.js model's weight list. */
+export interface WeightSlot extends WeightDecl {
+  index: number;
+}
+
+/**
+ * Every layer's declared weights (for a spec that checks), each with its
+ * place in the TF.js model's weight list and saved files: the trainable
+ * weights of all layers first, then the others (tfjs-layers' order), each
+ * group in layer order.
+ */
+export function weightLayout(spec: ModelSpec): WeightSlot[][] {
+  const summary = describeModel(spec);
+  if (summary.errors.length > 0) throw new Error(`the spec does not check: ${summary.errors[0]!.message}`);
+  const decls = spec.layers.map((layer, i) => layerDef(layer).weights(layer, i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!));
+  const trainable = decls.reduce((n, list) => n + list.filter((d) => d.trainable).length, 0);
+  let nextTrainable = 0;
+  let nextOther = trainable;
+  return decls.map((list) => list.map((d) => ({ ...d, index: d.trainable ? nextTrainable++ : nextOther++ })));
 }
 
 /** A spec that passed the schema and the shape check. Errors name the layer (`layers.2`) and say what to change. */

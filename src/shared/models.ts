@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { Hyperparams, MAX_SEED, type ResolvedHyperparams } from './hyperparams';
-import { describeModel, ModelSpec, wholeNumber, type LayerSpec, type ModelSummary } from './model-spec';
+import { describeModel, layerDef, ModelSpec, wholeNumber, type LayerSpec, type ModelSummary } from './model-spec';
 import type { DatasetInfo } from './training';
 
 /** Files of a model folder. */
@@ -149,22 +149,7 @@ export interface Prediction {
 }
 
 function layerLine(layer: LayerSpec): string {
-  switch (layer.type) {
-    case 'dense':
-      return `dense ${layer.units}${layer.activation === 'linear' ? '' : ` ${layer.activation}`}`;
-    case 'conv2d':
-      return `conv ${layer.filters}×${layer.kernelSize}²${layer.strides > 1 ? `/${layer.strides}` : ''}${layer.padding === 'same' ? ' same' : ''}${layer.activation === 'linear' ? '' : ` ${layer.activation}`}`;
-    case 'maxPooling2d':
-      return `maxpool ${layer.poolSize}${layer.strides !== undefined && layer.strides !== layer.poolSize ? `/${layer.strides}` : ''}`;
-    case 'flatten':
-      return 'flatten';
-    case 'dropout':
-      return `dropout ${layer.rate}`;
-    default: {
-      const never: never = layer;
-      throw new Error(`unknown layer ${JSON.stringify(never)}`);
-    }
-  }
+  return layerDef(layer).summary(layer);
 }
 
 /** The network on one line, for lists: `conv 6×5² same relu → maxpool 2 → … → dense 10`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeModel, LayerSpec, ModelSpec, presetOf, presetSpec, problemMessage, type LayerSpecInput } from '../../src/shared/model-spec';
+import { describeModel, LayerSpec, ModelSpec, presetOf, presetSpec, problemMessage, weightLayout, type LayerSpecInput } from '../../src/shared/model-spec';
 
 describe('model specs', () => {
   it('gives the seed MLP its 784-128-64-10 shapes and 109,386 parameters', () => {
@@ -15,6 +15,39 @@ describe('model specs', () => {
     expect(summary.errors).toEqual([]);
     expect(summary.layers.map((l) => l.outputShape)).toEqual([[28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16], [400], [120], [84], [10]]);
     expect(summary.params).toBe(61_706);
+  });
+
+  it('checks the registry’s new layers: batch norm keeps its shape and holds 4 weights per channel, average pooling shrinks, global average pooling averages each channel', () => {
+    const spec = ModelSpec.parse({
+      layers: [
+        { type: 'batchNormalization' },
+        { type: 'conv2d', filters: 4, kernelSize: 3 },
+        { type: 'averagePooling2d', poolSize: 3, strides: 2 },
+        { type: 'batchNormalization', momentum: 0.9 },
+        { type: 'globalAveragePooling2d' },
+        { type: 'dense', units: 10 },
+      ],
+    });
+    expect(spec.layers[0]).toEqual({ type: 'batchNormalization', momentum: 0.99, epsilon: 0.001 });
+    const summary = describeModel(spec);
+    expect(summary.errors).toEqual([]);
+    expect(summary.layers.map((l) => l.outputShape)).toEqual([[28, 28, 1], [26, 26, 4], [12, 12, 4], [12, 12, 4], [4], [10]]);
+    expect(summary.layers.map((l) => l.params)).toEqual([4, 40, 0, 16, 0, 50]);
+    // tfjs-layers' weight order: every trainable weight first, then the moving statistics.
+    expect(weightLayout(spec).map((l) => l.map((w) => `${w.name}@${w.index}`))).toEqual([
+      ['gamma@0', 'beta@1', 'moving_mean@8', 'moving_variance@9'],
+      ['kernel@2', 'bias@3'],
+      [],
+      ['gamma@4', 'beta@5', 'moving_mean@10', 'moving_variance@11'],
+      [],
+      ['kernel@6', 'bias@7'],
+    ]);
+    const flat = ModelSpec.safeParse({ layers: [{ type: 'flatten' }, { type: 'globalAveragePooling2d' }, { type: 'dense', units: 10 }] });
+    expect(flat.error!.issues[0]!.message).toBe('layer 2 (globalAveragePooling2d): needs an image-shaped input (height, width, channels) but gets [784]');
+    const big = ModelSpec.safeParse({ layers: [{ type: 'averagePooling2d', poolSize: 28, strides: 1 }, { type: 'averagePooling2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }] });
+    expect(big.error!.issues[0]!.message).toBe('layer 2 (averagePooling2d): a 2×2 pool does not fit its 1×1 input');
+    const momentum = ModelSpec.safeParse({ layers: [{ type: 'batchNormalization', momentum: 1 }, { type: 'flatten' }, { type: 'dense', units: 10 }] });
+    expect(momentum.error!.issues[0]).toMatchObject({ path: ['layers', 0, 'momentum'], message: 'must be a number from 0 to below 1' });
   });
 
   it('replaces the hidden activations of a preset, never the output layer’s', () => {
@@ -80,7 +113,7 @@ describe('model specs', () => {
       const i = ModelSpec.safeParse({ layers }).error!.issues[0]!;
       return `${i.path.join('.')}: ${i.message}`;
     };
-    expect(issue([{ type: 'lstm' }])).toBe('layers.0.type: type must be one of dense, conv2d, maxPooling2d, flatten, dropout');
+    expect(issue([{ type: 'lstm' }])).toBe('layers.0.type: type must be one of dense, conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, batchNormalization, flatten, dropout');
     expect(issue([{ type: 'flatten' }, { type: 'dense', units: 0 }])).toBe('layers.1.units: must be a whole number from 1 to 4096');
     expect(issue([{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }])).toBe('layers.1.activation: activation must be one of relu, sigmoid, tanh, linear');
     expect(issue([{ type: 'flatten' }, { type: 'dropout', rate: 1 }, { type: 'dense', units: 10 }])).toBe('layers.1.rate: must be a number from 0 to below 1');

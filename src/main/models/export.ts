@@ -22,7 +22,7 @@ async function modelFiles(home: string, id: string): Promise<{ name: string; dat
 
 async function onnxBytes(home: string, id: string): Promise<Uint8Array> {
   const { metadata, artifacts } = await readModelFolder(home, id);
-  const weights = layerWeights(artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
+  const weights = layerWeights(metadata.spec, artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
   return buildOnnx(metadata.spec, weights, {
     name: metadata.spec.name,
     normalization: metadata.normalization,

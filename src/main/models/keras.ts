@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { PIXELS } from '@shared/datasets';
 import { ACTIVATIONS, describeModel, INPUT_SHAPE, LAYER_LIMITS, ModelSpec, type Activation, type LayerSpec } from '@shared/model-spec';
+import { mainLayer } from '../trainer/layers';
 
 /** A topology the studio will not load; the message names the layer and the field. */
 export class TopologyError extends Error {
@@ -318,37 +319,8 @@ export function canonicalTopology(spec: ModelSpec, modelName = 'imported'): obje
   const names = canonicalLayerNames(spec);
   const layers = spec.layers.map((layer, i) => {
     const base = { name: names[i], trainable: true, ...(i === 0 ? { batch_input_shape: [null, ...INPUT_SHAPE], dtype: 'float32' } : {}) };
-    switch (layer.type) {
-      case 'dense':
-        return { class_name: 'Dense', config: { ...base, units: layer.units, activation: layer.activation, use_bias: true } };
-      case 'conv2d':
-        return {
-          class_name: 'Conv2D',
-          config: {
-            ...base,
-            filters: layer.filters,
-            kernel_size: [layer.kernelSize, layer.kernelSize],
-            strides: [layer.strides, layer.strides],
-            padding: layer.padding,
-            data_format: 'channels_last',
-            dilation_rate: [1, 1],
-            activation: layer.activation,
-            use_bias: true,
-          },
-        };
-      case 'maxPooling2d': {
-        const s = layer.strides ?? layer.poolSize;
-        return { class_name: 'MaxPooling2D', config: { ...base, pool_size: [layer.poolSize, layer.poolSize], padding: 'valid', strides: [s, s], data_format: 'channels_last' } };
-      }
-      case 'flatten':
-        return { class_name: 'Flatten', config: base };
-      case 'dropout':
-        return { class_name: 'Dropout', config: { ...base, rate: layer.rate, noise_shape: null, seed: null } };
-      default: {
-        const never: never = layer;
-        throw new Error(`unknown layer ${JSON.stringify(never)}`);
-      }
-    }
+    const keras = mainLayer(layer).keras(layer);
+    return { class_name: keras.class_name, config: { ...base, ...keras.config } };
   });
   return { class_name: 'Sequential', config: { name: modelName.replace(/[^A-Za-z0-9_]/g, '_'), layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
 }

@@ -35,10 +35,11 @@ import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
 import { trainLoop } from './loop';
 import { buildModel } from './model';
-import { nativeAccess, type NativeBinding } from './native-binding';
-import { NativePath } from './native-path';
+import { nativeAccess, type NativeBinding } from './native/binding';
+import { NativePath } from './native/path';
 import { runStreams, seededRandom, shuffle } from './random';
-import { createOptimizer, layersPath, trainableVariables, type TrainingPath } from './training-path';
+import type { TrainingPath } from './path';
+import { createOptimizer, layersPath, trainableVariables } from './training-path';
 
 const SAMPLES = 8192;
 const SEED = 1234;

@@ -1,6 +1,10 @@
 /** Why a run failed, in a sentence a user can act on, from whatever ended it. */
 import { StudioError } from '@shared/result';
-import { TrainingFailure } from './loop';
+
+/** The run cannot go on (a NaN loss); the message says why and what to change. */
+export class TrainingFailure extends Error {
+  override readonly name = 'TrainingFailure';
+}
 
 const OUT_OF_MEMORY = /\bOOM\b|out of memory|Array buffer allocation failed|Invalid typed array length|Allocation failed|std::bad_alloc/i;
 const ADVICE = 'try a smaller batch size or a smaller network';

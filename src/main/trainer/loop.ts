@@ -11,16 +11,12 @@ import type { Tf } from '../native';
 import type { RunControl } from './control';
 import type { TrainingData } from './data';
 import { shuffle } from './random';
-import type { TrainingPath } from './training-path';
+import { TrainingFailure } from './failure';
+import type { TrainingPath } from './path';
 
 /** Training rows of batch `s` of an epoch in the order `order` (a view, no copy). */
 function batchRows(order: Int32Array, batchSize: number, s: number): Int32Array {
   return order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
-}
-
-/** The run cannot go on (a NaN loss); the message says why and what to change. */
-export class TrainingFailure extends Error {
-  override readonly name = 'TrainingFailure';
 }
 
 /** Batches since the last logged one: their rows; their losses and predictions wait in the path. */

@@ -7,37 +7,12 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs-node';
 import type { LossName } from '@shared/hyperparams';
 import { INPUT_SHAPE, type LayerSpec, type ModelSpec } from '@shared/model-spec';
 import type { Tf } from '../native';
+import { mainLayer } from './layers';
 import { nextSeed } from './random';
 
 function buildLayer(tf: Tf, spec: LayerSpec, first: boolean, rand: () => number) {
-  const input = first ? { inputShape: [...INPUT_SHAPE] } : {};
   // tfjs initialisers without a seed draw from Math.random: give each one its own.
-  const kernelInitializer = () => tf.initializers.glorotNormal({ seed: nextSeed(rand) });
-  switch (spec.type) {
-    case 'dense':
-      return tf.layers.dense({ ...input, units: spec.units, activation: spec.activation, kernelInitializer: kernelInitializer() });
-    case 'conv2d':
-      return tf.layers.conv2d({
-        ...input,
-        filters: spec.filters,
-        kernelSize: spec.kernelSize,
-        strides: spec.strides,
-        padding: spec.padding,
-        activation: spec.activation,
-        kernelInitializer: kernelInitializer(),
-      });
-    case 'maxPooling2d':
-      return tf.layers.maxPooling2d({ ...input, poolSize: spec.poolSize, strides: spec.strides ?? spec.poolSize });
-    case 'flatten':
-      return tf.layers.flatten(input);
-    case 'dropout':
-      // The layer only serves inference and saving (where it does nothing); training applies its own seeded dropout.
-      return tf.layers.dropout({ ...input, rate: spec.rate });
-    default: {
-      const never: never = spec;
-      throw new Error(`unknown layer ${JSON.stringify(never)}`);
-    }
-  }
+  return mainLayer(spec).build(spec, { tf, input: first ? { inputShape: [...INPUT_SHAPE] } : {}, kernelInitializer: () => tf.initializers.glorotNormal({ seed: nextSeed(rand) }) });
 }
 
 /** A Sequential model for a checked spec, its weights drawn from `rand`. */
@@ -54,21 +29,18 @@ export function inferenceForward(model: LayersModel): Forward {
 }
 
 /**
- * Training: the model's layers in order, with dropout masks drawn from
- * `rand`. tfjs's Dropout layer reuses a fixed seed on every call (the same
- * mask each batch) or, without one, Math.random; neither is what a
- * reproducible run wants.
+ * Training: the model's layers in order, each with `training: true` (a
+ * batch norm normalises by the batch and moves its statistics), or the
+ * layer module's own training forward (dropout, with masks drawn from `rand`).
  */
 export function trainingForward(tf: Tf, model: LayersModel, spec: ModelSpec, rand: () => number): Forward {
   const layers = model.layers;
   if (layers.length !== spec.layers.length) throw new Error(`model has ${layers.length} layers, its spec ${spec.layers.length}`);
   const steps = spec.layers.map((layerSpec, i): Forward => {
-    if (layerSpec.type === 'dropout') {
-      const rate = layerSpec.rate;
-      return (x) => (rate === 0 ? x : tf.dropout(x, rate, undefined, nextSeed(rand)));
-    }
+    const own = mainLayer(layerSpec).trainingForward?.(layerSpec, tf, rand);
+    if (own) return own;
     const layer = layers[i]!;
-    return (x) => layer.apply(x) as Tensor;
+    return (x) => layer.apply(x, { training: true }) as Tensor;
   });
   return (x) => steps.reduce((h, step) => step(h), x);
 }

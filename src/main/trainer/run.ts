@@ -21,7 +21,8 @@ import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
 import type { TrainerJob } from './protocol';
 import { runStreams } from './random';
-import { nativeFault, openTrainingPath, type TrainingPath } from './training-path';
+import type { TrainingPath } from './path';
+import { nativeFault, openTrainingPath } from './training-path';
 
 /** The run's environment; the training path is chosen later, at trainer start. */
 export function trainerEnvironment(

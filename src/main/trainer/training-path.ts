@@ -2,7 +2,7 @@
  * How a run trains its model, behind one interface the loop drives: the
  * tfjs-layers path (tfjs-layers forward, `optimizer.minimize`) or the
  * native path (stock TF kernels through tfjs-node's binding, ~5× fewer
- * ops; native-path.ts). Both train the same tfjs-layers model, which
+ * ops; native/path.ts). Both train the same tfjs-layers model, which
  * evaluation, saving and export use.
  *
  * The native path is used only after a self-test at trainer start: two
@@ -17,27 +17,14 @@
 import type { LayersModel, Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
 import { StudioError } from '@shared/result';
-import type { TrainingPathCause, TrainingPathName } from '@shared/training';
+import type { TrainingPathCause } from '@shared/training';
 import type { Tf } from '../native';
 import type { TrainingData } from './data';
 import { errorLine } from './failure';
 import { buildModel, lossFunction, trainingForward, type Forward, type LossFn } from './model';
-import { NativePath, type DrainedSteps, type NativeFault, type NativePathOptions } from './native-path';
+import { NativePath, type NativeFault, type NativePathOptions } from './native/path';
+import type { TrainingPath } from './path';
 import { seededRandom } from './random';
-
-/** One way of training; the loop calls `step` per batch and `drain` at logged batches. */
-export interface TrainingPath {
-  readonly name: TrainingPathName;
-  /** One optimisation step on training rows `rows`; its loss and predictions stay native until `drain`. */
-  step(rows: Int32Array): void;
-  /** Each step's loss since the last drain and each of their rows' predicted class, in order; frees them. */
-  drain(): DrainedSteps;
-  /** Puts the trained weights into the layers model (before validation, evaluation, saving, and a pause). */
-  sync(): void;
-  /** Native handles the path holds (0 for the layers path, whose tensors tf.memory() counts). */
-  readonly liveHandles: number;
-  dispose(): void;
-}
 
 export function createOptimizer(tf: Tf, hp: Pick<Hyperparams, 'optimizer' | 'learningRate'>): Optimizer {
   switch (hp.optimizer) {

@@ -31,7 +31,41 @@ export const EVERY_LAYER: ModelSpec = {
   ],
 };
 
-const SPECS: ModelSpec[] = [presetSpec('mlp'), presetSpec('cnn'), EVERY_LAYER];
+/** One network per layer type added with the registry; each must run in onnxruntime within 1e-5 of tfjs. */
+const NEW_LAYERS: ModelSpec[] = [
+  {
+    name: 'batch-norm',
+    layers: [
+      { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 },
+      { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+      { type: 'batchNormalization', momentum: 0.8, epsilon: 0.01 },
+      { type: 'flatten' },
+      { type: 'dense', units: 16, activation: 'linear' },
+      { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 },
+      { type: 'dense', units: 10, activation: 'linear' },
+    ],
+  },
+  {
+    name: 'average-pooling',
+    layers: [
+      { type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'averagePooling2d', poolSize: 3, strides: 2 },
+      { type: 'flatten' },
+      { type: 'dense', units: 10, activation: 'linear' },
+    ],
+  },
+  {
+    name: 'global-average-pooling',
+    layers: [
+      { type: 'conv2d', filters: 8, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' },
+      { type: 'conv2d', filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'globalAveragePooling2d' },
+      { type: 'dense', units: 10, activation: 'linear' },
+    ],
+  },
+];
+
+const SPECS: ModelSpec[] = [presetSpec('mlp'), presetSpec('cnn'), EVERY_LAYER, ...NEW_LAYERS];
 /** The 200 test images: real digits the models were not trained on. */
 const TEST_FROM = 9000;
 const TEST_COUNT = 200;
@@ -45,7 +79,7 @@ beforeAll(async () => {
   x = digitTensor(tf, TEST_FROM, TEST_COUNT);
   for (const spec of SPECS) {
     // Sigmoid and tanh stacks learn slowly: the every-layer network gets a few more passes.
-    const model = await trainBriefly(tf, spec, 512, spec === EVERY_LAYER ? 4 : 1);
+    const model = await trainBriefly(tf, spec, 512, spec === EVERY_LAYER || NEW_LAYERS.includes(spec) ? 4 : 1);
     await saveToLibrary(tf, model, home, testMetadata(spec.name, spec));
     models.set(spec.name, model);
   }
@@ -95,8 +129,9 @@ describe('ONNX export', () => {
       const logitDiff = maxAbsDiff(onnxLogits, tfLogits);
       const probDiff = maxAbsDiff(onnxProbs, tfProbs);
       console.log(`ONNX parity ${spec.name}: max |Δ| logits ${logitDiff.toExponential(2)}, probabilities ${probDiff.toExponential(2)}`);
-      expect(logitDiff).toBeLessThanOrEqual(1e-4);
-      expect(probDiff).toBeLessThanOrEqual(1e-4);
+      const tolerance = NEW_LAYERS.includes(spec) ? 1e-5 : 1e-4;
+      expect(logitDiff).toBeLessThanOrEqual(tolerance);
+      expect(probDiff).toBeLessThanOrEqual(tolerance);
       for (let i = 0; i < TEST_COUNT; i++) expect(argmax(onnxLogits, i)).toBe(argmax(tfLogits, i));
       // The models are trained, not constant: their predictions vary across the images.
       expect(new Set(Array.from({ length: TEST_COUNT }, (_, i) => argmax(tfLogits, i))).size).toBeGreaterThan(3);

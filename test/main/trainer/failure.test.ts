@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../../src/shared/result';
 import { exitReason, failureReason } from '../../../src/main/trainer/failure';
-import { TrainingFailure } from '../../../src/main/trainer/loop';
+import { TrainingFailure } from '../../../src/main/trainer/failure';
 
 describe('failure reasons', () => {
   it('passes our own errors through and names out-of-memory errors with advice', () => {

@@ -11,8 +11,8 @@ import { TrainConfigInput, type TrainConfig, type TrainEvent } from '../../../sr
 import { readMetadata } from '../../../src/main/models/store';
 import { loadTf } from '../../../src/main/native';
 import { RunControl } from '../../../src/main/trainer/control';
-import { nativeAccess } from '../../../src/main/trainer/native-binding';
-import { NativePath } from '../../../src/main/trainer/native-path';
+import { nativeAccess } from '../../../src/main/trainer/native/binding';
+import { NativePath } from '../../../src/main/trainer/native/path';
 import { runJob } from '../../../src/main/trainer/run';
 import { tmpDir } from '../../helpers/tmp';
 import { homeWithFixture } from '../../helpers/training';

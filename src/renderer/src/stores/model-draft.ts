@@ -6,10 +6,13 @@
 import {
   describeModel,
   LAYER_LIMITS,
+  LAYER_TYPES,
+  LAYERS,
   LayerSpec,
   PRESETS,
   presetSpec,
   type Activation,
+  type LayerField,
   type LayerProblem,
   type LayerSpecInput,
   type LayerType,
@@ -17,22 +20,19 @@ import {
   type Preset,
 } from '@shared/model-spec';
 
-/** A layer setting the editor shows as a field. */
-export type LayerField = 'units' | 'filters' | 'kernelSize' | 'strides' | 'padding' | 'activation' | 'poolSize' | 'rate';
+export type { LayerField } from '@shared/model-spec';
 
-/** Which fields each layer type has, in the order they are shown. */
-export const LAYER_FIELDS: Record<LayerType, readonly LayerField[]> = {
-  dense: ['units', 'activation'],
-  conv2d: ['filters', 'kernelSize', 'strides', 'padding', 'activation'],
-  maxPooling2d: ['poolSize', 'strides'],
-  flatten: [],
-  dropout: ['rate'],
-};
+/** Which fields each layer type has, in the order they are shown (its registry module's). */
+export const LAYER_FIELDS = Object.fromEntries(LAYER_TYPES.map((type): [LayerType, readonly LayerField[]] => [type, LAYERS[type].fields])) as Record<LayerType, readonly LayerField[]>;
 
 export type NumberField = Exclude<LayerField, 'padding' | 'activation'>;
 
 /** Fields that may be left empty: the schema fills in its default (a pool's stride is its size). */
-export const OPTIONAL_FIELDS: Partial<Record<LayerType, readonly NumberField[]>> = { conv2d: ['strides'], maxPooling2d: ['poolSize', 'strides'] };
+export const OPTIONAL_FIELDS = Object.fromEntries(LAYER_TYPES.map((type): [LayerType, readonly LayerField[]] => [type, LAYERS[type].optional])) as Record<LayerType, readonly LayerField[]>;
+
+/** Number fields that take fractions in [0, 1) rather than whole numbers. */
+export type FractionField = 'rate' | 'momentum';
+export const isFraction = (field: NumberField): field is FractionField => field === 'rate' || field === 'momentum';
 
 /**
  * One layer being edited. Every type's settings are kept, so changing a
@@ -50,6 +50,7 @@ export interface DraftLayer {
   activation: Activation;
   poolSize: number | null;
   rate: number | null;
+  momentum: number | null;
 }
 
 export interface DraftModel {
@@ -57,9 +58,9 @@ export interface DraftModel {
   layers: DraftLayer[];
 }
 
-/** The whole-number ranges of the number fields, and the dropout rate's. */
+/** The whole-number ranges of the number fields, and the fractions' (a drop rate, a momentum). */
 export function fieldRange(field: NumberField): { min: number; max: number; whole: boolean } {
-  if (field === 'rate') return { min: 0, max: 1, whole: false };
+  if (isFraction(field)) return { min: 0, max: 1, whole: false };
   return { ...LAYER_LIMITS[field], whole: true };
 }
 
@@ -74,6 +75,7 @@ const BLANK: Omit<DraftLayer, 'key' | 'type'> = {
   activation: 'relu',
   poolSize: 2,
   rate: 0.25,
+  momentum: 0.99,
 };
 
 /** A new layer of a type, with settings that fit most places it can go. */
@@ -81,22 +83,13 @@ export function newLayer(type: LayerType): DraftLayer {
   return { key: nextKey++, type, ...BLANK };
 }
 
+/** A layer of a spec as a draft: its type's fields from the spec (an optional one left out stays empty). */
 function draftLayer(layer: LayerSpec): DraftLayer {
   const draft = newLayer(layer.type);
-  switch (layer.type) {
-    case 'dense':
-      return { ...draft, units: layer.units, activation: layer.activation };
-    case 'conv2d':
-      return { ...draft, filters: layer.filters, kernelSize: layer.kernelSize, strides: layer.strides, padding: layer.padding, activation: layer.activation };
-    case 'maxPooling2d':
-      return { ...draft, poolSize: layer.poolSize, strides: layer.strides ?? null };
-    case 'flatten':
-      return draft;
-    case 'dropout':
-      return { ...draft, rate: layer.rate };
-    default:
-      throw new Error(`unknown layer ${JSON.stringify(layer satisfies never)}`);
-  }
+  const values = layer as Partial<Record<LayerField, unknown>>;
+  const set = draft as unknown as Record<LayerField, unknown>;
+  for (const field of LAYER_FIELDS[layer.type]) set[field] = values[field] ?? null;
+  return draft;
 }
 
 export function draftFromSpec(spec: ModelSpec): DraftModel {

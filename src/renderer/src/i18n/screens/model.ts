@@ -1,4 +1,10 @@
 /** The Model screen's words: presets, the layer editor, and what the shape check says. */
+import type { ImageLayerType, LayerField, LayerType } from '@shared/model-spec';
+import type { LAYERS } from '@shared/model-spec';
+
+/** The layer types without settings: the editor shows a hint instead (its registry module lists no fields). */
+type FieldlessType = { [T in LayerType]: (typeof LAYERS)[T]['fields'] extends readonly [] | never[] ? T : never }[LayerType];
+
 const en = {
   toTrain: 'Train this network',
   name: 'Name',
@@ -55,12 +61,17 @@ const en = {
     dense: 'Dense',
     conv2d: 'Convolution',
     maxPooling2d: 'Max pooling',
+    averagePooling2d: 'Average pooling',
+    globalAveragePooling2d: 'Global average pooling',
+    batchNormalization: 'Batch norm',
     flatten: 'Flatten',
     dropout: 'Dropout',
-  },
+  } satisfies Record<LayerType, string>,
+  /** For the types without settings. */
   typeHints: {
     flatten: 'Turns an image-shaped input into one long vector.',
-  },
+    globalAveragePooling2d: 'Averages each channel over the whole image: height×width×channels becomes one value per channel.',
+  } satisfies Record<FieldlessType, string>,
   fields: {
     type: 'Type',
     units: 'Units',
@@ -71,8 +82,9 @@ const en = {
     activation: 'Activation',
     poolSize: 'Pool size',
     rate: 'Drop rate',
+    momentum: 'Momentum',
     auto: 'Auto',
-  },
+  } satisfies Record<LayerField | 'type' | 'auto', string>,
   activations: {
     relu: 'ReLU',
     sigmoid: 'Sigmoid',
@@ -86,13 +98,16 @@ const en = {
   fieldErrors: {
     whole: '{field}: enter a whole number from {min} to {max}.',
     rate: '{field}: enter a number from 0 up to, but not including, 1 (such as 0.25).',
+    momentum: '{field}: enter a number from 0 up to, but not including, 1 (such as 0.99).',
   },
   problems: {
     needsFlatInput: 'A dense layer needs a flat input, but this one gets {shape}. Put a flatten layer before it.',
     needsImageInput: {
       conv2d: 'A convolution needs an image-shaped input (height×width×channels), but this one gets {shape}. Move it before any flatten or dense layer.',
       maxPooling2d: 'Pooling needs an image-shaped input (height×width×channels), but this one gets {shape}. Move it before any flatten or dense layer.',
-    },
+      averagePooling2d: 'Pooling needs an image-shaped input (height×width×channels), but this one gets {shape}. Move it before any flatten or dense layer.',
+      globalAveragePooling2d: 'Global pooling needs an image-shaped input (height×width×channels), but this one gets {shape}. Move it before any flatten or dense layer.',
+    } satisfies Record<ImageLayerType, string>,
     kernelTooLarge: 'A {size}×{size} kernel does not fit its {height}×{width} input. Use a smaller kernel, or the padding “Same size”.',
     poolTooLarge: 'A {size}×{size} pool does not fit its {height}×{width} input. Use a smaller pool size.',
     alreadyFlat: 'Its input is already flat, so this layer does nothing. Remove it.',
@@ -157,11 +172,15 @@ const zhCN: typeof en = {
     dense: '全连接层',
     conv2d: '卷积层',
     maxPooling2d: '最大池化层',
+    averagePooling2d: '平均池化层',
+    globalAveragePooling2d: '全局平均池化层',
+    batchNormalization: '批归一化层',
     flatten: '展平层',
     dropout: 'Dropout 层',
   },
   typeHints: {
     flatten: '把图像形状的输入展开成一个长向量。',
+    globalAveragePooling2d: '对每个通道在整幅图像上取平均：高×宽×通道变为每个通道一个值。',
   },
   fields: {
     type: '类型',
@@ -173,6 +192,7 @@ const zhCN: typeof en = {
     activation: '激活函数',
     poolSize: '池化窗口',
     rate: '丢弃率',
+    momentum: '动量',
     auto: '自动',
   },
   activations: {
@@ -188,12 +208,15 @@ const zhCN: typeof en = {
   fieldErrors: {
     whole: '{field}：请输入 {min} 到 {max} 之间的整数。',
     rate: '{field}：请输入不小于 0 且小于 1 的数（例如 0.25）。',
+    momentum: '{field}：请输入不小于 0 且小于 1 的数（例如 0.99）。',
   },
   problems: {
     needsFlatInput: '全连接层需要展平的输入，但这一层得到的是 {shape}。请在它前面加一个展平层。',
     needsImageInput: {
       conv2d: '卷积层需要图像形状的输入（高×宽×通道），但这一层得到的是 {shape}。请把它移到所有展平层和全连接层之前。',
       maxPooling2d: '池化层需要图像形状的输入（高×宽×通道），但这一层得到的是 {shape}。请把它移到所有展平层和全连接层之前。',
+      averagePooling2d: '池化层需要图像形状的输入（高×宽×通道），但这一层得到的是 {shape}。请把它移到所有展平层和全连接层之前。',
+      globalAveragePooling2d: '全局池化层需要图像形状的输入（高×宽×通道），但这一层得到的是 {shape}。请把它移到所有展平层和全连接层之前。',
     },
     kernelTooLarge: '{size}×{size} 的卷积核放不进 {height}×{width} 的输入。请用更小的卷积核，或把填充改为“保持尺寸”。',
     poolTooLarge: '{size}×{size} 的池化窗口放不进 {height}×{width} 的输入。请用更小的池化窗口。',

@@ -2,12 +2,12 @@
  * The part of tfjs-node's native binding (`tf.backend().binding`, the
  * NodeJSKernelBackend's TFE wrapper) that the native training path uses,
  * typed narrowly. It is an internal interface of tfjs-node: the version is
- * pinned (4.22.0) and test/main/trainer/native-binding.test.ts checks every
+ * pinned (4.22.0) and test/main/trainer/native/binding.test.ts checks every
  * behaviour relied on here; a trainer that finds it missing or different
  * trains through tfjs-layers instead (see training-path.ts).
  */
 import type { Tensor } from '@tensorflow/tfjs-node';
-import type { Tf } from '../native';
+import type { Tf } from '../../native';
 
 /** What `executeOp` returns for each output: an id in the binding's handle map. */
 export interface NativeTensorInfo {

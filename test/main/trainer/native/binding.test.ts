@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTf } from '../../../src/main/native';
-import { nativeAccess, type NativeAttr } from '../../../src/main/trainer/native-binding';
-import { ROOT } from '../../helpers/project';
+import { loadTf } from '../../../../src/main/native';
+import { nativeAccess, type NativeAttr } from '../../../../src/main/trainer/native/binding';
+import { ROOT } from '../../../helpers/project';
 
 const tf = loadTf();
 const { binding: b, idOf } = nativeAccess(tf);

@@ -1,0 +1,22 @@
+/** What the loop drives: one way of training (the tfjs-layers path or the native path, training-path.ts). */
+import type { TrainingPathName } from '@shared/training';
+
+/** Losses of the steps since the last drain, and the predicted class of each of their rows. */
+export interface DrainedSteps {
+  losses: Float32Array;
+  predicted: Int32Array;
+}
+
+/** One way of training; the loop calls `step` per batch and `drain` at logged batches. */
+export interface TrainingPath {
+  readonly name: TrainingPathName;
+  /** One optimisation step on training rows `rows`; its loss and predictions stay native until `drain`. */
+  step(rows: Int32Array): void;
+  /** Each step's loss since the last drain and each of their rows' predicted class, in order; frees them. */
+  drain(): DrainedSteps;
+  /** Puts the trained weights into the layers model (before validation, evaluation, saving, and a pause). */
+  sync(): void;
+  /** Native handles the path holds (0 for the layers path, whose tensors tf.memory() counts). */
+  readonly liveHandles: number;
+  dispose(): void;
+}
