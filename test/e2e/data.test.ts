@@ -54,7 +54,7 @@ async function openData(settings: Partial<Settings> = {}): Promise<{ page: Page;
 
 /** Changes the settings as another window would: the page follows at once over the `settings` stream. */
 async function setSettings(patch: Partial<Settings>): Promise<void> {
-  await studio!.handlers['settings:update'](patch);
+  await studio!.handlers['settings:update'](patch, { shell: 'cli' });
 }
 
 function savedSettings(home: string): Partial<Settings> {

@@ -95,6 +95,8 @@ export interface ImportOptions {
   paths: readonly string[];
   /** The new dataset's id; a registry id means "these must be that dataset's files". */
   name?: string | undefined;
+  /** Where the files came from, for the manifest and the default name, when not the folder (an upload). */
+  source?: string | undefined;
 }
 
 /**
@@ -143,8 +145,9 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
     }
     const recognised =
       claimed ?? Object.values(DATASETS).find((spec: DatasetSpec) => IDX_ROLES.every((role) => matchesRegistryFile(reports[role].report, spec, role))) ?? null;
-    const id = options.name ?? recognised?.id ?? nameFromFolder(folder);
-    const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from: folder }, reports);
+    const from = options.source ?? folder;
+    const id = options.name ?? recognised?.id ?? nameFromFolder(from);
+    const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from }, reports);
     await writeManifest(staging, manifest);
 
     const dir = datasetDir(options.home, id);

@@ -28,29 +28,29 @@ describe('datasets handlers (through the dispatcher)', () => {
   it('downloads the official Fashion-MNIST files with the built-in registry entry, once', async () => {
     const { mirror, studio, events } = await setup();
     const input = { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false };
-    const first = await dispatch(studio.handlers, 'datasets:download', input);
+    const first = await dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' });
     expect(first.ok, JSON.stringify(first)).toBe(true);
     const value = (first as { value: DownloadResult }).value;
     expect(value.downloadedBytes).toBe(Object.values(FASHION).reduce((a, b) => a + b.length, 0));
     expect(events.map((e) => e.kind).filter((k) => k !== 'progress')).toEqual(['started', 'file-verified', 'file-verified', 'file-verified', 'file-verified', 'done']);
 
-    const again = await dispatch(studio.handlers, 'datasets:download', input);
+    const again = await dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' });
     expect(again).toMatchObject({ ok: true, value: { downloadedBytes: 0 } });
     expect(mirror.requests).toHaveLength(4);
 
-    const list = await dispatch(studio.handlers, 'datasets:list', {});
+    const list = await dispatch(studio.handlers, 'datasets:list', {}, { shell: 'cli' });
     expect(list).toMatchObject({ ok: true, value: [{ id: 'mnist', status: 'missing' }, { id: 'fashion-mnist', status: 'ready', origin: { kind: 'download', mirrors: [mirror.url] } }] });
     const ds = await loadDataset({ home: studio.home, id: 'fashion-mnist' });
     expect(ds.classNames).toEqual(FASHION_CLASSES);
     expect(ds.digests['t10k-labels-idx1-ubyte']).toBe(DATASETS['fashion-mnist'].files.testLabels.rawSha256[0]);
-    const info = await dispatch(studio.handlers, 'datasets:info', { id: 'fashion-mnist', samplesPerClass: 2 });
+    const info = await dispatch(studio.handlers, 'datasets:info', { id: 'fashion-mnist', samplesPerClass: 2 }, { shell: 'cli' });
     expect(info).toMatchObject({ ok: true, value: { train: { count: 60000 }, samples: { perClass: 2 } } });
   });
 
   it('uses the mirrors the user keeps in settings when the call names none', async () => {
     const { mirror, studio } = await setup();
-    expect(await dispatch(studio.handlers, 'settings:update', { mirrors: [mirror.url] })).toMatchObject({ ok: true });
-    const res = await dispatch(studio.handlers, 'datasets:download', { id: 'fashion-mnist', defaultMirrors: false });
+    expect(await dispatch(studio.handlers, 'settings:update', { mirrors: [mirror.url] }, { shell: 'cli' })).toMatchObject({ ok: true });
+    const res = await dispatch(studio.handlers, 'datasets:download', { id: 'fashion-mnist', defaultMirrors: false }, { shell: 'cli' });
     expect(res).toMatchObject({ ok: true, value: { files: [{ mirror: mirror.url }, { mirror: mirror.url }, { mirror: mirror.url }, { mirror: mirror.url }] } });
     expect(mirror.requests).toHaveLength(4);
   });
@@ -58,14 +58,14 @@ describe('datasets handlers (through the dispatcher)', () => {
   it('joins two concurrent calls for the same dataset into one download', async () => {
     const { mirror, studio } = await setup({ files: FASHION, fault: () => ({ kind: 'slow', chunkBytes: 4 * 1024 * 1024, intervalMs: 1 }) });
     const input = { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false };
-    const [a, b] = await Promise.all([dispatch(studio.handlers, 'datasets:download', input), dispatch(studio.handlers, 'datasets:download', input)]);
+    const [a, b] = await Promise.all([dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' }), dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' })]);
     expect(a).toEqual(b);
     expect(mirror.requests.map((r) => r.file).sort()).toEqual(Object.keys(FASHION).sort());
   });
 
   it('stops a running download when the studio closes', async () => {
     const { mirror, studio } = await setup({ files: FASHION, fault: () => ({ kind: 'slow', chunkBytes: 8 * 1024, intervalMs: 20 }) });
-    const call = dispatch(studio.handlers, 'datasets:download', { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false });
+    const call = dispatch(studio.handlers, 'datasets:download', { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false }, { shell: 'cli' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await studio.close();
     expect(await call).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
@@ -74,21 +74,21 @@ describe('datasets handlers (through the dispatcher)', () => {
 
   it('rejects bad input naming the field: unknown dataset, non-http mirror, a path as an id', async () => {
     const { studio } = await setup();
-    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'cifar-10' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'id' } });
-    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: ['file:///etc/'] })).toMatchObject({
+    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'cifar-10' }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'id' } });
+    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: ['file:///etc/'] }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'mirrors.0', message: 'datasets:download: mirrors.0: not an http(s) URL' },
     });
-    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: ['https://me:secret@mirror.example/'] })).toMatchObject({
+    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: ['https://me:secret@mirror.example/'] }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { field: 'mirrors.0', message: 'datasets:download: mirrors.0: must not hold a user name or password' },
     });
-    expect(await dispatch(studio.handlers, 'datasets:info', { id: '../../etc' })).toMatchObject({ ok: false, error: { field: 'id' } });
-    expect(await dispatch(studio.handlers, 'datasets:import', { paths: [] })).toMatchObject({ ok: false, error: { field: 'paths' } });
-    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: [], defaultMirrors: false })).toMatchObject({
+    expect(await dispatch(studio.handlers, 'datasets:info', { id: '../../etc' }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'id' } });
+    expect(await dispatch(studio.handlers, 'datasets:import', { paths: [] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'paths' } });
+    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: [], defaultMirrors: false }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'mirrors' },
     });
-    expect(await dispatch(studio.handlers, 'datasets:cancel', { id: 'mnist' })).toEqual({ ok: true, value: { cancelled: false } });
+    expect(await dispatch(studio.handlers, 'datasets:cancel', { id: 'mnist' }, { shell: 'cli' })).toEqual({ ok: true, value: { cancelled: false } });
   });
 });
