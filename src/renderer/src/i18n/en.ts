@@ -136,6 +136,11 @@ const en = {
     UNAVAILABLE: 'The studio engine is not reachable.',
     INTERNAL: 'Something went wrong inside the studio.',
   },
+  filePicker: {
+    choose: 'Choose files…',
+    none: 'No file chosen',
+    chosen: 'Chosen: {count} ({size})',
+  },
   chart: {
     step: 'Step',
     loss: 'Loss',

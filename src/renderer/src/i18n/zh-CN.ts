@@ -133,6 +133,11 @@ const zhCN: MessageSchema = {
     UNAVAILABLE: '无法连接到后台引擎。',
     INTERNAL: '程序内部出现了错误。',
   },
+  filePicker: {
+    choose: '选择文件…',
+    none: '未选择文件',
+    chosen: '已选择 {count} 个文件（{size}）',
+  },
   chart: {
     step: '步数',
     loss: '损失',
