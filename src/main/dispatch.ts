@@ -1,10 +1,33 @@
-import { API, isMethodName, type MethodName, type MethodOutput, type MethodParsedInput } from '@shared/api';
+import { API, isMethodName, type MethodName, type MethodOutput, type MethodParsedInput, type Shell } from '@shared/api';
 import { fail, ok, StudioError, type Result } from '@shared/result';
+
+/** Who makes a call, as its transport knows it: the shell, and for a web client its connection (uploads belong to one). */
+export interface Caller {
+  readonly shell: Shell;
+  /** One per connection or window; what a call leaves open (an upload) is tied to it. */
+  readonly session?: string;
+}
 
 /** The main-side implementation of every API method, free of any transport. */
 export type Handlers = {
-  [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>>;
+  [M in MethodName]: (input: MethodParsedInput<M>, caller: Caller) => Promise<MethodOutput<M>>;
 };
+
+const SHELL_WORDS: Record<Shell, string> = { cli: 'the CLI', desktop: 'the desktop app’s window', web: 'a web client' };
+
+function shellList(shells: readonly Shell[]): string {
+  return shells.length === 0 ? 'no shell' : shells.map((s) => SHELL_WORDS[s]).join(' or ');
+}
+
+/** The value at a dotted path of a plain input object, or undefined. */
+function valueAt(input: unknown, dotted: string): unknown {
+  let value: unknown = input;
+  for (const key of dotted.split('.')) {
+    if (!value || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
 
 const MAX_METHOD_NAME = 64;
 /** Longest field path or message echoed back: a hostile key of a megabyte is not repeated in the answer. */
@@ -14,11 +37,19 @@ function shown(text: string): string {
   return text.length <= MAX_SHOWN ? text : `${text.slice(0, MAX_SHOWN - 1)}…`;
 }
 
-/** Validates a call from any transport and runs its handler; never throws. */
-export async function dispatch(handlers: Handlers, method: unknown, input: unknown): Promise<Result<unknown>> {
+/**
+ * Validates a call from any transport and runs its handler; never throws.
+ * A method (or a field of it) that the caller's shell may not use is
+ * refused before the handler runs.
+ */
+export async function dispatch(handlers: Handlers, method: unknown, input: unknown, caller: Caller): Promise<Result<unknown>> {
   if (!isMethodName(method)) {
     const shown = typeof method === 'string' ? method.slice(0, MAX_METHOD_NAME) : typeof method;
     return fail('INVALID_ARGUMENT', `unknown method: ${shown}`, 'method');
+  }
+  const def = API[method];
+  if (!def.shells.includes(caller.shell)) {
+    return fail('FORBIDDEN', `${method}: refused: ${SHELL_WORDS[caller.shell]} may not call it (only ${shellList(def.shells)})`);
   }
   let parsed;
   try {
@@ -38,8 +69,17 @@ export async function dispatch(handlers: Handlers, method: unknown, input: unkno
     return fail('INVALID_ARGUMENT', `${method}: ${field}: ${message}`, field);
   }
   try {
-    const handler = handlers[method] as (input: unknown) => Promise<unknown>;
-    return ok(await handler(parsed.data));
+    for (const [field, shells] of Object.entries(def.fieldShells ?? {})) {
+      if (!shells.includes(caller.shell) && valueAt(input, field) !== undefined) {
+        return fail('FORBIDDEN', `${method}: ${field}: refused: ${SHELL_WORDS[caller.shell]} may not give it (only ${shellList(shells)})`, field);
+      }
+    }
+  } catch {
+    return fail('INVALID_ARGUMENT', `${method}: input: cannot be checked`, 'input');
+  }
+  try {
+    const handler = handlers[method] as (input: unknown, caller: Caller) => Promise<unknown>;
+    return ok(await handler(parsed.data, caller));
   } catch (err) {
     if (err instanceof StudioError) return { ok: false, error: err.toApiError() };
     console.error(`${method} failed:`, err);

@@ -15,6 +15,7 @@ import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
 import { trainingHandlers } from './training/handlers';
+import { uploadHandlers, Uploads } from './uploads';
 import { runsDir } from './training/runs-store';
 import type { TrainerLauncher } from './training/trainer-process';
 
@@ -25,11 +26,15 @@ export interface StudioOptions {
   settingsStore?: SettingsStoreFactory;
   /** How trainer processes start: child_process.fork by default; the desktop app passes its utilityProcess adapter. */
   launchTrainer?: TrainerLauncher;
-  /** Native dialogs and notifications: only the desktop app has them; without, `app:pickFolder` and the like answer UNAVAILABLE. */
+  /** Native dialogs and notifications: only the desktop app has them; without, `models:saveAs` and the like answer UNAVAILABLE. */
   dialogs?: StudioDialogs;
 }
 
-/** What the desktop shell opens for the renderer, which cannot open a native dialog itself. */
+/**
+ * What the desktop shell opens for the renderer, which cannot open a native
+ * dialog itself. Main opens them and keeps the paths: the handlers that use
+ * them (`models:saveAs`, `…:importFromDialog`) answer names, never paths.
+ */
 export interface StudioDialogs {
   /** The folder the user chose, or null when the dialog was closed. */
   pickFolder(title: string | undefined): Promise<string | null>;
@@ -48,6 +53,10 @@ export interface StudioContext {
   readonly events: EventHub;
   /** The user's settings (mirrors, last choices), read fresh from disk on every `read()`. */
   readonly settings: SettingsService;
+  /** The desktop's native dialogs; undefined elsewhere. */
+  readonly dialogs: StudioDialogs | undefined;
+  /** Web clients' uploads in progress. */
+  readonly uploads: Uploads;
   /** Registers cleanup to run when the studio closes (stop runs, close files). */
   onClose(cleanup: () => Promise<void> | void): void;
 }
@@ -66,27 +75,23 @@ export interface Studio {
   readonly handlers: Handlers;
   /** For the desktop shell, which reads and saves the window's bounds before any window can call the API. */
   readonly settings: SettingsService;
+  /** A connection closed (a browser tab): what it left open (uploads) goes. */
+  endSession(session: string): Promise<void>;
   close(): Promise<void>;
 }
 
-function appHandlers(ctx: StudioContext, dialogs: StudioDialogs | undefined): DomainHandlers<'app'> {
+/** The dialogs, or UNAVAILABLE: only the desktop app has them. */
+export function needDialogs(ctx: StudioContext): StudioDialogs {
+  if (!ctx.dialogs) throw new StudioError('UNAVAILABLE', 'file dialogs exist only in the desktop app');
+  return ctx.dialogs;
+}
+
+function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {
   return {
     'app:info': async () => buildAppInfo(ctx.shell, ctx.home),
-    'app:pickFolder': async ({ title }) => {
-      if (!dialogs) throw new StudioError('UNAVAILABLE', 'folder dialogs exist only in the desktop app: type the folder’s path instead');
-      return { path: await dialogs.pickFolder(title) };
-    },
     'app:notify': async ({ title, body }) => {
-      if (!dialogs) throw new StudioError('UNAVAILABLE', 'the engine raises notifications only in the desktop app: the page uses the browser’s');
-      return { shown: dialogs.notify(title, body) };
-    },
-    'app:pickFile': async ({ title, filters }) => {
-      if (!dialogs) throw new StudioError('UNAVAILABLE', 'file dialogs exist only in the desktop app: type the file’s path instead');
-      return { path: await dialogs.pickFile(title, filters ?? []) };
-    },
-    'app:pickSavePath': async ({ title, defaultName, filters }) => {
-      if (!dialogs) throw new StudioError('UNAVAILABLE', 'save dialogs exist only in the desktop app: the browser downloads the file instead');
-      return { path: await dialogs.pickSavePath(title, defaultName, filters ?? []) };
+      if (!ctx.dialogs) throw new StudioError('UNAVAILABLE', 'the engine raises notifications only in the desktop app: the page uses the browser’s');
+      return { shown: ctx.dialogs.notify(title, body) };
     },
   };
 }
@@ -114,20 +119,24 @@ export function createStudio(options: StudioOptions): Studio {
   const swept = sweepHome(options.home).catch(() => []);
   cleanups.push(() => swept.then(() => {}));
   const settings = new SettingsService({ dir: options.home, store: options.settingsStore ?? confSettingsStore, events });
-  const ctx: StudioContext = { home: options.home, shell: options.shell, events, settings, onClose: (c) => cleanups.push(c) };
+  const uploads = new Uploads(options.home);
+  cleanups.push(() => uploads.close());
+  const ctx: StudioContext = { home: options.home, shell: options.shell, events, settings, dialogs: options.dialogs, uploads, onClose: (c) => cleanups.push(c) };
   // One line per domain.
   const handlers: Handlers = {
-    ...appHandlers(ctx, options.dialogs),
+    ...appHandlers(ctx),
     ...datasetHandlers(ctx),
     ...settingsHandlers(settings),
     ...trainingHandlers(ctx, options.launchTrainer),
     ...modelHandlers(ctx, options.launchTrainer),
+    ...uploadHandlers(uploads),
   };
   return {
     home: options.home,
     events,
     handlers,
     settings,
+    endSession: (session) => uploads.endSession(session),
     async close() {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     },

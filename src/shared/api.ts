@@ -6,8 +6,9 @@ import { RUNS_API, TRAINING_API } from './training-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 import { SETTINGS_API } from './settings-api';
+import { UPLOADS_API } from './uploads-api';
 
-export { method, NoInput, type MethodDef } from './method';
+export { ALL_SHELLS, method, NoInput, SHELLS, type MethodDef, type Shell } from './method';
 
 /**
  * The contract. Every call the renderer (through the preload or the
@@ -22,6 +23,7 @@ export const API = {
   ...TRAINING_API,
   ...RUNS_API,
   ...MODELS_API,
+  ...UPLOADS_API,
 };
 
 export type Api = typeof API;

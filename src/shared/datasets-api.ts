@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BUILTIN_DATASET_IDS, SPLITS, type BuiltinDatasetId, type DatasetImages, type DatasetInfo, type DatasetSummary, type DownloadResult } from './datasets';
-import { method, NoInput } from './method';
+import { ALL_SHELLS, method, NoInput } from './method';
+import { UploadId } from './uploads-api';
 
 /** A dataset's id, also its folder name under `datasets/`: no path separators, no dot first. */
 export const DatasetName = z
@@ -30,7 +31,7 @@ export const BuiltinDatasetIdSchema = z.enum(BUILTIN_DATASET_IDS as [BuiltinData
 export const DownloadInput = z
   .object({
     id: BuiltinDatasetIdSchema,
-    /** Mirror base URLs tried before the registry's (from settings or `--mirror`). */
+    /** Mirror base URLs tried before those in settings and the registry's (`--mirror`): the CLI's alone, the renderer's downloads use the settings' mirrors. */
     mirrors: z.array(MirrorUrl).max(16).default([]),
     /** False: only `mirrors` (an offline network with its own mirror). */
     defaultMirrors: z.boolean().default(true),
@@ -45,6 +46,18 @@ export const ImportInput = z
     name: DatasetName.optional(),
   })
   .strict();
+
+/** The desktop's import: main opens a folder dialog and imports what the user chose; no path crosses. */
+export const DialogImportInput = z
+  .object({
+    /** The dialog's title, in the user's language (the renderer translates it). */
+    title: z.string().trim().min(1).max(200).optional(),
+    name: DatasetName.optional(),
+  })
+  .strict();
+
+/** A web client's import: the files it uploaded (uploads:begin with kind 'dataset'). */
+export const UploadImportInput = z.object({ uploadId: UploadId, name: DatasetName.optional() }).strict();
 
 export const MAX_SAMPLES_PER_CLASS = 32;
 
@@ -83,23 +96,39 @@ export const ImagesInput = z
 
 /** Getting the data: the registry's datasets, their download, offline import and what the UI shows of them. */
 export const DATASETS_API = {
-  'datasets:list': method<DatasetSummary[]>()(NoInput, 'The registry’s datasets and imported ones, with what is on disk, for the datasets screen.'),
+  'datasets:list': method<DatasetSummary[]>()(NoInput, 'The registry’s datasets and imported ones, with what is on disk, for the datasets screen.', ALL_SHELLS),
   'datasets:download': method<DownloadResult>()(
     DownloadInput,
     'Fetches a registry dataset, verified file by file; progress on the `download` stream; a second call joins the first.',
+    ALL_SHELLS,
+    // A page may not make the engine fetch a URL it names: its downloads use the mirrors in settings.
+    { mirrors: ['cli'] },
   ),
   'datasets:cancel': method<{ cancelled: boolean }>()(
     z.object({ id: DatasetName }).strict(),
     'Stops a running download; its call answers CANCELLED and nothing half-written stays.',
+    ALL_SHELLS,
   ),
   'datasets:delete': method<{ id: string; dir: string }>()(
     z.object({ id: DatasetName }).strict(),
     'Removes a dataset’s folder from the studio home, whatever state it is in (a broken entry too), so it can be downloaded or imported again; runs that used it stay.',
+    ALL_SHELLS,
   ),
-  'datasets:import': method<DatasetSummary>()(ImportInput, 'Brings in the four files from a folder, after the same checks as a download, for users without internet.'),
-  'datasets:info': method<DatasetInfo>()(InfoInput, 'Counts per split, class histograms and a sample grid of a ready dataset.'),
+  'datasets:import': method<DatasetSummary>()(ImportInput, 'Brings in the four files from a folder, after the same checks as a download, for users without internet.', ['cli']),
+  'datasets:importFromDialog': method<{ imported: DatasetSummary | null }>()(
+    DialogImportInput,
+    'The desktop’s import: main opens a folder dialog and imports the four files in the folder chosen (null when the dialog is closed).',
+    ['desktop'],
+  ),
+  'datasets:importUpload': method<DatasetSummary>()(
+    UploadImportInput,
+    'A web client’s import: the four IDX files (or a .zip of them) it uploaded, after the same checks as `datasets:import`; the upload goes either way.',
+    ['web'],
+  ),
+  'datasets:info': method<DatasetInfo>()(InfoInput, 'Counts per split, class histograms and a sample grid of a ready dataset.', ALL_SHELLS),
   'datasets:images': method<DatasetImages>()(
     ImagesInput,
     'Chosen images of a split by index, e.g. a run’s misclassified test images for the Evaluate screen; reads only as far into the file as they lie.',
+    ALL_SHELLS,
   ),
 };

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { Hyperparams } from './hyperparams';
-import { method, NoInput } from './method';
+import { ALL_SHELLS, method, NoInput } from './method';
 import { wholeNumber } from './model-spec';
 import { EXPORT_FORMATS, ModelName, type ModelDetails, type ModelEntry, type ModelExport, type Prediction } from './models';
 import { MAX_IMAGE_SIDE } from './preprocess';
 import { Id, type Evaluation } from './training';
+import { UploadId } from './uploads-api';
 
 /** Largest encoded image (PNG or JPEG) or pixel buffer a prediction takes: a 4096² RGBA canvas. */
 export const MAX_IMAGE_BYTES = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 4;
@@ -22,7 +23,7 @@ export const PixelImage = z
   .strict()
   .refine((img) => img.data.length === img.width * img.height * img.channels, { error: 'data must hold width × height × channels bytes', path: ['data'] });
 
-/** The image to classify: pixels, the bytes of a PNG or JPEG file, or (desktop and CLI) the path of one. */
+/** The image to classify: pixels, the bytes of a PNG or JPEG file, or (the CLI only) the path of one. */
 export const PredictImage = z.union(
   [
     z.object({ pixels: PixelImage }).strict(),
@@ -50,9 +51,9 @@ export const ExportInput = z
   .object({
     id: Id,
     format: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
-    /** Where to write: a folder (`tfjs`) or a file (the others). Nothing appears there unless the export completes. */
+    /** Where to write: a folder (`tfjs`) or a file (the others), in a folder that exists. Nothing appears there unless the export completes. */
     path: z.string().min(1).max(4096),
-    /** Replace what is at `path` (else an existing path is refused). */
+    /** Replace what is at `path`: a file, an empty folder or an earlier export of ours; any other folder is refused. */
     overwrite: z.boolean().default(false),
   })
   .strict();
@@ -69,11 +70,37 @@ export const ImportModelInput = z
 
 const ModelRef = z.object({ id: Id }).strict();
 
+/** The desktop's import: main opens a folder or .zip dialog and imports what the user chose; no path crosses. */
+export const DialogImportModelInput = z
+  .object({
+    from: z.enum(['folder', 'zip'], { error: 'must be folder or zip' }),
+    /** The dialog's title, in the user's language (the renderer translates it). */
+    title: z.string().trim().min(1).max(200).optional(),
+    name: ModelName.optional(),
+  })
+  .strict();
+
+/** A web client's import: the TF.js folder's files (or a .zip) it uploaded (uploads:begin with kind 'model'). */
+export const UploadImportModelInput = z
+  .object({ uploadId: UploadId, name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() })
+  .strict();
+
 /** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
 export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
 
 /** The extension of the file each one-file format writes. */
 export const EXPORT_EXTENSIONS = { 'tfjs-zip': 'zip', onnx: 'onnx', bundle: 'zip' } as const;
+
+/** The desktop's export: main asks where with a save dialog and writes there; no path crosses. */
+export const SaveAsInput = z
+  .object({
+    id: Id,
+    format: z.enum(DOWNLOAD_FORMATS, { error: `must be one of ${DOWNLOAD_FORMATS.join(', ')}` }),
+    /** The dialog's title and the format's name in its filter, in the user's language. */
+    title: z.string().trim().min(1).max(200).optional(),
+    filterName: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
 
 /** A model exported in memory, for a browser to save (web mode has no save dialog on the engine’s machine). */
 export interface ModelDownload {
@@ -89,22 +116,46 @@ export interface ModelDownload {
  * process. Fine-tuning is `train:start` with `fromModel`.
  */
 export const MODELS_API = {
-  'models:list': method<ModelEntry[]>()(NoInput, 'Every model in the library, newest first, for the models screen.'),
-  'models:get': method<ModelDetails>()(ModelRef, 'One model in full: metadata, per-layer shapes and parameters.'),
-  'models:rename': method<ModelEntry>()(ModelRef.extend({ name: ModelName }).strict(), 'Gives a model a name the user chose; its id and files stay.'),
-  'models:delete': method<{ id: string }>()(ModelRef, 'Removes a model folder from the library (the run that trained it stays).'),
+  'models:list': method<ModelEntry[]>()(NoInput, 'Every model in the library, newest first, for the models screen.', ALL_SHELLS),
+  'models:get': method<ModelDetails>()(ModelRef, 'One model in full: metadata, per-layer shapes and parameters.', ALL_SHELLS),
+  'models:rename': method<ModelEntry>()(ModelRef.extend({ name: ModelName }).strict(), 'Gives a model a name the user chose; its id and files stay.', ALL_SHELLS),
+  'models:delete': method<{ id: string }>()(ModelRef, 'Removes a model folder from the library (the run that trained it stays).', ALL_SHELLS),
   'models:import': method<ModelEntry>()(
     ImportModelInput,
     'Adds a TF.js layers model (folder or .zip) after checks that run before TensorFlow reads a byte; on any defect nothing is added.',
+    ['cli'],
   ),
-  'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically.'),
+  'models:importFromDialog': method<{ imported: ModelEntry | null }>()(
+    DialogImportModelInput,
+    'The desktop’s import: main opens a folder or .zip dialog and imports what the user chose, as `models:import` (null when the dialog is closed).',
+    ['desktop'],
+  ),
+  'models:importUpload': method<ModelEntry>()(
+    UploadImportModelInput,
+    'A web client’s import: the TF.js folder’s files (model.json and weight shards) or the .zip it uploaded, as `models:import`; the upload goes either way.',
+    ['web'],
+  ),
+  'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically, replacing no folder of the user’s.', ['cli']),
+  'models:saveAs': method<{ saved: string | null }>()(
+    SaveAsInput,
+    'The desktop’s export: main opens a save dialog and writes the one file there; answers the file’s name (null when the dialog is closed).',
+    ['desktop'],
+  ),
   'models:download': method<ModelDownload>()(
     ModelRef.extend({ format: z.enum(DOWNLOAD_FORMATS, { error: `must be one of ${DOWNLOAD_FORMATS.join(', ')}` }) }).strict(),
     'A model exported as one file and answered as bytes, for the browser to download in web mode (`models:export` writes on the engine’s machine).',
+    ALL_SHELLS,
   ),
   'models:evaluate': method<Evaluation>()(
     ModelRef.extend({ dataset: z.object({ id: Id }).strict() }).strict(),
     'Scores a model on an installed dataset’s test set, in a worker process: the same evaluation a run ends with.',
+    ALL_SHELLS,
   ),
-  'models:predict': method<Prediction>()(PredictInput, 'Classifies one image (a drawn digit, a PNG or JPEG) in a worker process: ten probabilities and the 28×28 the model saw.'),
+  'models:predict': method<Prediction>()(
+    PredictInput,
+    'Classifies one image (a drawn digit, a PNG or JPEG) in a worker process: ten probabilities and the 28×28 the model saw.',
+    ALL_SHELLS,
+    // A path would let a page read the engine's files (and learn whether one exists).
+    { 'image.path': ['cli'] },
+  ),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method, NoInput } from './method';
+import { ALL_SHELLS, method, NoInput } from './method';
 import { ModelSpec } from './model-spec';
 import type { Prediction } from './models';
 import { PixelImage } from './models-api';
@@ -18,11 +18,12 @@ export const TRAINING_API = {
       path: ['model'],
     }),
     'Starts a run and answers at once with its id; progress arrives as `train` events. BUSY while another run is on. With `fromModel`, fine-tunes that saved model.',
+    ALL_SHELLS,
   ),
-  'train:pause': method<TrainStatus>()(RunRef, 'Pauses the run after the current batch.'),
-  'train:resume': method<TrainStatus>()(RunRef, 'Resumes a paused run.'),
-  'train:stop': method<TrainStatus>()(RunRef, 'Stops after the current batch, then evaluates and saves the model as it is.'),
-  'train:status': method<TrainStatus>()(NoInput, 'What the engine is doing, for a window opened (or reloaded) during a run.'),
+  'train:pause': method<TrainStatus>()(RunRef, 'Pauses the run after the current batch.', ALL_SHELLS),
+  'train:resume': method<TrainStatus>()(RunRef, 'Resumes a paused run.', ALL_SHELLS),
+  'train:stop': method<TrainStatus>()(RunRef, 'Stops after the current batch, then evaluates and saves the model as it is.', ALL_SHELLS),
+  'train:status': method<TrainStatus>()(NoInput, 'What the engine is doing, for a window opened (or reloaded) during a run.', ALL_SHELLS),
   'train:predict': method<Prediction>()(
     RunRef.extend({
       image: z.object({ pixels: PixelImage }).strict(),
@@ -30,12 +31,13 @@ export const TRAINING_API = {
       preprocess: z.boolean().default(true),
     }).strict(),
     'Classifies a drawing with the weights the run has now (between two batches), so the Playground can re-score it after every epoch. UNAVAILABLE until the run has built its model.',
+    ALL_SHELLS,
   ),
 };
 
 /** Run history: every run kept in the studio home, to compare and clean up. */
 export const RUNS_API = {
-  'runs:list': method<RunSummary[]>()(NoInput, 'Every kept run, newest first.'),
-  'runs:get': method<RunRecord>()(z.object({ id: Id }).strict(), 'One run in full: config, environment, metric series, evaluation.'),
-  'runs:delete': method<{ id: string }>()(z.object({ id: Id }).strict(), 'Deletes a finished run’s record (its saved model stays in the model library).'),
+  'runs:list': method<RunSummary[]>()(NoInput, 'Every kept run, newest first.', ALL_SHELLS),
+  'runs:get': method<RunRecord>()(z.object({ id: Id }).strict(), 'One run in full: config, environment, metric series, evaluation.', ALL_SHELLS),
+  'runs:delete': method<{ id: string }>()(z.object({ id: Id }).strict(), 'Deletes a finished run’s record (its saved model stays in the model library).', ALL_SHELLS),
 };

@@ -54,7 +54,7 @@ async function openData(settings: Partial<Settings> = {}): Promise<{ page: Page;
 
 /** Changes the settings as another window would: the page follows at once over the `settings` stream. */
 async function setSettings(patch: Partial<Settings>): Promise<void> {
-  await studio!.handlers['settings:update'](patch);
+  await studio!.handlers['settings:update'](patch, { shell: 'cli' });
 }
 
 function savedSettings(home: string): Partial<Settings> {
@@ -203,7 +203,7 @@ describe('the Data screen in Chromium (web mode)', () => {
     await page.close();
   });
 
-  it('imports a folder; a folder with one bad file is refused, naming the file and the defect', async () => {
+  it('imports the files the browser picks, uploaded; a set with one bad file is refused, naming the file and the defect', async () => {
     const fixture = mnistFixtureDir();
     const bad = tmpDir('mnist-studio-bad-import-');
     for (const name of fs.readdirSync(fixture)) fs.copyFileSync(path.join(fixture, name), path.join(bad, name));
@@ -213,33 +213,38 @@ describe('the Data screen in Chromium (web mode)', () => {
     fs.writeFileSync(path.join(bad, `${MNIST_FILES.trainLabels}.gz`), zlib.gzipSync(idxLabels(broken)));
 
     const { page, errors, home } = await openData();
-    // Web mode: the path is typed; there is no dialog to browse with.
+    // Web mode: the browser picks files on its own machine; there is no dialog of the engine's and no path to type.
     expect(await page.getByTestId('browse').count()).toBe(0);
     await page.getByTestId('to-import').click();
-    expect(await page.locator(':focus').getAttribute('id')).toBe('import-paths');
+    expect(await page.locator(':focus').getAttribute('id')).toBe('import-files');
     await page.getByTestId('import').click();
-    expect(await text(page.getByTestId('import-problem'))).toBe('Enter a folder, or the four files one per line.');
+    expect(await text(page.getByTestId('import-problem'))).toBe('Choose the four files, or a .zip holding them.');
 
-    await page.getByLabel('Folder or files').fill(bad);
+    const picker = page.getByLabel('Files', { exact: true });
+    await picker.setInputFiles(fs.readdirSync(bad).filter((n) => n.endsWith('.gz')).map((n) => path.join(bad, n)));
+    expect(await text(page.getByTestId('import-chosen'))).toMatch(/^Chosen: 4 \([\d.]+ MB\)$/);
     await page.getByTestId('import').click();
     const error = page.getByTestId('import-form').getByTestId('error');
-    await error.waitFor();
+    await error.waitFor({ timeout: 30_000 });
     expect(await error.getAttribute('data-code')).toBe('INTEGRITY');
     expect(await text(error)).toContain('The import failed A file failed its integrity check. The file named below is damaged or not an MNIST-format file.');
-    expect(await text(error.getByTestId('error-detail'))).toBe(`${path.join(bad, `${MNIST_FILES.trainLabels}.gz`)}: label 12 at index 5 is not a class from 0 to 9`);
+    // The uploaded file's own name: no folder of the engine's machine is shown.
+    expect(await text(error.getByTestId('error-detail'))).toBe(`${MNIST_FILES.trainLabels}.gz: label 12 at index 5 is not a class from 0 to 9`);
     expect(fs.readdirSync(path.join(home, 'datasets')).filter((f) => !f.startsWith('.'))).toEqual([]);
+    expect(fs.readdirSync(home).filter((f) => f.startsWith('.upload.'))).toEqual([]);
     await page.locator('#main').evaluate((main) => main.scrollTo(0, main.scrollHeight));
     await screenshot(page, 'data-en-light-import-error');
 
-    await page.getByLabel('Folder or files').fill(fixture);
+    await picker.setInputFiles(fs.readdirSync(fixture).filter((n) => n.endsWith('.gz')).map((n) => path.join(fixture, n)));
     await page.getByLabel('Name (optional)').fill('my-digits');
     await page.getByTestId('import').click();
-    await expect.poll(() => page.getByTestId('import-done').count()).toBe(1);
+    // Uploaded in 512 KiB chunks, then checked: seconds on a busy machine.
+    await expect.poll(() => page.getByTestId('import-done').count(), { timeout: 30_000 }).toBe(1);
     expect(await text(page.getByTestId('import-done'))).toBe('my-digits was imported.');
     expect(await page.getByTestId('import-form').getByTestId('error').count()).toBe(0);
     const mine = card(page, 'my-digits');
     expect(await text(mine.getByTestId('dataset-status'))).toBe('Ready');
-    expect(await text(mine.getByTestId('origin'))).toBe(fixture);
+    expect(await text(mine.getByTestId('origin'))).toBe('upload');
     expect(await text(mine.getByTestId('train-count'))).toBe('8,000 images');
     expect(await mine.getByRole('radio').getAttribute('aria-checked')).toBe('true');
     await expect.poll(() => savedSettings(home).lastDatasetId).toBe('my-digits');
@@ -256,7 +261,7 @@ describe('the Data screen in Chromium (web mode)', () => {
 
   it('deletes a broken data set from its card after asking (issue 13): Escape keeps it, Delete removes only its folder', async () => {
     const { page, errors, home, studio: engine } = await openData();
-    expect((await engine.handlers['datasets:import']({ paths: [mnistFixtureDir()], name: 'my-digits' })).status).toBe('ready');
+    expect((await engine.handlers['datasets:import']({ paths: [mnistFixtureDir()], name: 'my-digits' }, { shell: 'cli' })).status).toBe('ready');
     const dir = path.join(home, 'datasets', 'my-digits');
     // Broken as issue 13 left MNIST: dataset.json stays, the four files are gone.
     for (const f of fs.readdirSync(dir)) if (f !== 'dataset.json') fs.rmSync(path.join(dir, f));

@@ -36,9 +36,9 @@ describe.skipIf(SKIP_REASON !== null)(`the desktop app under Electron${SKIP_REAS
     // A data set and a trained model in the home first, through the same engine the app runs.
     const studio = createStudio({ home, shell: 'web' });
     try {
-      expect(await dispatch(studio.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' })).toMatchObject({ ok: true });
+      expect(await dispatch(studio.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' })).toMatchObject({ ok: true });
       const done = new Promise<void>((resolve) => studio.events.on('train', (e) => e.kind === 'done' && resolve()));
-      expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'digits' }, model: presetSpec('mlp'), hyperparams: { epochs: 1, limit: 640 } })).toMatchObject({ ok: true });
+      expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'digits' }, model: presetSpec('mlp'), hyperparams: { epochs: 1, limit: 640 } }, { shell: 'cli' })).toMatchObject({ ok: true });
       await done;
     } finally {
       await studio.close();

@@ -21,7 +21,7 @@ let web: WebStudio;
 beforeAll(async () => {
   requireBuiltTrainer();
   web = await startWebStudio(async (studio) => {
-    const res = await dispatch(studio.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' });
+    const res = await dispatch(studio.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' });
     if (!res.ok) throw new Error(res.error.message);
   });
 }, 60_000);
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 async function call<T>(studio: Studio, method: Parameters<typeof dispatch>[1], input: unknown): Promise<T> {
-  const res = await dispatch(studio.handlers, method, input);
+  const res = await dispatch(studio.handlers, method, input, { shell: 'cli' });
   if (!res.ok) throw new Error(`${String(method)}: ${res.error.message}`);
   return res.value as T;
 }

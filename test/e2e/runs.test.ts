@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 async function setSettings(patch: Partial<Settings>): Promise<void> {
-  await studio!.handlers['settings:update'](patch);
+  await studio!.handlers['settings:update'](patch, { shell: 'cli' });
 }
 
 /** A studio on a fresh home, served in web mode. */
@@ -71,10 +71,10 @@ async function train(s: Studio, hyperparams: { seed: number; learningRate: numbe
     dataset: { id: 'digits' },
     model: presetSpec('mlp'),
     hyperparams: { epochs: 1, limit: 640, logEvery: 2, ...hyperparams },
-  });
+  }, { shell: 'cli' });
   expect(started.ok, JSON.stringify(started)).toBe(true);
   const runId = await finished;
-  const record = await dispatch(s.handlers, 'runs:get', { id: runId });
+  const record = await dispatch(s.handlers, 'runs:get', { id: runId }, { shell: 'cli' });
   if (!record.ok) throw new Error(record.error.message);
   return record.value as RunRecord;
 }
@@ -154,7 +154,7 @@ describe('the Runs and Evaluate screens in Chromium (web mode)', () => {
 
   it('list real runs with their test accuracy; sort, filter, overlay, export CSV and PNG, delete; evaluate one down to its misclassified digits', async () => {
     const { home, studio: s } = await serve();
-    expect(await dispatch(s.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' })).toMatchObject({ ok: true });
+    expect(await dispatch(s.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' })).toMatchObject({ ok: true });
     const slow = await train(s, { seed: 1, learningRate: 0.0003, batchSize: 64 });
     const fast = await train(s, { seed: 2, learningRate: 0.003, batchSize: 32 });
     const third = await train(s, { seed: 3, learningRate: 0.001, batchSize: 64 });

@@ -19,7 +19,7 @@ let web: WebStudio;
 beforeAll(async () => {
   requireBuiltTrainer();
   // Real digits (8,000 training, 2,000 test) imported as the data set "digits".
-  web = await startWebStudio((studio) => studio.handlers['datasets:import']({ paths: [mnistFixtureDir()], name: 'digits' }));
+  web = await startWebStudio((studio) => studio.handlers['datasets:import']({ paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' }));
 });
 
 afterAll(() => web?.close());
@@ -191,7 +191,7 @@ describe('the Train screen in Chromium (web mode)', () => {
     const accuracy = await text(page.getByTestId('test-accuracy'));
     expect(accuracy).toMatch(/^\d{1,3}\.\d\d%$/);
     expect(Number.parseFloat(accuracy)).toBeGreaterThan(50);
-    const runId = (await web.studio.handlers['runs:list']({}))[0]!.id;
+    const runId = (await web.studio.handlers['runs:list']({}, { shell: 'cli' }))[0]!.id;
     expect(await page.getByTestId('to-evaluation').getAttribute('href')).toBe(`#/evaluate?run=${runId}`);
     const log = await text(page.getByTestId('run-log'));
     expect(log).toContain('Epoch [1/1], Step [25/29], Loss: ');
@@ -262,7 +262,7 @@ describe('the Train screen in Chromium (web mode)', () => {
     expect(await text(page.getByTestId('run-result'))).toContain('Test accuracy (stopped early)');
     expect(await text(page.getByTestId('test-accuracy'))).toMatch(/^\d{1,3}\.\d\d%$/);
     expect(await text(page.getByTestId('run-log'))).toContain('Stopped early. Test accuracy: ');
-    const runs = await web.studio.handlers['runs:list']({});
+    const runs = await web.studio.handlers['runs:list']({}, { shell: 'cli' });
     expect(runs[0]).toMatchObject({ status: 'stopped', modelName: 'mlp' });
     await screenshot(page, 'train-en-light-stopped');
     expect(errors).toEqual([]);

@@ -8,7 +8,7 @@ import { mnistFixtureDir } from './mnist-fixture';
 
 /** Calls a method through the dispatcher every transport uses; a failure throws with the error's message. */
 export async function call<M extends MethodName>(studio: Studio, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const res = await dispatch(studio.handlers, method, input);
+  const res = await dispatch(studio.handlers, method, input, { shell: 'cli' });
   if (!res.ok) throw Object.assign(new Error(`${method}: ${res.error.code}: ${res.error.message}`), { apiError: res.error });
   return res.value as MethodOutput<M>;
 }

@@ -39,7 +39,7 @@ export async function startWebStudio(prepare: (studio: Studio) => Promise<unknow
     browser,
     savedSettings: () => (fs.existsSync(settingsFile) ? (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Partial<Settings>) : {}),
     setSettings: async (patch) => {
-      await studio.handlers['settings:update'](patch);
+      await studio.handlers['settings:update'](patch, { shell: 'cli' });
     },
     close: async () => {
       await browser.close();

@@ -264,32 +264,32 @@ describe('the Data screen', () => {
     expect(card(wrapper, 'mnist').get('[data-testid="download"]').text()).toBe('Finish download');
   });
 
-  it('imports a folder: checks the field first, sends the paths and the name, then shows and chooses the new dataset', async () => {
-    const { wrapper, studio } = await openData();
+  it('the desktop app imports the folder main’s dialog chose, with the name given first; no path crosses', async () => {
+    const { wrapper, studio, data } = await openData();
     const form = wrapper.get('[data-testid="import-form"]');
-    // The desktop app can browse; this double says it is the desktop app.
-    expect(form.find('[data-testid="browse"]').exists()).toBe(true);
-    expect(form.get('#import-paths-hint').text()).toBe('A folder on this computer holding the four files, or the four files, one per line.');
-
-    await form.trigger('submit');
-    expect(form.get('[data-testid="import-problem"]').text()).toBe('Enter a folder, or the four files one per line.');
-    expect(form.get('#import-paths').attributes('aria-invalid')).toBe('true');
-    await form.get('#import-paths').setValue('/a\n/b\n/c\n/d\n/e');
-    await form.trigger('submit');
-    expect(form.get('[data-testid="import-problem"]').text()).toBe('At most four files, one per line.');
-    await form.get('#import-paths').setValue('/home/ada/Downloads/digits/');
+    // This double says it is the desktop app: no file picker, the dialog instead.
+    expect(form.find('[data-testid="import-files"]').exists()).toBe(false);
+    expect(form.get('#import-files-hint').text()).toBe('A folder on this computer holding the four files. Give a name first if you like, then choose the folder.');
     await form.get('#import-name').setValue('My Digits');
-    await form.trigger('submit');
+    await form.get('[data-testid="browse"]').trigger('click');
     expect(form.get('[data-testid="import-problem"]').text()).toMatch(/^Use lower-case letters/);
     expect(form.get('#import-name').attributes('aria-invalid')).toBe('true');
-    expect(studio.calls.filter((c) => c.method === 'datasets:import')).toEqual([]);
+    expect(studio.calls.filter((c) => c.method === 'datasets:importFromDialog')).toEqual([]);
 
+    data.dialogFolder = null;
     await form.get('#import-name').setValue('my-digits');
-    await form.trigger('submit');
+    await form.get('[data-testid="browse"]').trigger('click');
     await settle();
-    expect(studio.calls.filter((c) => c.method === 'datasets:import').map((c) => c.input)).toEqual([{ paths: ['/home/ada/Downloads/digits/'], name: 'my-digits' }]);
+    expect(form.find('[data-testid="import-done"]').exists()).toBe(false);
+    data.dialogFolder = '/home/ada/Downloads/digits/';
+    await form.get('[data-testid="browse"]').trigger('click');
+    await settle();
+    expect(studio.inputs('datasets:importFromDialog')).toEqual([
+      { title: 'Choose the folder holding the four IDX files', name: 'my-digits' },
+      { title: 'Choose the folder holding the four IDX files', name: 'my-digits' },
+    ]);
+    expect(studio.calls.some((c) => c.method === 'datasets:import')).toBe(false);
     expect(form.get('[data-testid="import-done"]').text()).toBe('my-digits was imported.');
-    expect((form.get('#import-paths').element as HTMLTextAreaElement).value).toBe('');
     const mine = card(wrapper, 'my-digits');
     expect(mine.get('[role="radio"]').attributes('aria-checked')).toBe('true');
     expect(mine.get('.description').text()).toBe('Imported by you: four IDX files in the MNIST format.');
@@ -298,43 +298,43 @@ describe('the Data screen', () => {
     expect(wrapper.findAll('[data-testid="sample-grid"] canvas')).toHaveLength(80);
   });
 
-  it('four files, one per line, are sent as four paths; a refused import names the file and the defect', async () => {
-    const { wrapper, studio, data } = await openData();
-    data.importError = { code: 'INTEGRITY', message: '/media/usb/train-labels-idx1-ubyte.gz: label 12 at index 5 is not a class from 0 to 9' };
+  it('a browser uploads the files it picked, in chunks, then imports the upload; a refused import names the file and the defect', async () => {
+    const studio = new StudioDouble();
+    studio.info = { ...studio.info, shell: 'web' };
+    const { wrapper, data } = await openData({ studio });
     const form = wrapper.get('[data-testid="import-form"]');
-    const files = FASHION_FILES.map((f) => `/media/usb/${f}`);
-    await form.get('#import-paths').setValue(`${files.join('\n')}\n`);
-    expect(form.get('#import-paths').attributes('rows')).toBe('4');
+    expect(form.find('[data-testid="browse"]').exists()).toBe(false);
+    expect(form.get('#import-files-hint').text()).toMatch(/^The four files from this computer/);
+    await form.trigger('submit');
+    expect(form.get('[data-testid="import-problem"]').text()).toBe('Choose the four files, or a .zip holding them.');
+
+    const input = form.get('[data-testid="import-files"]');
+    const picked = FASHION_FILES.map((name, i) => new File([new Uint8Array(i === 0 ? 600_000 : 10)], name));
+    Object.defineProperty(input.element, 'files', { value: picked, configurable: true });
+    await input.trigger('change');
+    expect(form.get('[data-testid="import-chosen"]').text()).toBe('Chosen: 4 (600 kB)');
+    data.importError = { code: 'INTEGRITY', message: 'train-labels-idx1-ubyte.gz: label 12 at index 5 is not a class from 0 to 9' };
     await form.trigger('submit');
     await settle();
-    expect(studio.calls.filter((c) => c.method === 'datasets:import').map((c) => c.input)).toEqual([{ paths: files }]);
+    expect(studio.inputs('uploads:begin')).toEqual([{ kind: 'dataset', files: picked.map((f) => ({ name: f.name, size: f.size })) }]);
+    // 600,000 bytes go in two chunks (the cap is 512 KiB), the others in one each.
+    expect(studio.inputs('uploads:chunk').map((c) => [c.file, c.offset, c.data.length])).toEqual([
+      [FASHION_FILES[0], 0, 524_288],
+      [FASHION_FILES[0], 524_288, 75_712],
+      ...FASHION_FILES.slice(1).map((name) => [name, 0, 10]),
+    ]);
     const error = form.get('[data-testid="error"]');
     expect(error.get('.callout-title').text()).toBe('The import failed');
     expect(error.text()).toContain('A file failed its integrity check.');
-    expect(error.get('[data-testid="error-detail"]').text()).toBe('/media/usb/train-labels-idx1-ubyte.gz: label 12 at index 5 is not a class from 0 to 9');
-    await error.get('button').trigger('click');
-    expect(form.find('[data-testid="error"]').exists()).toBe(false);
-  });
+    expect(error.get('[data-testid="error-detail"]').text()).toBe('train-labels-idx1-ubyte.gz: label 12 at index 5 is not a class from 0 to 9');
 
-  it('Browse… asks the desktop app for a folder with a translated title; web mode has no Browse and says where the path is', async () => {
-    const studio = new StudioDouble({ language: 'zh-CN' });
-    const asked: unknown[] = [];
-    studio.respond('app:pickFolder', async (input) => {
-      asked.push(input);
-      return { path: '/home/ada/下载/mnist' };
-    });
-    const { wrapper } = await openData({ studio, locale: 'zh-CN' });
-    await wrapper.get('[data-testid="browse"]').trigger('click');
+    data.importError = null;
+    await form.get('#import-name').setValue('fashion-copy');
+    await form.trigger('submit');
     await settle();
-    expect(asked).toEqual([{ title: '选择包含四个 IDX 文件的文件夹' }]);
-    expect((wrapper.get('#import-paths').element as HTMLTextAreaElement).value).toBe('/home/ada/下载/mnist');
-
-    cleanUp(mounted);
-    const web = new StudioDouble();
-    web.info = { ...web.info, shell: 'web' };
-    const again = await openData({ studio: web });
-    expect(again.wrapper.find('[data-testid="browse"]').exists()).toBe(false);
-    expect(again.wrapper.get('#import-paths-hint').text()).toMatch(/^A path on the computer running the studio engine/);
+    expect(studio.inputs('datasets:importUpload').at(-1)).toEqual({ uploadId: expect.stringMatching(/^[0-9]{24}$/), name: 'fashion-copy' });
+    expect(form.get('[data-testid="import-done"]').text()).toBe('fashion-copy was imported.');
+    expect(card(wrapper, 'fashion-copy').get('[role="radio"]').attributes('aria-checked')).toBe('true');
   });
 
   it('in Chinese: statuses, counts, units and Fashion-MNIST’s class names', async () => {

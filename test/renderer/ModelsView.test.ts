@@ -149,34 +149,33 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     expect(wrapper.find('[data-model="m1"]').exists()).toBe(true);
   });
 
-  it('exports through the desktop’s save dialog in the chosen format; a closed dialog writes nothing', async () => {
+  it('exports through main’s save dialog in the chosen format, with translated labels; a closed dialog writes nothing', async () => {
     const { wrapper, studio } = await openModels({ shell: 'electron' });
-    let answer: string | null = '/home/ada/Downloads/model.onnx';
-    studio
-      .respond('app:pickSavePath', () => ({ path: answer }))
-      .respond('models:export', ({ format, path }) => ({ format, path, bytes: 123_456 }));
+    let answer: string | null = 'model.onnx';
+    studio.respond('models:saveAs', () => ({ saved: answer }));
     await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
     await settle();
     const dialog = wrapper.get('[data-testid="export-dialog"]');
-    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs', 'tfjs-zip', 'onnx', 'bundle']);
+    // One file each: the TF.js folder goes as its .zip.
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'bundle']);
     await dialog.get('[data-testid="format-onnx"]').setValue(true);
     await dialog.get('form').trigger('submit');
     await settle();
-    expect(studio.inputs('app:pickSavePath')).toEqual([{ title: 'Export the model', defaultName: 'mlp-MNIST.onnx', filters: [{ name: 'ONNX', extensions: ['onnx'] }] }]);
-    expect(studio.inputs('models:export')).toEqual([{ id: 'm1', format: 'onnx', path: '/home/ada/Downloads/model.onnx', overwrite: true }]);
-    expect(wrapper.get('[data-testid="toast"]').text()).toContain('Exported mlp · MNIST to /home/ada/Downloads/model.onnx (123.5 kB).');
+    expect(studio.inputs('models:saveAs')).toEqual([{ id: 'm1', format: 'onnx', title: 'Export the model', filterName: 'ONNX' }]);
+    expect(studio.calls.some((c) => c.method === 'models:export')).toBe(false);
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('Exported mlp · MNIST as model.onnx.');
 
     answer = null;
     await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
     await settle();
     await wrapper.get('[data-testid="export-dialog"] form').trigger('submit');
     await settle();
-    expect(studio.inputs('models:export')).toHaveLength(1);
+    expect(studio.inputs('models:saveAs')).toHaveLength(2);
+    expect(wrapper.find('[data-testid="error"]').exists()).toBe(false);
 
-    studio.respond('models:export', () => {
+    studio.respond('models:saveAs', () => {
       throw new StudioError('IO', '/media/usb/model.onnx: ENOSPC: no space left on device', 'path');
     });
-    answer = '/media/usb/model.onnx';
     await wrapper.get('[data-testid="export-dialog"] form').trigger('submit');
     await settle();
     expect(wrapper.get('[data-testid="error"]').text()).toContain('The model could not be exported');
@@ -200,48 +199,58 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await settle();
     expect(studio.inputs('models:download')).toEqual([{ id: 'm1', format: 'tfjs-zip' }]);
     expect(files).toEqual([{ name: 'mlp-MNIST.zip', size: 4 }]);
-    expect(studio.inputs('app:pickSavePath')).toEqual([]);
+    expect(studio.inputs('models:saveAs')).toEqual([]);
   });
 
-  it('imports a folder or .zip by its path: checks the field first, names the file at fault when refused', async () => {
+  it('a browser uploads the model files it picked, then imports the upload; checks first, names the file at fault when refused', async () => {
     const { wrapper, studio } = await openModels({ shell: 'web' });
-    studio.respond('models:import', ({ path }) => {
-      if (path.endsWith('broken.zip')) throw new StudioError('INTEGRITY', `${path}: model.json names weights.bin, which is not in the .zip`, 'path');
-      return modelEntry('m9', { name: 'Imported digits', source: 'imported', runId: null });
+    let refuse = true;
+    studio.respond('models:importUpload', ({ name }) => {
+      if (refuse) throw new StudioError('INTEGRITY', 'model.json: names weights.bin, which was not uploaded');
+      return modelEntry('m9', { name: name ?? 'upload', source: 'imported', runId: null });
     });
     await wrapper.get('[data-testid="import-open"]').trigger('click');
     await settle();
     const form = wrapper.get('[data-testid="import-model-form"]');
-    expect(form.text()).toContain('on the machine that runs the studio');
+    expect(form.text()).toContain('They are uploaded to the studio and checked there.');
     expect(form.find('[data-testid="import-browse-folder"]').exists()).toBe(false);
     await form.trigger('submit');
-    expect(form.get('[data-testid="import-problem"]').text()).toBe('Enter the path of a folder or a .zip.');
-    await form.get('[data-testid="import-path"]').setValue('/home/ada/broken.zip');
+    expect(form.get('[data-testid="import-problem"]').text()).toBe('Choose model.json and its weight files, or a .zip.');
+    const input = form.get('[data-testid="import-files"]');
+    const picked = [new File(['{"modelTopology":{}}'], 'model.json'), new File([new Uint8Array(2000)], 'weights.bin')];
+    Object.defineProperty(input.element, 'files', { value: picked, configurable: true });
+    await input.trigger('change');
     await form.trigger('submit');
     await settle();
+    expect(studio.inputs('uploads:begin')).toEqual([{ kind: 'model', files: [{ name: 'model.json', size: 20 }, { name: 'weights.bin', size: 2000 }] }]);
     expect(form.get('[data-testid="error"]').text()).toContain('The model could not be imported');
-    expect(form.get('[data-testid="error-detail"]').text()).toContain('/home/ada/broken.zip');
-    await form.get('[data-testid="import-path"]').setValue('/home/ada/digits-model');
+    expect(form.get('[data-testid="error-detail"]').text()).toBe('model.json: names weights.bin, which was not uploaded');
+    refuse = false;
     await form.get('[data-testid="import-name"]').setValue('Imported digits');
     await form.trigger('submit');
     await settle();
-    expect(studio.inputs('models:import').at(-1)).toEqual({ path: '/home/ada/digits-model', name: 'Imported digits' });
+    expect(studio.inputs('models:importUpload').at(-1)).toEqual({ uploadId: expect.stringMatching(/^[0-9]{24}$/), name: 'Imported digits' });
+    expect(studio.calls.some((c) => c.method === 'models:import')).toBe(false);
     expect(wrapper.findAll('[data-testid="model-row"]')[0]!.attributes('data-model')).toBe('m9');
     expect(wrapper.find('[data-testid="import-model-form"]').exists()).toBe(false);
   });
 
-  it('the desktop app browses for a folder or a .zip with translated titles', async () => {
+  it('the desktop app imports what main’s folder or .zip dialog chose, with translated titles; a closed dialog adds nothing', async () => {
     const { wrapper, studio } = await openModels({ shell: 'electron', language: 'zh-CN' });
-    studio.respond('app:pickFile', () => ({ path: '/home/ada/model.zip' })).respond('app:pickFolder', () => ({ path: null }));
+    studio.respond('models:importFromDialog', ({ from }) => ({ imported: from === 'zip' ? modelEntry('m9', { name: 'model', source: 'imported', runId: null }) : null }));
     await wrapper.get('[data-testid="import-open"]').trigger('click');
     await settle();
-    await wrapper.get('[data-testid="import-browse-zip"]').trigger('click');
-    await settle();
-    expect(studio.inputs('app:pickFile')).toEqual([{ title: '选择 TF.js 模型压缩包', filters: [{ name: 'TF.js 模型（.zip）', extensions: ['zip'] }] }]);
-    expect((wrapper.get('[data-testid="import-path"]').element as HTMLInputElement).value).toBe('/home/ada/model.zip');
+    expect(wrapper.find('[data-testid="import-files"]').exists()).toBe(false);
     await wrapper.get('[data-testid="import-browse-folder"]').trigger('click');
     await settle();
-    expect(studio.inputs('app:pickFolder')).toEqual([{ title: '选择 TF.js 模型文件夹' }]);
-    expect((wrapper.get('[data-testid="import-path"]').element as HTMLInputElement).value).toBe('/home/ada/model.zip');
+    expect(wrapper.find('[data-testid="import-model-form"]').exists()).toBe(true);
+    await wrapper.get('[data-testid="import-browse-zip"]').trigger('click');
+    await settle();
+    expect(studio.inputs('models:importFromDialog')).toEqual([
+      { from: 'folder', title: '选择 TF.js 模型文件夹' },
+      { from: 'zip', title: '选择 TF.js 模型压缩包' },
+    ]);
+    expect(wrapper.findAll('[data-testid="model-row"]')[0]!.attributes('data-model')).toBe('m9');
+    expect(wrapper.find('[data-testid="import-model-form"]').exists()).toBe(false);
   });
 });

@@ -89,6 +89,17 @@ describe('the Settings screen', () => {
     });
   }
 
+  it('in web mode shows the mirrors read-only: a browser may not change what the engine fetches', async () => {
+    const studio = new StudioDouble({ mirrors: ['https://mirror.example.org/mnist/'] });
+    studio.info = { ...studio.info, shell: 'web' };
+    const { wrapper } = await openSettings(studio);
+    expect(wrapper.get('[data-testid="mirrors"]').text()).toContain('https://mirror.example.org/mnist/');
+    expect(wrapper.find('#mirror-url').exists()).toBe(false);
+    expect(wrapper.find('button[aria-label="Remove https://mirror.example.org/mnist/"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="mirrors-read-only"]').text()).toMatch(/^Mirrors are set in the desktop app or with mnist-studio/);
+    expect(studio.updates()).toEqual([]);
+  });
+
   it('refuses a seventeenth mirror', async () => {
     const mirrors = Array.from({ length: 16 }, (_, i) => `https://m${i}.example/`);
     const studio = new StudioDouble({ mirrors });

@@ -66,6 +66,8 @@ export class DatasetsDouble {
   private readonly running = new Map<string, { resolve: (r: DownloadResult) => void; reject: (e: StudioError) => void }>();
   /** When set, the next import fails with it. */
   importError: ApiError | null = null;
+  /** What main's folder dialog answers for `datasets:importFromDialog`; null: the user closed it. */
+  dialogFolder: string | null = '/home/ada/Downloads/digits/';
 
   constructor(
     readonly studio: StudioDouble,
@@ -85,18 +87,27 @@ export class DatasetsDouble {
         this.fail(id, { code: 'CANCELLED', message: `${DATASETS[id as keyof typeof DATASETS]?.name ?? id} download cancelled` });
         return { cancelled: true };
       })
-      .respond('datasets:import', async ({ paths, name }) => {
-        if (this.importError) throw new StudioError(this.importError.code, this.importError.message);
-        const id = name ?? paths[0]!.split('/').filter(Boolean).at(-1)!;
-        const summary = readyDataset(id, home, { kind: 'import', from: paths[0]! });
-        this.summaries = [...this.summaries.filter((d) => d.id !== id), summary];
-        return summary;
+      .respond('datasets:importFromDialog', async ({ name }) => ({ imported: this.dialogFolder === null ? null : this.imported(this.dialogFolder, name) }))
+      .respond('datasets:importUpload', async ({ uploadId, name }) => {
+        const upload = studio.uploaded.get(uploadId);
+        if (!upload) throw new StudioError('NOT_FOUND', `upload ${uploadId}: no such open upload`, 'uploadId');
+        studio.uploaded.delete(uploadId);
+        return this.imported(upload.files.length === 1 ? upload.files[0]!.name.replace(/\.zip$/, '') : 'upload', name);
       })
       .respond('datasets:info', async ({ id, samplesPerClass }) => {
         const summary = this.summaries.find((d) => d.id === id);
         if (summary?.status !== 'ready') throw new StudioError('NOT_FOUND', `${id}: is not in the studio home`, 'id');
         return infoOf(summary, samplesPerClass);
       });
+  }
+
+  /** A dataset imported from `from` (a folder, or an upload's name), or the import error set. */
+  private imported(from: string, name: string | undefined): DatasetSummary {
+    if (this.importError) throw new StudioError(this.importError.code, this.importError.message);
+    const id = name ?? from.split('/').filter(Boolean).at(-1)!;
+    const summary = readyDataset(id, this.studio.info.home, { kind: 'import', from });
+    this.summaries = [...this.summaries.filter((d) => d.id !== id), summary];
+    return summary;
   }
 
   emit(event: DownloadEvent): void {

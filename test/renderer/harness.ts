@@ -46,6 +46,8 @@ export class StudioDouble {
   failUpdates: ErrorCode | null = null;
   readonly calls: { method: string; input: unknown }[] = [];
   readonly listeners = new Map<string, Set<Listener>>();
+  /** What the page uploaded, by upload id: each file's name and the bytes that arrived. */
+  readonly uploaded = new Map<string, { kind: string; files: { name: string; bytes: number }[] }>();
   readonly client: StudioClient;
   private readonly handlers: Record<string, Handler>;
 
@@ -56,6 +58,17 @@ export class StudioDouble {
       // A fresh studio home, so the Data screen (the first one shown) has its datasets; DatasetsDouble does the rest.
       'datasets:list': async () => missingDatasets(this.info.home),
       'settings:get': async () => this.settings,
+      'uploads:begin': async ({ kind, files }: { kind: string; files: { name: string }[] }) => {
+        const uploadId = String(this.uploaded.size).padStart(24, '0');
+        this.uploaded.set(uploadId, { kind, files: files.map((f) => ({ name: f.name, bytes: 0 })) });
+        return { uploadId };
+      },
+      'uploads:chunk': async ({ uploadId, file, data }: { uploadId: string; file: string; data: Uint8Array }) => {
+        const entry = this.uploaded.get(uploadId)!.files.find((f) => f.name === file)!;
+        entry.bytes += data.length;
+        return { received: entry.bytes };
+      },
+      'uploads:cancel': async ({ uploadId }: { uploadId: string }) => ({ cancelled: this.uploaded.delete(uploadId) }),
       'settings:update': async (patch: SettingsPatch) => {
         if (this.failUpdates) throw new StudioError(this.failUpdates, `could not save the settings to ${this.info.home}/settings.json: EROFS`);
         this.settings = SettingsFile.parse({ ...this.settings, ...patch });

@@ -10,12 +10,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { dispatch, type Handlers } from '../../src/main/dispatch';
+import { dispatch, type Caller, type Handlers } from '../../src/main/dispatch';
 import { bindIpc, type IpcMainLike } from '../../src/main/electron/ipc';
 import { isAppUrl, isTrustedSender, type IpcSender } from '../../src/main/electron/security';
 import { createStudio } from '../../src/main/studio';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { API, METHOD_NAMES, type MethodInput, type MethodName } from '../../src/shared/api';
+import { API, METHOD_NAMES, SHELLS, type MethodInput, type MethodName, type Shell } from '../../src/shared/api';
 import { presetSpec } from '../../src/shared/model-spec';
 import { MAX_IMAGE_BYTES } from '../../src/shared/models-api';
 import type { Result } from '../../src/shared/result';
@@ -30,15 +30,14 @@ const RUNS = 1000;
 /** At least one valid input per method, with every optional field filled in somewhere, so every field gets mutated. */
 const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'app:info': [{}],
-  'app:pickFolder': [{}, { title: 'Choose the folder of the four IDX files' }],
-  'app:pickFile': [{}, { title: 'Import a model', filters: [{ name: 'Model bundle', extensions: ['zip'] }] }],
-  'app:pickSavePath': [{}, { title: 'Export the model', filters: [{ name: 'ONNX', extensions: ['onnx'] }], defaultName: 'digits.onnx' }],
   'app:notify': [{ title: 'Training finished' }, { title: 'Training finished', body: 'cnn: 98.9% on 10,000 test images' }],
   'datasets:list': [{}],
   'datasets:download': [{ id: 'mnist' }, { id: 'fashion-mnist', mirrors: ['https://mirror.example/mnist/', 'http://10.0.0.2/data/'], defaultMirrors: false }],
   'datasets:cancel': [{ id: 'mnist' }],
   'datasets:delete': [{ id: 'mnist' }, { id: 'my-digits' }],
   'datasets:import': [{ paths: ['/home/ann/Downloads/mnist'] }, { paths: ['/a/train-images-idx3-ubyte.gz', '/a/train-labels-idx1-ubyte.gz', '/a/t10k-images-idx3-ubyte', '/a/t10k-labels-idx1-ubyte'], name: 'my-digits' }],
+  'datasets:importFromDialog': [{}, { title: 'Choose the folder of the four IDX files', name: 'my-digits' }],
+  'datasets:importUpload': [{ uploadId: 'ab'.repeat(12) }, { uploadId: 'cd'.repeat(12), name: 'fashion' }],
   'datasets:info': [{ id: 'mnist' }, { id: 'my-digits', samplesPerClass: 32 }],
   'datasets:images': [{ id: 'mnist', split: 'test', indices: [0, 17, 9999] }, { id: 'mnist', split: 'train', indices: [5], sha256: 'ab'.repeat(32) }],
   'settings:get': [{}],
@@ -79,6 +78,12 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'models:rename': [{ id: 'model-1', name: 'My best CNN' }],
   'models:delete': [{ id: 'model-1' }],
   'models:import': [{ path: '/tmp/model' }, { path: '/tmp/model.zip', name: 'Imported', normalization: { mean: 0, std: 1 } }],
+  'models:importFromDialog': [{ from: 'folder' }, { from: 'zip', title: 'Import a model', name: 'Imported' }],
+  'models:importUpload': [{ uploadId: 'ab'.repeat(12) }, { uploadId: 'cd'.repeat(12), name: 'Imported', normalization: { mean: 0, std: 1 } }],
+  'models:saveAs': [{ id: 'model-1', format: 'onnx' }, { id: 'model-1', format: 'bundle', title: 'Export the model', filterName: 'Reproduction bundle' }],
+  'uploads:begin': [{ kind: 'dataset', files: [{ name: 'train-images-idx3-ubyte.gz', size: 9_912_422 }] }, { kind: 'model', files: [{ name: 'model.json', size: 2000 }, { name: 'weights.bin', size: 409_000 }] }],
+  'uploads:chunk': [{ uploadId: 'ab'.repeat(12), file: 'model.json', offset: 0, data: new Uint8Array([123, 125]) }],
+  'uploads:cancel': [{ uploadId: 'ab'.repeat(12) }],
   'models:export': [{ id: 'model-1', format: 'onnx', path: '/tmp/model.onnx' }, { id: 'model-1', format: 'tfjs', path: '/tmp/out', overwrite: true }],
   'models:download': [{ id: 'model-1', format: 'onnx' }, { id: 'model-1', format: 'bundle' }],
   'models:evaluate': [{ id: 'model-1', dataset: { id: 'mnist' } }],
@@ -89,6 +94,11 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { id: 'model-1', image: { path: '/tmp/digit.png' } },
   ],
 };
+
+/** Whether the contract keeps a field of `method` from `shell`. */
+function mayRefuseAField(method: MethodName, shell: Shell): boolean {
+  return Object.values(API[method].fieldShells ?? {}).some((shells) => !shells.includes(shell));
+}
 
 /** Settings slots that hold any JSON object by design (their owner's schema reads them): extra keys inside are allowed there. */
 const FREE_FORM = new Set(['lastModelSpec', 'lastHyperparams']);
@@ -131,9 +141,15 @@ function checkAnswer(method: MethodName, res: Result<unknown>, calls: { input: u
   }
 }
 
+/** A caller every field of the method may come from: the CLI where it may call, else the one shell that may (uploads: a web connection). */
+function callerFor(method: unknown): Caller {
+  const shells = typeof method === 'string' && Object.hasOwn(API, method) ? API[method as MethodName].shells : SHELLS;
+  return { shell: shells.includes('cli') ? 'cli' : shells[0]!, session: 'web-test' };
+}
+
 async function call(method: unknown, input: unknown) {
   const { calls, handlers } = recordingHandlers();
-  const res = await dispatch(handlers, method, input);
+  const res = await dispatch(handlers, method, input, callerFor(method));
   return { res, calls };
 }
 
@@ -356,8 +372,12 @@ describe('fast-check: dispatch over random and mutated input', () => {
         const event: IpcSender = { sender: { id: s.id }, senderFrame: s.gone ? null : { url: s.url, parent: s.parent } };
         const trusted = !s.gone && s.parent === null && s.id === 1 && (s.url === index || s.url === `${index}#/train`);
         const res = await ipc.handlers.get(method)!(event, input);
-        if (!trusted) {
+        if (!trusted || !API[method].shells.includes('desktop')) {
           expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+          expect(calls).toHaveLength(0);
+        } else if (!res.ok && res.error.code === 'FORBIDDEN') {
+          // A field the desktop may not give (a path to predict on).
+          expect(mayRefuseAField(method, 'desktop')).toBe(true);
           expect(calls).toHaveLength(0);
         } else {
           checkAnswer(method, res, calls, null);
@@ -412,7 +432,8 @@ describe('fast-check: the WebSocket transport', () => {
         if (answer.type !== 'result') return;
         const { result } = answer;
         if (!result.ok) {
-          expect(result.error.code).toBe('INVALID_ARGUMENT');
+          // FORBIDDEN: a method or field the contract keeps from web clients.
+          expect(['INVALID_ARGUMENT', 'FORBIDDEN']).toContain(result.error.code);
           expect(recorder.calls).toHaveLength(0);
         } else expect(recorder.calls).toHaveLength(1);
         // The socket still answers a good call after any message.
@@ -421,5 +442,63 @@ describe('fast-check: the WebSocket transport', () => {
       { seed: 7005, numRuns: RUNS },
     );
     recordMetric({ category: 'ipc-schemas', name: 'raw WebSocket messages', runs: RUNS, peakRssMb: process.resourceUsage().maxRSS / 1024 });
+  });
+});
+
+describe('each shell may make only the calls the contract grants it', () => {
+  it('a table over every method, shell and valid call: a shell the method does not name is FORBIDDEN before the handler runs', async () => {
+    let cases = 0;
+    for (const method of METHOD_NAMES) {
+      for (const shell of SHELLS) {
+        for (const valid of VALID[method]) {
+          const { calls, handlers } = recordingHandlers();
+          const res = await dispatch(handlers, method, valid, { shell, session: 'web-test' });
+          const refusedField = Object.entries(API[method].fieldShells ?? {}).find(([field, shells]) => !shells.includes(shell) && field.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], valid) !== undefined);
+          if (!API[method].shells.includes(shell)) {
+            expect(res, `${method} from ${shell}`).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(new RegExp(`^${method}: refused: .* may not call it`)) } });
+            expect(calls).toHaveLength(0);
+          } else if (refusedField) {
+            expect(res, `${method}.${refusedField[0]} from ${shell}`).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: refusedField[0], message: expect.stringContaining(`${method}: ${refusedField[0]}: refused`) } });
+            expect(calls).toHaveLength(0);
+          } else {
+            expect(res, `${method} from ${shell}`).toMatchObject({ ok: true });
+          }
+          cases++;
+        }
+      }
+    }
+    recordMetric({ category: 'ipc-schemas', name: 'shell table over every method', runs: cases });
+    expect(cases).toBeGreaterThan(100);
+  });
+
+  it('keeps paths and URLs of the engine’s machine from the renderer shells', async () => {
+    const refused: [MethodName, unknown, Shell, string | undefined][] = [
+      ['models:export', { id: 'model-1', format: 'onnx', path: '/home/ann/.bashrc', overwrite: true }, 'web', undefined],
+      ['models:export', { id: 'model-1', format: 'tfjs', path: '/home/ann/Documents', overwrite: true }, 'desktop', undefined],
+      ['models:import', { path: '/etc' }, 'web', undefined],
+      ['models:import', { path: '/home/ann/model.zip' }, 'desktop', undefined],
+      ['datasets:import', { paths: ['/home/ann/mnist'] }, 'web', undefined],
+      ['datasets:import', { paths: ['/home/ann/mnist'] }, 'desktop', undefined],
+      ['models:predict', { id: 'model-1', image: { path: '/etc/shadow' } }, 'web', 'image.path'],
+      ['models:predict', { id: 'model-1', image: { path: '/home/ann/digit.png' } }, 'desktop', 'image.path'],
+      ['datasets:download', { id: 'mnist', mirrors: ['http://169.254.169.254/latest/'] }, 'web', 'mirrors'],
+      ['datasets:download', { id: 'mnist', mirrors: ['http://10.0.0.1/'] }, 'desktop', 'mirrors'],
+      ['settings:update', { mirrors: ['http://169.254.169.254/latest/'] }, 'web', 'mirrors'],
+      ['models:saveAs', { id: 'model-1', format: 'onnx' }, 'web', undefined],
+      ['uploads:begin', { kind: 'model', files: [{ name: 'model.json', size: 10 }] }, 'desktop', undefined],
+    ];
+    for (const [method, input, shell, field] of refused) {
+      const { calls, handlers } = recordingHandlers();
+      const res = await dispatch(handlers, method, input, { shell, session: 'web-test' });
+      expect(res, `${method} from ${shell}`).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', ...(field ? { field } : {}) } });
+      if (!res.ok) expect(res.error.message).toContain(shell === 'web' ? 'a web client' : 'the desktop app’s window');
+      expect(calls).toHaveLength(0);
+    }
+    // What the renderer shells do instead passes.
+    const { handlers } = recordingHandlers();
+    expect(await dispatch(handlers, 'datasets:download', { id: 'mnist', defaultMirrors: false }, { shell: 'web' })).toMatchObject({ ok: true });
+    expect(await dispatch(handlers, 'settings:update', { mirrors: ['https://mirror.example/mnist/'] }, { shell: 'desktop' })).toMatchObject({ ok: true });
+    expect(await dispatch(handlers, 'models:predict', { id: 'model-1', image: { encoded: new Uint8Array([1]) } }, { shell: 'web' })).toMatchObject({ ok: true });
+    recordMetric({ category: 'ipc-schemas', name: 'renderer shells naming paths or URLs', runs: refused.length });
   });
 });

@@ -10,7 +10,7 @@ function fakeIpcRenderer() {
   const studio = createStudio({ home: '/tmp/h', shell: 'electron' });
   const emitter = new EventEmitter();
   const ipc: ClientTransport = {
-    invoke: (channel, input) => dispatch(studio.handlers, channel, input),
+    invoke: (channel, input) => dispatch(studio.handlers, channel, input, { shell: 'cli' }),
     on: (channel, listener) => emitter.on(channel, listener),
     removeListener: (channel, listener) => emitter.removeListener(channel, listener),
   };

@@ -18,7 +18,7 @@ export function cliStudio(ctx: CliContext): Studio {
  * the exit code; returns null.
  */
 export async function callStudio<M extends MethodName>(ctx: CliContext, studio: Studio, method: M, input: MethodInput<M>): Promise<MethodOutput<M> | null> {
-  const result = await dispatch(studio.handlers, method, input);
+  const result = await dispatch(studio.handlers, method, input, { shell: 'cli' });
   // A call that read the settings (a download reads the mirrors) may have had to set a broken file aside: say so.
   studio.settings.announce();
   if (result.ok) return result.value as MethodOutput<M>;

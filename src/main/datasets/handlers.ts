@@ -1,13 +1,21 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { DATASETS } from '@shared/datasets';
 import { StudioError } from '@shared/result';
-import type { DomainHandlers, StudioContext } from '../studio';
+import { UPLOAD_LIMITS } from '@shared/uploads-api';
+import { extractFlatZip, ZipError } from '../models/zip';
+import { needDialogs, type DomainHandlers, type StudioContext } from '../studio';
+import { namingUpload, sessionOf } from '../uploads';
 import { datasetImages } from './images';
 import { datasetInfo } from './info';
 import { importDataset } from './import';
 import { DownloadManager } from './download';
 import { deleteDataset, listDatasets } from './store';
 
-/** The `datasets` domain: list, download (joined per dataset), cancel, delete, import, info, images. */
+/** A dataset .zip holds the four IDX files (and perhaps a folder entry and a readme). */
+const DATASET_ZIP_LIMITS = { maxEntries: 16, maxEntryBytes: UPLOAD_LIMITS.dataset.maxFileBytes, maxTotalBytes: UPLOAD_LIMITS.dataset.maxTotalBytes };
+
+/** The `datasets` domain: list, download (joined per dataset), cancel, import (CLI paths, desktop dialog, web upload), delete, info, images. */
 export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> {
   const downloads = new DownloadManager(ctx.home, (event) => ctx.events.emit('download', event));
   ctx.onClose(() => downloads.close());
@@ -15,7 +23,7 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
     'datasets:list': async () => listDatasets(ctx.home),
     'datasets:download': async ({ id, mirrors, defaultMirrors }) => {
       const spec = DATASETS[id];
-      // Mirrors named in the call first, then those the user keeps in settings, then the registry's.
+      // Mirrors named in the call (the CLI's only) first, then those the user keeps in settings, then the registry's.
       const ordered = [...new Set([...mirrors, ...ctx.settings.read().mirrors, ...(defaultMirrors ? spec.mirrors : [])])];
       return downloads.download(spec, ordered);
     },
@@ -26,6 +34,27 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
       return deleteDataset(ctx.home, id);
     },
     'datasets:import': async ({ paths, name }) => importDataset({ home: ctx.home, paths, name }),
+    'datasets:importFromDialog': async ({ title, name }) => {
+      const folder = await needDialogs(ctx).pickFolder(title);
+      return { imported: folder === null ? null : await importDataset({ home: ctx.home, paths: [folder], name }) };
+    },
+    'datasets:importUpload': async ({ uploadId, name }, caller) =>
+      ctx.uploads.consume(sessionOf(caller), uploadId, 'dataset', async ({ dir, names }) => {
+        const zip = names.length === 1 && names[0]!.toLowerCase().endsWith('.zip') ? names[0]! : null;
+        // Dot name: no uploaded file can be called that.
+        const folder = zip ? path.join(dir, '.unzipped') : dir;
+        try {
+          if (zip) {
+            await fs.mkdir(folder);
+            await extractFlatZip(path.join(dir, zip), folder, DATASET_ZIP_LIMITS).catch((err: unknown) => {
+              throw err instanceof ZipError ? new StudioError('INTEGRITY', err.message) : err;
+            });
+          }
+          return await importDataset({ home: ctx.home, paths: [folder], name, source: zip ? zip.slice(0, -'.zip'.length) : 'upload' });
+        } catch (err) {
+          throw namingUpload(err, folder, dir);
+        }
+      }),
     'datasets:info': async ({ id, samplesPerClass }) => datasetInfo(ctx.home, id, samplesPerClass),
     'datasets:images': async (input) => datasetImages(ctx.home, input),
   };

@@ -182,6 +182,8 @@ export interface ImportOptions {
   paths: readonly string[];
   /** The new dataset's id; a registry id means "these must be that dataset's files". */
   name?: string | undefined;
+  /** Where the files came from, for the manifest and the default name, when not the folder (an upload). */
+  source?: string | undefined;
 }
 
 /**
@@ -232,8 +234,9 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
     }
     const recognised =
       claimed ?? Object.values(DATASETS).find((spec: DatasetSpec) => IDX_ROLES.every((role) => matchesRegistryFile(reports[role].report, spec, role))) ?? null;
-    const id = options.name ?? recognised?.id ?? (await freeId(options.home, nameFromFolder(folder)));
-    const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from: folder }, reports);
+    const from = options.source ?? folder;
+    const id = options.name ?? recognised?.id ?? (await freeId(options.home, nameFromFolder(from)));
+    const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from }, reports);
     await writeManifest(staging, manifest);
 
     const dir = datasetDir(options.home, id);

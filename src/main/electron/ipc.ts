@@ -24,7 +24,8 @@ export function bindIpc(
   for (const method of METHOD_NAMES) {
     ipcMain.handle(method, async (event, input) => {
       if (!isTrusted(event)) return fail('FORBIDDEN', `${method}: refused: the call did not come from the studio's own window`);
-      return dispatch(studio.handlers, method, input);
+      // The window is a sandboxed page: it may call only what the contract grants the desktop shell.
+      return dispatch(studio.handlers, method, input, { shell: 'desktop', session: `window-${event.sender.id}` });
     });
   }
   const unsubscribe = studio.events.onAny((event, payload) => {

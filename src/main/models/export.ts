@@ -1,8 +1,10 @@
 /**
  * Exports of a library model. Each is built beside its destination and
  * renamed into place when complete, so a partial export never lands at the
- * path asked for (an existing file there is replaced only with
- * `overwrite`, and only by a complete one).
+ * path asked for. Writes are non-destructive: with `overwrite` an export
+ * replaces a file, an empty folder or an earlier TF.js export of ours (a
+ * folder marked by EXPORT_MARKER and holding nothing else), never another
+ * folder; and it creates no missing folder.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +17,39 @@ import { BUNDLE_KIND, BUNDLE_MANIFEST, BUNDLE_MODEL, BUNDLE_PARENT, sha256, type
 import { buildOnnx, layerWeights } from './onnx';
 import { modelDir, readMetadata, readModelFolder } from './store';
 import { writeZip } from './zip';
+
+/** Written inside every TF.js folder export: what lets a later export replace that folder, and nothing else. */
+export const EXPORT_MARKER = '.mnist-studio-export';
+
+/** The names an export folder of ours holds. */
+const EXPORT_FOLDER_NAMES = new Set<string>([EXPORT_MARKER, ...Object.values(MODEL_FILES)]);
+
+/**
+ * Refuses an export to `target` that would create a folder or replace
+ * something not ours: the parent must be an existing folder; something at
+ * `target` must be a file, an empty folder or an earlier export folder.
+ */
+async function checkExportTarget(target: string, overwrite: boolean): Promise<void> {
+  const parent = path.dirname(target);
+  const parentStat = await fs.stat(parent).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new StudioError('NOT_FOUND', `${parent}: no such folder; the export creates none: create it first`, 'path');
+    throw new StudioError('IO', `${parent}: ${err.message}`, 'path');
+  });
+  if (!parentStat.isDirectory()) throw new StudioError('INVALID_ARGUMENT', `${parent}: not a folder`, 'path');
+  const stat = await fs.lstat(target).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw new StudioError('IO', `${target}: ${err.message}`, 'path');
+  });
+  if (!stat) return;
+  if (!overwrite) throw new StudioError('IO', `${target} already exists (--force or overwrite: true replaces it)`, 'path');
+  if (!stat.isDirectory()) return;
+  const names = await fs.readdir(target);
+  const ours = names.includes(EXPORT_MARKER) && names.every((name) => EXPORT_FOLDER_NAMES.has(name));
+  if (names.length > 0 && !ours) {
+    const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
+    throw new StudioError('INVALID_ARGUMENT', `${target}: a folder that is not an earlier MNIST Studio export (it holds ${shown}); it is not replaced: choose another path`, 'path');
+  }
+}
 
 async function modelFiles(home: string, id: string): Promise<{ name: string; data: Buffer }[]> {
   return Promise.all(Object.values(MODEL_FILES).map(async (name) => ({ name, data: await fs.readFile(path.join(modelDir(home, id), name)) })));
@@ -73,13 +108,15 @@ async function bundleFiles(home: string, id: string): Promise<{ name: string; da
 /** Writes model `id` in `format` at `dest`; answers what was written. */
 export async function exportModel(home: string, id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
   const target = path.resolve(dest);
-  await readMetadata(home, id);
+  const metadata = await readMetadata(home, id);
+  await checkExportTarget(target, overwrite);
   try {
     switch (format) {
       case 'tfjs': {
         const files = await modelFiles(home, id);
         await buildAtomic(target, 'dir', async (tmp) => {
           for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
+          await writeFileSynced(path.join(tmp, EXPORT_MARKER), `${JSON.stringify({ exportedBy: `MNIST Studio ${appVersion()}`, modelId: metadata.id })}\n`);
         }, { overwrite });
         break;
       }

@@ -1,5 +1,8 @@
-import type { DomainHandlers, StudioContext } from '../studio';
+import path from 'node:path';
+import { EXPORT_EXTENSIONS } from '@shared/models-api';
+import { needDialogs, type DomainHandlers, type StudioContext } from '../studio';
 import type { TrainerLauncher } from '../training/trainer-process';
+import { namingUpload, sessionOf } from '../uploads';
 import { ModelLibrary } from './library';
 import { ModelWorker } from './worker';
 
@@ -14,7 +17,31 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     'models:rename': async ({ id, name }) => library.rename(id, name),
     'models:delete': async ({ id }) => library.delete(id),
     'models:import': async ({ path, name, normalization }) => library.import({ path, name, normalization }),
+    'models:importFromDialog': async ({ from, title, name }) => {
+      const dialogs = needDialogs(ctx);
+      const chosen = from === 'folder' ? await dialogs.pickFolder(title) : await dialogs.pickFile(title, [{ name: 'ZIP', extensions: ['zip'] }]);
+      return { imported: chosen === null ? null : await library.import({ path: chosen, name }) };
+    },
+    'models:importUpload': async ({ uploadId, name, normalization }, caller) =>
+      ctx.uploads.consume(sessionOf(caller), uploadId, 'model', async ({ dir, names }) => {
+        // One .zip, or a TF.js folder's files (model.json among them).
+        const zip = names.length === 1 && names[0]!.toLowerCase().endsWith('.zip') ? names[0]! : null;
+        try {
+          return await library.import({ path: zip ? path.join(dir, zip) : dir, name, normalization, source: zip ?? 'upload' });
+        } catch (err) {
+          throw namingUpload(err, dir);
+        }
+      }),
     'models:export': async ({ id, format, path, overwrite }) => library.export(id, format, path, overwrite),
+    'models:saveAs': async ({ id, format, title, filterName }) => {
+      const dialogs = needDialogs(ctx);
+      const extension = EXPORT_EXTENSIONS[format];
+      const dest = await dialogs.pickSavePath(title, await library.fileName(id, format), [{ name: filterName ?? extension.toUpperCase(), extensions: [extension] }]);
+      if (dest === null) return { saved: null };
+      // The save dialog asked before replacing a file; a folder is still never replaced (see exportModel).
+      await library.export(id, format, dest, true);
+      return { saved: path.basename(dest) };
+    },
     'models:download': async ({ id, format }) => library.download(id, format),
     'models:evaluate': async ({ id, dataset }) => library.evaluate(id, dataset),
     'models:predict': async ({ id, image, preprocess }) => library.predict(id, image, preprocess),

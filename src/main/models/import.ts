@@ -281,6 +281,8 @@ export interface ImportOptions {
   normalization?: { mean: number; std: number } | undefined;
   /** Keep this id (a reproduction bundle's parent model) instead of a new one. */
   id?: string | undefined;
+  /** What the user gave, for the default name and `importedFrom`, when not `path` (an upload's file name). */
+  source?: string | undefined;
 }
 
 /**
@@ -297,6 +299,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
     throw new StudioError('NOT_FOUND', `${given}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.message}`, 'path');
   });
   let staging: string | null = null;
+  const source = options.source ?? given;
   try {
     let dir: string;
     if (stat.isDirectory()) dir = given;
@@ -320,7 +323,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
       formatVersion: 1,
       id,
       // A file name may be longer than a model name may be, and hold control characters.
-      name: named?.data ?? read.meta?.name ?? (withoutControlCharacters(path.basename(given, '.zip')).trim().slice(0, 100) || read.spec.name),
+      name: named?.data ?? read.meta?.name ?? (withoutControlCharacters(path.basename(source, '.zip')).trim().slice(0, 100) || read.spec.name),
       createdAt: new Date().toISOString(),
       spec: read.spec,
       inputShape: [28, 28, 1],
@@ -332,7 +335,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
       testLoss: null,
       runId: null,
       parentModelId: null,
-      importedFrom: given,
+      importedFrom: source,
       stoppedEarly: false,
       app: appVersion(),
       tfjs: null,

@@ -51,7 +51,7 @@ export class ModelLibrary {
     return { id };
   }
 
-  async import(options: { path: string; name?: string | undefined; normalization?: ModelMetadata['normalization'] | undefined }): Promise<ModelEntry> {
+  async import(options: { path: string; name?: string | undefined; normalization?: ModelMetadata['normalization'] | undefined; source?: string | undefined }): Promise<ModelEntry> {
     const metadata = await importModel({ home: this.home, ...options });
     return modelEntry(metadata, (await getModel(this.home, metadata.id)).bytes);
   }
@@ -60,13 +60,18 @@ export class ModelLibrary {
     return exportModel(this.home, id, format, dest, overwrite);
   }
 
+  /** The file name a one-file export is offered under: the model's name and the format's extension. */
+  async fileName(id: string, format: ModelDownload['format']): Promise<string> {
+    const metadata = await readMetadata(this.home, id);
+    const slug = metadata.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || id;
+    return `${slug}${format === 'bundle' ? '-bundle' : ''}.${EXPORT_EXTENSIONS[format]}`;
+  }
+
   /** Exports into a private temporary folder and answers the file's bytes, leaving nothing behind. */
   async download(id: string, format: ModelDownload['format']): Promise<ModelDownload> {
-    const metadata = await readMetadata(this.home, id);
+    const fileName = await this.fileName(id, format);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mnist-studio-download-'));
     try {
-      const slug = metadata.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || id;
-      const fileName = `${slug}${format === 'bundle' ? '-bundle' : ''}.${EXPORT_EXTENSIONS[format]}`;
       const written = await exportModel(this.home, id, format, path.join(dir, fileName));
       return { format, fileName, data: new Uint8Array(await fs.readFile(written.path)) };
     } finally {

@@ -38,7 +38,7 @@ function openZip(file: string): Promise<yauzl.ZipFile> {
 
 /** Every entry's header, read without inflating anything; the limits are checked as they come. */
 async function entries(zip: yauzl.ZipFile, file: string, limits: ZipLimits): Promise<yauzl.Entry[]> {
-  if (zip.entryCount > limits.maxEntries) throw new ZipError(`${file}: ${zip.entryCount} entries; a model archive has at most ${limits.maxEntries}`);
+  if (zip.entryCount > limits.maxEntries) throw new ZipError(`${file}: ${zip.entryCount} entries; an archive here has at most ${limits.maxEntries}`);
   const list: yauzl.Entry[] = [];
   let total = 0;
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +76,7 @@ export async function extractFlatZip(file: string, dest: string, limits: ZipLimi
   try {
     const files = (await entries(zip, file, limits)).filter((e) => !e.fileName.endsWith('/'));
     const folders = new Set(files.map((e) => path.posix.dirname(e.fileName)));
-    if (folders.size > 1) throw new ZipError(`${file}: files in several folders (${[...folders].slice(0, 3).join(', ')}); a model archive holds one folder`);
+    if (folders.size > 1) throw new ZipError(`${file}: files in several folders (${[...folders].slice(0, 3).join(', ')}); an archive here holds one folder`);
     const written: string[] = [];
     for (const entry of files) {
       const base = path.posix.basename(entry.fileName);

@@ -173,7 +173,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const unsubscribe = options.studio.events.onAny((event, payload) => {
       send(ws, { type: 'event', event, payload } as WsServerMessage);
     }, EVENT_NAMES);
-    ws.on('close', unsubscribe);
+    // Every call of this connection is a web client's; what it leaves open (an upload) goes with it.
+    const caller = { shell: 'web', session: `web-${crypto.randomBytes(8).toString('hex')}` } as const;
+    ws.on('close', () => {
+      unsubscribe();
+      void options.studio.endSession(caller.session);
+    });
     // A message past the cap or a broken frame: ws closes that socket and reports it here; unheard, it would end the process.
     ws.on('error', (err) => console.error(`web mode: a browser connection was closed: ${err.message}`));
     ws.on('message', (data, isBinary) => {
@@ -193,7 +198,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           send(ws, { type: 'result', id, result: fail('INVALID_ARGUMENT', 'malformed message: expected {type:"call", id, method, input}') });
           return;
         }
-        const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input);
+        const result = await dispatch(options.studio.handlers, msg.data.method, msg.data.input, caller);
         send(ws, { type: 'result', id: msg.data.id, result });
       })().finally(() => inFlight--);
     });

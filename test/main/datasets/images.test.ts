@@ -20,7 +20,7 @@ async function withDigits() {
   const dir = mnistFixtureDir({ train: 300, test: 120 });
   const studio = createStudio({ home: tmpDir(), shell: 'web' });
   open.push(studio);
-  expect(await dispatch(studio.handlers, 'datasets:import', { paths: [dir], name: 'digits' })).toMatchObject({ ok: true });
+  expect(await dispatch(studio.handlers, 'datasets:import', { paths: [dir], name: 'digits' }, { shell: 'cli' })).toMatchObject({ ok: true });
   const gunzip = (name: string) => zlib.gunzipSync(fs.readFileSync(path.join(dir, `${name}.gz`)));
   const images = gunzip(MNIST_FILES.testImages);
   return {
@@ -35,7 +35,7 @@ async function withDigits() {
 describe('datasets:images', () => {
   it('answers the chosen test images and labels in the order asked, last index included', async () => {
     const { studio, images, labels, sha256 } = await withDigits();
-    const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [7, 0, 119, 7], sha256 });
+    const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [7, 0, 119, 7], sha256 }, { shell: 'cli' });
     expect(res.ok, JSON.stringify(res)).toBe(true);
     const value = (res as { value: DatasetImages }).value;
     expect(value.split).toBe('test');
@@ -52,30 +52,30 @@ describe('datasets:images', () => {
   it('reads the training split too', async () => {
     const { studio, dir } = await withDigits();
     const train = zlib.gunzipSync(fs.readFileSync(path.join(dir, `${MNIST_FILES.trainImages}.gz`))).subarray(16);
-    const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'train', indices: [299] });
+    const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'train', indices: [299] }, { shell: 'cli' });
     expect(res.ok).toBe(true);
     expect(Buffer.from((res as { value: DatasetImages }).value.images).equals(train.subarray(299 * PIXELS))).toBe(true);
   });
 
   it('refuses an index past the split, too many or no indices, a path as an id, a dataset not there, naming the field', async () => {
     const { studio } = await withDigits();
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [3, 120] })).toEqual({
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [3, 120] }, { shell: 'cli' })).toEqual({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'indices.1', message: 'indices.1: digits has 120 test images, so 120 is past the last (119)' },
     });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [-1] })).toMatchObject({
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [-1] }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'indices.0' },
     });
     const many = Array.from({ length: MAX_IMAGES_PER_CALL + 1 }, (_, i) => i % 100);
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: many })).toMatchObject({
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: many }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'indices', message: `datasets:images: indices: must hold 1 to ${MAX_IMAGES_PER_CALL} indices` },
     });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [] })).toMatchObject({ ok: false, error: { field: 'indices' } });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'validation', indices: [0] })).toMatchObject({ ok: false, error: { field: 'split' } });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: '../digits', split: 'test', indices: [0] })).toMatchObject({ ok: false, error: { field: 'id' } });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'mnist', split: 'test', indices: [0] })).toEqual({
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'indices' } });
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'validation', indices: [0] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'split' } });
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: '../digits', split: 'test', indices: [0] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'id' } });
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'mnist', split: 'test', indices: [0] }, { shell: 'cli' })).toEqual({
       ok: false,
       error: { code: 'NOT_FOUND', field: 'id', message: 'mnist: is not in the studio home' },
     });
@@ -84,7 +84,7 @@ describe('datasets:images', () => {
   it('refuses when the dataset is no longer the one a run was tested on', async () => {
     const { studio } = await withDigits();
     const other = 'ab'.repeat(32);
-    const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [0], sha256: other });
+    const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [0], sha256: other }, { shell: 'cli' });
     expect(res).toMatchObject({ ok: false, error: { code: 'INTEGRITY', field: 'sha256' } });
     expect((res as { error: { message: string } }).error.message).toMatch(/^digits: its test images \(SHA-256 [0-9a-f]{12}…\) are not the ones asked for \(abababababab…\): the dataset was replaced since$/);
   });

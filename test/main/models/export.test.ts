@@ -149,6 +149,41 @@ describe('ONNX export', () => {
   });
 });
 
+describe('non-destructive export', () => {
+  it('never replaces a folder of the user’s, even with overwrite: it is refused, naming it, and left intact', async () => {
+    const dir = tmpDir();
+    const folder = path.join(dir, 'Documents');
+    fs.mkdirSync(path.join(folder, 'thesis'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'thesis', 'chapter1.tex'), 'years of work');
+    for (const format of ['tfjs', 'onnx', 'tfjs-zip'] as const) {
+      await expect(exportModel(home, 'mlp', format, folder, true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'path', message: expect.stringContaining(`${folder}: a folder that is not an earlier MNIST Studio export (it holds thesis)`) });
+    }
+    expect(fs.readFileSync(path.join(folder, 'thesis', 'chapter1.tex'), 'utf8')).toBe('years of work');
+    expect(fs.readdirSync(dir)).toEqual(['Documents']);
+  });
+
+  it('replaces an empty folder and its own earlier TF.js export, but not one the user added a file to', async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'mlp-tfjs');
+    fs.mkdirSync(out);
+    await exportModel(home, 'mlp', 'tfjs', out, true);
+    expect(fs.readdirSync(out).sort()).toEqual(['.mnist-studio-export', 'metadata.json', 'model.json', 'weights.bin']);
+    await exportModel(home, 'cnn', 'tfjs', out, true);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8'))).toMatchObject({ id: 'cnn' });
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
+    await expect(exportModel(home, 'mlp', 'tfjs', out, true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('not an earlier MNIST Studio export') });
+    expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(fs.readdirSync(dir)).toEqual(['mlp-tfjs']);
+  });
+
+  it('creates no missing folder: the export is refused, naming the folder that is missing', async () => {
+    const dir = tmpDir();
+    const missing = path.join(dir, 'no', 'such');
+    await expect(exportModel(home, 'mlp', 'onnx', path.join(missing, 'm.onnx'))).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'path', message: `${missing}: no such folder; the export creates none: create it first` });
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
 /** Loads an exported folder with pure-JS @tensorflow/tfjs in a child process, over HTTP as a browser does, and prints its logits. */
 function pureTfjsLogits(folder: string, inputFile: string): { backend: string; native: boolean; logits: number[] } {
   const script = `
@@ -183,7 +218,7 @@ describe('TF.js export', () => {
     for (const spec of [presetSpec('cnn'), EVERY_LAYER]) {
       const folder = path.join(dir, spec.name);
       await exportModel(home, spec.name, 'tfjs', folder);
-      expect(fs.readdirSync(folder).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+      expect(fs.readdirSync(folder).sort()).toEqual(['.mnist-studio-export', 'metadata.json', 'model.json', 'weights.bin']);
       const pure = pureTfjsLogits(folder, inputFile);
       expect(pure.backend).toBe('cpu');
       expect(pure.native).toBe(false);

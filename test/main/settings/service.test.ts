@@ -39,7 +39,7 @@ function harness(home = tmpDir()): Harness {
     notices,
     changes,
     // Through the dispatcher every transport uses, so inputs are validated as in the app.
-    call: (method, input = {}) => dispatch(handlers, method, input),
+    call: (method, input = {}) => dispatch(handlers, method, input, { shell: 'cli' }),
   };
 }
 
@@ -89,7 +89,7 @@ describe('settings service with real files', () => {
     expect(second.lastModelSpec).toEqual({ preset: 'mlp', layers: [{ units: 128 }] });
     // A studio started later on the same home (the CLI, web mode) reads what this one wrote.
     const studio = createStudio({ home: h.home, shell: 'web' });
-    expect(await dispatch(studio.handlers, 'settings:get', {})).toEqual({ ok: true, value: second });
+    expect(await dispatch(studio.handlers, 'settings:get', {}, { shell: 'cli' })).toEqual({ ok: true, value: second });
   });
 
   it('writes atomically: a new file renamed over the old one, no temporary file left behind', async () => {

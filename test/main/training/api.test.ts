@@ -23,16 +23,16 @@ describe('the train and runs API', () => {
       dataset: { id: 'mnist' },
       model: presetSpec('mlp'),
       hyperparams: { epochs: 2, batchSize: 32, logEvery: 1, limit: 4000, seed: 11 },
-    });
+    }, { shell: 'cli' });
     expect(started).toMatchObject({ ok: true, value: { runId: expect.any(String) } });
     const runId = (started as { value: { runId: string } }).value.runId;
-    expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'mnist' }, model: presetSpec('mlp') })).toMatchObject({
+    expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'mnist' }, model: presetSpec('mlp') }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { code: 'BUSY' },
     });
     await new Promise<void>((resolve) => studio.events.on('train', (e) => e.kind === 'done' && resolve()));
 
-    const got = await dispatch(studio.handlers, 'runs:get', { id: runId });
+    const got = await dispatch(studio.handlers, 'runs:get', { id: runId }, { shell: 'cli' });
     expect(got.ok).toBe(true);
     const record = (got as { value: RunRecord }).value;
     expect(record.metrics.batches).toHaveLength(2 * 125);
@@ -45,18 +45,18 @@ describe('the train and runs API', () => {
     expect(events.filter(({ event }) => event.kind === 'epoch')).toHaveLength(2);
     expect(events.at(-1)!.event).toMatchObject({ kind: 'done', status: 'done' });
 
-    const list = await dispatch(studio.handlers, 'runs:list', {});
+    const list = await dispatch(studio.handlers, 'runs:list', {}, { shell: 'cli' });
     expect((list as { value: RunSummary[] }).value).toEqual([expect.objectContaining({ id: runId, status: 'done', datasetId: 'mnist', epochsDone: 2 })]);
-    expect(await dispatch(studio.handlers, 'train:status', {})).toEqual({ ok: true, value: { runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 } });
-    expect(await dispatch(studio.handlers, 'runs:delete', { id: runId })).toEqual({ ok: true, value: { id: runId } });
-    expect(await dispatch(studio.handlers, 'runs:get', { id: runId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'id' } });
+    expect(await dispatch(studio.handlers, 'train:status', {}, { shell: 'cli' })).toEqual({ ok: true, value: { runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 } });
+    expect(await dispatch(studio.handlers, 'runs:delete', { id: runId }, { shell: 'cli' })).toEqual({ ok: true, value: { id: runId } });
+    expect(await dispatch(studio.handlers, 'runs:get', { id: runId }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'id' } });
     await studio.close();
   });
 
   it('rejects bad input naming the field, and a folder dataset from a window', async () => {
     const studio = createStudio({ home: tmpDir(), shell: 'web' });
     const bad = async (input: unknown) => {
-      const res = await dispatch(studio.handlers, 'train:start', input);
+      const res = await dispatch(studio.handlers, 'train:start', input, { shell: 'cli' });
       return res.ok ? 'ok' : `${res.error.code} ${res.error.field}: ${res.error.message}`;
     };
     const mlp = presetSpec('mlp');
@@ -69,7 +69,7 @@ describe('the train and runs API', () => {
     expect(await bad({ dataset: { dir: '/etc' }, model: mlp })).toMatch(/^INVALID_ARGUMENT dataset\.id: /);
     expect(await bad({ dataset: { id: '../../etc' }, model: mlp })).toMatch(/^INVALID_ARGUMENT dataset\.id: .*must be an id/);
     expect(await bad({ dataset: { id: 'mnist' }, model: mlp })).toMatch(/^NOT_FOUND dataset\.id: dataset "mnist" is not installed/);
-    expect(await dispatch(studio.handlers, 'train:pause', { runId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'runId' } });
+    expect(await dispatch(studio.handlers, 'train:pause', { runId: 'nope' }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'runId' } });
     await studio.close();
   });
 });

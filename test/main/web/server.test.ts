@@ -228,7 +228,7 @@ describe('web mode limits', () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     // app:info held until the gate opens, so the calls really are in flight at once.
-    const held = { ...studio, handlers: { ...studio.handlers, 'app:info': async (input: Parameters<typeof studio.handlers['app:info']>[0]) => (await gate, studio.handlers['app:info'](input)) } };
+    const held = { ...studio, handlers: { ...studio.handlers, 'app:info': async (...args: Parameters<typeof studio.handlers['app:info']>) => (await gate, studio.handlers['app:info'](...args)) } };
     server = await startWebServer({ studio: held, rendererDir: rendererDir(), limits: { maxInFlight: 3 } });
     const ws = await connect(server);
     const answers: WsServerMessage[] = [];

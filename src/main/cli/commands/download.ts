@@ -106,7 +106,7 @@ export function registerDownload(program: Command, ctx: CliContext): void {
       const view = downloadView(ctx);
       const off = studio.events.on('download', view.onEvent);
       // Ctrl-C cancels: the call answers CANCELLED and no .part stays behind.
-      const offInterrupt = onInterrupt(() => void studio.handlers['datasets:cancel']({ id: opts.dataset }));
+      const offInterrupt = onInterrupt(() => void studio.handlers['datasets:cancel']({ id: opts.dataset }, { shell: 'cli' }));
       try {
         const result = await callStudio(ctx, studio, 'datasets:download', { id: opts.dataset, mirrors: opts.mirror, defaultMirrors: opts.defaultMirrors });
         view.stop();

@@ -65,6 +65,7 @@ const en = {
       placeholder: 'https://mirror.example.org/mnist/',
       add: 'Add',
       remove: 'Remove {url}',
+      readOnly: 'Mirrors are set in the desktop app or with mnist-studio on the computer running the studio; a browser cannot change them.',
       problems: {
         empty: 'Enter an address.',
         'too-long': 'This address is too long.',
@@ -134,6 +135,11 @@ const en = {
     FORBIDDEN: 'The studio refused the request.',
     UNAVAILABLE: 'The studio engine is not reachable.',
     INTERNAL: 'Something went wrong inside the studio.',
+  },
+  filePicker: {
+    choose: 'Choose files…',
+    none: 'No file chosen',
+    chosen: 'Chosen: {count} ({size})',
   },
   chart: {
     step: 'Step',

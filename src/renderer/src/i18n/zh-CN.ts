@@ -62,6 +62,7 @@ const zhCN: MessageSchema = {
       placeholder: 'https://mirror.example.org/mnist/',
       add: '添加',
       remove: '移除 {url}',
+      readOnly: '镜像需在桌面应用中或在运行工作室的电脑上用 mnist-studio 设置；浏览器无法修改。',
       problems: {
         empty: '请输入地址。',
         'too-long': '这个地址太长了。',
@@ -131,6 +132,11 @@ const zhCN: MessageSchema = {
     FORBIDDEN: '请求被拒绝。',
     UNAVAILABLE: '无法连接到后台引擎。',
     INTERNAL: '程序内部出现了错误。',
+  },
+  filePicker: {
+    choose: '选择文件…',
+    none: '未选择文件',
+    chosen: '已选择 {count} 个文件（{size}）',
   },
   chart: {
     step: '步数',

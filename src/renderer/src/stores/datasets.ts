@@ -4,6 +4,7 @@ import { DATASETS, IDX_ROLES, isBuiltinDatasetId, type BuiltinDatasetId, type Da
 import type { DownloadEvent } from '@shared/events';
 import { fail, type ApiError, type Result } from '@shared/result';
 import { useStudio } from '../composables/useStudio';
+import { uploadFiles } from '../upload';
 import { useNoticesStore } from './notices';
 import { useSettingsStore } from './settings';
 
@@ -305,13 +306,25 @@ export const useDatasetsStore = defineStore('datasets', () => {
     if (downloads.value[id] && downloads.value[id].phase !== 'running') delete downloads.value[id];
   }
 
-  /** Imports the four files from a folder (or the files); the new dataset is chosen. */
-  async function importFiles(paths: string[], name?: string): Promise<Result<DatasetSummary>> {
+  /**
+   * Imports the four files: in the desktop app from a folder the user picks
+   * in main's dialog (null: the dialog was closed), in a browser from files
+   * it picked, uploaded. The new dataset is chosen.
+   */
+  async function importFiles(from: { dialogTitle: string } | { files: File[] }, name?: string): Promise<Result<DatasetSummary | null>> {
     importing.value = true;
     const studio = useStudio();
     try {
-      const res = studio ? await studio.datasets.import(name ? { paths, name } : { paths }) : fail<DatasetSummary>('UNAVAILABLE', NOT_CONNECTED);
-      if (res.ok) {
+      let res: Result<DatasetSummary | null>;
+      if (!studio) res = fail('UNAVAILABLE', NOT_CONNECTED);
+      else if ('dialogTitle' in from) {
+        const picked = await studio.datasets.importFromDialog({ title: from.dialogTitle, ...(name ? { name } : {}) });
+        res = picked.ok ? { ok: true, value: picked.value.imported } : picked;
+      } else {
+        const uploaded = await uploadFiles(studio, 'dataset', from.files);
+        res = uploaded.ok ? await studio.datasets.importUpload({ uploadId: uploaded.value.uploadId, ...(name ? { name } : {}) }) : uploaded;
+      }
+      if (res.ok && res.value) {
         forgetInfo(res.value.id);
         await refresh();
         select(res.value.id);

@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ExportFormat, ModelEntry, ModelExport } from '@shared/models';
+import type { ModelEntry } from '@shared/models';
 import type { ModelDownload } from '@shared/models-api';
 import { fail, type ApiError, type Result } from '@shared/result';
 import { useStudio } from '../composables/useStudio';
+import { uploadFiles } from '../upload';
 
 const NOT_CONNECTED = 'not connected to a studio engine';
 
@@ -53,17 +54,31 @@ export const useModelsStore = defineStore('models', () => {
     return res;
   }
 
-  async function importModel(path: string, name?: string): Promise<Result<ModelEntry>> {
+  /**
+   * Imports a model: in the desktop app from a folder or .zip the user picks
+   * in main's dialog (null: the dialog was closed), in a browser from files
+   * it picked (a TF.js folder's files or a .zip), uploaded.
+   */
+  async function importModel(from: { dialog: 'folder' | 'zip'; title: string } | { files: File[] }, name?: string): Promise<Result<ModelEntry | null>> {
     const studio = useStudio();
-    const res = studio ? await studio.models.import({ path, ...(name ? { name } : {}) }) : fail<ModelEntry>('UNAVAILABLE', NOT_CONNECTED);
-    if (res.ok) list.value = [res.value, ...list.value.filter((m) => m.id !== res.value.id)];
+    let res: Result<ModelEntry | null>;
+    if (!studio) res = fail('UNAVAILABLE', NOT_CONNECTED);
+    else if ('dialog' in from) {
+      const picked = await studio.models.importFromDialog({ from: from.dialog, title: from.title, ...(name ? { name } : {}) });
+      res = picked.ok ? { ok: true, value: picked.value.imported } : picked;
+    } else {
+      const uploaded = await uploadFiles(studio, 'model', from.files);
+      res = uploaded.ok ? await studio.models.importUpload({ uploadId: uploaded.value.uploadId, ...(name ? { name } : {}) }) : uploaded;
+    }
+    const added = res.ok ? res.value : null;
+    if (added) list.value = [added, ...list.value.filter((m) => m.id !== added.id)];
     return res;
   }
 
-  async function exportTo(id: string, format: ExportFormat, path: string): Promise<Result<ModelExport>> {
+  /** The desktop's export: main asks where with its save dialog and writes there; answers the file's name, or null. */
+  async function saveAs(id: string, format: ModelDownload['format'], labels: { title: string; filterName: string }): Promise<Result<{ saved: string | null }>> {
     const studio = useStudio();
-    // The save dialog has asked before replacing a file.
-    return studio ? studio.models.export({ id, format, path, overwrite: true }) : fail('UNAVAILABLE', NOT_CONNECTED);
+    return studio ? studio.models.saveAs({ id, format, ...labels }) : fail('UNAVAILABLE', NOT_CONNECTED);
   }
 
   async function download(id: string, format: ModelDownload['format']): Promise<Result<ModelDownload>> {
@@ -71,5 +86,5 @@ export const useModelsStore = defineStore('models', () => {
     return studio ? studio.models.download({ id, format }) : fail('UNAVAILABLE', NOT_CONNECTED);
   }
 
-  return { list, loaded, listError, byId, refresh, rename, remove, importModel, exportTo, download };
+  return { list, loaded, listError, byId, refresh, rename, remove, importModel, saveAs, download };
 });
