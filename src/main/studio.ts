@@ -1,5 +1,4 @@
 import type { AppInfo } from '@shared/app-info';
-import type { MethodName } from '@shared/api';
 import type { FileFilter } from '@shared/app-api';
 import { StudioError } from '@shared/result';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { modelsDir } from './models/store';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
+import type { DomainHandlers, StudioContext } from './studio-context';
 import { trainingHandlers } from './training/handlers';
 import { runsDir } from './training/runs-store';
 import type { TrainerLauncher } from './training/trainer-process';
@@ -40,20 +40,6 @@ export interface StudioDialogs {
   /** Where the user chose to save (the dialog confirmed replacing a file), or null. */
   pickSavePath(title: string | undefined, defaultName: string | undefined, filters: FileFilter[]): Promise<string | null>;
 }
-
-/** What every domain's handlers get: where the studio lives and how to tell the UI. */
-export interface StudioContext {
-  readonly home: string;
-  readonly shell: AppInfo['shell'];
-  readonly events: EventHub;
-  /** The user's settings (mirrors, last choices), read fresh from disk on every `read()`. */
-  readonly settings: SettingsService;
-  /** Registers cleanup to run when the studio closes (stop runs, close files). */
-  onClose(cleanup: () => Promise<void> | void): void;
-}
-
-/** The handlers of one domain (`app`, `datasets`, …). */
-export type DomainHandlers<D extends string> = Pick<Handlers, Extract<MethodName, `${D}:${string}`>>;
 
 /**
  * The studio's services behind one object, with no Electron import: the

@@ -1,5 +1,5 @@
 import { DATASETS } from '@shared/datasets';
-import type { DomainHandlers, StudioContext } from '../studio';
+import type { DomainHandlers, StudioContext } from '../studio-context';
 import { datasetImages } from './images';
 import { datasetInfo } from './info';
 import { importDataset } from './import';

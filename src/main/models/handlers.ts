@@ -1,4 +1,4 @@
-import type { DomainHandlers, StudioContext } from '../studio';
+import type { DomainHandlers, StudioContext } from '../studio-context';
 import type { TrainerLauncher } from '../training/trainer-process';
 import { ModelLibrary } from './library';
 import { ModelWorker } from './worker';

@@ -15,7 +15,7 @@ import { fail } from '@shared/result';
 import { TOKEN_PARAM, WS_MAX_PAYLOAD, WS_PATH, WsClientMessage, type WsServerMessage } from '@shared/web-protocol';
 import { decodeWire, encodeWire } from '@shared/wire';
 import { dispatch } from '../dispatch';
-import { CONTENT_SECURITY_POLICY } from '../electron/security';
+import { CONTENT_SECURITY_POLICY } from '../security-policy';
 import type { Studio } from '../studio';
 
 export interface WebServerOptions {

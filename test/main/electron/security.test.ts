@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../../src/main/security-policy';
 import {
-  CONTENT_SECURITY_POLICY,
   hardenSession,
   hardenWebContents,
   isAllowedExternalUrl,
