@@ -35,6 +35,13 @@ module.exports = {
       to: { path: TRANSPORTS },
     },
     {
+      name: 'only-the-shell-imports-the-shell',
+      severity: 'error',
+      comment: 'src/main/electron/ runs only inside Electron: web mode and the CLI (plain Node) never import it; what they share with it lives in a service.',
+      from: { path: '^src/main/', pathNot: '^src/main/electron/' },
+      to: { path: '^src/main/electron/' },
+    },
+    {
       name: 'renderer-imports-only-shared',
       severity: 'error',
       comment: 'The renderer knows only the contract: of our code it imports src/shared and its own files, and no Node built-in.',

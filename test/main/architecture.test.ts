@@ -59,6 +59,8 @@ describe('the layering (.dependency-cruiser.cjs)', () => {
       'src/main/trainer/circle-probe.ts': "import { failureReason } from './failure';\nexport const probe = failureReason;\n",
       // A service importing a transport.
       'src/main/bad-service.ts': "import { isAppUrl } from './electron/security';\nexport const check = isAppUrl;\n",
+      // Web mode importing the desktop shell (as it once did for the CSP).
+      'src/main/web/bad-web.ts': "import { secureWebPreferences } from '../electron/security';\nexport const p = secureWebPreferences;\n",
       // The renderer importing main (type-only, through the alias-free path) and a Node built-in.
       'src/renderer/src/bad-view.ts': "import type { Studio } from '../../main/studio';\nimport fs from 'node:fs';\nexport type S = Studio;\nexport const read = fs.readFileSync;\n",
       // The contract importing a service.
@@ -77,6 +79,8 @@ describe('the layering (.dependency-cruiser.cjs)', () => {
       'no-circular: src/shared/circle-a.ts → src/shared/circle-b.ts → src/shared/circle-a.ts',
       'no-circular: src/main/trainer/circle-probe.ts → src/main/trainer/failure.ts → src/main/trainer/circle-probe.ts',
       'services-import-no-transport: src/main/bad-service.ts → src/main/electron/security.ts',
+      'only-the-shell-imports-the-shell: src/main/bad-service.ts → src/main/electron/security.ts',
+      'only-the-shell-imports-the-shell: src/main/web/bad-web.ts → src/main/electron/security.ts',
       'renderer-imports-only-shared: src/renderer/src/bad-view.ts → src/main/studio.ts',
       'renderer-no-node-builtins: src/renderer/src/bad-view.ts → fs',
       'shared-imports-only-shared: src/shared/bad-contract.ts → src/main/ids.ts',

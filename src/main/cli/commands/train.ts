@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
 import { HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
-import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type ModelSpecInput, type Preset } from '@shared/model-spec';
+import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import { Id, TrainConfigInput, type RunRecord } from '@shared/training';
 import { modelDir, readMetadata } from '../../models/store';
@@ -85,7 +85,7 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
   }
   if (opts.preset !== undefined && opts.modelSpec !== undefined) throw new UsageError('--preset and --model-spec cannot be used together');
   if (opts.activation !== undefined && opts.modelSpec !== undefined) throw new UsageError('--activation applies to a preset; set each layer’s activation in the spec file');
-  const model: ModelSpecInput | unknown =
+  const model: unknown =
     parentSpec ?? (opts.modelSpec !== undefined ? readSpecFile(opts.modelSpec) : presetSpec(opts.preset ?? 'mlp', opts.activation ? { activation: opts.activation } : {}));
   const hyperparams: Record<string, unknown> = {
     epochs: opts.epochs,
