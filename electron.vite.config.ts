@@ -10,13 +10,12 @@ export default defineConfig({
     build: {
       rolldownOptions: {
         // One bundle per process that runs main-side code: the Electron main
-        // process, the command line (plain Node) and the trainer process;
-        // plus `npm run bench`, which times the trainer's own loop.
+        // process, the command line (plain Node) and the trainer process.
+        // `npm run bench` builds its own, outside out/, so the app never ships it.
         input: {
           index: resolve('src/main/electron/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
           trainer: resolve('src/main/trainer/entry.ts'),
-          bench: resolve('src/main/trainer/bench.ts'),
         },
       },
     },

@@ -1,5 +1,6 @@
-// `npm run bench`: builds the bundles, then runs out/main/bench.js (see
-// src/main/trainer/bench.ts), which prints JSON: samples/s of the native
+// `npm run bench`: builds src/main/trainer/bench.ts into .bench/ (its own
+// bundle, outside out/, so the packaged app never carries it), then runs it:
+// it prints JSON: samples/s of the native
 // and tfjs-layers paths (and a bare tfjs-node loop) for the mlp and cnn
 // presets at batch 64 and 512, each case in its own process with the
 // threads a run would get. `npm run bench -- --threads` measures one
@@ -7,10 +8,24 @@
 // BENCH_BATCHES narrow it down.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { build } from 'vite';
 
 const root = path.resolve(import.meta.dirname, '..');
-const build = spawnSync(path.join(root, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const outDir = path.join(root, '.bench');
+// A server-side build: Node built-ins and node_modules stay imports (tfjs-node loads its addon from node_modules).
+await build({
+  configFile: false,
+  root,
+  logLevel: 'warn',
+  resolve: { alias: { '@shared': path.join(root, 'src', 'shared') } },
+  build: {
+    ssr: path.join(root, 'src', 'main', 'trainer', 'bench.ts'),
+    outDir,
+    emptyOutDir: true,
+    target: 'node20',
+    rolldownOptions: { output: { format: 'es', entryFileNames: 'bench.js' } },
+  },
+});
 
-const bench = spawnSync(process.execPath, [path.join(root, 'out', 'main', 'bench.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const bench = spawnSync(process.execPath, [path.join(outDir, 'bench.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(bench.status ?? 1);

@@ -1,4 +1,4 @@
-// `npm test`: lint, type-check both projects, build the three bundles, run
+// `npm test`: lint (eslint and the layering), type-check both projects, build the three bundles, run
 // every vitest project (node, web, robustness, e2e in Chromium), print the
 // robustness summary table, then the closing line CI reads:
 // `N passed, N failed` (each check above counts as one).
@@ -10,7 +10,8 @@ import { clearResults, summarize } from './robustness-summary.mjs';
 const root = path.resolve(import.meta.dirname, '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const checks = [
-  ['lint', bin('eslint'), ['.']],
+  // `npm run lint` itself: eslint, then the layering (dependency-cruiser).
+  ['lint', 'npm', ['run', '--silent', 'lint']],
   ['typecheck node', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
   ['typecheck web', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.web.json']],
   ['build', bin('electron-vite'), ['build']],

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONTENT_SECURITY_POLICY } from './electron/security';
+import { CONTENT_SECURITY_POLICY } from './security-policy';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,6 +1,4 @@
 import type { AppInfo } from '@shared/app-info';
-import type { MethodName } from '@shared/api';
-import type { FileFilter } from '@shared/app-api';
 import { StudioError } from '@shared/result';
 import path from 'node:path';
 import { buildAppInfo } from './app-info';
@@ -14,10 +12,13 @@ import { modelsDir } from './models/store';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
+import type { DomainHandlers, StudioContext, StudioDialogs } from './studio-context';
 import { trainingHandlers } from './training/handlers';
-import { uploadHandlers, Uploads } from './uploads';
+import { sessionOf, Uploads } from './uploads';
 import { runsDir } from './training/runs-store';
 import type { TrainerLauncher } from './training/trainer-process';
+
+export type { StudioDialogs } from './studio-context';
 
 export interface StudioOptions {
   home: string;
@@ -29,40 +30,6 @@ export interface StudioOptions {
   /** Native dialogs and notifications: only the desktop app has them; without, `models:saveAs` and the like answer UNAVAILABLE. */
   dialogs?: StudioDialogs;
 }
-
-/**
- * What the desktop shell opens for the renderer, which cannot open a native
- * dialog itself. Main opens them and keeps the paths: the handlers that use
- * them (`models:saveAs`, `…:importFromDialog`) answer names, never paths.
- */
-export interface StudioDialogs {
-  /** The folder the user chose, or null when the dialog was closed. */
-  pickFolder(title: string | undefined): Promise<string | null>;
-  /** The file the user chose to open, or null. */
-  pickFile(title: string | undefined, filters: FileFilter[]): Promise<string | null>;
-  /** Raises an OS notification unless a studio window has the focus; answers whether it was shown. */
-  notify(title: string, body: string | undefined): boolean;
-  /** Where the user chose to save (the dialog confirmed replacing a file), or null. */
-  pickSavePath(title: string | undefined, defaultName: string | undefined, filters: FileFilter[]): Promise<string | null>;
-}
-
-/** What every domain's handlers get: where the studio lives and how to tell the UI. */
-export interface StudioContext {
-  readonly home: string;
-  readonly shell: AppInfo['shell'];
-  readonly events: EventHub;
-  /** The user's settings (mirrors, last choices), read fresh from disk on every `read()`. */
-  readonly settings: SettingsService;
-  /** The desktop's native dialogs; undefined elsewhere. */
-  readonly dialogs: StudioDialogs | undefined;
-  /** Web clients' uploads in progress. */
-  readonly uploads: Uploads;
-  /** Registers cleanup to run when the studio closes (stop runs, close files). */
-  onClose(cleanup: () => Promise<void> | void): void;
-}
-
-/** The handlers of one domain (`app`, `datasets`, …). */
-export type DomainHandlers<D extends string> = Pick<Handlers, Extract<MethodName, `${D}:${string}`>>;
 
 /**
  * The studio's services behind one object, with no Electron import: the
@@ -81,9 +48,13 @@ export interface Studio {
 }
 
 /** The dialogs, or UNAVAILABLE: only the desktop app has them. */
-export function needDialogs(ctx: StudioContext): StudioDialogs {
-  if (!ctx.dialogs) throw new StudioError('UNAVAILABLE', 'file dialogs exist only in the desktop app');
-  return ctx.dialogs;
+/** The `uploads` domain: open, fill and cancel; the imports that consume an upload are in their own domains. */
+function uploadHandlers(uploads: Uploads): DomainHandlers<'uploads'> {
+  return {
+    'uploads:begin': async ({ kind, files }, caller) => uploads.begin(sessionOf(caller), kind, files),
+    'uploads:chunk': async ({ uploadId, file, offset, data }, caller) => uploads.chunk(sessionOf(caller), uploadId, file, offset, data),
+    'uploads:cancel': async ({ uploadId }, caller) => uploads.cancel(sessionOf(caller), uploadId),
+  };
 }
 
 function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {

@@ -13,7 +13,6 @@ import { StudioError } from '@shared/result';
 import { MAX_OPEN_UPLOADS, UPLOAD_LIMITS, type UploadKind } from '@shared/uploads-api';
 import type { Caller } from './dispatch';
 import { tempSibling } from './fs-atomic';
-import type { DomainHandlers } from './studio';
 
 interface UploadFile {
   size: number;
@@ -160,13 +159,4 @@ export function namingUpload(err: unknown, ...dirs: string[]): unknown {
 export function sessionOf(caller: Caller): string {
   if (caller.session === undefined) throw new StudioError('UNAVAILABLE', 'uploads need a connection: they come from web clients');
   return caller.session;
-}
-
-/** The `uploads` domain: open, fill and cancel; the imports that consume an upload are in their own domains. */
-export function uploadHandlers(uploads: Uploads): DomainHandlers<'uploads'> {
-  return {
-    'uploads:begin': async ({ kind, files }, caller) => uploads.begin(sessionOf(caller), kind, files),
-    'uploads:chunk': async ({ uploadId, file, offset, data }, caller) => uploads.chunk(sessionOf(caller), uploadId, file, offset, data),
-    'uploads:cancel': async ({ uploadId }, caller) => uploads.cancel(sessionOf(caller), uploadId),
-  };
 }

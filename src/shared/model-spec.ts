@@ -29,7 +29,6 @@ const ModelSpecShape = z
 export type ModelSpec = z.output<typeof ModelSpecShape>;
 export type ModelSpecInput = z.input<typeof ModelSpecShape>;
 
-export type LayerProblemCode = LayerProblem['code'];
 
 /** One layer as the shape check sees it. */
 export interface LayerSummary {
@@ -206,9 +205,4 @@ export function presetOf(spec: ModelSpec): Preset | null {
   const layers = spec.layers.map(canonicalLayer);
   const match = presetLayers.find((p) => p.preset === spec.name && p.layers.length === layers.length && p.layers.every((l, i) => l === layers[i]));
   return match?.preset ?? null;
-}
-
-/** Whether the network convolves: such networks use every CPU thread; dense-only ones run fastest on one. */
-export function hasConvolution(spec: ModelSpec): boolean {
-  return spec.layers.some((layer) => layer.type === 'conv2d');
 }

@@ -65,7 +65,3 @@ export class StudioError extends Error {
       : { code: this.code, message: this.message, field: this.field };
   }
 }
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
-}

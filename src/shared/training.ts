@@ -176,8 +176,6 @@ export type TrainEvent =
     }
   | { kind: 'failed'; runId: string; reason: string };
 
-export type TrainEventKind = TrainEvent['kind'];
-
 export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed'] as const;
 /** A kept run's state. `running` only while a live studio process runs it; a crash turns it into `failed` at the next start. */
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -64,7 +64,7 @@ describe.skipIf(SKIP_REASON !== null)(`the desktop app under Electron${SKIP_REAS
     // The save dialog answers where to write (a native dialog cannot be clicked by a test).
     const out = path.join(tmpDir(), 'desktop-digits.onnx');
     await app.evaluate(({ dialog }, file) => {
-      dialog.showSaveDialog = (async () => ({ canceled: false, filePath: file })) as typeof dialog.showSaveDialog;
+      dialog.showSaveDialog = (async () => ({ canceled: false, filePath: file }));
     }, out);
     await row.getByTestId('model-export').click();
     await page.getByTestId('format-onnx').check();

@@ -59,12 +59,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * other than `allowed`: on a Chinese screen, untranslated English.
  */
 export async function latinWordsOn(page: Page, allowed: ReadonlySet<string>): Promise<string[]> {
-  const text = (await page.evaluate(`(() => {
+  const text = await page.evaluate<string>(`(() => {
     const texts = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) if (!walker.currentNode.parentElement.closest('code, pre, svg')) texts.push(walker.currentNode.textContent);
     return texts.join(' ');
-  })()`)) as string;
+  })()`);
   return [...new Set(text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !allowed.has(word));
 }
 

@@ -18,7 +18,7 @@ beforeEach(() => {
   vi.spyOn(CanvasRenderingContext2D.prototype, 'getImageData').mockImplementation((_x: number, _y: number, w: number, h: number) => {
     const data = new Uint8ClampedArray(w * h * 4);
     if (ink) for (let y = 60; y < 220; y++) for (let x = 130; x < 150; x++) data[(y * w + x) * 4 + 3] = 255;
-    return { width: w, height: h, data, colorSpace: 'srgb' } as ImageData;
+    return { width: w, height: h, data, colorSpace: 'srgb' };
   });
 });
 

@@ -18,7 +18,7 @@ function setTheme(name: 'light' | 'dark', vars: Record<string, string>): void {
 let wrapper: VueWrapper | null = null;
 /** Charts draw at most ten times a second. */
 const drawn = () => new Promise((resolve) => setTimeout(resolve, 150));
-const chartOf = (w: VueWrapper) => Chart.getChart(w.get('canvas').element as HTMLCanvasElement)!;
+const chartOf = (w: VueWrapper) => Chart.getChart(w.get('canvas').element)!;
 
 beforeEach(() => setTheme('light', LIGHT));
 afterEach(() => {

@@ -150,7 +150,7 @@ export async function mountStudio(options: { studio?: StudioDouble | null; path?
   setActivePinia(pinia);
   const router = createStudioRouter(createMemoryHistory());
   // Load every lazy view now, so a click navigates within a few ticks as it does in a built app.
-  await Promise.all(routes.map((r) => (typeof r.component === 'function' ? (r.component as () => Promise<unknown>)() : null)));
+  await Promise.all(routes.flatMap((r) => (typeof r.component === 'function' ? [(r.component as () => Promise<unknown>)()] : [])));
   const disconnect = await connectStudio(pinia);
   await router.push(options.path ?? '/');
   await router.isReady();

@@ -5,11 +5,11 @@ import { LOCALES } from '../../src/shared/settings';
 import { SCREENS } from '../../src/renderer/src/screens';
 
 /** The renderer's sources (not the message files), as text. */
-const SOURCES = import.meta.glob(['../../src/renderer/src/**/*.{vue,ts}', '!../../src/renderer/src/i18n/**'], {
+const SOURCES = import.meta.glob<string>(['../../src/renderer/src/**/*.{vue,ts}', '!../../src/renderer/src/i18n/**'], {
   query: '?raw',
   import: 'default',
   eager: true,
-}) as Record<string, string>;
+});
 
 /** Every leaf of a message tree by its dotted key. */
 function flatten(tree: unknown, prefix = ''): Map<string, string> {

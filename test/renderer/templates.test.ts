@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'vue/compiler-sfc';
 
 /** Every component of the renderer, as text. */
-const COMPONENTS = import.meta.glob('../../src/renderer/src/**/*.vue', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const COMPONENTS = import.meta.glob<string>('../../src/renderer/src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 
 /** Attributes a person reads or hears: a literal value in one of them is an untranslated string. */
 const READ_ATTRIBUTES = new Set(['aria-label', 'aria-description', 'aria-placeholder', 'aria-roledescription', 'aria-valuetext', 'title', 'placeholder', 'alt', 'label']);

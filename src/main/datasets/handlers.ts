@@ -4,7 +4,7 @@ import { DATASETS } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { UPLOAD_LIMITS } from '@shared/uploads-api';
 import { extractFlatZip, ZipError } from '../models/zip';
-import { needDialogs, type DomainHandlers, type StudioContext } from '../studio';
+import { needDialogs, type DomainHandlers, type StudioContext } from '../studio-context';
 import { namingUpload, sessionOf } from '../uploads';
 import { datasetImages } from './images';
 import { datasetInfo } from './info';

@@ -4,22 +4,7 @@
  * without an Electron binary. `index.ts` applies them to the real objects.
  */
 import type { WebPreferences } from 'electron';
-
-/** Content-Security-Policy of every page the app shows (also set as a meta tag in index.html). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "frame-src 'none'",
-].join('; ');
+import { CONTENT_SECURITY_POLICY } from '../security-policy';
 
 /** Web preferences of every window: isolated, sandboxed, no Node in the page. */
 export function secureWebPreferences(preload: string): WebPreferences {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EXPORT_EXTENSIONS } from '@shared/models-api';
-import { needDialogs, type DomainHandlers, type StudioContext } from '../studio';
+import { needDialogs, type DomainHandlers, type StudioContext } from '../studio-context';
 import type { TrainerLauncher } from '../training/trainer-process';
 import { namingUpload, sessionOf } from '../uploads';
 import { ModelLibrary } from './library';

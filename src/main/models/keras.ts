@@ -188,7 +188,7 @@ export function parseTopology(raw: unknown): ParsedTopology {
     const where = `${at} (${cls}${typeof layer.data.config.name === 'string' ? ` "${layer.data.config.name.slice(0, 100)}"` : ''})`;
     if (!parsed.success) throw new TopologyError(`${where}: ${issueText(parsed.error)}`);
     const config = parsed.data as z.output<(typeof CONFIGS)[typeof cls]> & { name?: string };
-    const declared = declaredInput(config as { batch_input_shape?: (number | null)[]; batch_shape?: (number | null)[] });
+    const declared = declaredInput(config);
     if (declared) {
       if (input !== null || sawReal) throw new TopologyError(`${where}: declares an input shape after the first layer`);
       input = declared;
@@ -282,7 +282,7 @@ export function parseTopology(raw: unknown): ParsedTopology {
   const checked = ModelSpec.safeParse(candidate);
   if (!checked.success) {
     // The shape check names the layer and says what is wrong (an output of other than 10 classes included).
-    throw new TopologyError(describeModel(candidate as ModelSpec).errors[0]?.message ?? issueText(checked.error));
+    throw new TopologyError(describeModel(candidate).errors[0]?.message ?? issueText(checked.error));
   }
   const summary = describeModel(checked.data);
   const weights: ExpectedWeight[] = [];

@@ -1,4 +1,4 @@
-import type { DomainHandlers } from '../studio';
+import type { DomainHandlers } from '../studio-context';
 import type { SettingsService } from './service';
 
 /** The `settings` domain. Each call also announces what reading the file had to report (a file moved aside). */

@@ -96,7 +96,7 @@ async function bare(tf: Tf, data: TrainingData, preset: Preset, batchSize: numbe
             x = tf.slice(data.train.x, s * batchSize, batchSize);
             y = tf.slice(data.train.y, s * batchSize, batchSize);
           }
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as Scalar) as Scalar, false, variables);
+          optimizer.minimize(() => tf.losses.softmaxCrossEntropy<Tensor, Scalar>(y, model.apply(x) as Tensor), false, variables);
         });
       }
     }

@@ -8,7 +8,7 @@ import type { TrainEvent } from '@shared/training';
 import { loadTf } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
-import { serveTask, type ScoringModel } from '../models/tasks';
+import { serveTask, type ScoringModel } from './tasks';
 import { isHostMessage, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 

@@ -19,7 +19,7 @@ export function predictSplit(
   let lossSum = 0;
   for (let start = 0; start < count; start += EVAL_CHUNK) {
     const n = Math.min(EVAL_CHUNK, count - start);
-    const [batchLoss, batchPred] = tf.tidy(() => {
+    const [batchLoss, batchPred] = tf.tidy((): [Tensor, Tensor] => {
       let x: Tensor;
       let y: Tensor;
       if (indices) {
@@ -33,10 +33,10 @@ export function predictSplit(
       const logits = forward(x);
       return [loss(y, logits), tf.argMax(logits, 1)];
     });
-    lossSum += batchLoss!.dataSync()[0]! * n;
-    predicted.set(batchPred!.dataSync() as Int32Array, start);
-    batchLoss!.dispose();
-    batchPred!.dispose();
+    lossSum += batchLoss.dataSync()[0]! * n;
+    predicted.set(batchPred.dataSync(), start);
+    batchLoss.dispose();
+    batchPred.dispose();
   }
   const labels = indices ? Uint8Array.from(indices, (i) => split.labels[i]!) : split.labels;
   let right = 0;

@@ -11,7 +11,7 @@ import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
 import { saveModelFolder } from '../models/store';
-import { copyWeightsFrom, type ScoringModel } from '../models/tasks';
+import { copyWeightsFrom, type ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
 import { prepareData } from './data';

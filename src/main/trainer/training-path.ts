@@ -97,12 +97,12 @@ export function layersPath(o: PathOptions): TrainingPath {
     },
     drain() {
       if (losses.length === 0) return { losses: new Float32Array(0), predicted: new Int32Array(0) };
-      const [lossT, predT] = tf.tidy(() => [tf.stack(losses), tf.argMax(tf.concat(logits), 1)]);
+      const [lossT, predT] = tf.tidy((): [Tensor, Tensor] => [tf.stack(losses), tf.argMax(tf.concat(logits), 1)]);
       try {
-        return { losses: lossT!.dataSync() as Float32Array, predicted: predT!.dataSync() as Int32Array };
+        return { losses: lossT.dataSync() as Float32Array, predicted: predT.dataSync() as Int32Array };
       } finally {
-        lossT!.dispose();
-        predT!.dispose();
+        lossT.dispose();
+        predT.dispose();
         discard();
       }
     },

@@ -1,6 +1,6 @@
 import { StudioError } from '@shared/result';
 import { readMetadata } from '../models/store';
-import type { DomainHandlers, StudioContext } from '../studio';
+import type { DomainHandlers, StudioContext } from '../studio-context';
 import { TrainingHost } from './host';
 import { deleteRun, listRuns, readRun, summarize } from './runs-store';
 import { TrainEventThrottle } from './throttle';

@@ -186,7 +186,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       void (async () => {
         let raw: unknown;
         try {
-          raw = isBinary ? undefined : decodeWire(data.toString());
+          // ws's default binaryType gives each message as one Buffer; anything else is not a text frame of ours.
+          raw = isBinary || !Buffer.isBuffer(data) ? undefined : decodeWire(data.toString('utf8'));
         } catch {
           raw = undefined;
         }

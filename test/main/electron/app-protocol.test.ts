@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_SCHEME_PRIVILEGES, appProtocolResponse, devServerUrl } from '../../../src/main/electron/app-protocol';
-import { APP_INDEX_URL, CONTENT_SECURITY_POLICY } from '../../../src/main/electron/security';
+import { APP_INDEX_URL } from '../../../src/main/electron/security';
+import { CONTENT_SECURITY_POLICY } from '../../../src/main/security-policy';
 import { tmpDir } from '../../helpers/tmp';
 
 /** A stand-in renderer build beside files it must never serve: a secret next to it, one reached by a symbolic link. */

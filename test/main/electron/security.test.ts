@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../../src/main/security-policy';
 import {
-  CONTENT_SECURITY_POLICY,
   hardenSession,
   hardenWebContents,
   isAllowedExternalUrl,
@@ -11,7 +11,6 @@ import {
   isTrustedSender,
   secureWebPreferences,
   type AppOrigin,
-  type HardenableContents,
   type HardenableSession,
 } from '../../../src/main/electron/security';
 import { ROOT } from '../../helpers/project';
@@ -68,7 +67,7 @@ describe('web contents hardening', () => {
   it('denies every new window and opens only allow-listed https links outside', () => {
     const contents = new FakeContents();
     const openExternal = vi.fn();
-    hardenWebContents(contents as unknown as HardenableContents, allowed, openExternal);
+    hardenWebContents(contents, allowed, openExternal);
     expect(contents.openHandler?.({ url: 'https://evil.example/x' })).toEqual({ action: 'deny' });
     expect(contents.openHandler?.({ url: 'http://github.com/' })).toEqual({ action: 'deny' });
     expect(openExternal).not.toHaveBeenCalled();
@@ -78,7 +77,7 @@ describe('web contents hardening', () => {
 
   it('prevents navigation and redirects away from the app, and <webview>', () => {
     const contents = new FakeContents();
-    hardenWebContents(contents as unknown as HardenableContents, allowed, () => {});
+    hardenWebContents(contents, allowed, () => {});
     for (const event of ['will-navigate', 'will-redirect', 'will-frame-navigate']) {
       const away = navigation('https://evil.example/');
       contents.emit(event, away);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { ModelName, type ExportFormat, type ModelDetails, type ModelEntry, type Prediction } from '@shared/models';
+import { EXPORT_FORMATS, ModelName, type ExportFormat, type ModelDetails, type ModelEntry, type Prediction } from '@shared/models';
 import { IMAGE_SIZE } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { Id, type DatasetRef } from '@shared/training';
@@ -21,7 +21,8 @@ const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** The CLI's formats: `tfjs` writes a .zip when the path ends in .zip. */
-const CLI_FORMATS = ['tfjs', 'onnx', 'bundle'] as const;
+type CliFormat = Exclude<ExportFormat, 'tfjs-zip'>;
+const CLI_FORMATS = EXPORT_FORMATS.filter((f): f is CliFormat => f !== 'tfjs-zip');
 
 export function formatModelList(models: ModelEntry[]): string {
   if (models.length === 0) return 'No models yet: train one with `mnist-studio train`, or bring one in with `mnist-studio models import PATH`.';
@@ -198,7 +199,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .requiredOption('--out <path>', 'where to write it; nothing appears there unless the export completes')
     .option('--force', 'replace what is at --out')
     .option('--json', 'print {format, path, bytes} as JSON')
-    .action(async (id: string, opts: { format: (typeof CLI_FORMATS)[number]; out: string; force?: boolean; json?: boolean }) => {
+    .action(async (id: string, opts: { format: CliFormat; out: string; force?: boolean; json?: boolean }) => {
       const parsed = parseOptions(ctx, IdArg, { id }, { id: 'model id' });
       if (!parsed) return;
       const format: ExportFormat = opts.format === 'tfjs' && opts.out.toLowerCase().endsWith('.zip') ? 'tfjs-zip' : opts.format;

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
-import { HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
-import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type ModelSpecInput, type Preset } from '@shared/model-spec';
+import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
+import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import { Id, TrainConfigInput, type RunRecord } from '@shared/training';
 import { modelDir, readMetadata } from '../../models/store';
@@ -85,7 +85,7 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
   }
   if (opts.preset !== undefined && opts.modelSpec !== undefined) throw new UsageError('--preset and --model-spec cannot be used together');
   if (opts.activation !== undefined && opts.modelSpec !== undefined) throw new UsageError('--activation applies to a preset; set each layer’s activation in the spec file');
-  const model: ModelSpecInput | unknown =
+  const model: unknown =
     parentSpec ?? (opts.modelSpec !== undefined ? readSpecFile(opts.modelSpec) : presetSpec(opts.preset ?? 'mlp', opts.activation ? { activation: opts.activation } : {}));
   const hyperparams: Record<string, unknown> = {
     epochs: opts.epochs,
@@ -195,6 +195,8 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
 
 export function registerTrain(program: Command, ctx: CliContext): void {
   const L = HYPERPARAM_LIMITS;
+  // Limits and defaults come from the contract, so the help says what the schema does.
+  const D = DEFAULT_HYPERPARAMS;
   program
     .command('train')
     .description('train a network in its own process, evaluate it on the test set and save it; the run is kept in the studio home')
@@ -202,16 +204,16 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--data-dir <dir>', 'folder holding the four MNIST-format IDX files (.gz or raw) instead')
     .addOption(new Option('--preset <name>', 'network preset (default: mlp)').choices(PRESETS))
     .option('--model-spec <file>', 'network from a JSON file: {"name": …, "layers": [{"type": "dense", "units": 10}, …]}')
-    .option('--epochs <n>', `passes over the training set, ${L.epochs.min}–${L.epochs.max} (default: 5)`, number)
-    .option('--batch-size <n>', `images per step, ${L.batchSize.min}–${L.batchSize.max} (default: 64)`, number)
-    .option('--lr <x>', `learning rate, above 0 and at most ${L.learningRate.max} (default: 0.001)`, number)
-    .addOption(new Option('--optimizer <name>', 'optimizer (default: adam)').choices(OPTIMIZERS))
-    .addOption(new Option('--loss <name>', 'loss (default: cross-entropy)').choices(LOSSES))
+    .option('--epochs <n>', `passes over the training set, ${L.epochs.min}–${L.epochs.max} (default: ${D.epochs})`, number)
+    .option('--batch-size <n>', `images per step, ${L.batchSize.min}–${L.batchSize.max} (default: ${D.batchSize})`, number)
+    .option('--lr <x>', `learning rate, above ${L.learningRate.min} and at most ${L.learningRate.max} (default: ${D.learningRate})`, number)
+    .addOption(new Option('--optimizer <name>', `optimizer (default: ${D.optimizer})`).choices(OPTIMIZERS))
+    .addOption(new Option('--loss <name>', `loss (default: ${D.loss})`).choices(LOSSES))
     .addOption(new Option('--activation <name>', 'hidden-layer activation of the preset (default: relu)').choices(ACTIVATIONS))
-    .option('--validation-split <f>', `share of the training set held out for validation, ${L.validationSplit.min}–${L.validationSplit.max} (default: 0)`, number)
+    .option('--validation-split <f>', `share of the training set held out for validation, ${L.validationSplit.min}–${L.validationSplit.max} (default: ${D.validationSplit})`, number)
     .option('--seed <n>', 'seed for initialisation, shuffling and the split (default: drawn and recorded)', number)
-    .option('--limit <n>', 'train on at most this many images', number)
-    .option('--log-every <n>', 'report loss every N batches (default: 100)', number)
+    .option('--limit <n>', `train on at most this many images, ${L.limit.min}–${L.limit.max}`, number)
+    .option('--log-every <n>', `report loss every N batches, ${L.logEvery.min}–${L.logEvery.max} (default: ${D.logEvery})`, number)
     .option('--threads <n>', `TensorFlow threads per op, ${L.threads.min}–${L.threads.max} (default: chosen from the network and batch size, or TF_NUM_INTRAOP_THREADS)`, number)
     .addOption(
       new Option('--training-path <path>', 'engine: auto (the native fast path when its self-test passes), native (insist), layers (tfjs-layers) (default: auto)').choices(

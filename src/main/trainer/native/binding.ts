@@ -56,7 +56,7 @@ const CONSTANTS = ['TF_FLOAT', 'TF_INT32', 'TF_INT64', 'TF_RESOURCE', 'TF_ATTR_S
 export interface NativeAccess {
   binding: NativeBinding;
   /** The binding id of a tfjs tensor's data; it stays owned by tfjs (never delete it). */
-  idOf(tensor: Tensor): number;
+  readonly idOf: (tensor: Tensor) => number;
 }
 
 /** The binding of the loaded tfjs-node, or an error saying what is missing (another tfjs-node version, or another backend). */

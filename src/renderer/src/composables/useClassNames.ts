@@ -11,6 +11,7 @@ export function useClassNames(): (classNames: readonly string[]) => string[] {
   return (classNames) => {
     const isFashion = classNames.length === FASHION_CLASSES.length && classNames.every((name, i) => name === FASHION_CLASSES[i]);
     if (!isFashion) return [...classNames];
-    return (tm('data.fashionClasses') as Parameters<typeof rt>[0][]).map((message) => rt(message));
+    const messages: Parameters<typeof rt>[0][] = tm('data.fashionClasses');
+    return messages.map((message) => rt(message));
   };
 }

@@ -1,5 +1,5 @@
 import { createI18n } from 'vue-i18n';
-import { LOCALES, type LanguagePreference, type Locale } from '@shared/settings';
+import type { LanguagePreference, Locale } from '@shared/settings';
 import en, { type MessageSchema } from './en';
 import zhCN from './zh-CN';
 
@@ -23,10 +23,6 @@ export function browserLanguages(): readonly string[] {
   return navigator.languages.length > 0 ? navigator.languages : [navigator.language];
 }
 
-export function isLocale(value: string): value is Locale {
-  return (LOCALES as readonly string[]).includes(value);
-}
-
 /** One i18n instance per app; the locale follows the settings (see useLocale). */
 export function createStudioI18n(locale: Locale = systemLocale(browserLanguages())) {
   return createI18n<[MessageSchema], Locale, false>({
@@ -39,5 +35,3 @@ export function createStudioI18n(locale: Locale = systemLocale(browserLanguages(
     fallbackWarn: false,
   });
 }
-
-export type StudioI18n = ReturnType<typeof createStudioI18n>;

@@ -168,7 +168,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
     // A download this page did not start (another tab, or one running before a reload) is followed from its first event.
     const fresh = newDownload(id);
     downloads.value[id] = fresh;
-    return downloads.value[id]!;
+    return downloads.value[id];
   }
 
   function clearRetry(id: string): void {

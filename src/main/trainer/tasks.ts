@@ -12,15 +12,15 @@ import { mnistPreprocess, toGrayscale } from '@shared/preprocess';
 import { StudioError } from '@shared/result';
 import type { Evaluation } from '@shared/training';
 import { loadDataset } from '../datasets/load';
+import { decodeImage, ImageError } from '../models/image';
+import { modelDir, readModelFolder } from '../models/store';
 import type { Tf } from '../native';
-import { normalizePixels, splitTensors } from '../trainer/data';
-import { predictSplit } from '../trainer/evaluate';
-import { failureReason } from '../trainer/failure';
-import { buildEvaluation } from '../trainer/metrics';
-import { inferenceForward, lossFunction } from '../trainer/model';
-import type { ModelTask, TaskReply } from '../trainer/protocol';
-import { decodeImage, ImageError } from './image';
-import { modelDir, readModelFolder } from './store';
+import { normalizePixels, splitTensors } from './data';
+import { predictSplit } from './evaluate';
+import { failureReason } from './failure';
+import { buildEvaluation } from './metrics';
+import { inferenceForward, lossFunction } from './model';
+import type { ModelTask, TaskReply } from './protocol';
 
 /** A library model loaded into tfjs, with what it was saved with. */
 export interface LoadedModel {
