@@ -33,7 +33,7 @@ void sameTypes;
 
 /** The module of a layer's type, typed for that layer (the registry's one cast: TS cannot correlate `LAYERS[layer.type]` with `layer`). */
 export function layerDef<T extends LayerType>(layer: LayerSpecOf<T>): LayerDef<LayerSpecOf<T>> {
-  return LAYERS[layer.type as T] as unknown as LayerDef<LayerSpecOf<T>>;
+  return LAYERS[layer.type] as unknown as LayerDef<LayerSpecOf<T>>;
 }
 
 /** A layer's output shape and parameter count (every weight it declares), or what is wrong. */

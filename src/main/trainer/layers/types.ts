@@ -38,7 +38,7 @@ export interface NativeContext {
   first: boolean;
   dropoutRand: () => number;
   /** Called after every step (to free what a layer drew in JavaScript). */
-  afterStep(fn: () => void): void;
+  afterStep: (fn: () => void) => void;
 }
 
 /** What a layer's ONNX mapping gets. */
