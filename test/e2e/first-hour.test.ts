@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectErrors, latinOnlyFontconfig, launchBrowser } from '../helpers/browser';
+import { startWebStudio, type WebStudio } from '../helpers/web-studio';
+
+/** Where this file's screenshots go, to be looked at. */
+const SHOTS = process.env.SHOTS_DIR ?? path.join(os.tmpdir(), 'shots', 'first-hour');
+
+let web: WebStudio;
+/** A browser that sees no CJK system font. */
+let bare: BrowserContext;
+let fontDir: string;
+
+beforeAll(async () => {
+  web = await startWebStudio();
+  fontDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-fonts-'));
+  bare = await launchBrowser(undefined, { FONTCONFIG_FILE: latinOnlyFontconfig(fontDir) });
+}, 60_000);
+
+afterAll(async () => {
+  await bare?.close();
+  await web?.close();
+  if (fontDir) fs.rmSync(fontDir, { recursive: true, force: true });
+});
+
+async function open(browser: BrowserContext, url = web.server.url): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(url);
+  return { page, errors };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/** The weights of the bundled Chinese font's faces the page has loaded (each a unicode-range slice). */
+const notoScWeights = (page: Page): Promise<string[]> =>
+  page.evaluate(async () => {
+    await document.fonts.ready;
+    return [...new Set([...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC' && f.status === 'loaded').map((f) => f.weight))].sort();
+  });
+
+describe('the first hour, in Chromium (web mode)', () => {
+  it('Chinese renders in the bundled Noto Sans SC on a machine without CJK fonts, the English side bar’s 简体中文 too, within the CSP', { timeout: 60_000 }, async () => {
+    await web.setSettings({ language: 'en', theme: 'light' });
+    const { page, errors } = await open(bare);
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Connected · web mode');
+    // Only the language button is Chinese here: its regular weight is loaded for it.
+    await expect.poll(() => notoScWeights(page)).toEqual(['400']);
+    await shot(page, 'en-light-data-no-cjk-fonts');
+    for (const theme of ['light', 'dark'] as const) {
+      await web.setSettings({ language: 'zh-CN', theme });
+      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/网页模式/);
+      await page.getByTestId('nav-train').click();
+      // Titles are semibold, body text regular: both weights come from the bundle.
+      await expect.poll(() => notoScWeights(page)).toEqual(['400', '600']);
+      await shot(page, `zh-CN-${theme}-train-no-cjk-fonts`);
+    }
+    expect(errors).toEqual([]);
+    await web.setSettings({ language: 'en', theme: 'light' });
+    await page.close();
+  });
+});
