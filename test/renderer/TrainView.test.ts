@@ -392,6 +392,7 @@ describe('fine-tuning from the Models screen', { timeout: 20_000 }, () => {
     params: 109_386,
     datasetId: 'fashion-mnist',
     datasetName: 'Fashion-MNIST',
+    classNames: null,
     testAccuracy: 0.88,
     createdAt: '2026-06-02T09:00:00.000Z',
     runId: 'run-0',
