@@ -157,7 +157,7 @@ describe('the Playground', { timeout: 20_000 }, () => {
     const error = wrapper.get('[data-testid="error"]');
     expect(error.attributes('data-code')).toBe('NOT_FOUND');
     expect(error.text()).toContain('无法识别你写的数字');
-    expect(error.text()).toContain('它已经不存在了。');
+    expect(error.text()).toContain('找不到所需的内容：');
     expect(error.text()).toContain('这个模型已不存在，请选择另一个。');
     expect(error.get('[data-testid="error-detail"]').text()).toBe('no model m1 in /home/ada/.config/MNIST Studio/models');
     expect(error.text()).not.toContain('[object');
