@@ -21,7 +21,7 @@ import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { newId } from '../ids';
 import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ExpectedWeight } from './keras';
-import { addModelFolder } from './store';
+import { addModelFolder, uniqueModelName } from './store';
 import { extractFlatZip, ZipError, type ZipLimits } from './zip';
 
 /** model.json holds a topology and a manifest: a few kB for any network the studio builds. */
@@ -317,7 +317,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
       formatVersion: 1,
       id,
       // A file name may be longer than a model name may be.
-      name: options.name ?? read.meta?.name ?? (path.basename(given, '.zip') || read.spec.name).slice(0, 100),
+      name: await uniqueModelName(options.home, options.name ?? read.meta?.name ?? (path.basename(given, '.zip') || read.spec.name).slice(0, 100)),
       createdAt: new Date().toISOString(),
       spec: read.spec,
       inputShape: [28, 28, 1],
