@@ -99,6 +99,19 @@ describe('the first hour, in Chromium (web mode)', () => {
       await page.getByTestId('loss-chart').screenshot({ path: path.join(SHOTS, `${language}-${theme}-loss-chart.png`), animations: 'disabled' });
     }
     await shot(page, 'en-train-finished');
+    // The trained model in the Playground's picker (data set, accuracy, date) and in the Models table.
+    for (const [language, theme] of [
+      ['en', 'light'],
+      ['zh-CN', 'dark'],
+    ] as const) {
+      await web.setSettings({ language, theme });
+      await page.getByTestId('nav-playground').click();
+      await expect.poll(() => page.getByTestId('model-picker').locator('option').count()).toBe(1);
+      await shot(page, `${language}-${theme}-playground`);
+      await page.getByTestId('nav-models').click();
+      await page.getByTestId('model-name').first().waitFor();
+      await shot(page, `${language}-${theme}-models`);
+    }
     expect(errors).toEqual([]);
     await web.setSettings({ language: 'en', theme: 'light' });
     await page.close();
