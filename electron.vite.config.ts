@@ -1,8 +1,25 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
+import type { Plugin } from 'vite';
 
 const alias = { '@shared': resolve('src/shared') };
+
+/**
+ * Fontsource's CSS names a .woff beside each .woff2; Chromium (Electron and
+ * any browser web mode serves) reads woff2, so the bundled Chinese font
+ * leaves the .woff fallbacks out (~6 MB less in the built renderer).
+ */
+function woff2Only(): Plugin {
+  return {
+    name: 'mnist-studio:woff2-only',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]@fontsource[\\/]noto-sans-sc[\\/].*\.css$/.test(id)) return null;
+      return { code: code.replace(/,\s*url\([^)]*\.woff\) format\('woff'\)/g, ''), map: null };
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -33,8 +50,10 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     resolve: { alias: { ...alias, '@renderer': resolve('src/renderer/src') } },
-    plugins: [vue()],
+    plugins: [woff2Only(), vue()],
     build: {
+      // Fonts stay files: the CSP's font-src 'self' refuses a small slice vite would otherwise inline as a data: URL.
+      assetsInlineLimit: (file: string) => (/\.woff2?$/.test(file) ? false : undefined),
       rolldownOptions: {
         input: { index: resolve('src/renderer/index.html') },
         output: {

@@ -209,6 +209,25 @@ export function isBuiltinDatasetId(value: string): value is BuiltinDatasetId {
   return Object.hasOwn(DATASETS, value);
 }
 
+/**
+ * The one name a data set goes by on every screen and in the CLI: the
+ * registry's for a built-in id ("MNIST", never "mnist"), else its own name
+ * (an imported set's), else its id.
+ */
+export function datasetDisplayName(id: string | null, name?: string | null): string {
+  if (id !== null && isBuiltinDatasetId(id)) return DATASETS[id].name;
+  return name || id || '';
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((name, i) => name === b[i]);
+
+/** What a model's classes are: the ten digits, Fashion-MNIST's clothes, or something else (an imported set's, or unknown). */
+export function classKind(classNames: readonly string[] | null): 'digits' | 'fashion' | 'other' {
+  if (classNames && sameNames(classNames, DIGIT_CLASSES)) return 'digits';
+  if (classNames && sameNames(classNames, FASHION_CLASSES)) return 'fashion';
+  return 'other';
+}
+
 /** Where a dataset in the studio home came from. */
 export type DatasetOrigin = { kind: 'download'; mirrors: string[] } | { kind: 'import'; from: string };
 

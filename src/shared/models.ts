@@ -101,6 +101,8 @@ export interface ModelEntry {
   /** Dataset id (or `dir:<path>`) and human name it was trained on; null for an imported model. */
   datasetId: string | null;
   datasetName: string | null;
+  /** The classes it tells apart (index = output), as its data set names them; null when unknown (an imported model). */
+  classNames: string[] | null;
   testAccuracy: number | null;
   createdAt: string;
   /** The run that trained it; null for an imported model. */
@@ -167,6 +169,7 @@ export function modelEntry(metadata: ModelMetadata, bytes: number): ModelEntry {
     params: metadata.params,
     datasetId: metadata.dataset?.id ?? null,
     datasetName: metadata.dataset?.name ?? null,
+    classNames: metadata.dataset?.classNames ?? null,
     testAccuracy: metadata.testAccuracy,
     createdAt: metadata.createdAt,
     runId: metadata.runId,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Hyperparams, type ResolvedHyperparams } from './hyperparams';
+import type { LossHistory } from './loss-history';
 import { ModelSpec, type Preset } from './model-spec';
 
 /** Ids of runs, models and installed datasets: a file name, never a path. */
@@ -99,6 +100,12 @@ export interface BatchPoint {
   samplesPerSec: number;
 }
 
+/** Consecutive batches' losses: `values[i]` is the loss of global step `from + i` (1-based). */
+export interface BatchLosses {
+  from: number;
+  values: number[];
+}
+
 /** One finished epoch: mean training loss and accuracy over its batches, and the validation set's (null without a split). */
 export interface EpochPoint {
   epoch: number;
@@ -159,8 +166,11 @@ export type TrainEvent =
   | { kind: 'activity'; runId: string; activity: TrainerActivity }
   /** Where training is, with no loss (reading a loss would stall the pipeline); for progress bars. */
   | { kind: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; samplesPerSec: number; etaMs: number }
-  /** Logged batches since the previous batch event (one per `logEvery` batches, several when coalesced). */
-  | { kind: 'batch'; runId: string; epochs: number; stepsPerEpoch: number; points: BatchPoint[] }
+  /**
+   * Logged batches since the previous batch event (one per `logEvery` batches, several when coalesced, none when
+   * only losses came), and the loss of every batch since then: `losses.values[i]` is global step `losses.from + i`.
+   */
+  | { kind: 'batch'; runId: string; epochs: number; stepsPerEpoch: number; points: BatchPoint[]; losses: BatchLosses }
   | ({ kind: 'epoch'; runId: string; epochs: number; etaMs: number; /** Live tensors in the trainer: stays flat across epochs. */ tensors: number } & EpochPoint)
   | {
       kind: 'done';
@@ -215,7 +225,8 @@ export interface RunRecord extends RunSummary {
   config: TrainConfig;
   dataset: DatasetInfo | null;
   environment: RunEnvironment | null;
-  metrics: { batches: BatchPoint[]; epochs: EpochPoint[] };
+  /** `losses`: every batch's loss, bounded; absent in runs recorded before it was kept. */
+  metrics: { batches: BatchPoint[]; epochs: EpochPoint[]; losses?: LossHistory };
   evaluation: Evaluation | null;
   /** Process that ran the run: how start-up tells a crashed run from one another process is still running. */
   hostPid: number;

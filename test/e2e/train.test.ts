@@ -183,9 +183,9 @@ describe('the Train screen in Chromium (web mode)', () => {
     await page.getByTestId('start').click();
     await expect.poll(() => phase(page), { timeout: 120_000 }).toBe('done');
 
-    // 1,800 training images in batches of 64: 29 steps, a loss point every 5.
+    // 1,800 training images in batches of 64: 29 steps, each one's loss and its smoothed line, plus the epoch's mean and validation loss.
     // Charts draw at most ten times a second: the last points may take a moment.
-    await expect.poll(() => points(page, 'loss-chart')).toBe(5);
+    await expect.poll(() => points(page, 'loss-chart')).toBe(29 * 2 + 1 + 1);
     await expect.poll(() => points(page, 'accuracy-chart')).toBe(2);
     expect(await progressValue(page)).toBe(100);
     const accuracy = await text(page.getByTestId('test-accuracy'));

@@ -9,9 +9,10 @@ export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screens');
 
 /**
  * Debian's Chromium, headless, with a fresh profile (removed when it closes)
- * unless `profile` is given; closed by the caller.
+ * unless `profile` is given; closed by the caller. `env` adds to the
+ * browser's environment (e.g. FONTCONFIG_FILE, to see the page without some system fonts).
  */
-export async function launchBrowser(profile?: string): Promise<BrowserContext> {
+export async function launchBrowser(profile?: string, env: Record<string, string> = {}): Promise<BrowserContext> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the CI script does)`);
   // Not tmpDir(), which is removed after each test: a browser launched in beforeAll outlives the first test and still writes to its profile.
   const own = profile === undefined;
@@ -20,6 +21,7 @@ export async function launchBrowser(profile?: string): Promise<BrowserContext> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 820 },
+    ...(Object.keys(env).length > 0 ? { env: { ...(process.env as Record<string, string>), ...env } } : {}),
     args: [
       '--headless',
       '--no-sandbox',
@@ -34,6 +36,19 @@ export async function launchBrowser(profile?: string): Promise<BrowserContext> {
   // The browser may still flush its caches for a moment after it closes: retried, and a profile it keeps writing is left to the system's temp cleaning rather than failing a test.
   if (own) context.on('close', () => void fs.promises.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined));
   return context;
+}
+
+/**
+ * A fontconfig file that shows a browser only the DejaVu and Liberation fonts
+ * (no CJK font), for FONTCONFIG_FILE: the page as a machine without Chinese fonts shows it.
+ */
+export function latinOnlyFontconfig(dir: string): string {
+  const file = path.join(dir, 'fonts.conf');
+  fs.writeFileSync(
+    file,
+    `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>/usr/share/fonts/truetype/dejavu</dir>\n  <dir>/usr/share/fonts/truetype/liberation</dir>\n  <cachedir>${path.join(dir, 'fc-cache')}</cachedir>\n</fontconfig>\n`,
+  );
+  return file;
 }
 
 /** Collects what the page logs as errors (CSP violations land here) and uncaught exceptions. */

@@ -34,7 +34,8 @@ describe('the app shell', () => {
 
   it('says so when no engine is reachable, and still shows every screen', async () => {
     mounted = await mountStudio({ studio: null });
-    expect(mounted.wrapper.get('[data-testid="status"]').text()).toBe('Not connected to a studio engine.');
+    // Served over HTTP with no engine client: the link lacked its token, and the status line says so.
+    expect(mounted.wrapper.get('[data-testid="status"]').text()).toBe('This link is missing its token: open the full address mnist-studio serve printed.');
     expect(mounted.wrapper.get('[data-testid="screen-title"]').text()).toBe('Data');
   });
 

@@ -141,6 +141,7 @@ describe('the Data screen', () => {
     expect(error.findAll('p').map((p) => p.text())).toEqual([
       'The download of MNIST failed',
       'The download failed on every mirror.',
+      'train-images-idx3-ubyte.gz: no mirror gave a good copy: https://a.example/ HTTP 404 Not Found',
       'Check the connection, add a mirror you can reach in Settings, or import the files.',
     ]);
     expect(error.get('[data-testid="error-detail"]').text()).toBe('train-images-idx3-ubyte.gz: no mirror gave a good copy: https://a.example/ HTTP 404 Not Found');
@@ -357,7 +358,9 @@ describe('the Data screen', () => {
     mounted = await mountStudio({ studio: null, path: '/data' });
     const error = mounted.wrapper.get('[data-testid="error"]');
     expect(error.get('.callout-title').text()).toBe('The data sets cannot be listed');
-    expect(error.text()).toContain('The studio engine is not reachable.');
+    // A page with no engine client is web mode opened without its token: said so, with where to find the link.
+    expect(error.get('[data-testid="error-no-token"]').text()).toContain('opened without its access token');
+    expect(error.text()).not.toContain('Start the studio engine');
     expect(mounted.wrapper.find('[data-testid="dataset-card"]').exists()).toBe(false);
   });
 });

@@ -66,6 +66,12 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     // An imported model has no run to link, nothing to fine-tune from, and no test accuracy yet.
     expect(row(wrapper, 'm0').text()).toContain('Imported');
     expect(row(wrapper, 'm0').find('[data-testid="model-finetune"]').exists()).toBe(false);
+    // Every row has its actions in the same columns: a row that cannot be fine-tuned keeps that slot empty.
+    const slots = (id: string) => row(wrapper, id).get('.row-actions').element.children.length;
+    expect(slots('m0')).toBe(slots('m1'));
+    expect(row(wrapper, 'm0').find('[data-testid="model-action-slot"]').exists()).toBe(true);
+    // Rename is its own (text) icon, not the Playground's pencil nor a document.
+    expect(row(wrapper, 'm1').get('[data-testid="rename"] svg').html()).toContain('M4 7V4h16v3');
     expect(row(wrapper, 'm0').get('[data-testid="model-accuracy"]').text()).toBe('–');
   });
 

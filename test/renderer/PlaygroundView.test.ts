@@ -28,8 +28,11 @@ afterEach(() => {
   mounted = null;
 });
 
-const MODELS = [modelEntry('m2', { name: 'Fashion CNN', specName: 'cnn', datasetId: 'fashion-mnist' }), modelEntry('m1')];
 const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+let MODELS = [
+  modelEntry('m2', { name: 'Fashion CNN', specName: 'cnn', datasetId: 'fashion-mnist', datasetName: 'Fashion-MNIST', classNames: FASHION, createdAt: '2026-06-03T09:00:00.000Z' }),
+  modelEntry('m1'),
+];
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** An answer whose most probable class is `top`. */
@@ -44,7 +47,7 @@ async function openPlayground(options: { path?: string; language?: 'en' | 'zh-CN
   const studio = new StudioDouble({ language: options.language ?? 'en' })
     .respond('models:list', () => structuredClone(MODELS))
     .respond('train:status', () => idle)
-    .respond('models:predict', ({ id }) => (options.predict ? options.predict(id) : answer(id === 'm2' ? 9 : 1, id === 'm2' ? FASHION : DIGITS)));
+    .respond('models:predict', ({ id }) => (options.predict ? options.predict(id) : answer(['m2', 'f1'].includes(id) ? 9 : 1, ['m2', 'f1'].includes(id) ? FASHION : DIGITS)));
   mounted = await mountStudio({ studio, path: options.path ?? '/playground' });
   return { wrapper: mounted.wrapper, router: mounted.router, studio };
 }
@@ -65,7 +68,11 @@ describe('the Playground', { timeout: 20_000 }, () => {
   it('offers every saved model (the one in the route first), scores a drawing in the canvas’s RGBA, and shows ten bars with the top one highlighted', async () => {
     const { wrapper, studio } = await openPlayground({ path: '/playground?model=m1' });
     const picker = wrapper.get('[data-testid="model-picker"]');
-    expect(picker.findAll('option').map((o) => o.text())).toEqual(['Fashion CNN · 97.3% on the test set', 'mlp · MNIST · 97.3% on the test set']);
+    // Each line names the data set, the accuracy and the date, so models of one name still differ.
+    expect(picker.findAll('option').map((o) => o.text())).toEqual([
+      expect.stringMatching(/^Fashion CNN · Fashion-MNIST · 97\.3% on the test set · Jun 3, \d\d:\d\d/),
+      expect.stringMatching(/^mlp · MNIST · 97\.3% on the test set · Jun 2, \d\d:\d\d/),
+    ]);
     expect((picker.element as HTMLSelectElement).value).toBe('saved:m1');
     expect(wrapper.get('[data-testid="waiting"]').text()).toBe('Draw a digit to see what the model thinks.');
 
@@ -83,6 +90,30 @@ describe('the Playground', { timeout: 20_000 }, () => {
     await settle();
     expect(studio.inputs('models:predict').at(-1)).toMatchObject({ id: 'm2' });
     expect(wrapper.get('[data-testid="top"]').text()).toBe('It looks like Ankle boot (91.0%)');
+  });
+
+  it('starts with the best model of a digits data set, not the newest Fashion-MNIST one, which asks for clothing and names its classes', async () => {
+    const before = MODELS;
+    MODELS = [
+      modelEntry('f1', { name: 'mlp · Fashion-MNIST', datasetId: 'fashion-mnist', datasetName: 'Fashion-MNIST', classNames: FASHION, testAccuracy: 0.99, createdAt: '2026-06-05T09:00:00.000Z' }),
+      modelEntry('d2', { testAccuracy: 0.95, createdAt: '2026-06-04T09:00:00.000Z' }),
+      modelEntry('d1', { testAccuracy: 0.975, createdAt: '2026-06-01T09:00:00.000Z' }),
+    ];
+    try {
+      const { wrapper } = await openPlayground();
+      const picker = wrapper.get('[data-testid="model-picker"]');
+      expect((picker.element as HTMLSelectElement).value).toBe('saved:d1');
+      expect(wrapper.text()).toContain('Draw a digit');
+      expect(wrapper.find('[data-testid="draw-what"]').exists()).toBe(false);
+      await picker.setValue('saved:f1');
+      await settle();
+      expect(wrapper.text()).toContain('Draw a piece of clothing');
+      expect(wrapper.get('[data-testid="draw-what"]').text()).toContain('trained on Fashion-MNIST: draw a piece of clothing');
+      await stroke(wrapper);
+      expect(wrapper.get('[data-testid="top"]').text()).toBe('It looks like Ankle boot (91.0%)');
+    } finally {
+      MODELS = before;
+    }
   });
 
   it('keeps the latest answer: one arriving late for an older drawing is dropped', async () => {
@@ -126,9 +157,9 @@ describe('the Playground', { timeout: 20_000 }, () => {
     const error = wrapper.get('[data-testid="error"]');
     expect(error.attributes('data-code')).toBe('NOT_FOUND');
     expect(error.text()).toContain('无法识别你写的数字');
-    expect(error.text()).toContain('它已经不存在了。');
+    expect(error.text()).toContain('找不到所需的内容：');
     expect(error.text()).toContain('这个模型已不存在，请选择另一个。');
-    expect(error.get('[data-testid="error-detail"]').text()).toBe('no model m2 in /home/ada/.config/MNIST Studio/models');
+    expect(error.get('[data-testid="error-detail"]').text()).toBe('no model m1 in /home/ada/.config/MNIST Studio/models');
     expect(error.text()).not.toContain('[object');
   });
 

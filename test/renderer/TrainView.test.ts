@@ -8,6 +8,8 @@ import type { TrainStatus } from '../../src/shared/training';
 import { SAVE_DELAY_MS } from '../../src/renderer/src/stores/train-setup';
 import { cleanUp, collectDownloads, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { batches, datasetSummary, done, epochEvent, progress, RUN, runRecord, started } from './training-fixtures';
+import LineChart from '../../src/renderer/src/components/charts/LineChart.vue';
+import type { ChartSeries } from '../../src/renderer/src/components/charts/types';
 
 let mounted: Mounted | null = null;
 
@@ -146,7 +148,8 @@ describe('the Train screen', () => {
     expect(get(m, 'samples-per-sec').text()).toBe('5,123 images/s');
     expect(get(m, 'eta').text()).toBe('1 min 15 s');
     expect(get(m, 'last-loss').text()).toBe('0.5000');
-    expect(get(m, 'loss-chart').attributes('data-points')).toBe('4');
+    // Each batch's loss and its smoothed line.
+    expect(get(m, 'loss-chart').attributes('data-points')).toBe('8');
     expect(get(m, 'loss-chart').attributes('aria-label')).toBe('Training loss. Latest loss 0.5000 at step 4.');
     expect(get(m, 'progress-spoken').text()).toBe('Training: epoch 1 of 2');
     // The live loss chart saves as a PNG named after the run; the accuracy chart has nothing to save yet.
@@ -222,9 +225,44 @@ describe('the Train screen', () => {
     await settle();
     await drawn();
     expect(get(m, 'run-phase').text()).toBe('Finished');
-    expect(get(m, 'loss-chart').attributes('data-points')).toBe('3');
+    expect(get(m, 'loss-chart').attributes('data-points')).toBe('6');
     expect(get(m, 'progress-bar').attributes('aria-valuenow')).toBe('100');
     expect(get(m, 'test-accuracy').text()).toBe('97.12%');
+  });
+
+  it('charts every batch’s loss with a smoothed line over it, the epoch means and the validation loss; the smoothing slider sets the weight', async () => {
+    const m = await openTrain();
+    await get(m, 'start').trigger('click');
+    await settle();
+    const studio = m.studio!;
+    studio.emit('train', started(RUN, 2, 125));
+    // Logged every 100 batches, but the event carries all 125 losses of the epoch: they fall from 2.3 with noise.
+    const losses = Array.from({ length: 125 }, (_, i) => 2.3 / (1 + i / 10) + (i % 2 === 0 ? 0.2 : -0.2));
+    studio.emit('train', { ...batches([100], RUN, 2, 125), losses: { from: 1, values: losses } });
+    studio.emit('train', { ...epochEvent(1, RUN, 2, 0.9), trainLoss: 0.4, validationLoss: 0.35 });
+    await settle();
+    await drawn();
+    const chart = m.wrapper.findAllComponents(LineChart).find((c) => c.attributes('data-testid') === 'loss-chart')!;
+    const series = () => chart.props('series') as ChartSeries[];
+    expect(series().map((s) => [s.id, s.label, s.points.length])).toEqual([
+      ['smoothed', 'Smoothed', 125],
+      ['epoch', 'Epoch mean', 1],
+      ['validation', 'Validation', 1],
+      ['batch', 'Each batch', 125],
+    ]);
+    expect(series()[1]!.points).toEqual([{ x: 125, y: 0.4 }]);
+    expect(series()[2]!.points).toEqual([{ x: 125, y: 0.35 }]);
+    expect(series()[3]!.points[124]).toEqual({ x: 125, y: losses[124] });
+    const smoothed = series()[0]!.points;
+    // Debiased: the first smoothed point is the first loss itself, and the line falls without the raw zigzag.
+    expect(smoothed[0]!.y).toBeCloseTo(losses[0]!, 10);
+    expect(smoothed.every((p, i) => i < 10 || p.y < smoothed[i - 10]!.y)).toBe(true);
+    expect(get(m, 'loss-chart').attributes('aria-label')).toContain('at step 125');
+
+    await get(m, 'loss-smoothing').setValue('0');
+    await settle();
+    expect(series().map((s) => s.id)).toEqual(['epoch', 'validation', 'batch']);
+    expect(series().at(-1)!.faint).toBe(false);
   });
 
   it('a window opened during a run shows it where it is (train:status, then the run’s record)', async () => {
@@ -233,7 +271,8 @@ describe('the Train screen', () => {
     await drawn();
     expect(get(m, 'run-phase').text()).toBe('Paused');
     expect(m.wrapper.find('[data-testid="resume"]').exists()).toBe(true);
-    expect(get(m, 'loss-chart').attributes('data-points')).toBe('6');
+    // A record from before every batch's loss was kept: its 6 logged losses, smoothed, and the epoch's mean.
+    expect(get(m, 'loss-chart').attributes('data-points')).toBe('13');
     expect(get(m, 'accuracy-chart').attributes('data-points')).toBe('1');
     expect(get(m, 'run-where').text()).toBe('Epoch 1 of 2 · step 4 of 10');
     expect(get(m, 'run-log').findAll('li')).toHaveLength(8);
@@ -353,6 +392,7 @@ describe('fine-tuning from the Models screen', { timeout: 20_000 }, () => {
     params: 109_386,
     datasetId: 'fashion-mnist',
     datasetName: 'Fashion-MNIST',
+    classNames: null,
     testAccuracy: 0.88,
     createdAt: '2026-06-02T09:00:00.000Z',
     runId: 'run-0',

@@ -10,6 +10,7 @@ export function modelEntry(id: string, overrides: Partial<ModelEntry> = {}): Mod
     params: 109_386,
     datasetId: 'mnist',
     datasetName: 'MNIST',
+    classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     testAccuracy: 0.9734,
     createdAt: '2026-06-02T09:00:00.000Z',
     runId: `run-${id}`,

@@ -57,7 +57,10 @@ export function batchPoint(globalStep: number, stepsPerEpoch = 10, loss = 2 / gl
 }
 
 export function batches(steps: number[], runId = RUN, epochs = 2, stepsPerEpoch = 10): Extract<TrainEvent, { kind: 'batch' }> {
-  return { kind: 'batch', runId, epochs, stepsPerEpoch, points: steps.map((s) => batchPoint(s, stepsPerEpoch)) };
+  // Every batch's loss from the first logged step to the last, as the trainer streams them.
+  const from = steps[0] ?? 1;
+  const values = steps.length === 0 ? [] : Array.from({ length: steps.at(-1)! - from + 1 }, (_, i) => 2 / (from + i));
+  return { kind: 'batch', runId, epochs, stepsPerEpoch, points: steps.map((s) => batchPoint(s, stepsPerEpoch)), losses: { from, values } };
 }
 
 export function epochPoint(epoch: number, validation: number | null = null): EpochPoint {

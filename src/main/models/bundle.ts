@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { LossHistorySchema } from '@shared/loss-history';
 import { MODEL_FILES, DatasetInfoSchema } from '@shared/models';
 import { TRAINING_PATH_CAUSES, TrainConfigInput } from '@shared/training';
 
@@ -74,7 +75,8 @@ export const BundleManifest = z
       .strict(),
     dataset: DatasetInfoSchema,
     environment: RunEnvironmentSchema,
-    metrics: z.object({ batches: z.array(BatchPointSchema), epochs: z.array(EpochPointSchema) }).strict(),
+    // Bundles written before every batch's loss was kept have no `losses`.
+    metrics: z.object({ batches: z.array(BatchPointSchema), epochs: z.array(EpochPointSchema), losses: LossHistorySchema.optional() }).strict(),
     evaluation: EvaluationSchema,
     model: ModelFiles,
     parent: ModelFiles.nullable(),

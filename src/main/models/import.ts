@@ -21,7 +21,7 @@ import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { newId } from '../ids';
 import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ExpectedWeight } from './keras';
-import { addModelFolder } from './store';
+import { addModelFolder, uniqueModelName } from './store';
 import { extractFlatZip, ZipError, type ZipLimits } from './zip';
 
 /** model.json holds a topology and a manifest: a few kB for any network the studio builds. */
@@ -322,8 +322,8 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
     const metadata = ModelMetadataSchema.parse({
       formatVersion: 1,
       id,
-      // A file name may be longer than a model name may be, and hold control characters.
-      name: named?.data ?? read.meta?.name ?? (withoutControlCharacters(path.basename(source, '.zip')).trim().slice(0, 100) || read.spec.name),
+      // A file name may be longer than a model name may be, and hold control characters; a name taken gets " (2)".
+      name: await uniqueModelName(options.home, named?.data ?? read.meta?.name ?? (withoutControlCharacters(path.basename(source, '.zip')).trim().slice(0, 100) || read.spec.name)),
       createdAt: new Date().toISOString(),
       spec: read.spec,
       inputShape: [28, 28, 1],

@@ -208,6 +208,13 @@ export async function listModels(home: string): Promise<ModelEntry[]> {
   return models.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
 }
 
+/** `name`, or `name (2)`, `name (3)`… when a model in the library has it: pickers and lists must tell models apart. */
+export async function uniqueModelName(home: string, name: string): Promise<string> {
+  const taken = new Set((await listModels(home)).map((m) => m.name));
+  if (!taken.has(name)) return name;
+  for (let n = 2; ; n++) if (!taken.has(`${name} (${n})`)) return `${name} (${n})`;
+}
+
 export async function getModel(home: string, id: string): Promise<ModelDetails> {
   const metadata = await readMetadata(home, id);
   return modelDetails(metadata, await folderBytes(modelDir(home, id)));

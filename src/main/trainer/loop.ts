@@ -24,6 +24,8 @@ class Window {
   private rows: Int32Array[] = [];
   /** Step (in its epoch) of the window's first batch, to say where a NaN appeared. */
   firstStep = 1;
+  /** Global step (1-based) of the window's first batch: where its losses go on the run's curve. */
+  firstGlobalStep = 1;
 
   constructor(private readonly path: TrainingPath) {}
 
@@ -109,6 +111,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     const drain = () => {
       if (window.size === 0) return null;
       const first = window.firstStep;
+      const from = window.firstGlobalStep;
       const r = window.drain(data.train.labels);
       r.losses.forEach((value, k) => {
         if (!Number.isFinite(value)) {
@@ -120,7 +123,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         seen += r.sizes[k]!;
       });
       correct += r.correct;
-      return r;
+      return { ...r, stepLosses: { from, values: Array.from(r.losses) } };
     };
 
     /** Where the run is: `step` steps of this epoch done. */
@@ -143,9 +146,12 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       }
       const rows = batchRows(order, hp.batchSize, s);
       path.step(rows);
-      if (window.size === 0) window.firstStep = s + 1;
-      window.push(rows);
       globalStep++;
+      if (window.size === 0) {
+        window.firstStep = s + 1;
+        window.firstGlobalStep = globalStep;
+      }
+      window.push(rows);
       samples += rows.length;
 
       if ((s + 1) % hp.logEvery === 0) {
@@ -161,7 +167,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         };
         logMark = { at: control.now(), paused: control.pausedMs, validation: validationMs, samples };
         batches.push(point);
-        emit({ kind: 'batch', runId, epochs: hp.epochs, stepsPerEpoch, points: [point] });
+        emit({ kind: 'batch', runId, epochs: hp.epochs, stepsPerEpoch, points: [point], losses: r.stepLosses });
       }
       const now = control.now();
       if (now - lastProgress >= PROGRESS_EVERY_MS) {
@@ -169,7 +175,9 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         progress(s + 1);
       }
     }
-    drain();
+    // The epoch's last batches (after its last logged one) still go on the loss curve.
+    const rest = drain();
+    if (rest) emit({ kind: 'batch', runId, epochs: hp.epochs, stepsPerEpoch, points: [], losses: rest.stepLosses });
     if (stopped) break;
 
     const elapsedMs = control.activeSince(epochStart, pausedAtEpochStart);

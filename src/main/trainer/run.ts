@@ -10,7 +10,7 @@ import type { ModelMetadata } from '@shared/models';
 import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
-import { saveModelFolder } from '../models/store';
+import { saveModelFolder, uniqueModelName } from '../models/store';
 import { copyWeightsFrom, type ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import type { RunControl } from './control';
@@ -150,7 +150,7 @@ export async function runJob(
     const metadata: ModelMetadata = {
       formatVersion: 1,
       id: job.modelId,
-      name: `${config.model.name} · ${dataset.name}${config.fromModel ? ' · fine-tuned' : ''}`,
+      name: await uniqueModelName(job.home, `${config.model.name} · ${dataset.name}${config.fromModel ? ' · fine-tuned' : ''}`),
       createdAt: new Date().toISOString(),
       spec: config.model,
       inputShape: [...INPUT_SHAPE],

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import type { ModelSpec } from '@shared/model-spec';
+import { appendLosses, emptyLossHistory } from '@shared/loss-history';
 import { architectureSummary, type Prediction } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
@@ -311,6 +312,7 @@ export class TrainingHost {
         break;
       case 'batch':
         record.metrics.batches.push(...event.points);
+        appendLosses((record.metrics.losses ??= emptyLossHistory()), event.losses.values);
         run.saveTimer ??= setTimeout(() => this.save(run), SAVE_EVERY_MS);
         break;
       case 'epoch': {

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeModel, ModelSpec, presetOf } from '@shared/model-spec';
+import { emptyLossHistory, LossHistorySchema } from '@shared/loss-history';
 import { DatasetInfoSchema, ResolvedHyperparamsSchema } from '@shared/models';
 import { StudioError } from '@shared/result';
 import { DatasetRef, Id, RUN_STATUSES, type Evaluation, type RunRecord, type RunSummary, type TrainConfig } from '@shared/training';
@@ -82,7 +83,7 @@ export function newRunRecord(id: string, config: TrainConfig, hostPid: number = 
     dataset: null,
     environment: null,
     params: describeModel(config.model).params,
-    metrics: { batches: [], epochs: [] },
+    metrics: { batches: [], epochs: [], losses: emptyLossHistory() },
     evaluation: null,
     hostPid,
   };
@@ -131,7 +132,12 @@ const RunFileSchema = z.object({
   hostPid: z.number().int(),
 });
 /** The series' shape only: a point is kept as written (a number JSON could not hold reads back as null, and the chart skips it). */
-const MetricsSchema = z.object({ batches: z.array(z.object({}).loose()), epochs: z.array(z.object({}).loose()) }) as unknown as z.ZodType<RunRecord['metrics']>;
+// Runs recorded before every batch's loss was kept have no `losses`.
+const MetricsSchema = z.object({
+  batches: z.array(z.object({}).loose()),
+  epochs: z.array(z.object({}).loose()),
+  losses: LossHistorySchema.optional(),
+}) as unknown as z.ZodType<RunRecord['metrics']>;
 
 async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
   let raw: unknown;

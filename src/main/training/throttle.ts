@@ -9,7 +9,8 @@ type ProgressEvent = Extract<TrainEvent, { kind: 'progress' }>;
 /**
  * Rate-limits the `train` stream on its way to IPC or a WebSocket, so a
  * fast run (a logged batch every few milliseconds) cannot flood a window.
- * Batch points are merged into the next event, never dropped; of the
+ * Batch points and losses are merged into the next event (so an event carries
+ * at most a tenth of a second's batch losses), never dropped; of the
  * progress events only the latest matters. Any other event first flushes
  * what is held, so `epoch`, `done` and `failed` arrive at once and in order.
  */
@@ -27,8 +28,12 @@ export class TrainEventThrottle {
 
   push(event: TrainEvent): void {
     if (event.kind === 'batch') {
-      if (this.batch && this.batch.runId !== event.runId) this.flush();
-      this.batch = this.batch ? { ...event, points: [...this.batch.points, ...event.points] } : event;
+      // Held losses must run on into the new ones; a gap (never from one trainer) is sent as it is.
+      const held = this.batch;
+      if (held && (held.runId !== event.runId || held.losses.from + held.losses.values.length !== event.losses.from)) this.flush();
+      this.batch = this.batch
+        ? { ...event, points: [...this.batch.points, ...event.points], losses: { from: this.batch.losses.from, values: [...this.batch.losses.values, ...event.losses.values] } }
+        : event;
     } else if (event.kind === 'progress') {
       if (this.progress && this.progress.runId !== event.runId) this.flush();
       this.progress = event;

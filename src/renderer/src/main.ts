@@ -7,6 +7,9 @@ import { connectStudio } from './boot';
 import { createStudioI18n } from './i18n';
 import { createStudioRouter } from './router';
 import '@fontsource-variable/inter/wght.css';
+// Chinese without a CJK system font: the regular and semibold weights the UI uses, in unicode-range slices a page loads as its text needs them.
+import '@fontsource/noto-sans-sc/400.css';
+import '@fontsource/noto-sans-sc/600.css';
 import './assets/main.css';
 
 // The system's theme until the settings say otherwise, so a dark desktop does not flash white.

@@ -51,6 +51,7 @@ interface TrainResult {
   samplesPerSec: number;
   durationMs: number;
   lossHistory: number[];
+  lossHistoryEvery: number;
 }
 
 describe('mnist-studio train, on real digits', () => {
@@ -64,8 +65,9 @@ describe('mnist-studio train, on real digits', () => {
     expect(m.samplesPerSec).toBeGreaterThan(0);
     expect(m).toMatchObject({ trainingPath: 'native', trainingPathReason: 'the native path passed its self-test against tfjs-layers', trainingPathCause: 'self-test-passed', intraOpThreads: expect.any(String) });
     expect(mlp.stderr).toMatch(/^Engine: native fast path \(the native path passed its self-test against tfjs-layers\); /m);
-    // 125 steps an epoch, a loss every 100: one logged batch per epoch, like the seed.
-    expect(m.lossHistory).toHaveLength(5);
+    // 125 steps an epoch, a loss logged every 100 (one line per epoch, like the seed), and every batch's loss in lossHistory.
+    expect(m.lossHistory).toHaveLength(5 * 125);
+    expect(m.lossHistoryEvery).toBe(1);
     expect(mlp.stderr).toMatch(/^Epoch \[1\/5\], Step \[100\/125\], Loss: \d+\.\d{4}, Accuracy: /m);
 
     const cnn = await runCli(['train', '--data-dir', fixture(), '--home', home, '--seed', '1', '--preset', 'cnn', '--json'], { timeoutMs: 200_000 });
@@ -102,7 +104,8 @@ describe('mnist-studio train, on real digits', () => {
     const [a, b, c] = await Promise.all([runCli(args('7')), runCli(args('7')), runCli(args('8'))]);
     for (const r of [a, b, c]) expect(r.code, r.stderr).toBe(0);
     const [la, lb, lc] = [a, b, c].map((r) => lastJson<TrainResult>(r.stdout).lossHistory);
-    expect(la).toHaveLength(2 * 4);
+    // 1350 training images at 64 a batch: 22 steps an epoch, every one's loss.
+    expect(la).toHaveLength(2 * 22);
     expect(lb).toEqual(la);
     expect(lc).not.toEqual(la);
     expect(lastJson<TrainResult>(b.stdout).testAccuracy).toBe(lastJson<TrainResult>(a.stdout).testAccuracy);

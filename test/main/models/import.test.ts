@@ -205,6 +205,9 @@ describe('models import of foreign models', () => {
     const meta = await importModel({ home, path: dir, name: 'keras mlp' });
     expect(meta.spec.layers).toEqual([{ type: 'flatten' }, { type: 'dense', units: 24, activation: 'tanh' }, { type: 'dense', units: 10, activation: 'linear' }]);
     expect(meta).toMatchObject({ name: 'keras mlp', normalization: { mean: 0, std: 1 }, params: 784 * 24 + 24 + 250, testAccuracy: null });
+    // The same name again is told apart in every list and picker.
+    expect((await importModel({ home, path: dir, name: 'keras mlp' })).name).toBe('keras mlp (2)');
+    expect((await importModel({ home, path: dir, name: 'keras mlp' })).name).toBe('keras mlp (3)');
 
     const imported = await tf.loadLayersModel(`file://${path.join(home, 'models', meta.id, 'model.json')}`);
     const x = digitTensor(tf, 9000, 50);

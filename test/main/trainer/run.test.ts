@@ -29,6 +29,8 @@ interface Ran {
   done: Extract<TrainEvent, { kind: 'done' }>;
   started: Extract<TrainEvent, { kind: 'started' }>;
   batches: Extract<TrainEvent, { kind: 'batch' }>['points'];
+  /** Every batch's loss as streamed: [from, values] of each batch event. */
+  losses: Extract<TrainEvent, { kind: 'batch' }>['losses'][];
   /** The binding's live handles at each epoch's end. */
   handlesPerEpoch: number[];
 }
@@ -43,7 +45,7 @@ async function run(home: string, cfg: TrainConfig, id: string): Promise<Ran> {
   if (done.kind !== 'done') throw new Error(`run ${id} ended with ${done.kind}`);
   const started = events.find((e): e is Ran['started'] => e.kind === 'started');
   if (!started) throw new Error(`run ${id} never started`);
-  return { done, started, batches: events.flatMap((e) => (e.kind === 'batch' ? e.points : [])), handlesPerEpoch };
+  return { done, started, batches: events.flatMap((e) => (e.kind === 'batch' ? e.points : [])), losses: events.flatMap((e) => (e.kind === 'batch' ? [e.losses] : [])), handlesPerEpoch };
 }
 
 describe('a run on the native path, in this process', () => {
@@ -59,6 +61,18 @@ describe('a run on the native path, in this process', () => {
       expect(parent.done.status).toBe('done');
       expect(parent.done.evaluation.accuracy).toBeGreaterThan(0.8);
       expect(parent.handlesPerEpoch).toHaveLength(3);
+      // Every batch's loss is streamed once, in order (1080 images at 32 a batch: 34 steps an epoch, the last 6 after the last logged one);
+      // each logged point's loss is its step's.
+      const stepsPerEpoch = parent.started.stepsPerEpoch;
+      expect(stepsPerEpoch).toBe(34);
+      let next = 1;
+      for (const chunk of parent.losses) {
+        expect(chunk.from).toBe(next);
+        next += chunk.values.length;
+      }
+      expect(next - 1).toBe(3 * stepsPerEpoch);
+      const all = parent.losses.flatMap((c) => c.values);
+      for (const p of parent.batches) expect(all[p.globalStep - 1]).toBe(p.loss);
       expect(new Set(parent.handlesPerEpoch).size).toBe(1);
       // The run held native handles while it trained, and none once it ended.
       expect(parent.handlesPerEpoch[0]!).toBeGreaterThan(handles);

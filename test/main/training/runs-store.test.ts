@@ -72,3 +72,18 @@ describe('a damaged run folder', () => {
     await expect(readRun(home, 'm')).rejects.toThrow(/metrics\.json: batches: /);
   });
 });
+
+describe("a run's loss history", () => {
+  it('keeps every batch loss in metrics.json and reads a run recorded before it (no `losses`) as it was', async () => {
+    const home = tmpDir();
+    const record = newRunRecord('l', config());
+    record.metrics.losses = { every: 1, values: [2.3, 1.1, Number.NaN], lastCount: 1 };
+    await saveRun(home, record);
+    // NaN is written as null by JSON and read back as NaN.
+    expect((await readRun(home, 'l')).metrics.losses?.values).toEqual([2.3, 1.1, Number.NaN]);
+    fs.writeFileSync(path.join(runDir(home, 'l'), 'metrics.json'), JSON.stringify({ batches: [], epochs: [] }));
+    expect((await readRun(home, 'l')).metrics).toEqual({ batches: [], epochs: [] });
+    fs.writeFileSync(path.join(runDir(home, 'l'), 'metrics.json'), JSON.stringify({ batches: [], epochs: [], losses: { every: 2, values: [1], lastCount: 3 } }));
+    await expect(readRun(home, 'l')).rejects.toThrow(/metrics\.json: losses: lastCount must be/);
+  });
+});

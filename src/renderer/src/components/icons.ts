@@ -42,6 +42,8 @@ export const ICONS = {
   arrowDown: ['M12 5v14', 'm19 12-7 7-7-7'],
   sortable: ['m7 15 5 5 5-5', 'm7 9 5-5 5 5'],
   image: ['M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z', circle(9, 9, 2), 'm21 15-3.09-3.09a2 2 0 0 0-2.82 0L6 21'],
+  /** Rename: a text line with a cursor (the pencil is the Playground's, where one draws). */
+  rename: ['M4 7V4h16v3', 'M9 20h6', 'M12 4v16'],
   fileText: ['M15 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V7z', 'M14 2v4a2 2 0 0 0 2 2h4', 'M8 13h8', 'M8 17h8'],
   chart: ['M3 3v18h18', 'm19 9-5 5-4-4-3 3'],
   grip: [circle(9, 6, 1), circle(15, 6, 1), circle(9, 12, 1), circle(15, 12, 1), circle(9, 18, 1), circle(15, 18, 1)],

@@ -35,6 +35,15 @@ export function useStudio(): StudioClient | null {
   return client;
 }
 
+/**
+ * Why there is no client, when the reason is the link: a page served over
+ * HTTP (web mode) opened without the `?token=` the server printed, and no
+ * token kept for this tab. The engine may well be running.
+ */
+export function missingToken(): boolean {
+  return useStudio() === null && !window.studio && window.location.protocol.startsWith('http');
+}
+
 /** Forget the chosen client (tests). */
 export function resetStudioClient(): void {
   client = undefined;

@@ -27,6 +27,7 @@ const en = {
     electron: 'Connected · desktop app',
     web: 'Connected · web mode',
     offline: 'Not connected to a studio engine.',
+    noToken: 'This link is missing its token: open the full address mnist-studio serve printed.',
     failed: 'The studio engine did not answer.',
   },
   quick: {
@@ -124,8 +125,8 @@ const en = {
     'invalid-value': 'the value of “{field}” is not valid',
   },
   errors: {
-    INVALID_ARGUMENT: 'The request was refused: a value is not valid.',
-    NOT_FOUND: 'It no longer exists.',
+    INVALID_ARGUMENT: 'The studio could not use what it was given:',
+    NOT_FOUND: 'Something it needs was not found:',
     BUSY: 'The studio is busy with another task.',
     CANCELLED: 'It was cancelled.',
     IO: 'A file could not be read or written.',
@@ -134,6 +135,8 @@ const en = {
     NATIVE: 'Native TensorFlow failed or is missing.',
     FORBIDDEN: 'The studio refused the request.',
     UNAVAILABLE: 'The studio engine is not reachable.',
+    noToken:
+      'This page was opened without its access token, so it cannot reach the studio engine (which may well be running). Open the full address that mnist-studio serve printed in its terminal: it ends in ?token=…',
     INTERNAL: 'Something went wrong inside the studio.',
   },
   filePicker: {
@@ -149,6 +152,10 @@ const en = {
     training: 'Training',
     validation: 'Validation',
     lossTitle: 'Training loss',
+    batchLoss: 'Each batch',
+    smoothed: 'Smoothed',
+    epochMean: 'Epoch mean',
+    validationLoss: 'Validation',
     accuracyTitle: 'Accuracy per epoch',
     png: 'PNG',
     savePng: 'Save the {chart} chart as PNG',

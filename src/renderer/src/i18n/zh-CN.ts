@@ -24,6 +24,7 @@ const zhCN: MessageSchema = {
     electron: '已连接 · 桌面应用',
     web: '已连接 · 网页模式',
     offline: '未连接到后台引擎。',
+    noToken: '此链接缺少令牌：请打开 mnist-studio serve 打印的完整地址。',
     failed: '后台引擎没有响应。',
   },
   quick: {
@@ -121,8 +122,8 @@ const zhCN: MessageSchema = {
     'invalid-value': '“{field}”的值无效',
   },
   errors: {
-    INVALID_ARGUMENT: '请求被拒绝：有一个值无效。',
-    NOT_FOUND: '它已经不存在了。',
+    INVALID_ARGUMENT: '工作室无法使用所提供的内容：',
+    NOT_FOUND: '找不到所需的内容：',
     BUSY: '正忙于另一项任务。',
     CANCELLED: '已取消。',
     IO: '无法读取或写入文件。',
@@ -131,6 +132,7 @@ const zhCN: MessageSchema = {
     NATIVE: '原生 TensorFlow 出错或缺失。',
     FORBIDDEN: '请求被拒绝。',
     UNAVAILABLE: '无法连接到后台引擎。',
+    noToken: '打开此页面的链接缺少访问令牌，因此无法连接后台引擎（引擎可能正在运行）。请打开 mnist-studio serve 在终端中打印的完整地址：它以 ?token=… 结尾。',
     INTERNAL: '程序内部出现了错误。',
   },
   filePicker: {
@@ -146,6 +148,10 @@ const zhCN: MessageSchema = {
     training: '训练',
     validation: '验证',
     lossTitle: '训练损失',
+    batchLoss: '每批',
+    smoothed: '平滑',
+    epochMean: '每轮平均',
+    validationLoss: '验证',
     accuracyTitle: '每轮准确率',
     png: 'PNG',
     savePng: '把{chart}图保存为 PNG',

@@ -4,6 +4,7 @@ import type { MethodInput } from '@shared/api';
 import type { HyperparamsInput } from '@shared/hyperparams';
 import { fail, type ApiError } from '@shared/result';
 import type { BatchPoint, EpochPoint, Evaluation, RunEnvironment, RunRecord, TrainEvent, TrainingPathCause, TrainingPathName, TrainStatus } from '@shared/training';
+import { lossHistoryPoints } from '@shared/loss-history';
 import type { ChartPoint } from '../components/charts/types';
 import { useStudio } from '../composables/useStudio';
 
@@ -13,11 +14,28 @@ export type RunPhase = 'idle' | 'starting' | 'running' | 'paused' | 'evaluating'
 const LIVE: readonly RunPhase[] = ['starting', 'running', 'paused', 'evaluating', 'stopping'];
 export const isLive = (phase: RunPhase): boolean => LIVE.includes(phase);
 
-/** The metric series of a run (x: the global step for the loss, the epoch for accuracy), kept out of Vue's deep reactivity (a long run logs many thousands of points); `revision` says when they grew. */
+/** The metric series of a run (x: the global step for losses, the epoch for accuracy), kept out of Vue's deep reactivity (a long run logs many thousands of points); `revision` says when they grew. */
 export interface RunSeries {
+  /** The logged batches' losses (one per `logEvery`), as the log shows them. */
   loss: ChartPoint[];
+  /** Every batch's loss (bucket means past BATCH_LOSS_CAP points, and in a long run's record). */
+  batchLoss: ChartPoint[];
+  /** Mean training loss and validation loss of each epoch, at the epoch's last step. */
+  epochLoss: ChartPoint[];
+  validationLoss: ChartPoint[];
   trainAccuracy: ChartPoint[];
   validationAccuracy: ChartPoint[];
+}
+
+/** Batch-loss points a window keeps before merging neighbours: a few times a chart's width, and light in memory. */
+export const BATCH_LOSS_CAP = 20_000;
+
+/** Merges neighbouring points into their mean, so a long run's curve stays within BATCH_LOSS_CAP points. */
+function halvePoints(points: ChartPoint[]): ChartPoint[] {
+  const out: ChartPoint[] = [];
+  for (let i = 0; i + 1 < points.length; i += 2) out.push({ x: (points[i]!.x + points[i + 1]!.x) / 2, y: (points[i]!.y + points[i + 1]!.y) / 2 });
+  if (points.length % 2 === 1) out.push(points.at(-1)!);
+  return out;
 }
 
 /** One line of the run's log, kept as data so it is written in whatever language the UI shows when it is read. */
@@ -103,7 +121,7 @@ export interface ActionError {
 
 const NOT_CONNECTED = 'not connected to a studio engine';
 
-const emptySeries = (): RunSeries => markRaw({ loss: [], trainAccuracy: [], validationAccuracy: [] });
+const emptySeries = (): RunSeries => markRaw({ loss: [], batchLoss: [], epochLoss: [], validationLoss: [], trainAccuracy: [], validationAccuracy: [] });
 
 /**
  * The training run this window shows, fed by the `train` stream (so it
@@ -157,9 +175,27 @@ export const useTrainingStore = defineStore('training', () => {
     revision.value++;
   }
 
-  function addEpoch(point: EpochPoint, epochCount: number, log = true): void {
+  /** Batches' losses from global step `from` on; what the window has already is skipped. */
+  function addLosses(from: number, values: readonly number[]): void {
+    const s = series.value;
+    const last = s.batchLoss.at(-1)?.x ?? 0;
+    let added = false;
+    values.forEach((y, i) => {
+      if (from + i > last) {
+        s.batchLoss.push({ x: from + i, y });
+        added = true;
+      }
+    });
+    if (s.batchLoss.length > BATCH_LOSS_CAP) s.batchLoss = halvePoints(s.batchLoss);
+    if (added) revision.value++;
+  }
+
+  function addEpoch(point: EpochPoint, epochCount: number, stepsPerEpoch: number, log = true): void {
     if (epochs.value.some((e) => e.epoch === point.epoch)) return;
     epochs.value = [...epochs.value, point];
+    const x = point.epoch * stepsPerEpoch;
+    series.value.epochLoss.push({ x, y: point.trainLoss });
+    if (point.validationLoss !== null) series.value.validationLoss.push({ x, y: point.validationLoss });
     series.value.trainAccuracy.push({ x: point.epoch, y: point.trainAccuracy });
     if (point.validationAccuracy !== null) series.value.validationAccuracy.push({ x: point.epoch, y: point.validationAccuracy });
     if (!log) {
@@ -236,10 +272,11 @@ export const useTrainingStore = defineStore('training', () => {
         break;
       case 'batch':
         addBatches(event.points, event.epochs, event.stepsPerEpoch);
+        addLosses(event.losses.from, event.losses.values);
         break;
       case 'epoch': {
         const { kind: _kind, runId: _runId, epochs: epochCount, etaMs, tensors: _tensors, ...point } = event;
-        addEpoch(point, epochCount);
+        addEpoch(point, epochCount, progress.value?.stepsPerEpoch ?? 0);
         if (progress.value) progress.value = { ...progress.value, etaMs };
         break;
       }
@@ -278,18 +315,28 @@ export const useTrainingStore = defineStore('training', () => {
     series.value = emptySeries();
     epochs.value = [];
     log.value = [];
-    const stepsPerEpoch = progress.value?.stepsPerEpoch ?? (record.metrics.batches.length > 0 ? Math.max(...record.metrics.batches.map((b) => b.step)) : 0);
+    const stepsPerEpoch =
+      progress.value?.stepsPerEpoch ??
+      (record.dataset
+        ? Math.ceil(record.dataset.trainCount / hp.batchSize)
+        : record.metrics.batches.length > 0
+          ? Math.max(...record.metrics.batches.map((b) => b.step))
+          : 0);
     if (record.dataset && record.params !== null) {
       const d = record.dataset;
       addLog([{ kind: 'started', dataset: d.name, train: d.trainCount, validation: d.validationCount, test: d.testCount, params: record.params }]);
     }
     addBatches(record.metrics.batches, hp.epochs, stepsPerEpoch);
-    for (const point of record.metrics.epochs) addEpoch(point, hp.epochs);
+    // A run recorded before every batch's loss was kept charts its logged batches.
+    series.value.batchLoss.push(...(record.metrics.losses ? lossHistoryPoints(record.metrics.losses) : series.value.loss));
+    for (const point of record.metrics.epochs) addEpoch(point, hp.epochs, stepsPerEpoch);
     const recordStep = lastStep();
     const recordEpoch = epochs.value.at(-1)?.epoch ?? 0;
+    const recordLossStep = series.value.batchLoss.at(-1)?.x ?? 0;
     // What arrived while the record was on its way, its log lines in the order they came.
     series.value.loss.push(...before.series.loss.filter((p) => p.x > recordStep));
-    for (const point of before.epochs.filter((e) => e.epoch > recordEpoch)) addEpoch(point, hp.epochs, false);
+    series.value.batchLoss.push(...before.series.batchLoss.filter((p) => p.x > recordLossStep));
+    for (const point of before.epochs.filter((e) => e.epoch > recordEpoch)) addEpoch(point, hp.epochs, stepsPerEpoch, false);
     addLog(
       before.log.filter(
         (line) => line.kind !== 'started' && (line.kind !== 'batch' || line.globalStep > recordStep) && (line.kind !== 'epoch' || line.epoch > recordEpoch),

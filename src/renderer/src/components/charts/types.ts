@@ -18,6 +18,10 @@ export interface ChartSeries {
   color?: number;
   /** A dashed line, for a second metric of the same series (validation beside training). */
   dashed?: boolean;
+  /** A thin, see-through line under a bolder one of the same data (raw values under their smoothed curve). */
+  faint?: boolean;
+  /** Dots on every point whatever the series' length (a few per-epoch values over a per-step line). */
+  dots?: boolean;
   /** Left out of the legend, when another line already names its series. */
   hideInLegend?: boolean;
 }

@@ -118,8 +118,10 @@ const en = {
     },
   },
   charts: {
-    loss: 'Loss (every {every} batches)',
+    loss: 'Loss',
     lossEmpty: 'The loss appears here once {every} batches have trained.',
+    smoothing: 'Smoothing',
+    smoothingHint: 'How much the smoothed line averages out batch-to-batch noise (exponential moving average, as in TensorBoard); 0 shows the raw losses.',
     lossNow: 'Latest loss {loss} at step {step}.',
     accuracy: 'Accuracy per epoch',
     accuracyEmpty: 'Training and validation accuracy appear here after each epoch.',
@@ -299,8 +301,10 @@ const zhCN: typeof en = {
     },
   },
   charts: {
-    loss: '损失（每 {every} 批）',
+    loss: '损失',
     lossEmpty: '训练满 {every} 批后，损失曲线会出现在这里。',
+    smoothing: '平滑',
+    smoothingHint: '平滑曲线对批与批之间波动的平均程度（指数移动平均，与 TensorBoard 相同）；0 表示显示原始损失。',
     lossNow: '第 {step} 步的最新损失为 {loss}。',
     accuracy: '每轮准确率',
     accuracyEmpty: '每轮训练结束后，这里会显示训练准确率和验证准确率。',
