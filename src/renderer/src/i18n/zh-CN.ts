@@ -4,6 +4,7 @@ import evaluate from './screens/evaluate';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
+import runDetail from './screens/run-detail';
 import runs from './screens/runs';
 import train from './screens/train';
 
@@ -45,6 +46,7 @@ const zhCN: MessageSchema = {
   models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],
+  ...runDetail['zh-CN'],
   evaluate: evaluate['zh-CN'],
   settings: {
     appearance: {
