@@ -246,7 +246,9 @@ export const useTrainingStore = defineStore('training', () => {
       case 'done':
         phase.value = event.status;
         result.value = { status: event.status, evaluation: event.evaluation, modelId: event.modelId, durationMs: event.durationMs, samplesPerSec: event.samplesPerSec };
-        if (progress.value && event.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch, etaMs: 0 };
+        // The speed shown is the run's own over all its training (pauses excluded), the one its record keeps: one number for one run.
+        if (progress.value) progress.value = { ...progress.value, samplesPerSec: event.samplesPerSec, etaMs: 0 };
+        if (progress.value && event.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch };
         addLog([{ kind: 'done', status: event.status, accuracy: event.evaluation.accuracy, loss: event.evaluation.loss }]);
         finish({ runId: event.runId, status: event.status, accuracy: event.evaluation.accuracy, durationMs: event.durationMs, reason: null });
         break;
