@@ -9,9 +9,10 @@ export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screens');
 
 /**
  * Debian's Chromium, headless, with a fresh profile (removed when it closes)
- * unless `profile` is given; closed by the caller.
+ * unless `profile` is given; closed by the caller. `bypassCSP` lets a test
+ * inject a script (axe-core) the studio's CSP would block.
  */
-export async function launchBrowser(profile?: string): Promise<BrowserContext> {
+export async function launchBrowser(profile?: string, options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the CI script does)`);
   // Not tmpDir(), which is removed after each test: a browser launched in beforeAll outlives the first test and still writes to its profile.
   const own = profile === undefined;
@@ -20,6 +21,7 @@ export async function launchBrowser(profile?: string): Promise<BrowserContext> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 820 },
+    bypassCSP: options.bypassCSP ?? false,
     args: [
       '--headless',
       '--no-sandbox',

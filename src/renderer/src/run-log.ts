@@ -9,7 +9,8 @@ import type { LogEntry, LogLine } from './stores/training';
  */
 export function recordLog(record: RunRecord): LogEntry[] {
   const hp = record.config.hyperparams;
-  const steps = record.metrics.batches.reduce((most, b) => Math.max(most, b.step), 0);
+  // Steps per epoch from the data the run trained on; the logged batches alone may stop short of an epoch's last step.
+  const steps = record.dataset ? Math.ceil(record.dataset.trainCount / hp.batchSize) : record.metrics.batches.reduce((most, b) => Math.max(most, b.step), 0);
   const lines: LogLine[] = [];
   if (record.dataset && record.params !== null) {
     const d = record.dataset;

@@ -151,6 +151,7 @@ const en = {
     pngFailed: 'The chart could not be saved',
   },
   format: {
+    milliseconds: '{ms} ms',
     seconds: '{s} s',
     minutes: '{m} min {s} s',
     hours: '{h} h {m} min',

@@ -148,6 +148,7 @@ const zhCN: MessageSchema = {
     pngFailed: '无法保存图表',
   },
   format: {
+    milliseconds: '{ms} 毫秒',
     seconds: '{s} 秒',
     minutes: '{m} 分 {s} 秒',
     hours: '{h} 小时 {m} 分',
