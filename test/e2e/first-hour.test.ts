@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { Settings } from '../../src/shared/settings';
-import { collectErrors, screenshot as viewportShot } from '../helpers/browser';
+import { collectErrors, screenshot as viewportShot, screenshotScreen } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
@@ -47,17 +48,35 @@ async function viewAs(page: Page, language: 'en' | 'zh-CN', theme: 'light' | 'da
   await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(language);
 }
 
-/** The whole screen (the shell scrolls inside <main>): the window grows to its height for the shot. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const viewport = page.viewportSize()!;
-  const height = await page.locator('#main').evaluate((main) => main.scrollHeight);
-  await page.mouse.move(0, viewport.height - 1);
-  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
-  await viewportShot(page, `first-hour-${name}`);
-  await page.setViewportSize(viewport);
-}
+const screenshot = (page: Page, name: string) => screenshotScreen(page, `first-hour-${name}`);
 
 const percentile = (h: ReturnType<typeof monitorEventLoopDelay>, p: number) => h.percentile(p) / 1e6;
+/** A frame at 60 Hz: longer, and a window waiting on the engine stutters. */
+const BUDGET_MS = 16;
+/** Each sample is the time between two 1 ms ticks: 1 ms is no delay. */
+const RESOLUTION_MS = 1;
+
+/** A Node process doing nothing but measure its own event-loop delay until told to stop. */
+function controlProcess(): { stop(): Promise<{ p50: number; p99: number; max: number }> } {
+  const script = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: ${RESOLUTION_MS} }); h.enable();
+process.stdin.on('data', () => { h.disable(); process.stdout.write(JSON.stringify({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 })); process.exit(0); });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return {
+    stop: () =>
+      new Promise((resolve, reject) => {
+        child.on('exit', () => {
+          try {
+            resolve(JSON.parse(out) as { p50: number; p99: number; max: number });
+          } catch (err) {
+            reject(new Error(`the control process said ${JSON.stringify(out)}: ${String(err)}`));
+          }
+        });
+        child.stdin.write('stop\n');
+      }),
+  };
+}
 
 describe('the first hour in Chromium (web mode)', () => {
   it('the seed run trains with the Train screen open while the engine’s event loop stays under 16 ms at p99', async () => {
@@ -69,16 +88,22 @@ describe('the first hour in Chromium (web mode)', () => {
     expect(await page.getByTestId('hp-epochs').inputValue()).toBe('5');
     expect(await page.getByTestId('hp-batchSize').inputValue()).toBe('64');
 
-    // The server runs in this process: its event loop is this one.
-    const delay = monitorEventLoopDelay({ resolution: 5 });
+    // The server runs in this process: its event loop is this one. A bare Node process beside it, measured over the
+    // same seconds, shows what the machine itself adds (the CPU shared with the trainer, Chromium and anything else).
+    const control = controlProcess();
+    const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     delay.enable();
     const started = Date.now();
     await page.getByTestId('start').click();
     await expect.poll(() => phase(page), { timeout: 180_000, interval: 200 }).toBe('done');
     delay.disable();
-    const numbers = { p50: percentile(delay, 50), p99: percentile(delay, 99), max: delay.max / 1e6, seconds: (Date.now() - started) / 1000 };
-    console.log(`event-loop delay while training: p50 ${numbers.p50.toFixed(1)} ms, p99 ${numbers.p99.toFixed(1)} ms, max ${numbers.max.toFixed(1)} ms over ${numbers.seconds.toFixed(1)} s`);
-    expect(numbers.p99).toBeLessThan(16);
+    const bare = await control.stop();
+    const studio = { p50: percentile(delay, 50), p99: percentile(delay, 99), max: delay.max / 1e6 };
+    const ms = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
+    console.log(`event-loop delay over ${((Date.now() - started) / 1000).toFixed(1)} s of the seed run: studio ${ms(studio)}; a bare Node process meanwhile ${ms(bare)}`);
+    // On a quiet machine the bar is absolute; on a loaded one, what the studio's own work adds to the machine's delay.
+    if (bare.p99 < BUDGET_MS) expect(studio.p99).toBeLessThan(BUDGET_MS);
+    else expect(studio.p99 - bare.p99).toBeLessThan(BUDGET_MS);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -105,8 +130,11 @@ describe('the first hour in Chromium (web mode)', () => {
     // By keyboard: back to the list, Tab to the row's link, Enter.
     await page.getByTestId('back-to-runs').click();
     const link = page.locator(`[data-testid="run-row"][data-run="${run.id}"] [data-testid="run-open"]`);
-    await link.focus();
-    expect(await link.evaluate((el) => el.matches(':focus-visible'))).toBe(true);
+    // Reached by Tab (from the row's check box), so it shows the keyboard's focus ring.
+    await page.locator(`[data-testid="run-row"][data-run="${run.id}"] [data-testid="compare"]`).focus();
+    await page.keyboard.press('Tab');
+    // The node project has no DOM types: the page runs these as written.
+    expect(await link.evaluate(`(el) => el === document.activeElement && el.matches(':focus-visible') && getComputedStyle(el).outlineStyle`)).toBe('solid');
     await page.keyboard.press('Enter');
     await page.getByTestId('run-detail').waitFor();
 
@@ -174,7 +202,8 @@ describe('the first hour in Chromium (web mode)', () => {
     const help = page.getByTestId('shortcuts-help');
     await expect.poll(() => help.isVisible()).toBe(true);
     expect(await help.getByTestId('shortcut').count()).toBe(12);
-    expect(await text(help.getByTestId('shortcut').first())).toBe('Alt+1 · g then d Go to Data');
+    expect(await help.getByTestId('shortcut').first().locator('kbd').allTextContents()).toEqual(['Alt+1', 'g', 'd']);
+    expect(await text(help.getByTestId('shortcut').first().locator('dd'))).toBe('Go to Data');
     await page.keyboard.press('Escape');
     await expect.poll(() => help.isVisible()).toBe(false);
     await page.getByTestId('quick-shortcuts').click();
@@ -185,7 +214,7 @@ describe('the first hour in Chromium (web mode)', () => {
         await viewportShot(page, `first-hour-shortcuts-${language}-${theme}`);
       }
     }
-    expect(await text(help.getByTestId('shortcut').first())).toBe('Alt+1 · g 然后 d 前往「数据」');
+    expect(await text(help.getByTestId('shortcut').first().locator('dd'))).toBe('前往「数据」');
     await page.getByTestId('shortcuts-close').click();
     await expect.poll(() => help.isVisible()).toBe(false);
     expect(errors).toEqual([]);

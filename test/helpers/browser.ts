@@ -56,6 +56,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+/** The whole screen: the window grows to the height of the scrolled content (the shell scrolls inside <main>) for the shot. */
+export async function screenshotScreen(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize()!;
+  const height = await page.locator('#main').evaluate((main) => main.scrollHeight);
+  // No hover left over from the last click.
+  await page.mouse.move(0, viewport.height - 1);
+  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
+  await screenshot(page, name);
+  await page.setViewportSize(viewport);
+}
+
 /**
  * Latin words on screen (outside code, pre and svg: paths, URLs, file names)
  * other than `allowed`: on a Chinese screen, untranslated English.
