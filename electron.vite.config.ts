@@ -3,12 +3,16 @@ import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 
 const alias = { '@shared': resolve('src/shared') };
+// Rolldown's "[PLUGIN_TIMINGS]" report after every build (in `npm install`, `npm start`, `npm test`) says which
+// plugins were slow: a note for whoever profiles the build, noise to everyone else.
+const checks = { bundlerTimings: false };
 
 export default defineConfig({
   main: {
     resolve: { alias },
     build: {
       rolldownOptions: {
+        checks,
         // One bundle per process that runs main-side code: the Electron main
         // process, the command line (plain Node) and the trainer process;
         // plus `npm run bench`, which times the trainer's own loop.
@@ -25,6 +29,7 @@ export default defineConfig({
     resolve: { alias },
     build: {
       rolldownOptions: {
+        checks,
         input: { index: resolve('src/preload/index.ts') },
         // A sandboxed preload cannot be an ES module.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -37,6 +42,7 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       rolldownOptions: {
+        checks,
         input: { index: resolve('src/renderer/index.html') },
         output: {
           // zod and the module that makes it jitless in one chunk, which every chunk defining a schema imports: the
