@@ -313,7 +313,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (res?.ok && runId.value === id) applyRecord(res.value);
   }
 
-  /** With nothing training, the newest kept run as it ended: a reloaded window still shows the last result. */
+  /** With nothing training, the newest kept run as it ended: the Train screen of a reloaded window still shows the last result. */
   async function showLastRun(): Promise<void> {
     const studio = useStudio();
     const list = studio ? await studio.runs.list({}) : null;
@@ -339,10 +339,7 @@ export const useTrainingStore = defineStore('training', () => {
     const studio = useStudio();
     if (!studio) return;
     const res = await studio.train.status({});
-    if (!res.ok || res.value.runId === null || res.value.state === 'idle') {
-      await showLastRun();
-      return;
-    }
+    if (!res.ok || res.value.runId === null || res.value.state === 'idle') return;
     const status = res.value;
     const id = res.value.runId;
     if (runId.value !== id) reset(id, status.state);
@@ -424,6 +421,7 @@ export const useTrainingStore = defineStore('training', () => {
     finished,
     handle,
     restore,
+    showLastRun,
     start,
     pause,
     resume,
