@@ -53,6 +53,8 @@ const screenshot = (page: Page, name: string) => screenshotScreen(page, `first-h
 const percentile = (h: ReturnType<typeof monitorEventLoopDelay>, p: number) => h.percentile(p) / 1e6;
 /** A frame at 60 Hz: longer, and a window waiting on the engine stutters. */
 const BUDGET_MS = 16;
+/** A loop busy a fifth of the time still has room for every frame's message. */
+const MAX_BUSY = 0.2;
 /** Each sample is the time between two 1 ms ticks: 1 ms is no delay. */
 const RESOLUTION_MS = 1;
 
@@ -93,17 +95,22 @@ describe('the first hour in Chromium (web mode)', () => {
     const control = controlProcess();
     const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     delay.enable();
+    const busyBefore = performance.eventLoopUtilization();
     const started = Date.now();
     await page.getByTestId('start').click();
     await expect.poll(() => phase(page), { timeout: 180_000, interval: 200 }).toBe('done');
     delay.disable();
+    const busy = performance.eventLoopUtilization(busyBefore).utilization;
     const bare = await control.stop();
     const studio = { p50: percentile(delay, 50), p99: percentile(delay, 99), max: delay.max / 1e6 };
     const ms = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
-    console.log(`event-loop delay over ${((Date.now() - started) / 1000).toFixed(1)} s of the seed run: studio ${ms(studio)}; a bare Node process meanwhile ${ms(bare)}`);
-    // On a quiet machine the bar is absolute; on a loaded one, what the studio's own work adds to the machine's delay.
+    console.log(
+      `event-loop delay over ${((Date.now() - started) / 1000).toFixed(1)} s of the seed run: studio ${ms(studio)}, busy ${(busy * 100).toFixed(1)} % of the time; a bare Node process meanwhile ${ms(bare)}`,
+    );
+    // On a quiet machine the bar is absolute. On a loaded one (a bare process misses it too) the delay is the
+    // scheduler's, and what is the studio's is how much of the time its loop was busy (this process also runs the test).
     if (bare.p99 < BUDGET_MS) expect(studio.p99).toBeLessThan(BUDGET_MS);
-    else expect(studio.p99 - bare.p99).toBeLessThan(BUDGET_MS);
+    else expect(busy).toBeLessThan(MAX_BUSY);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -133,8 +140,9 @@ describe('the first hour in Chromium (web mode)', () => {
     // Reached by Tab (from the row's check box), so it shows the keyboard's focus ring.
     await page.locator(`[data-testid="run-row"][data-run="${run.id}"] [data-testid="compare"]`).focus();
     await page.keyboard.press('Tab');
-    // The node project has no DOM types: the page runs these as written.
-    expect(await link.evaluate(`(el) => el === document.activeElement && el.matches(':focus-visible') && getComputedStyle(el).outlineStyle`)).toBe('solid');
+    // The node project has no DOM types: the page runs this as written.
+    const ring = `(() => { const el = document.activeElement; return el && el.dataset.testid === 'run-open' && el.matches(':focus-visible') ? getComputedStyle(el).outlineStyle : null; })()`;
+    expect(await page.evaluate(ring)).toBe('solid');
     await page.keyboard.press('Enter');
     await page.getByTestId('run-detail').waitFor();
 
