@@ -136,7 +136,6 @@ describe('the first hour in Chromium (web mode)', () => {
 
     // By keyboard: back to the list, Tab to the row's link, Enter.
     await page.getByTestId('back-to-runs').click();
-    const link = page.locator(`[data-testid="run-row"][data-run="${run.id}"] [data-testid="run-open"]`);
     // Reached by Tab (from the row's check box), so it shows the keyboard's focus ring.
     await page.locator(`[data-testid="run-row"][data-run="${run.id}"] [data-testid="compare"]`).focus();
     await page.keyboard.press('Tab');
