@@ -4,6 +4,9 @@ import vue from '@vitejs/plugin-vue';
 import type { Plugin } from 'vite';
 
 const alias = { '@shared': resolve('src/shared') };
+// Rolldown's "[PLUGIN_TIMINGS]" report after every build (in `npm install`, `npm start`, `npm test`) says which
+// plugins were slow: a note for whoever profiles the build, noise to everyone else.
+const checks = { bundlerTimings: false };
 
 /**
  * Fontsource's CSS names a .woff beside each .woff2; Chromium (Electron and
@@ -26,6 +29,7 @@ export default defineConfig({
     resolve: { alias },
     build: {
       rolldownOptions: {
+        checks,
         // One bundle per process that runs main-side code: the Electron main
         // process, the command line (plain Node) and the trainer process.
         // `npm run bench` builds its own, outside out/, so the app never ships it.
@@ -41,6 +45,7 @@ export default defineConfig({
     resolve: { alias },
     build: {
       rolldownOptions: {
+        checks,
         input: { index: resolve('src/preload/index.ts') },
         // A sandboxed preload cannot be an ES module.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -55,6 +60,7 @@ export default defineConfig({
       // Fonts stay files: the CSP's font-src 'self' refuses a small slice vite would otherwise inline as a data: URL.
       assetsInlineLimit: (file: string) => (/\.woff2?$/.test(file) ? false : undefined),
       rolldownOptions: {
+        checks,
         input: { index: resolve('src/renderer/index.html') },
         output: {
           // zod and the module that makes it jitless in one chunk, which every chunk defining a schema imports: the

@@ -23,7 +23,7 @@ beforeAll(async () => {
   // Real digits (8,000 training, 2,000 test) imported as the data set "digits".
   web = await startWebStudio((studio) => studio.handlers['datasets:import']({ paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' }));
   fontDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-fonts-'));
-  bare = await launchBrowser(undefined, { FONTCONFIG_FILE: latinOnlyFontconfig(fontDir) });
+  bare = await launchBrowser(undefined, { env: { FONTCONFIG_FILE: latinOnlyFontconfig(fontDir) } });
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { Settings } from '../../src/shared/settings';
-import { collectErrors, screenshot as viewportShot } from '../helpers/browser';
+import { collectErrors, screenshotScreen } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
@@ -45,16 +45,7 @@ async function reloadAs(page: Page, language: 'en' | 'zh-CN', theme: 'light' | '
   await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(language);
 }
 
-/** The whole screen: the window grows to the height of the scrolled content (the shell scrolls inside <main>) for the shot. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const viewport = page.viewportSize()!;
-  const height = await page.locator('#main').evaluate((main) => main.scrollHeight);
-  // No hover left over from the last click.
-  await page.mouse.move(0, viewport.height - 1);
-  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
-  await viewportShot(page, name);
-  await page.setViewportSize(viewport);
-}
+const screenshot = screenshotScreen;
 
 const text = async (locator: Locator) => ((await locator.textContent()) ?? '').trim();
 const points = async (page: Page, chart: string) => Number(await page.getByTestId(chart).getAttribute('data-points'));

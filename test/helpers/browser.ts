@@ -10,9 +10,11 @@ export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screens');
 /**
  * Debian's Chromium, headless, with a fresh profile (removed when it closes)
  * unless `profile` is given; closed by the caller. `env` adds to the
- * browser's environment (e.g. FONTCONFIG_FILE, to see the page without some system fonts).
+ * browser's environment (e.g. FONTCONFIG_FILE, to see the page without some
+ * system fonts); `bypassCSP` lets a test inject a script (axe-core) the
+ * studio's CSP would block.
  */
-export async function launchBrowser(profile?: string, env: Record<string, string> = {}): Promise<BrowserContext> {
+export async function launchBrowser(profile?: string, options: { env?: Record<string, string>; bypassCSP?: boolean } = {}): Promise<BrowserContext> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the CI script does)`);
   // Not tmpDir(), which is removed after each test: a browser launched in beforeAll outlives the first test and still writes to its profile.
   const own = profile === undefined;
@@ -21,7 +23,8 @@ export async function launchBrowser(profile?: string, env: Record<string, string
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 820 },
-    ...(Object.keys(env).length > 0 ? { env: { ...(process.env as Record<string, string>), ...env } } : {}),
+    ...(options.env && Object.keys(options.env).length > 0 ? { env: { ...(process.env as Record<string, string>), ...options.env } } : {}),
+    bypassCSP: options.bypassCSP ?? false,
     args: [
       '--headless',
       '--no-sandbox',
@@ -67,6 +70,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   // Transitions (a theme switch fades colours for 120 ms) finish at once, so no shot catches one midway.
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
+}
+
+/** The whole screen: the window grows to the height of the scrolled content (the shell scrolls inside <main>) for the shot. */
+export async function screenshotScreen(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize()!;
+  const height = await page.locator('#main').evaluate((main) => main.scrollHeight);
+  // No hover left over from the last click.
+  await page.mouse.move(0, viewport.height - 1);
+  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
+  await screenshot(page, name);
+  await page.setViewportSize(viewport);
 }
 
 /**

@@ -23,7 +23,7 @@ export interface WebStudio {
 }
 
 /** Starts one for a test file; `prepare` runs on the studio before the server opens (to import a data set, say). */
-export async function startWebStudio(prepare: (studio: Studio) => Promise<unknown> = async () => undefined): Promise<WebStudio> {
+export async function startWebStudio(prepare: (studio: Studio) => Promise<unknown> = async () => undefined, options: { bypassCSP?: boolean } = {}): Promise<WebStudio> {
   // One home for the whole file: the tests follow settings and runs across reloads.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-e2e-'));
   const settingsFile = path.join(home, 'settings.json');
@@ -31,7 +31,7 @@ export async function startWebStudio(prepare: (studio: Studio) => Promise<unknow
   await prepare(studio);
   const server = await startWebServer({ studio, rendererDir: path.join(ROOT, 'out', 'renderer') });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-chromium-'));
-  const browser = await launchBrowser(profile);
+  const browser = await launchBrowser(profile, options);
   return {
     home,
     studio,

@@ -34,8 +34,9 @@ export function formatBytes(bytes: number, locale: string, perSecond = false): s
   return unit(locale, `byte${per}`, Math.round(bytes), 0);
 }
 
-/** A duration rounded to what a person needs: seconds under a minute, then minutes and seconds, then hours and minutes. */
+/** A duration rounded to what a person needs: milliseconds under a second (a cached download is not "0 s"), seconds under a minute, then minutes and seconds, then hours and minutes. */
 export function formatDuration(seconds: number, locale: string): string {
+  if (seconds < 0.9995) return unit(locale, 'millisecond', Math.max(0, Math.round(seconds * 1000)), 0);
   const s = Math.max(0, Math.round(seconds));
   // Chinese writes "2分钟5秒" without a space; the languages we have that use spaces do.
   const join = (a: string, b: string) => (locale.startsWith('zh') ? `${a}${b}` : `${a} ${b}`);

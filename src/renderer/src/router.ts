@@ -25,6 +25,8 @@ export const HOME_SCREEN: ScreenId = 'data';
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: `/${HOME_SCREEN}` },
   ...(Object.keys(VIEWS) as ScreenId[]).map((screen) => ({ path: `/${screen}`, name: screen, component: VIEWS[screen], meta: { screen } })),
+  // One run in full; the side bar shows it under Runs.
+  { path: '/runs/:id', name: 'run', component: () => import('./views/RunDetailView.vue'), meta: { screen: 'runs' } },
   { path: '/:unknown(.*)*', redirect: `/${HOME_SCREEN}` },
 ];
 

@@ -15,8 +15,9 @@ export function useFormat() {
     percent: (value: number, digits = 1) => numberFormat({ style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value),
     /** A tensor shape without the batch dimension: 28×28×1. */
     shape: (shape: readonly number[]) => shape.join('×'),
-    /** 75 s → "1 min 15 s"; under a second reads "0 s". */
+    /** 75 s → "1 min 15 s"; under a second in milliseconds ("850 ms"), never "0 s". */
     duration: (ms: number) => {
+      if (ms < 999.5) return t('format.milliseconds', { ms: Math.max(0, Math.round(ms)) });
       const total = Math.max(0, Math.round(ms / 1000));
       const h = Math.floor(total / 3600);
       const m = Math.floor((total % 3600) / 60);

@@ -2,7 +2,8 @@ import { useI18n } from 'vue-i18n';
 import { DATASETS, isBuiltinDatasetId } from '@shared/datasets';
 import type { OptimizerName } from '@shared/hyperparams';
 import type { RunSummary } from '@shared/training';
-import { formatDateTime } from '../format';
+import { formatCount, formatDateTime } from '../format';
+import type { RunEngine } from '../stores/training';
 
 /** Prefix of the dataset id of a run trained from a folder (the CLI's `--data-dir`). */
 const DIR_PREFIX = 'dir:';
@@ -27,5 +28,16 @@ export function useRunText() {
     return `${run.modelName} · ${datasetName(run.datasetId)} · ${formatDateTime(run.createdAt, locale.value, { seconds: true })}`;
   }
 
-  return { datasetName, optimizerName, runName };
+  /** "Engine: native TensorFlow kernels, 1 thread", and why that engine (a fallback says what went wrong). */
+  function engineText(e: RunEngine | null): { text: string; cause: string | null; fallback: boolean } | null {
+    if (!e) return null;
+    const threads = e.threads === 1 ? t('train.engine.threadsOne') : t('train.engine.threadsMany', { count: formatCount(e.threads, locale.value) });
+    return {
+      text: t('train.engine.value', { engine: t(`train.engine.paths.${e.path}`), threads }),
+      cause: e.cause ? t('train.engine.why', { cause: t(`train.engine.causes.${e.cause}`) }) : null,
+      fallback: e.cause === 'native-unavailable' || e.cause === 'native-disagreed',
+    };
+  }
+
+  return { datasetName, optimizerName, runName, engineText };
 }

@@ -3,6 +3,7 @@ import evaluate from './screens/evaluate';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
+import runDetail from './screens/run-detail';
 import runs from './screens/runs';
 import train from './screens/train';
 
@@ -49,6 +50,7 @@ const en = {
   models: models.en,
   data: data.en,
   runs: runs.en,
+  ...runDetail.en,
   evaluate: evaluate.en,
   settings: {
     appearance: {
@@ -162,6 +164,7 @@ const en = {
     pngFailed: 'The chart could not be saved',
   },
   format: {
+    milliseconds: '{ms} ms',
     seconds: '{s} s',
     minutes: '{m} min {s} s',
     hours: '{h} h {m} min',

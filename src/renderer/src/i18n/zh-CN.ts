@@ -4,6 +4,7 @@ import evaluate from './screens/evaluate';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
+import runDetail from './screens/run-detail';
 import runs from './screens/runs';
 import train from './screens/train';
 
@@ -46,6 +47,7 @@ const zhCN: MessageSchema = {
   models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],
+  ...runDetail['zh-CN'],
   evaluate: evaluate['zh-CN'],
   settings: {
     appearance: {
@@ -158,6 +160,7 @@ const zhCN: MessageSchema = {
     pngFailed: '无法保存图表',
   },
   format: {
+    milliseconds: '{ms} 毫秒',
     seconds: '{s} 秒',
     minutes: '{m} 分 {s} 秒',
     hours: '{h} 小时 {m} 分',

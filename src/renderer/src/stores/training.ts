@@ -62,6 +62,8 @@ export interface RunInfo {
   hyperparams: HyperparamsInput | null;
   /** Which engine trains it, why, and on how many TensorFlow threads; null until the trainer has said. */
   engine: RunEngine | null;
+  /** The saved model it fine-tunes, or null for a run from scratch. */
+  fromModel: string | null;
 }
 
 /** The engine of a run, from its environment record. */
@@ -245,6 +247,7 @@ export const useTrainingStore = defineStore('training', () => {
           testCount: event.dataset.testCount,
           params: event.params,
           engine: runEngine(event.environment),
+          fromModel: info.value?.fromModel ?? null,
         };
         progress.value = { epoch: 1, epochs: event.epochs, step: 0, stepsPerEpoch: event.stepsPerEpoch, samplesPerSec: null, etaMs: null };
         if (phase.value === 'starting') phase.value = 'running';
@@ -283,7 +286,9 @@ export const useTrainingStore = defineStore('training', () => {
       case 'done':
         phase.value = event.status;
         result.value = { status: event.status, evaluation: event.evaluation, modelId: event.modelId, durationMs: event.durationMs, samplesPerSec: event.samplesPerSec };
-        if (progress.value && event.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch, etaMs: 0 };
+        // The speed shown is the run's own over all its training (pauses excluded), the one its record keeps: one number for one run.
+        if (progress.value) progress.value = { ...progress.value, samplesPerSec: event.samplesPerSec, etaMs: 0 };
+        if (progress.value && event.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch };
         addLog([{ kind: 'done', status: event.status, accuracy: event.evaluation.accuracy, loss: event.evaluation.loss }]);
         finish({ runId: event.runId, status: event.status, accuracy: event.evaluation.accuracy, durationMs: event.durationMs, reason: null });
         break;
@@ -310,6 +315,7 @@ export const useTrainingStore = defineStore('training', () => {
       testCount: record.dataset?.testCount ?? null,
       params: record.params,
       engine: runEngine(record.environment),
+      fromModel: record.config.fromModel ?? null,
     };
     const before = { series: series.value, epochs: epochs.value, log: log.value };
     series.value = emptySeries();
@@ -354,6 +360,27 @@ export const useTrainingStore = defineStore('training', () => {
     if (res?.ok && runId.value === id) applyRecord(res.value);
   }
 
+  /** With nothing training, the newest kept run as it ended: the Train screen of a reloaded window still shows the last result. */
+  async function showLastRun(): Promise<void> {
+    const studio = useStudio();
+    const list = studio ? await studio.runs.list({}) : null;
+    const last = list?.ok ? list.value[0] : undefined;
+    if (!studio || !last || last.status === 'running' || runId.value !== null) return;
+    const res = await studio.runs.get({ id: last.id });
+    // A run started meanwhile wins.
+    if (!res.ok || runId.value !== null || isLive(phase.value)) return;
+    const record = res.value;
+    if (record.status === 'running') return;
+    reset(record.id, record.status);
+    applyRecord(record);
+    if (progress.value && record.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch };
+    if (progress.value && record.samplesPerSec !== null) progress.value = { ...progress.value, samplesPerSec: record.samplesPerSec, etaMs: 0 };
+    if (record.status === 'failed') failure.value = record.reason ?? '';
+    else if (record.evaluation && record.modelId && record.durationMs !== null && record.samplesPerSec !== null) {
+      result.value = { status: record.status, evaluation: record.evaluation, modelId: record.modelId, durationMs: record.durationMs, samplesPerSec: record.samplesPerSec };
+    }
+  }
+
   /** Picks up the run the engine is on, if any: for a window opened or reloaded during a run. */
   async function restore(): Promise<void> {
     const studio = useStudio();
@@ -392,6 +419,7 @@ export const useTrainingStore = defineStore('training', () => {
       testCount: null,
       params: null,
       engine: null,
+      fromModel: input.fromModel ?? null,
     };
     const ok = await call('start', async () => {
       const res = studio ? await studio.train.start(input) : fail<{ runId: string }>('UNAVAILABLE', NOT_CONNECTED);
@@ -440,6 +468,7 @@ export const useTrainingStore = defineStore('training', () => {
     finished,
     handle,
     restore,
+    showLastRun,
     start,
     pause,
     resume,

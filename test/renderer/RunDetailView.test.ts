@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
+import { fakeRun, RunsDouble, type FakeRun } from './runs-double';
+
+let mounted: Mounted | null = null;
+
+afterEach(() => {
+  cleanUp(mounted);
+  mounted = null;
+});
+
+const DONE: FakeRun = {
+  id: '20260601-090000-aaaaaa',
+  createdAt: '2026-06-01T09:00:00.000Z',
+  accuracy: 0.9,
+  durationMs: 95_000,
+  hyperparams: { epochs: 3, batchSize: 50, learningRate: 0.002, validationSplit: 0.1, logEvery: 10 },
+};
+const FAILED: FakeRun = { id: '20260602-090000-bbbbbb', createdAt: '2026-06-02T09:00:00.000Z', status: 'failed', reason: 'loss became NaN at epoch 1, step 3: lower the learning rate' };
+
+async function open(path: string, language: 'en' | 'zh-CN' = 'en') {
+  const studio = new StudioDouble({ language });
+  const double = new RunsDouble(studio, [DONE, FAILED].map(fakeRun));
+  const record = double.records[0]!;
+  record.environment = {
+    app: '0.1.0',
+    node: '20.20.2',
+    tfjsNode: '4.22.0',
+    tfjsCore: '4.22.0',
+    libtensorflow: '2.21.0',
+    backend: 'tensorflow',
+    cpu: 'AMD EPYC 7B13',
+    cpuThreads: 2,
+    intraOpThreads: '1',
+    intraOpThreadsFrom: 'auto',
+    trainingPath: 'native',
+    trainingPathReason: 'self-test passed',
+    trainingPathCause: 'self-test-passed',
+    platform: 'linux x64',
+  };
+  mounted = await mountStudio({ studio, path });
+  return { wrapper: mounted.wrapper, router: mounted.router, double };
+}
+
+/** The words of an element, its pieces joined by a space as a person reads them (cells and terms sit side by side with gaps, not spaces). */
+function text(w: { element: Element }): string {
+  const texts: string[] = [];
+  const walker = document.createTreeWalker(w.element, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) texts.push(walker.currentNode.textContent ?? '');
+  return texts.map((t) => t.trim()).filter(Boolean).join(' ').replace(/\s+/g, ' ');
+}
+
+describe('a run’s details', () => {
+  it('open from the Runs table by a click on the row, and by the keyboard through the link in its first cell', async () => {
+    const { wrapper, router } = await open('/runs');
+    const row = wrapper.get(`[data-testid="run-row"][data-run="${DONE.id}"]`);
+    await row.find('td.dataset').trigger('click');
+    await settle();
+    expect(router.currentRoute.value.path).toBe(`/runs/${DONE.id}`);
+    expect(wrapper.get('[data-testid="run-detail"]').attributes('data-run')).toBe(DONE.id);
+    // The side bar still marks Runs.
+    expect(wrapper.get('[data-testid="nav-runs"]').classes()).toContain('router-link-active');
+
+    await router.push('/runs');
+    await settle();
+    const link = wrapper.get(`[data-testid="run-row"][data-run="${FAILED.id}"] [data-testid="run-open"]`);
+    expect(link.element.tagName).toBe('A');
+    expect(link.attributes('href')).toBe(`/runs/${FAILED.id}`);
+    expect(link.attributes('aria-label')).toMatch(/^Details of mlp · MNIST · /);
+    // A click on the row's own controls (compare) does not leave the table.
+    await wrapper.get(`[data-testid="run-row"][data-run="${FAILED.id}"] [data-testid="compare"]`).trigger('click');
+    await settle();
+    expect(router.currentRoute.value.path).toBe('/runs');
+  });
+
+  it('show settings, model, environment, every epoch, the charts, per-class results, the saved model and the log', async () => {
+    const { wrapper } = await open(`/runs/${DONE.id}`);
+    const detail = wrapper.get('[data-testid="run-detail"]');
+    expect(text(detail.get('[data-testid="detail-status"]'))).toBe('Done');
+    expect(text(detail.get('[data-testid="detail-accuracy"]'))).toBe('90.00%');
+    expect(text(detail.get('[data-testid="detail-duration"]'))).toBe('1 min 35 s');
+    const settings = text(detail.get('[data-testid="detail-settings"]'));
+    expect(settings).toContain('Batch size 50');
+    expect(settings).toContain('Learning rate 0.002');
+    expect(settings).toContain('Optimizer Adam');
+    expect(settings).toContain('Validation split 10%');
+    expect(settings).toContain('Epochs 3 of 3');
+    expect(settings).toContain('Seed 7');
+    const model = text(detail.get('[data-testid="detail-model"]'));
+    expect(model).toContain('Flatten 784');
+    expect(model).toContain('Dense 128');
+    expect(model).toContain('109,386 parameters');
+    const env = text(detail.get('[data-testid="detail-environment"]'));
+    expect(env).toContain('Engine: native TensorFlow kernels, 1 thread');
+    expect(env).toContain('AMD EPYC 7B13, 2 threads');
+    expect(env).toContain('tfjs-node 4.22.0');
+    expect(env).toContain('libtensorflow 2.21.0');
+    const epochRows = detail.findAll('[data-testid="detail-epochs"] tbody tr').map(text);
+    expect(epochRows).toEqual(['1 1.0000 75.00% 1.1000 72.50% 2 s', '2 0.6667 83.33% 0.7333 81.67% 2 s', '3 0.5000 87.50% 0.5500 86.25% 2 s']);
+    expect(detail.findAll('canvas').length).toBe(2);
+    expect(detail.find('[data-testid="class-metrics"]').exists()).toBe(true);
+    expect(detail.find('[data-testid="confusion-matrix"]').exists()).toBe(true);
+    expect(detail.get('[data-testid="detail-model-id"]').text()).toBe(`${DONE.id}-model`);
+    expect(detail.get('[data-testid="detail-to-playground"]').attributes('href')).toBe(`/playground?model=${DONE.id}-model`);
+    const log = detail.findAll('[data-testid="run-log"] li').map(text);
+    expect(log[0]).toBe('Data set MNIST: 1,000 training, 0 validation and 200 test images; 109,386 parameters.');
+    expect(log).toContain('Epoch [1/3], Step [10/20], Loss: 0.2091');
+    expect(log.filter((l) => l.startsWith('Epoch 3/3 finished in 2 s: loss 0.5000, accuracy 87.50%; validation loss 0.5500'))).toHaveLength(1);
+    // Epoch lines follow their epoch's last batch.
+    expect(log.findIndex((l) => l.startsWith('Epoch 1/3 finished'))).toBe(log.indexOf('Epoch [1/3], Step [20/20], Loss: 0.1095') + 1);
+    expect(log.at(-1)).toBe('Test accuracy: 90.00% (loss 0.3500). The model is saved.');
+  });
+
+  it('say why a failed run failed, in Chinese too, and name a run that is not there', async () => {
+    const { wrapper, router } = await open(`/runs/${FAILED.id}`, 'zh-CN');
+    expect(text(wrapper.get('[data-testid="detail-status"]'))).toBe('失败');
+    expect(wrapper.get('[data-testid="detail-reason"]').text()).toBe(FAILED.reason);
+    expect(text(wrapper.get('[data-testid="run-detail"]'))).toContain('这次训练没有记录运行环境');
+    await router.push('/runs/20260101-000000-gone00');
+    await settle();
+    expect(wrapper.get('[data-testid="error"]').attributes('data-code')).toBe('NOT_FOUND');
+    expect(text(wrapper.get('[data-testid="error"]'))).toContain('没有编号为 20260101-000000-gone00 的训练');
+  });
+});
