@@ -59,7 +59,8 @@ const summary = { electron, checks: result.globalChecks + result.atomicChecks, e
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } else {
-  for (const f of findings) process.stdout.write(`${f.severity.padEnd(13)} ${f.confidence.padEnd(9)} ${f.id.padEnd(28)} ${f.file}:${f.line}:${f.column}${f.manualReview ? '  (review)' : ''}\n`);
+  for (const f of findings)
+    process.stdout.write(`${f.severity.padEnd(13)} ${f.confidence.padEnd(9)} ${f.id.padEnd(28)} ${f.file}:${f.line}:${f.column}${f.manualReview ? '  (review)' : ''}\n`);
   process.stdout.write(`${findings.length} findings from ${summary.checks} checks on Electron ${electron}; ${result.errors.length} files not parsed\n`);
   if (findings.some((f) => f.severity === 'HIGH')) process.exit(1);
 }

@@ -50,11 +50,16 @@ export class Uploads {
       if (seen.has(file.name)) throw new StudioError('INVALID_ARGUMENT', `${file.name}: given twice`, `files.${i}.name`);
       seen.add(file.name);
       if (file.size > limits.maxFileBytes) {
-        throw new StudioError('INVALID_ARGUMENT', `${file.name}: ${fmt(file.size)} bytes; a file of a ${kind} upload may have at most ${fmt(limits.maxFileBytes)}`, `files.${i}.size`);
+        throw new StudioError(
+          'INVALID_ARGUMENT',
+          `${file.name}: ${fmt(file.size)} bytes; a file of a ${kind} upload may have at most ${fmt(limits.maxFileBytes)}`,
+          `files.${i}.size`,
+        );
       }
       total += file.size;
     }
-    if (total > limits.maxTotalBytes) throw new StudioError('INVALID_ARGUMENT', `${fmt(total)} bytes in all; a ${kind} upload may have at most ${fmt(limits.maxTotalBytes)}`, 'files');
+    if (total > limits.maxTotalBytes)
+      throw new StudioError('INVALID_ARGUMENT', `${fmt(total)} bytes in all; a ${kind} upload may have at most ${fmt(limits.maxTotalBytes)}`, 'files');
     const mine = [...this.open.values()].filter((u) => u.session === session).length;
     if (mine >= MAX_OPEN_UPLOADS) throw new StudioError('BUSY', `${mine} uploads are open on this connection; finish or cancel one first`);
     const dir = tempSibling(path.join(this.home, 'upload'));
@@ -74,7 +79,8 @@ export class Uploads {
   /** An open upload of this connection; another connection's is as unknown as a made-up id. */
   private get(session: string, uploadId: string): Upload {
     const upload = this.open.get(uploadId);
-    if (!upload || upload.session !== session) throw new StudioError('NOT_FOUND', `upload ${uploadId}: no such open upload (it finished, was cancelled or its connection closed)`, 'uploadId');
+    if (!upload || upload.session !== session)
+      throw new StudioError('NOT_FOUND', `upload ${uploadId}: no such open upload (it finished, was cancelled or its connection closed)`, 'uploadId');
     return upload;
   }
 

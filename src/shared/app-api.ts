@@ -6,7 +6,10 @@ import { ALL_SHELLS, method, NoInput } from './method';
 export const FileFilter = z
   .object({
     name: z.string().trim().min(1).max(100),
-    extensions: z.array(z.string().regex(/^[A-Za-z0-9]{1,10}$/, { error: 'must be an extension without its dot' })).min(1).max(10),
+    extensions: z
+      .array(z.string().regex(/^[A-Za-z0-9]{1,10}$/, { error: 'must be an extension without its dot' }))
+      .min(1)
+      .max(10),
   })
   .strict();
 export type FileFilter = z.output<typeof FileFilter>;

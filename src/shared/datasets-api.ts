@@ -4,9 +4,7 @@ import { ALL_SHELLS, method, NoInput } from './method';
 import { UploadId } from './uploads-api';
 
 /** A dataset's id, also its folder name under `datasets/`: no path separators, no dot first. */
-export const DatasetName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64');
+export const DatasetName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64');
 
 function parseUrl(value: string): URL | null {
   try {

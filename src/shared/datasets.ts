@@ -83,18 +83,7 @@ export interface DatasetSpec {
 
 export const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 
-export const FASHION_CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
+export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 const IMAGES_HEADER = 16;
 const LABELS_HEADER = 8;
@@ -155,10 +144,7 @@ const FASHION_MNIST: DatasetSpec = {
   name: 'Fashion-MNIST',
   description: 'Zalando article images in ten classes, a drop-in replacement for MNIST: 60,000 training and 10,000 test images.',
   classNames: FASHION_CLASSES,
-  mirrors: [
-    'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
-    'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/',
-  ],
+  mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', 'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/'],
   // Decompressed SHA-256 of the official files (checked against Debian's
   // dataset-fashion-mnist): the upstream and Debian gzip bytes differ.
   files: {

@@ -49,11 +49,7 @@ export const Hyperparams = z
   .object({
     epochs: wholeNumber(L.epochs.min, L.epochs.max).default(5),
     batchSize: wholeNumber(L.batchSize.min, L.batchSize.max).default(64),
-    learningRate: z
-      .number({ error: learningRateError })
-      .gt(L.learningRate.min, { error: learningRateError })
-      .max(L.learningRate.max, { error: learningRateError })
-      .default(0.001),
+    learningRate: z.number({ error: learningRateError }).gt(L.learningRate.min, { error: learningRateError }).max(L.learningRate.max, { error: learningRateError }).default(0.001),
     optimizer: z.enum(OPTIMIZERS, { error: `must be one of ${OPTIMIZERS.join(', ')}` }).default('adam'),
     loss: z.enum(LOSSES, { error: `must be one of ${LOSSES.join(', ')}` }).default('cross-entropy'),
     /** Fraction of the training set held out to measure validation loss and accuracy after each epoch. */
@@ -72,7 +68,10 @@ export const Hyperparams = z
     normalization: z
       .object({
         mean: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be a number from 0 to 1' }).max(1, { error: 'must be a number from 0 to 1' }),
-        std: z.number({ error: 'must be a number above 0 and at most 1' }).gt(0, { error: 'must be a number above 0 and at most 1' }).max(1, { error: 'must be a number above 0 and at most 1' }),
+        std: z
+          .number({ error: 'must be a number above 0 and at most 1' })
+          .gt(0, { error: 'must be a number above 0 and at most 1' })
+          .max(1, { error: 'must be a number above 0 and at most 1' }),
       })
       .strict()
       .default({ ...MNIST_NORMALIZATION }),

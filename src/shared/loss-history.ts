@@ -23,7 +23,12 @@ export const LossHistorySchema = z
   .object({
     every: z.number().int().min(1),
     // A loss JSON could not hold (NaN) reads back as null.
-    values: z.array(z.number().nullable().transform((v) => v ?? Number.NaN)),
+    values: z.array(
+      z
+        .number()
+        .nullable()
+        .transform((v) => v ?? Number.NaN),
+    ),
     lastCount: z.number().int().min(0),
   })
   .strict()

@@ -7,7 +7,18 @@
  */
 import { z } from 'zod';
 import { IMAGE_SIZE, NUM_CLASSES } from './datasets';
-import { ACTIVATIONS, LAYER_LIMITS, layerDef, LayerSchema, layerOutput, type Activation, type LayerProblem, type LayerSpec as LayerSettings, type LayerType, type WeightDecl } from './layers';
+import {
+  ACTIVATIONS,
+  LAYER_LIMITS,
+  layerDef,
+  LayerSchema,
+  layerOutput,
+  type Activation,
+  type LayerProblem,
+  type LayerSpec as LayerSettings,
+  type LayerType,
+  type WeightDecl,
+} from './layers';
 
 export { Activation, ACTIVATIONS, LAYER_LIMITS, LAYER_TYPES, LAYERS, layerDef, layerOutput, wholeNumber } from './layers';
 export type { ImageLayerType, LayerField, LayerProblem, LayerSpecInput, LayerSpecOf, LayerType, WeightDecl } from './layers';
@@ -17,7 +28,12 @@ export type LayerSpec = LayerSettings;
 
 const ModelSpecShape = z
   .object({
-    name: z.string({ error: 'must be a name of 1 to 64 characters' }).trim().min(1, { error: 'must be a name of 1 to 64 characters' }).max(64, { error: 'must be a name of 1 to 64 characters' }).default('custom'),
+    name: z
+      .string({ error: 'must be a name of 1 to 64 characters' })
+      .trim()
+      .min(1, { error: 'must be a name of 1 to 64 characters' })
+      .max(64, { error: 'must be a name of 1 to 64 characters' })
+      .default('custom'),
     layers: z
       .array(LayerSpec, { error: 'must be a list of layers' })
       .min(LAYER_LIMITS.layers.min, { error: `must hold ${LAYER_LIMITS.layers.min} to ${LAYER_LIMITS.layers.max} layers` })
@@ -28,7 +44,6 @@ const ModelSpecShape = z
 /** A network: its name and its layers. The input is always one 28×28 grayscale image; the last layer must give the 10 class scores. */
 export type ModelSpec = z.output<typeof ModelSpecShape>;
 export type ModelSpecInput = z.input<typeof ModelSpecShape>;
-
 
 /** One layer as the shape check sees it. */
 export interface LayerSummary {

@@ -81,9 +81,7 @@ export const DialogImportModelInput = z
   .strict();
 
 /** A web client's import: the TF.js folder's files (or a .zip) it uploaded (uploads:begin with kind 'model'). */
-export const UploadImportModelInput = z
-  .object({ uploadId: UploadId, name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() })
-  .strict();
+export const UploadImportModelInput = z.object({ uploadId: UploadId, name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() }).strict();
 
 /** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
 export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
@@ -135,7 +133,9 @@ export const MODELS_API = {
     'A web client’s import: the TF.js folder’s files (model.json and weight shards) or the .zip it uploaded, as `models:import`; the upload goes either way.',
     ['web'],
   ),
-  'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically, replacing no folder of the user’s.', ['cli']),
+  'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically, replacing no folder of the user’s.', [
+    'cli',
+  ]),
   'models:saveAs': method<{ saved: string | null }>()(
     SaveAsInput,
     'The desktop’s export: main opens a save dialog and writes the one file there; answers the file’s name (null when the dialog is closed).',

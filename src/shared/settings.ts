@@ -212,9 +212,11 @@ export type Settings = z.output<typeof SettingsFile>;
 const FIELD_NAMES = Object.keys(fields).join(', ');
 
 /** What `settings:update` takes: any subset of the fields; each given field replaces the stored one. */
-export const SettingsPatch = z.strictObject(fields, {
-  error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')} (settings are: ${FIELD_NAMES})` : undefined),
-}).partial();
+export const SettingsPatch = z
+  .strictObject(fields, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')} (settings are: ${FIELD_NAMES})` : undefined),
+  })
+  .partial();
 export type SettingsPatch = z.output<typeof SettingsPatch>;
 export type SettingsPatchInput = z.input<typeof SettingsPatch>;
 

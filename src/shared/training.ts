@@ -9,9 +9,7 @@ import type { LossHistory } from './loss-history';
 import { ModelSpec, type Preset } from './model-spec';
 
 /** Ids of runs, models and installed datasets: a file name, never a path. */
-export const Id = z
-  .string({ error: 'must be an id' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'must be an id of letters, digits, dots, dashes and underscores' });
+export const Id = z.string({ error: 'must be an id' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'must be an id of letters, digits, dots, dashes and underscores' });
 
 /** Where the images come from: a dataset installed in the studio home, or (CLI only) a folder holding the four IDX files. */
 export const DatasetRef = z.union([z.object({ id: Id }).strict(), z.object({ dir: z.string().min(1).max(4096) }).strict()], {

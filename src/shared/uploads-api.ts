@@ -57,7 +57,9 @@ export const UploadChunkInput = z
     file: UploadFileName,
     /** Where the chunk starts: the bytes of that file received so far (a lost or repeated chunk is refused). */
     offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    data: z.instanceof(Uint8Array, { error: 'must be bytes (a Uint8Array)' }).refine((b) => b.length > 0 && b.length <= UPLOAD_CHUNK_BYTES, { error: `must be 1 to ${UPLOAD_CHUNK_BYTES} bytes` }),
+    data: z
+      .instanceof(Uint8Array, { error: 'must be bytes (a Uint8Array)' })
+      .refine((b) => b.length > 0 && b.length <= UPLOAD_CHUNK_BYTES, { error: `must be 1 to ${UPLOAD_CHUNK_BYTES} bytes` }),
   })
   .strict();
 

@@ -23,5 +23,4 @@ export type WsClientMessage = z.infer<typeof WsClientMessage> & { method: Method
 
 /** What the server sends: the answer to a call, or an event. */
 export type WsServerMessage =
-  | { type: 'result'; id: number | null; result: Result<unknown> }
-  | { [E in EventName]: { type: 'event'; event: E; payload: StudioEvents[E] } }[EventName];
+  { type: 'result'; id: number | null; result: Result<unknown> } | { [E in EventName]: { type: 'event'; event: E; payload: StudioEvents[E] } }[EventName];

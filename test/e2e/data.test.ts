@@ -221,7 +221,12 @@ describe('the Data screen in Chromium (web mode)', () => {
     expect(await text(page.getByTestId('import-problem'))).toBe('Choose the four files, or a .zip holding them.');
 
     const picker = page.getByLabel('Files', { exact: true });
-    await picker.setInputFiles(fs.readdirSync(bad).filter((n) => n.endsWith('.gz')).map((n) => path.join(bad, n)));
+    await picker.setInputFiles(
+      fs
+        .readdirSync(bad)
+        .filter((n) => n.endsWith('.gz'))
+        .map((n) => path.join(bad, n)),
+    );
     expect(await text(page.getByTestId('import-chosen'))).toMatch(/^Chosen: 4 \([\d.]+ MB\)$/);
     await page.getByTestId('import').click();
     const error = page.getByTestId('import-form').getByTestId('error');
@@ -235,7 +240,12 @@ describe('the Data screen in Chromium (web mode)', () => {
     await page.locator('#main').evaluate((main) => main.scrollTo(0, main.scrollHeight));
     await screenshot(page, 'data-en-light-import-error');
 
-    await picker.setInputFiles(fs.readdirSync(fixture).filter((n) => n.endsWith('.gz')).map((n) => path.join(fixture, n)));
+    await picker.setInputFiles(
+      fs
+        .readdirSync(fixture)
+        .filter((n) => n.endsWith('.gz'))
+        .map((n) => path.join(fixture, n)),
+    );
     await page.getByLabel('Name (optional)').fill('my-digits');
     await page.getByTestId('import').click();
     // Uploaded in 512 KiB chunks, then checked: seconds on a busy machine.

@@ -38,7 +38,9 @@ describe.skipIf(SKIP_REASON !== null)(`the desktop app under Electron${SKIP_REAS
     try {
       expect(await dispatch(studio.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' })).toMatchObject({ ok: true });
       const done = new Promise<void>((resolve) => studio.events.on('train', (e) => e.kind === 'done' && resolve()));
-      expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'digits' }, model: presetSpec('mlp'), hyperparams: { epochs: 1, limit: 640 } }, { shell: 'cli' })).toMatchObject({ ok: true });
+      expect(
+        await dispatch(studio.handlers, 'train:start', { dataset: { id: 'digits' }, model: presetSpec('mlp'), hyperparams: { epochs: 1, limit: 640 } }, { shell: 'cli' }),
+      ).toMatchObject({ ok: true });
       await done;
     } finally {
       await studio.close();
@@ -64,7 +66,7 @@ describe.skipIf(SKIP_REASON !== null)(`the desktop app under Electron${SKIP_REAS
     // The save dialog answers where to write (a native dialog cannot be clicked by a test).
     const out = path.join(tmpDir(), 'desktop-digits.onnx');
     await app.evaluate(({ dialog }, file) => {
-      dialog.showSaveDialog = (async () => ({ canceled: false, filePath: file }));
+      dialog.showSaveDialog = async () => ({ canceled: false, filePath: file });
     }, out);
     await row.getByTestId('model-export').click();
     await page.getByTestId('format-onnx').check();

@@ -77,11 +77,16 @@ describe('the first hour, in Chromium (web mode)', () => {
     await expect.poll(() => page.getByTestId('status').textContent()).toBe('Connected · web mode');
     await page.getByTestId('nav-train').click();
     // Logged every 100 batches as the seed does: 3 epochs of 29 steps, so no logged point at all, yet every batch is on the chart.
-    const res = await dispatch(web.studio.handlers, 'train:start', {
-      dataset: { id: 'digits' },
-      model: presetSpec('mlp'),
-      hyperparams: { epochs: 3, limit: 2000, batchSize: 64, validationSplit: 0.1, seed: 3 },
-    }, { shell: 'web' });
+    const res = await dispatch(
+      web.studio.handlers,
+      'train:start',
+      {
+        dataset: { id: 'digits' },
+        model: presetSpec('mlp'),
+        hyperparams: { epochs: 3, limit: 2000, batchSize: 64, validationSplit: 0.1, seed: 3 },
+      },
+      { shell: 'web' },
+    );
     expect(res).toMatchObject({ ok: true });
     await expect.poll(() => page.getByTestId('run-phase').textContent(), { timeout: 90_000 }).toMatch(/Finished|Failed/);
     expect((await page.getByTestId('run-phase').textContent())?.trim(), (await page.getByTestId('run-log').textContent()) ?? '').toBe('Finished');

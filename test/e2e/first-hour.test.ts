@@ -239,7 +239,12 @@ describe('the first hour in Chromium (web mode)', () => {
         const check = async (where: string, builder: AxeBuilder) => {
           const results = await builder.analyze();
           for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
-            found.push(`${where}: ${v.id} (${v.impact}) at ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}`);
+            found.push(
+              `${where}: ${v.id} (${v.impact}) at ${v.nodes
+                .slice(0, 4)
+                .map((n) => n.target.join(' '))
+                .join(', ')}`,
+            );
           }
         };
         for (const route of ['data', 'model', 'train', 'runs', `runs/${run!.id}`, 'evaluate', 'playground', 'models', 'settings']) {

@@ -55,7 +55,10 @@ describe('the Model screen offers the registry’s new layers', () => {
     await expect.poll(() => page.getByTestId('layer-7-output').textContent()).toMatch(/336 params/);
     await page.getByTestId('add-globalAveragePooling2d').click();
     await expect.poll(() => page.getByTestId('layer-8-messages').textContent()).toMatch(/image-shaped input/);
-    await page.getByTestId('layer-8').getByRole('button', { name: /remove/i }).click();
+    await page
+      .getByTestId('layer-8')
+      .getByRole('button', { name: /remove/i })
+      .click();
     await expect.poll(() => page.getByTestId('layer-8').getAttribute('data-type')).toBe('dense');
     for (const locale of ['en', 'zh-CN'] as const) {
       for (const theme of ['light', 'dark'] as const) {

@@ -14,7 +14,32 @@ import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
 
 /** Latin words a Chinese Models or Playground screen may show: format and product names, the data set's name, digits' names. */
-const LATIN_ALLOWED = new Set(['MNIST', 'Studio', 'digits', 'TF', 'js', 'ONNX', 'PNG', 'JPEG', 'English', 'zip', 'Delete', 'Backspace', 'MLP', 'mnist', 'studio', 'reproduce', 'model', 'json', 'weights', 'bin', 'tf', 'loadLayersModel', 'Runtime', 'kB']);
+const LATIN_ALLOWED = new Set([
+  'MNIST',
+  'Studio',
+  'digits',
+  'TF',
+  'js',
+  'ONNX',
+  'PNG',
+  'JPEG',
+  'English',
+  'zip',
+  'Delete',
+  'Backspace',
+  'MLP',
+  'mnist',
+  'studio',
+  'reproduce',
+  'model',
+  'json',
+  'weights',
+  'bin',
+  'tf',
+  'loadLayersModel',
+  'Runtime',
+  'kB',
+]);
 
 let web: WebStudio;
 

@@ -67,11 +67,16 @@ async function train(s: Studio, hyperparams: { seed: number; learningRate: numbe
       }
     });
   });
-  const started = await dispatch(s.handlers, 'train:start', {
-    dataset: { id: 'digits' },
-    model: presetSpec('mlp'),
-    hyperparams: { epochs: 1, limit: 640, logEvery: 2, ...hyperparams },
-  }, { shell: 'cli' });
+  const started = await dispatch(
+    s.handlers,
+    'train:start',
+    {
+      dataset: { id: 'digits' },
+      model: presetSpec('mlp'),
+      hyperparams: { epochs: 1, limit: 640, logEvery: 2, ...hyperparams },
+    },
+    { shell: 'cli' },
+  );
   expect(started.ok, JSON.stringify(started)).toBe(true);
   const runId = await finished;
   const record = await dispatch(s.handlers, 'runs:get', { id: runId }, { shell: 'cli' });
@@ -98,7 +103,7 @@ function readPng(bytes: Buffer): { width: number; height: number; distinctBytes:
   const idat: Buffer[] = [];
   let width = 0;
   let height = 0;
-  for (let at = 8; at < bytes.length; ) {
+  for (let at = 8; at < bytes.length;) {
     const length = bytes.readUInt32BE(at);
     const type = bytes.toString('latin1', at + 4, at + 8);
     const data = bytes.subarray(at + 8, at + 8 + length);
@@ -257,9 +262,11 @@ describe('the Runs and Evaluate screens in Chromium (web mode)', () => {
 
     // The largest mistake: click its cell, see its digits.
     let worst = { label: 0, predicted: 1, count: -1 };
-    confusion.forEach((r, label) => r.forEach((count, predicted) => {
-      if (label !== predicted && count > worst.count) worst = { label, predicted, count };
-    }));
+    confusion.forEach((r, label) =>
+      r.forEach((count, predicted) => {
+        if (label !== predicted && count > worst.count) worst = { label, predicted, count };
+      }),
+    );
     expect(worst.count).toBeGreaterThan(0);
     await matrix.locator(`[data-cell="${worst.label}-${worst.predicted}"] button`).click();
     const digits = page.getByTestId('misclassified-images').locator('canvas');

@@ -14,7 +14,45 @@ const TITLES = {
   'zh-CN': { data: '数据', model: '模型', train: '训练', runs: '训练记录', evaluate: '评估', playground: '试一试', models: '模型库', settings: '设置' },
 };
 /** Latin words a Chinese screen may show: names (of formats, networks, activation functions, optimizers, keys), and the language picker's own "English". */
-const LATIN_ALLOWED = new Set(['TF', 'LeNet', 'ReLU', 'Sigmoid', 'Tanh', 'SGD', 'Adam', 'RMSprop', 'Home', 'End', 'MNIST', 'Studio', 'Fashion', 'TensorFlow', 'English', 'IDX', 'MLP', 'CNN', 'Dropout', 'PNG', 'CSV', 'JSON', 'F1', 'Node', 'js', 'Electron', 'Chromium', 'linux', 'x64', 'CPU', 'mnist', 'studio', 'serve', 'settings', 'json', 'gzip', 'MB']);
+const LATIN_ALLOWED = new Set([
+  'TF',
+  'LeNet',
+  'ReLU',
+  'Sigmoid',
+  'Tanh',
+  'SGD',
+  'Adam',
+  'RMSprop',
+  'Home',
+  'End',
+  'MNIST',
+  'Studio',
+  'Fashion',
+  'TensorFlow',
+  'English',
+  'IDX',
+  'MLP',
+  'CNN',
+  'Dropout',
+  'PNG',
+  'CSV',
+  'JSON',
+  'F1',
+  'Node',
+  'js',
+  'Electron',
+  'Chromium',
+  'linux',
+  'x64',
+  'CPU',
+  'mnist',
+  'studio',
+  'serve',
+  'settings',
+  'json',
+  'gzip',
+  'MB',
+]);
 
 let web: WebStudio;
 let browser: BrowserContext;

@@ -96,7 +96,10 @@ describe('the Model screen in Chromium (web mode)', () => {
     await expect.poll(() => text(total)).toBe('111,146');
 
     // Dragging by the handle: layer 4 (units 32) dropped above layer 2.
-    await page.getByTestId('layer-3').locator('.handle').dragTo(page.getByTestId('layer-1'), { targetPosition: { x: 40, y: 4 } });
+    await page
+      .getByTestId('layer-3')
+      .locator('.handle')
+      .dragTo(page.getByTestId('layer-1'), { targetPosition: { x: 40, y: 4 } });
     await expect.poll(() => units(page, 1)).toBe('32');
     expect(await layerTypes(page)).toEqual(['flatten', 'dense', 'dense', 'dense', 'dense']);
     expect(await units(page, 2)).toBe('128');
@@ -113,9 +116,7 @@ describe('the Model screen in Chromium (web mode)', () => {
     // A shape error: without the flatten layer the first dense layer gets an image.
     await page.getByRole('button', { name: 'Remove layer 1 (Flatten)' }).click();
     expect(await layerTypes(page)).toEqual(['dense', 'dense', 'dense', 'dense']);
-    await expect.poll(() => text(page.getByTestId('layer-0-messages'))).toBe(
-      'A dense layer needs a flat input, but this one gets 28×28×1. Put a flatten layer before it.',
-    );
+    await expect.poll(() => text(page.getByTestId('layer-0-messages'))).toBe('A dense layer needs a flat input, but this one gets 28×28×1. Put a flatten layer before it.');
     expect(await text(page.getByTestId('layer-1-output'))).toMatch(/^—/);
     await screenshot(page, 'model-en-light-errors');
 
@@ -198,7 +199,12 @@ describe('the Train screen in Chromium (web mode)', () => {
   });
 
   it('a longer run: live charts, pause and resume, still training after a reload in another language and theme, then stopped early with its test accuracy', async () => {
-    await setSettings({ language: 'en', theme: 'light', lastModelSpec: presetSpec('mlp'), lastHyperparams: { epochs: 1000, limit: 2000, logEvery: 5, seed: 3, validationSplit: 0.1 } });
+    await setSettings({
+      language: 'en',
+      theme: 'light',
+      lastModelSpec: presetSpec('mlp'),
+      lastHyperparams: { epochs: 1000, limit: 2000, logEvery: 5, seed: 3, validationSplit: 0.1 },
+    });
     const { page, errors } = await openStudio('train');
     // Long enough to still be training when paused, on the native path too (1.8M samples: tens of seconds at its speed).
     expect(await page.getByTestId('hp-epochs').inputValue()).toBe('1000');
@@ -233,7 +239,9 @@ describe('the Train screen in Chromium (web mode)', () => {
         await expect.poll(() => phase(page)).toBe('paused');
         await expect.poll(() => points(page, 'loss-chart')).toBe(paused.loss);
         expect(await progressValue(page)).toBe(paused.progress);
-        expect(await text(page.getByTestId('run-engine'))).toMatch(language === 'en' ? /^Engine: native TensorFlow kernels, / : /^引擎：原生 TensorFlow 内核，\d+ 个线程（启动检查中与 tfjs-layers 结果一致）$/);
+        expect(await text(page.getByTestId('run-engine'))).toMatch(
+          language === 'en' ? /^Engine: native TensorFlow kernels, / : /^引擎：原生 TensorFlow 内核，\d+ 个线程（启动检查中与 tfjs-layers 结果一致）$/,
+        );
         await screenshot(page, `train-${language}-${theme}-paused`);
       }
     }

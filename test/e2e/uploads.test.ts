@@ -19,7 +19,29 @@ import { tmpDir } from '../helpers/tmp';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
 
 /** Latin words a Chinese Models or Settings screen may show here: names, formats, the command. */
-const LATIN_ALLOWED = new Set(['MNIST', 'Studio', 'TF', 'js', 'layers', 'model', 'json', 'zip', 'English', 'mnist', 'studio', 'Exported', 'MLP', 'kB', 'https', 'mirror', 'example', 'org', 'From', 'its', 'folder']);
+const LATIN_ALLOWED = new Set([
+  'MNIST',
+  'Studio',
+  'TF',
+  'js',
+  'layers',
+  'model',
+  'json',
+  'zip',
+  'English',
+  'mnist',
+  'studio',
+  'Exported',
+  'MLP',
+  'kB',
+  'https',
+  'mirror',
+  'example',
+  'org',
+  'From',
+  'its',
+  'folder',
+]);
 /** Where the screenshots of this branch's screens are kept for a look. */
 const SHOTS = '/tmp/shots/trust-api';
 

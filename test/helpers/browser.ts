@@ -25,16 +25,7 @@ export async function launchBrowser(profile?: string, options: { env?: Record<st
     viewport: { width: 1280, height: 820 },
     ...(options.env && Object.keys(options.env).length > 0 ? { env: { ...(process.env as Record<string, string>), ...options.env } } : {}),
     bypassCSP: options.bypassCSP ?? false,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   // The browser may still flush its caches for a moment after it closes: retried, and a profile it keeps writing is left to the system's temp cleaning rather than failing a test.
   if (own) context.on('close', () => void fs.promises.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined));

@@ -48,7 +48,12 @@ export interface Mirror {
 
 /** The files of a folder, read into memory, by name. */
 export function filesOf(dir: string): Record<string, Buffer> {
-  return Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith('.gz')).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.gz'))
+      .map((f) => [f, fs.readFileSync(path.join(dir, f))]),
+  );
 }
 
 export async function startMirror(options: MirrorOptions): Promise<Mirror> {

@@ -85,8 +85,7 @@ export function mnistFixtureDir(options: { train?: number; test?: number; gzip?:
   const all = realDigits();
   if (train + test > all.count) throw new Error(`only ${all.count} digits available`);
   const tmp = fs.mkdtempSync(`${dir}.partial-`);
-  const write = (name: string, bytes: Buffer) =>
-    fs.writeFileSync(path.join(tmp, gzip ? `${name}.gz` : name), gzip ? zlib.gzipSync(bytes, { level: 6 }) : bytes);
+  const write = (name: string, bytes: Buffer) => fs.writeFileSync(path.join(tmp, gzip ? `${name}.gz` : name), gzip ? zlib.gzipSync(bytes, { level: 6 }) : bytes);
   write(MNIST_FILES.trainImages, idxImages(all.images.subarray(0, train * 784), train));
   write(MNIST_FILES.trainLabels, idxLabels(all.labels.subarray(0, train)));
   write(MNIST_FILES.testImages, idxImages(all.images.subarray(train * 784, (train + test) * 784), test));

@@ -51,8 +51,9 @@ export function startCli(args: string[]) {
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
-    for (const w of waiters.splice(0)) if (w.re.test(stdout)) w.resolve();
-    else waiters.push(w);
+    for (const w of waiters.splice(0))
+      if (w.re.test(stdout)) w.resolve();
+      else waiters.push(w);
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

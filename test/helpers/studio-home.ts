@@ -60,7 +60,10 @@ export async function studioState(home: string, options: Partial<StudioOptions> 
   try {
     return {
       settings: await call(studio, 'settings:get', {}),
-      datasets: homeless((await call(studio, 'datasets:list', {})).filter((d) => d.id === 'digits'), home),
+      datasets: homeless(
+        (await call(studio, 'datasets:list', {})).filter((d) => d.id === 'digits'),
+        home,
+      ),
       runs: homeless(await call(studio, 'runs:list', {}), home),
       models: homeless(await call(studio, 'models:list', {}), home),
       notices,

@@ -80,7 +80,10 @@ describe('dialogs main opens for the desktop window', () => {
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'holiday.jpg'), 'jpeg');
     const studio = createStudio({ home, shell: 'electron', dialogs: scripted({ save: folder }).dialogs });
-    expect(await dispatch(studio.handlers, 'models:saveAs', { id: 'mlp', format: 'onnx' }, DESKTOP)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('not an earlier MNIST Studio export') } });
+    expect(await dispatch(studio.handlers, 'models:saveAs', { id: 'mlp', format: 'onnx' }, DESKTOP)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('not an earlier MNIST Studio export') },
+    });
     expect(fs.readdirSync(folder)).toEqual(['holiday.jpg']);
     await studio.close();
   });
@@ -91,8 +94,14 @@ describe('dialogs main opens for the desktop window', () => {
     let script = scripted({ folder: mnistFixtureDir(), file: zip, save: zip });
     let studio = createStudio({ home, shell: 'electron', dialogs: script.dialogs });
     expect(await dispatch(studio.handlers, 'models:saveAs', { id: 'mlp', format: 'tfjs-zip' }, DESKTOP)).toMatchObject({ ok: true });
-    expect(await dispatch(studio.handlers, 'datasets:importFromDialog', { title: '选择文件夹', name: 'digits' }, DESKTOP)).toMatchObject({ ok: true, value: { imported: { id: 'digits', status: 'ready' } } });
-    expect(await dispatch(studio.handlers, 'models:importFromDialog', { from: 'zip', title: '导入模型', name: 'Again' }, DESKTOP)).toMatchObject({ ok: true, value: { imported: { name: 'Again', source: 'imported' } } });
+    expect(await dispatch(studio.handlers, 'datasets:importFromDialog', { title: '选择文件夹', name: 'digits' }, DESKTOP)).toMatchObject({
+      ok: true,
+      value: { imported: { id: 'digits', status: 'ready' } },
+    });
+    expect(await dispatch(studio.handlers, 'models:importFromDialog', { from: 'zip', title: '导入模型', name: 'Again' }, DESKTOP)).toMatchObject({
+      ok: true,
+      value: { imported: { name: 'Again', source: 'imported' } },
+    });
     expect(script.asked.slice(1)).toEqual([
       ['folder', '选择文件夹'],
       ['file', '导入模型', [{ name: 'ZIP', extensions: ['zip'] }]],

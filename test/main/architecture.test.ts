@@ -62,7 +62,8 @@ describe('the layering (.dependency-cruiser.cjs)', () => {
       // Web mode importing the desktop shell (as it once did for the CSP).
       'src/main/web/bad-web.ts': "import { secureWebPreferences } from '../electron/security';\nexport const p = secureWebPreferences;\n",
       // The renderer importing main (type-only, through the alias-free path) and a Node built-in.
-      'src/renderer/src/bad-view.ts': "import type { Studio } from '../../main/studio';\nimport fs from 'node:fs';\nexport type S = Studio;\nexport const read = fs.readFileSync;\n",
+      'src/renderer/src/bad-view.ts':
+        "import type { Studio } from '../../main/studio';\nimport fs from 'node:fs';\nexport type S = Studio;\nexport const read = fs.readFileSync;\n",
       // The contract importing a service.
       'src/shared/bad-contract.ts': "import { newId } from '../main/ids';\nexport const id = newId;\n",
       // The preload importing a service.

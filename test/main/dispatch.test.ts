@@ -42,11 +42,21 @@ describe('dispatch', () => {
   });
 
   it('answers INVALID_ARGUMENT when reading the input throws, or it nests too deep to check', async () => {
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('no keys');
+        },
+      },
+    );
     expect(await dispatch(studio.handlers, 'app:info', hostile, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'input' } });
     let deep: unknown = {};
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
-    expect(await dispatch(studio.handlers, 'settings:update', { lastModelSpec: deep }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'lastModelSpec.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a' } });
+    expect(await dispatch(studio.handlers, 'settings:update', { lastModelSpec: deep }, { shell: 'cli' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'lastModelSpec.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a' },
+    });
   });
 
   it('turns a StudioError into its code and any other throw into INTERNAL', async () => {

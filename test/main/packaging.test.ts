@@ -20,7 +20,16 @@ const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'electron-builder.json
 /** @electron/fuses' marker in an Electron binary; the fuse wire follows it: version, length, then one byte per fuse. */
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 /** The fuses in wire order (FuseV1Options), as Electron 45 ships them: '1' on, '0' off. */
-const FUSES = ['runAsNode', 'enableCookieEncryption', 'enableNodeOptionsEnvironmentVariable', 'enableNodeCliInspectArguments', 'enableEmbeddedAsarIntegrityValidation', 'onlyLoadAppFromAsar', 'loadBrowserProcessSpecificV8Snapshot', 'grantFileProtocolExtraPrivileges'];
+const FUSES = [
+  'runAsNode',
+  'enableCookieEncryption',
+  'enableNodeOptionsEnvironmentVariable',
+  'enableNodeCliInspectArguments',
+  'enableEmbeddedAsarIntegrityValidation',
+  'onlyLoadAppFromAsar',
+  'loadBrowserProcessSpecificV8Snapshot',
+  'grantFileProtocolExtraPrivileges',
+];
 const ELECTRON_DEFAULT_FUSES = '10110001';
 
 function readFuses(binary: string): Record<string, boolean> {
@@ -43,7 +52,9 @@ describe('electron-builder configuration', () => {
       grantFileProtocolExtraPrivileges: false,
     });
     // Every key is one electron-builder 26 knows (its schema refuses others only at build time).
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'app-builder-lib', 'scheme.json'), 'utf8')) as { definitions: { FuseOptionsV1: { properties: Record<string, unknown> } } };
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'app-builder-lib', 'scheme.json'), 'utf8')) as {
+      definitions: { FuseOptionsV1: { properties: Record<string, unknown> } };
+    };
     for (const key of Object.keys(config.electronFuses)) expect(Object.keys(schema.definitions.FuseOptionsV1.properties)).toContain(key);
   });
 
@@ -74,7 +85,9 @@ describe('electron-builder configuration', () => {
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
     );
     expect(res.status, res.stderr + res.stdout).toBe(0);
-    const binary = fs.readdirSync(path.join(out, 'linux-unpacked')).find((f) => fs.statSync(path.join(out, 'linux-unpacked', f)).isFile() && fs.readFileSync(path.join(out, 'linux-unpacked', f)).includes(FUSE_SENTINEL));
+    const binary = fs
+      .readdirSync(path.join(out, 'linux-unpacked'))
+      .find((f) => fs.statSync(path.join(out, 'linux-unpacked', f)).isFile() && fs.readFileSync(path.join(out, 'linux-unpacked', f)).includes(FUSE_SENTINEL));
     expect(binary, 'the packed Electron binary').toBeDefined();
     expect(readFuses(path.join(out, 'linux-unpacked', binary!))).toEqual({ ...config.electronFuses, loadBrowserProcessSpecificV8Snapshot: false });
     const resources = path.join(out, 'linux-unpacked', 'resources');

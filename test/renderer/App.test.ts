@@ -86,11 +86,17 @@ describe('the app shell', () => {
 
   for (const locale of ['en', 'zh-CN'] as const) {
     it(`the Models and Playground screens of a fresh home say there is no model yet, with a way to Train (${locale})`, async () => {
-      const studio = new StudioDouble({ language: locale }).respond('models:list', () => []).respond('runs:list', () => []).respond('train:status', () => ({ runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 }));
+      const studio = new StudioDouble({ language: locale })
+        .respond('models:list', () => [])
+        .respond('runs:list', () => [])
+        .respond('train:status', () => ({ runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 }));
       mounted = await mountStudio({ studio });
       const { wrapper, router } = mounted;
       const messages = locale === 'en' ? en : zhCN;
-      for (const [screen, testId] of [['models', 'no-models'], ['playground', 'no-playground-model']] as const) {
+      for (const [screen, testId] of [
+        ['models', 'no-models'],
+        ['playground', 'no-playground-model'],
+      ] as const) {
         await router.push(`/${screen}`);
         await settle();
         expect(wrapper.get('[data-testid="screen-title"]').text()).toBe(messages.screens[screen].title);

@@ -74,7 +74,16 @@ describe('the Data screen', () => {
       bytesPerSecond: 2_500_000,
       etaSeconds: 9,
     });
-    data.emit({ kind: 'retry', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: MIRROR, attempt: 1, delayMs: 500, fromByte: 7_500_000, reason: '127.0.0.1:8080: connection dropped' });
+    data.emit({
+      kind: 'retry',
+      dataset: 'fashion-mnist',
+      file: FASHION_FILES[0]!,
+      mirror: MIRROR,
+      attempt: 1,
+      delayMs: 500,
+      fromByte: 7_500_000,
+      reason: '127.0.0.1:8080: connection dropped',
+    });
     await settle();
     const bar = fashion().get('[role="progressbar"]');
     expect(bar.attributes('aria-label')).toBe('Download of Fashion-MNIST');
@@ -82,7 +91,10 @@ describe('the Data screen', () => {
     expect(bar.attributes('aria-valuetext')).toBe('7.5 MB of 30 MB');
     expect(parts(fashion().get('[data-testid="download-stats"]'))).toEqual(['7.5 MB of 30 MB', '·', '2.5 MB/s', '·', '9 sec left']);
     expect(fashion().get('[data-testid="download-mirror"]').text()).toBe('from 127.0.0.1:8080');
-    const files = () => fashion().findAll('li.file').map((li) => [li.attributes('data-state'), li.get('code').text(), li.get('.file-status').text()]);
+    const files = () =>
+      fashion()
+        .findAll('li.file')
+        .map((li) => [li.attributes('data-state'), li.get('code').text(), li.get('.file-status').text()]);
     expect(files()).toEqual([
       ['active', 'train-images-idx3-ubyte.gz', '7.5 MB of 26 MB'],
       ['pending', 'train-labels-idx1-ubyte.gz', 'waiting'],
@@ -93,7 +105,16 @@ describe('the Data screen', () => {
     expect(retry.text()).toBe('Connection dropped, resuming from 7.5 MB…');
     expect(retry.attributes('title')).toBe('127.0.0.1:8080: connection dropped');
     // The engine names the host first (issue 13): a silence is still told as one.
-    data.emit({ kind: 'retry', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: MIRROR, attempt: 2, delayMs: 1000, fromByte: 7_500_000, reason: '127.0.0.1:8080: no data for 30 s' });
+    data.emit({
+      kind: 'retry',
+      dataset: 'fashion-mnist',
+      file: FASHION_FILES[0]!,
+      mirror: MIRROR,
+      attempt: 2,
+      delayMs: 1000,
+      fromByte: 7_500_000,
+      reason: '127.0.0.1:8080: no data for 30 s',
+    });
     await settle();
     expect(fashion().get('[data-testid="download-retry"]').text()).toBe('The server stopped sending, reconnecting from 7.5 MB…');
     expect(fashion().get('[data-testid="mirror-failed"]').text()).toBe('broken.example could not give a good train-images-idx3-ubyte.gz; the next mirror is tried.');
@@ -178,7 +199,18 @@ describe('the Data screen', () => {
     await settle();
     await router.push('/train');
     await settle();
-    data.emit({ kind: 'progress', dataset: 'fashion-mnist', file: FASHION_FILES[0]!, mirror: MIRROR, fileBytes: 15e6, fileTotal: 26e6, doneBytes: 15e6, totalBytes: 30e6, bytesPerSecond: 1e6, etaSeconds: 75 });
+    data.emit({
+      kind: 'progress',
+      dataset: 'fashion-mnist',
+      file: FASHION_FILES[0]!,
+      mirror: MIRROR,
+      fileBytes: 15e6,
+      fileTotal: 26e6,
+      doneBytes: 15e6,
+      totalBytes: 30e6,
+      bytesPerSecond: 1e6,
+      etaSeconds: 75,
+    });
     await settle();
     await router.push('/data');
     await settle();
@@ -189,7 +221,9 @@ describe('the Data screen', () => {
     await settle();
     data.finish('fashion-mnist', 30e6, 30);
     await settle();
-    expect(wrapper.findAll('[data-testid="toast"]').map((t) => [t.attributes('data-level'), squash(t)])).toEqual([['success', 'Fashion-MNIST is readyIts images and class counts are on the Data screen.']]);
+    expect(wrapper.findAll('[data-testid="toast"]').map((t) => [t.attributes('data-level'), squash(t)])).toEqual([
+      ['success', 'Fashion-MNIST is readyIts images and class counts are on the Data screen.'],
+    ]);
   });
 
   it('a download failing while the user is elsewhere becomes an error toast with the translated reason and the engine’s sentence', async () => {
@@ -209,7 +243,18 @@ describe('the Data screen', () => {
 
   it('follows a download it did not start (another window, or one running before a reload)', async () => {
     const { wrapper, data } = await openData();
-    data.emit({ kind: 'progress', dataset: 'mnist', file: 'train-images-idx3-ubyte.gz', mirror: MIRROR, fileBytes: 1e6, fileTotal: 9.9e6, doneBytes: 1e6, totalBytes: 11.6e6, bytesPerSecond: 0, etaSeconds: null });
+    data.emit({
+      kind: 'progress',
+      dataset: 'mnist',
+      file: 'train-images-idx3-ubyte.gz',
+      mirror: MIRROR,
+      fileBytes: 1e6,
+      fileTotal: 9.9e6,
+      doneBytes: 1e6,
+      totalBytes: 11.6e6,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+    });
     await settle();
     const mnist = card(wrapper, 'mnist');
     expect(parts(mnist.get('[data-testid="download-stats"]'))).toEqual(['1 MB of 11.6 MB', '·', 'estimating time left…']);

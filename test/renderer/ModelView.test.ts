@@ -32,9 +32,7 @@ describe('the Model screen', () => {
     expect(m.wrapper.get('[data-testid="preset-mlp"]').attributes('aria-pressed')).toBe('true');
     expect(m.wrapper.get('[data-testid="preset-cnn"]').attributes('aria-pressed')).toBe('false');
     expect(m.wrapper.get('[data-testid="model-status"]').text()).toBe('Ready to train');
-    expect(m.wrapper.get('[data-testid="diagram"]').attributes('aria-label')).toBe(
-      'The network, layer by layer: Input 28×28×1 → Flatten 784 → Dense 128 → Dense 64 → Dense 10',
-    );
+    expect(m.wrapper.get('[data-testid="diagram"]').attributes('aria-label')).toBe('The network, layer by layer: Input 28×28×1 → Flatten 784 → Dense 128 → Dense 64 → Dense 10');
     // Nothing changed, nothing saved.
     await waitForSave();
     expect(m.studio?.updates()).toEqual([]);
@@ -102,16 +100,12 @@ describe('the Model screen', () => {
     await unitsInput(m, 1).setValue('128');
     await unitsInput(m, 3).setValue('12');
     await settle();
-    expect(m.wrapper.get('[data-testid="layer-3-messages"]').text()).toBe(
-      'The network must end in the 10 class scores (a dense layer with 10 units), but it outputs 12.',
-    );
+    expect(m.wrapper.get('[data-testid="layer-3-messages"]').text()).toBe('The network must end in the 10 class scores (a dense layer with 10 units), but it outputs 12.');
     expect(unitsInput(m, 3).attributes('aria-invalid')).toBe('true');
 
     await m.wrapper.get('[data-testid="layer-3"] select').setValue('dropout');
     await settle();
-    expect(m.wrapper.get('[data-testid="layer-3-messages"]').text()).toBe(
-      'The network must end in the 10 class scores (a dense layer with 10 units), but it outputs 64.',
-    );
+    expect(m.wrapper.get('[data-testid="layer-3-messages"]').text()).toBe('The network must end in the 10 class scores (a dense layer with 10 units), but it outputs 64.');
     // Switching back keeps what was typed for that type.
     await m.wrapper.get('[data-testid="layer-3"] select').setValue('dense');
     await settle();

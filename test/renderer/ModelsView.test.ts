@@ -48,7 +48,9 @@ describe('the Models screen', { timeout: 20_000 }, () => {
   it('lists every model with its network, parameters, data set, accuracy, size and the run it came from', async () => {
     const { wrapper } = await openModels();
     expect(wrapper.findAll('[data-testid="model-row"]').map((r) => r.attributes('data-model'))).toEqual(['m2', 'm1', 'm0']);
-    const cells = row(wrapper, 'm1').findAll('td').map((td) => td.text().replace(/\s+/g, ' '));
+    const cells = row(wrapper, 'm1')
+      .findAll('td')
+      .map((td) => td.text().replace(/\s+/g, ' '));
     expect(cells.slice(0, 8)).toEqual([
       'mlp · MNIST',
       'The tutorial’s MLPflatten → dense 128 relu → dense 64 relu → dense 10',
@@ -228,7 +230,15 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await input.trigger('change');
     await form.trigger('submit');
     await settle();
-    expect(studio.inputs('uploads:begin')).toEqual([{ kind: 'model', files: [{ name: 'model.json', size: 20 }, { name: 'weights.bin', size: 2000 }] }]);
+    expect(studio.inputs('uploads:begin')).toEqual([
+      {
+        kind: 'model',
+        files: [
+          { name: 'model.json', size: 20 },
+          { name: 'weights.bin', size: 2000 },
+        ],
+      },
+    ]);
     expect(form.get('[data-testid="error"]').text()).toContain('The model could not be imported');
     expect(form.get('[data-testid="error-detail"]').text()).toBe('model.json: names weights.bin, which was not uploaded');
     refuse = false;

@@ -95,7 +95,14 @@ describe('the Playground', { timeout: 20_000 }, () => {
   it('starts with the best model of a digits data set, not the newest Fashion-MNIST one, which asks for clothing and names its classes', async () => {
     const before = MODELS;
     MODELS = [
-      modelEntry('f1', { name: 'mlp · Fashion-MNIST', datasetId: 'fashion-mnist', datasetName: 'Fashion-MNIST', classNames: FASHION, testAccuracy: 0.99, createdAt: '2026-06-05T09:00:00.000Z' }),
+      modelEntry('f1', {
+        name: 'mlp · Fashion-MNIST',
+        datasetId: 'fashion-mnist',
+        datasetName: 'Fashion-MNIST',
+        classNames: FASHION,
+        testAccuracy: 0.99,
+        createdAt: '2026-06-05T09:00:00.000Z',
+      }),
       modelEntry('d2', { testAccuracy: 0.95, createdAt: '2026-06-04T09:00:00.000Z' }),
       modelEntry('d1', { testAccuracy: 0.975, createdAt: '2026-06-01T09:00:00.000Z' }),
     ];

@@ -16,7 +16,12 @@ const DONE: FakeRun = {
   durationMs: 95_000,
   hyperparams: { epochs: 3, batchSize: 50, learningRate: 0.002, validationSplit: 0.1, logEvery: 10 },
 };
-const FAILED: FakeRun = { id: '20260602-090000-bbbbbb', createdAt: '2026-06-02T09:00:00.000Z', status: 'failed', reason: 'loss became NaN at epoch 1, step 3: lower the learning rate' };
+const FAILED: FakeRun = {
+  id: '20260602-090000-bbbbbb',
+  createdAt: '2026-06-02T09:00:00.000Z',
+  status: 'failed',
+  reason: 'loss became NaN at epoch 1, step 3: lower the learning rate',
+};
 
 async function open(path: string, language: 'en' | 'zh-CN' = 'en') {
   const studio = new StudioDouble({ language });
@@ -47,7 +52,11 @@ function text(w: { element: Element }): string {
   const texts: string[] = [];
   const walker = document.createTreeWalker(w.element, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) texts.push(walker.currentNode.textContent ?? '');
-  return texts.map((t) => t.trim()).filter(Boolean).join(' ').replace(/\s+/g, ' ');
+  return texts
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/\s+/g, ' ');
 }
 
 describe('a run’s details', () => {

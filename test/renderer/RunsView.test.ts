@@ -48,7 +48,11 @@ function squash(w: Pick<DOMWrapper<Element>, 'element'>): string {
   const texts: string[] = [];
   const walker = document.createTreeWalker(w.element, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) texts.push(walker.currentNode.textContent ?? '');
-  return texts.map((t) => t.trim()).filter(Boolean).join(' ').replace(/\s+/g, ' ');
+  return texts
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/\s+/g, ' ');
 }
 const rows = (wrapper: VueWrapper) => wrapper.findAll('[data-testid="run-row"]');
 const ids = (wrapper: VueWrapper) => rows(wrapper).map((r) => r.attributes('data-run')!.slice(-6));
@@ -143,7 +147,12 @@ describe('the Runs screen', () => {
     expect(ids(wrapper)).toHaveLength(4);
     expect(wrapper.find('[data-testid="clear-filters"]').exists()).toBe(false);
 
-    expect(wrapper.get('[data-testid="filter-dataset"]').findAll('option').map((o) => o.text())).toEqual(['All', 'Fashion-MNIST', 'MNIST', 'my-digits']);
+    expect(
+      wrapper
+        .get('[data-testid="filter-dataset"]')
+        .findAll('option')
+        .map((o) => o.text()),
+    ).toEqual(['All', 'Fashion-MNIST', 'MNIST', 'my-digits']);
     await wrapper.get('[data-testid="filter-dataset"]').setValue('mnist');
     expect(ids(wrapper)).toEqual(['dddddd', 'aaaaaa']);
     await wrapper.get('[data-testid="filter-model"]').setValue('cnn');
@@ -168,7 +177,9 @@ describe('the Runs screen', () => {
     await settle();
     expect(dialog().element.open).toBe(true);
     expect(dialog().get('h2').text()).toBe('Delete this run?');
-    expect(squash(dialog())).toMatch(/^Delete this run\? mlp · MNIST · Jun 1, \d\d:00:00( [AP]M)? will be deleted, with its curves and test results\. The model it saved stays in the model library\./);
+    expect(squash(dialog())).toMatch(
+      /^Delete this run\? mlp · MNIST · Jun 1, \d\d:00:00( [AP]M)? will be deleted, with its curves and test results\. The model it saved stays in the model library\./,
+    );
     expect(document.activeElement).toBe(dialog().get('[data-testid="delete-cancel"]').element);
     await dialog().get('[data-testid="delete-cancel"]').trigger('click');
     await settle();
@@ -206,7 +217,12 @@ describe('the Runs screen', () => {
   });
 
   it('exports a run’s metrics as CSV: a batch row per logged batch, an epoch row per epoch, fields quoted where needed', async () => {
-    const folder: FakeRun = { id: '20260606-090000-ffffff', createdAt: '2026-06-06T09:00:00.000Z', datasetId: 'dir:/data/my "best", digits', hyperparams: { epochs: 1, batchSize: 500, logEvery: 1 } };
+    const folder: FakeRun = {
+      id: '20260606-090000-ffffff',
+      createdAt: '2026-06-06T09:00:00.000Z',
+      datasetId: 'dir:/data/my "best", digits',
+      hyperparams: { epochs: 1, batchSize: 500, logEvery: 1 },
+    };
     const { wrapper } = await openRuns({ runs: [folder] });
     const files = collectDownloads();
     await row(wrapper, folder.id).get('[data-testid="run-csv"]').trigger('click');
@@ -261,7 +277,12 @@ describe('the Runs screen', () => {
     // Taking a run off keeps the other's colour; the next one ticked takes the free one.
     await box('20260601-090000-aaaaaa').setValue(false);
     await settle();
-    expect(wrapper.findAllComponents(LineChart)[0]!.props('series').map((s) => s.id)).toEqual(['20260602-090000-bbbbbb']);
+    expect(
+      wrapper
+        .findAllComponents(LineChart)[0]!
+        .props('series')
+        .map((s) => s.id),
+    ).toEqual(['20260602-090000-bbbbbb']);
     expect(swatches()).toEqual(['background: var(--series-2);']);
     await box('20260604-090000-dddddd').setValue(true);
     await settle();
@@ -301,7 +322,22 @@ describe('the Runs screen', () => {
       kind: 'started',
       runId: id,
       dataset: running.dataset!,
-      environment: { app: '0.1.0', node: '22', tfjsNode: '4.22.0', tfjsCore: '4.22.0', libtensorflow: '2.21.0', backend: 'tensorflow', cpu: 'x', cpuThreads: 2, intraOpThreads: 'default', intraOpThreadsFrom: 'auto', trainingPath: 'native', trainingPathReason: 'self-test passed', trainingPathCause: 'self-test-passed', platform: 'linux' },
+      environment: {
+        app: '0.1.0',
+        node: '22',
+        tfjsNode: '4.22.0',
+        tfjsCore: '4.22.0',
+        libtensorflow: '2.21.0',
+        backend: 'tensorflow',
+        cpu: 'x',
+        cpuThreads: 2,
+        intraOpThreads: 'default',
+        intraOpThreadsFrom: 'auto',
+        trainingPath: 'native',
+        trainingPathReason: 'self-test passed',
+        trainingPathCause: 'self-test-passed',
+        platform: 'linux',
+      },
       epochs: 4,
       stepsPerEpoch: 16,
       params: 109_386,

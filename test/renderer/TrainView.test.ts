@@ -21,7 +21,10 @@ afterEach(() => {
 const status = (state: TrainStatus['state']): TrainStatus => ({ runId: RUN, state, epoch: 1, epochs: 2, step: 4, stepsPerEpoch: 10 });
 
 /** A studio double that also lists data sets and answers the training calls as the engine does (one run, its id at once). */
-function engine(datasets: DatasetSummary[] = [datasetSummary('mnist'), datasetSummary('fashion-mnist'), datasetSummary('half', 'partial')], settings: Partial<Settings> = {}): StudioDouble {
+function engine(
+  datasets: DatasetSummary[] = [datasetSummary('mnist'), datasetSummary('fashion-mnist'), datasetSummary('half', 'partial')],
+  settings: Partial<Settings> = {},
+): StudioDouble {
   return new StudioDouble(settings)
     .respond('datasets:list', () => datasets)
     .respond('train:start', () => ({ runId: RUN }))
@@ -90,7 +93,16 @@ describe('the Train screen', () => {
     await settle();
     expect(m.wrapper.find('[data-testid="hp-batchSize-error"]').exists()).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, SAVE_DELAY_MS + 50));
-    expect(m.studio?.settings.lastHyperparams).toEqual({ epochs: 5, batchSize: 128, learningRate: 0.01, optimizer: 'momentum', loss: 'cross-entropy', validationSplit: 0, seed: 42, logEvery: 100 });
+    expect(m.studio?.settings.lastHyperparams).toEqual({
+      epochs: 5,
+      batchSize: 128,
+      learningRate: 0.01,
+      optimizer: 'momentum',
+      loss: 'cross-entropy',
+      validationSplit: 0,
+      seed: 42,
+      logEvery: 100,
+    });
 
     // The tutorial's settings come back with one click.
     await get(m, 'hp-reset').trigger('click');
@@ -129,7 +141,16 @@ describe('the Train screen', () => {
       {
         dataset: { id: 'mnist' },
         model: presetSpec('mlp'),
-        hyperparams: { epochs: 2, batchSize: 64, learningRate: 0.001, optimizer: 'adam', loss: 'cross-entropy', validationSplit: 0, logEvery: 1, normalization: { mean: 0.1307, std: 0.3081 } },
+        hyperparams: {
+          epochs: 2,
+          batchSize: 64,
+          learningRate: 0.001,
+          optimizer: 'adam',
+          loss: 'cross-entropy',
+          validationSplit: 0,
+          logEvery: 1,
+          normalization: { mean: 0.1307, std: 0.3081 },
+        },
       },
     ]);
     expect(get(m, 'run-phase').text()).toBe('Starting');
@@ -163,7 +184,9 @@ describe('the Train screen', () => {
     expect(get(m, 'run-engine-value').text()).toBe('Engine: native TensorFlow kernels, 1 thread');
     expect(get(m, 'run-engine').text()).toBe('Engine: native TensorFlow kernels, 1 thread (it matched tfjs-layers in the start-up check)');
     expect(get(m, 'run-engine').find('.icon').exists()).toBe(false);
-    const log = get(m, 'run-log').findAll('li').map((li) => li.text());
+    const log = get(m, 'run-log')
+      .findAll('li')
+      .map((li) => li.text());
     expect(log[0]).toBe('Data set MNIST: 640 training, 0 validation and 10,000 test images; 109,386 parameters.');
     expect(log[4]).toBe('Epoch [1/2], Step [4/10], Loss: 0.5000');
 
@@ -266,7 +289,9 @@ describe('the Train screen', () => {
   });
 
   it('a window opened during a run shows it where it is (train:status, then the run’s record)', async () => {
-    const studio = engine().respond('train:status', () => status('paused')).respond('runs:get', () => runRecord([1, 2, 3, 4, 5, 6], [1]));
+    const studio = engine()
+      .respond('train:status', () => status('paused'))
+      .respond('runs:get', () => runRecord([1, 2, 3, 4, 5, 6], [1]));
     const m = await openTrain(studio);
     await drawn();
     expect(get(m, 'run-phase').text()).toBe('Paused');
@@ -355,7 +380,11 @@ describe('the Train screen', () => {
     await get(m, 'start').trigger('click');
     await settle();
     m.studio!.emit('train', started());
-    m.studio!.emit('train', { kind: 'failed', runId: RUN, reason: 'the loss became NaN at epoch 1, step 3: training diverged; lower the learning rate (now 10) or change the network' });
+    m.studio!.emit('train', {
+      kind: 'failed',
+      runId: RUN,
+      reason: 'the loss became NaN at epoch 1, step 3: training diverged; lower the learning rate (now 10) or change the network',
+    });
     await settle();
     expect(get(m, 'run-phase').text()).toBe('Failed');
     const failed = get(m, 'run-failed');

@@ -29,7 +29,15 @@ afterEach(() => {
 });
 
 const SERIES: ChartSeries[] = [
-  { id: 'a', label: 'run a', points: [{ x: 0.5, y: 2 }, { x: 1, y: 1 }], color: 2 },
+  {
+    id: 'a',
+    label: 'run a',
+    points: [
+      { x: 0.5, y: 2 },
+      { x: 1, y: 1 },
+    ],
+    color: 2,
+  },
   { id: 'b', label: 'run b', points: [{ x: 1, y: 0.8 }] },
   { id: 'b:validation', label: 'run b, validation', points: [{ x: 1, y: 0.7 }], color: 9, dashed: true, hideInLegend: true },
 ];
@@ -81,7 +89,11 @@ describe('LineChart', () => {
   });
 
   it('gives its picture as a PNG', async () => {
-    wrapper = mount(LineChart, { props: { series: SERIES, label: 'Loss', xLabel: 'Epoch', yLabel: 'Loss' }, global: { plugins: [createStudioI18n('en')] }, attachTo: document.body });
+    wrapper = mount(LineChart, {
+      props: { series: SERIES, label: 'Loss', xLabel: 'Epoch', yLabel: 'Loss' },
+      global: { plugins: [createStudioI18n('en')] },
+      attachTo: document.body,
+    });
     const png = await (wrapper.vm as unknown as { toPng(): Promise<Blob> }).toPng();
     expect(png.type).toBe('image/png');
   });

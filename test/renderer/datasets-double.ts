@@ -8,7 +8,19 @@ import type { z } from 'zod';
 /** A registry dataset as a fresh studio home lists it: known, not downloaded. */
 export function missingDataset(id: keyof typeof DATASETS, home: string): DatasetSummary {
   const spec = DATASETS[id];
-  return { id, name: spec.name, builtin: true, status: 'missing', classNames: spec.classNames, train: null, test: null, files: 0, bytes: 0, origin: null, dir: `${home}/datasets/${id}` };
+  return {
+    id,
+    name: spec.name,
+    builtin: true,
+    status: 'missing',
+    classNames: spec.classNames,
+    train: null,
+    test: null,
+    files: 0,
+    bytes: 0,
+    origin: null,
+    dir: `${home}/datasets/${id}`,
+  };
 }
 
 export function missingDatasets(home: string): DatasetSummary[] {

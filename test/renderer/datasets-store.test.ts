@@ -14,7 +14,16 @@ describe('the datasets store', () => {
 
   it('mentions a retry while it waits and a few seconds after, then lets it go; a newer retry starts the clock again', () => {
     const store = useDatasetsStore();
-    const retry = { kind: 'retry', dataset: 'mnist', file: 'train-images-idx3-ubyte.gz', mirror: 'http://m/', attempt: 1, delayMs: 1000, fromByte: 5, reason: 'connection dropped' } as const;
+    const retry = {
+      kind: 'retry',
+      dataset: 'mnist',
+      file: 'train-images-idx3-ubyte.gz',
+      mirror: 'http://m/',
+      attempt: 1,
+      delayMs: 1000,
+      fromByte: 5,
+      reason: 'connection dropped',
+    } as const;
     store.onDownloadEvent(retry);
     expect(store.downloads.mnist?.retry).toMatchObject({ attempt: 1, fromByte: 5 });
     vi.advanceTimersByTime(1000 + RETRY_NOTE_MS - 1);

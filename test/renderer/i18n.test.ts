@@ -23,7 +23,6 @@ function flatten(tree: unknown, prefix = ''): Map<string, string> {
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
-
 describe('translations', () => {
   const reference = flatten(en);
 

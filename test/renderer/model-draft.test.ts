@@ -56,7 +56,9 @@ describe('the model editor’s draft', () => {
     expect(twelve.layers[3]!.problem).toEqual({ code: 'wrong-output', output: [12], classes: 10, field: 'units' });
     expect(twelve.spec).toBeNull();
 
-    const kernel = checkDraft(withLayers(mlp(), (layers) => [{ ...newLayer('conv2d'), kernelSize: 28, padding: 'valid' }, { ...newLayer('conv2d'), kernelSize: 3, padding: 'valid' }, ...layers]));
+    const kernel = checkDraft(
+      withLayers(mlp(), (layers) => [{ ...newLayer('conv2d'), kernelSize: 28, padding: 'valid' }, { ...newLayer('conv2d'), kernelSize: 3, padding: 'valid' }, ...layers]),
+    );
     expect(kernel.layers[1]!.problem).toMatchObject({ code: 'kernel-too-large', field: 'kernelSize' });
   });
 

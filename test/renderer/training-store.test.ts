@@ -142,7 +142,14 @@ describe('the training store', () => {
     const training = useTrainingStore();
     await training.start(input);
     training.handle(started(RUN, 1, 1000));
-    training.handle(batches(Array.from({ length: 800 }, (_, i) => i + 1), RUN, 1, 1000));
+    training.handle(
+      batches(
+        Array.from({ length: 800 }, (_, i) => i + 1),
+        RUN,
+        1,
+        1000,
+      ),
+    );
     expect(training.series.loss).toHaveLength(800);
     expect(training.log).toHaveLength(LOG_LIMIT);
     expect(training.log.at(-1)).toMatchObject({ kind: 'batch', globalStep: 800 });

@@ -100,7 +100,12 @@ describe('dataset-import', () => {
       const dir = folderWithout('t10k-labels-idx1-ubyte.gz');
       const fifo = path.join(dir, 't10k-labels-idx1-ubyte.gz');
       mkfifo(fifo);
-      const outcome = await importWithin(3000, home, GZ.map((f) => path.join(dir, f)), [fifo]);
+      const outcome = await importWithin(
+        3000,
+        home,
+        GZ.map((f) => path.join(dir, f)),
+        [fifo],
+      );
       expect(outcome).toMatchObject({ code: 'INVALID_ARGUMENT', message: `${fifo}: a named pipe, not a regular file; nothing was read from it` });
     });
   });
@@ -128,7 +133,10 @@ describe('dataset-import', () => {
       const fifo = path.join(dir, 'store', 'pipe');
       mkfifo(fifo);
       fs.symlinkSync(fifo, path.join(dir, TRAIN_IMAGES));
-      expect(await importWithin(3000, home, [dir], [fifo])).toMatchObject({ code: 'INVALID_ARGUMENT', message: `${path.join(dir, TRAIN_IMAGES)}: a named pipe, not a regular file; nothing was read from it` });
+      expect(await importWithin(3000, home, [dir], [fifo])).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: `${path.join(dir, TRAIN_IMAGES)}: a named pipe, not a regular file; nothing was read from it`,
+      });
     });
   });
 

@@ -336,10 +336,14 @@ describe('the app process killed during a save', () => {
   it('`mnist-studio train` SIGKILLed mid-run: its trainer ends too, and the next start records the run as interrupted', async () => {
     const home = userHome();
     const before = snapshotTree(home);
-    const child = spawn(process.execPath, [BIN, 'train', '--home', home, '--dataset', 'digits', '--epochs', '3', '--limit', '3000', '--batch-size', '16', '--seed', '5', '--log-every', '10'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'train', '--home', home, '--dataset', 'digits', '--epochs', '3', '--limit', '3000', '--batch-size', '16', '--seed', '5', '--log-every', '10'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -80,7 +80,10 @@ const hostileFile = fc.record({
   mutations: fc.array(mutation, { minLength: 0, maxLength: 3 }),
   gzip: fc.boolean(),
   // Damage to the gzip stream itself: a flipped byte or a cut.
-  gzipDamage: fc.option(fc.oneof(fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.nat(255) }), fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() })), { freq: 3 }),
+  gzipDamage: fc.option(
+    fc.oneof(fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.nat(255) }), fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() })),
+    { freq: 3 },
+  ),
   expectCount: fc.option(fc.integer({ min: 1, max: 6 }), { freq: 4 }),
 });
 
@@ -146,7 +149,13 @@ describe('fast-check: the IDX reader on mutated files', () => {
       { seed: 4242, numRuns: RUNS },
     );
     const grewMb = (peakRss() - before) / MiB;
-    recordMetric({ category: 'idx-reader', name: 'mutated IDX files (raw and gzip), 256 KiB cap', runs: RUNS, peakRssMb: peakRss() / MiB, extra: { ...tally, peakGrowthMb: grewMb } });
+    recordMetric({
+      category: 'idx-reader',
+      name: 'mutated IDX files (raw and gzip), 256 KiB cap',
+      runs: RUNS,
+      peakRssMb: peakRss() / MiB,
+      extra: { ...tally, peakGrowthMb: grewMb },
+    });
     // Some mutations leave a valid file, most do not: both paths ran.
     expect(tally.read).toBeGreaterThan(20);
     expect(tally.refused).toBeGreaterThan(RUNS / 2);
@@ -221,7 +230,11 @@ describe('the IDX reader at its real cap (128 MiB)', () => {
     header.writeUInt32BE(within, 4);
     claims.push({ name: 'within-cap-but-empty.idx', bytes: header, error: /is truncated: 16 bytes/ });
     // A bomb: a small gzip that inflates past the cap, its header claiming what fits.
-    claims.push({ name: 'bomb.idx.gz', bomb: { count: within, zeros: MAX_IDX_BYTES + 8 * MiB }, error: /decompresses to more than 128 MiB \(the cap\); stopped there|is longer than its header says/ });
+    claims.push({
+      name: 'bomb.idx.gz',
+      bomb: { count: within, zeros: MAX_IDX_BYTES + 8 * MiB },
+      error: /decompresses to more than 128 MiB \(the cap\); stopped there|is longer than its header says/,
+    });
     for (const c of claims) {
       const file = label(c.name);
       if (c.bomb) await gzipBomb(file, c.bomb.count, c.bomb.zeros);
@@ -238,7 +251,13 @@ describe('the IDX reader at its real cap (128 MiB)', () => {
       expect((err as StudioError).code).toBe('INTEGRITY');
       expect((err as StudioError).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
       expect((err as StudioError).message).toMatch(c.error);
-      recordMetric({ category: 'idx-reader', name: c.name, runs: 1, peakRssMb: peakRss() / MiB, extra: { fileBytes: fs.statSync(file).size, peakGrowthMb: (peakRss() - start) / MiB } });
+      recordMetric({
+        category: 'idx-reader',
+        name: c.name,
+        runs: 1,
+        peakRssMb: peakRss() / MiB,
+        extra: { fileBytes: fs.statSync(file).size, peakGrowthMb: (peakRss() - start) / MiB },
+      });
     }
     // The bomb may fill a cap's worth of memory, no more.
     expect((peakRss() - before) / MiB).toBeLessThan(MAX_IDX_BYTES / MiB + 64);

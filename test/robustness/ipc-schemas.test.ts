@@ -35,11 +35,17 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'datasets:download': [{ id: 'mnist' }, { id: 'fashion-mnist', mirrors: ['https://mirror.example/mnist/', 'http://10.0.0.2/data/'], defaultMirrors: false }],
   'datasets:cancel': [{ id: 'mnist' }],
   'datasets:delete': [{ id: 'mnist' }, { id: 'my-digits' }],
-  'datasets:import': [{ paths: ['/home/ann/Downloads/mnist'] }, { paths: ['/a/train-images-idx3-ubyte.gz', '/a/train-labels-idx1-ubyte.gz', '/a/t10k-images-idx3-ubyte', '/a/t10k-labels-idx1-ubyte'], name: 'my-digits' }],
+  'datasets:import': [
+    { paths: ['/home/ann/Downloads/mnist'] },
+    { paths: ['/a/train-images-idx3-ubyte.gz', '/a/train-labels-idx1-ubyte.gz', '/a/t10k-images-idx3-ubyte', '/a/t10k-labels-idx1-ubyte'], name: 'my-digits' },
+  ],
   'datasets:importFromDialog': [{}, { title: 'Choose the folder of the four IDX files', name: 'my-digits' }],
   'datasets:importUpload': [{ uploadId: 'ab'.repeat(12) }, { uploadId: 'cd'.repeat(12), name: 'fashion' }],
   'datasets:info': [{ id: 'mnist' }, { id: 'my-digits', samplesPerClass: 32 }],
-  'datasets:images': [{ id: 'mnist', split: 'test', indices: [0, 17, 9999] }, { id: 'mnist', split: 'train', indices: [5], sha256: 'ab'.repeat(32) }],
+  'datasets:images': [
+    { id: 'mnist', split: 'test', indices: [0, 17, 9999] },
+    { id: 'mnist', split: 'train', indices: [5], sha256: 'ab'.repeat(32) },
+  ],
   'settings:get': [{}],
   'settings:update': [
     { theme: 'dark' },
@@ -57,8 +63,28 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { dataset: { id: 'mnist' }, model: presetSpec('cnn') },
     {
       dataset: { id: 'fashion-mnist' },
-      model: { name: 'small', layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2, strides: 2 }, { type: 'flatten' }, { type: 'dropout', rate: 0.25 }, { type: 'dense', units: 10 }] },
-      hyperparams: { epochs: 2, batchSize: 32, learningRate: 0.01, optimizer: 'momentum', loss: 'mse', validationSplit: 0.1, seed: 7, limit: 1000, logEvery: 10, normalization: { mean: 0.5, std: 0.5 } },
+      model: {
+        name: 'small',
+        layers: [
+          { type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' },
+          { type: 'maxPooling2d', poolSize: 2, strides: 2 },
+          { type: 'flatten' },
+          { type: 'dropout', rate: 0.25 },
+          { type: 'dense', units: 10 },
+        ],
+      },
+      hyperparams: {
+        epochs: 2,
+        batchSize: 32,
+        learningRate: 0.01,
+        optimizer: 'momentum',
+        loss: 'mse',
+        validationSplit: 0.1,
+        seed: 7,
+        limit: 1000,
+        logEvery: 10,
+        normalization: { mean: 0.5, std: 0.5 },
+      },
     },
     { dataset: { id: 'mnist' }, fromModel: 'model-1' },
   ],
@@ -80,12 +106,30 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'models:import': [{ path: '/tmp/model' }, { path: '/tmp/model.zip', name: 'Imported', normalization: { mean: 0, std: 1 } }],
   'models:importFromDialog': [{ from: 'folder' }, { from: 'zip', title: 'Import a model', name: 'Imported' }],
   'models:importUpload': [{ uploadId: 'ab'.repeat(12) }, { uploadId: 'cd'.repeat(12), name: 'Imported', normalization: { mean: 0, std: 1 } }],
-  'models:saveAs': [{ id: 'model-1', format: 'onnx' }, { id: 'model-1', format: 'bundle', title: 'Export the model', filterName: 'Reproduction bundle' }],
-  'uploads:begin': [{ kind: 'dataset', files: [{ name: 'train-images-idx3-ubyte.gz', size: 9_912_422 }] }, { kind: 'model', files: [{ name: 'model.json', size: 2000 }, { name: 'weights.bin', size: 409_000 }] }],
+  'models:saveAs': [
+    { id: 'model-1', format: 'onnx' },
+    { id: 'model-1', format: 'bundle', title: 'Export the model', filterName: 'Reproduction bundle' },
+  ],
+  'uploads:begin': [
+    { kind: 'dataset', files: [{ name: 'train-images-idx3-ubyte.gz', size: 9_912_422 }] },
+    {
+      kind: 'model',
+      files: [
+        { name: 'model.json', size: 2000 },
+        { name: 'weights.bin', size: 409_000 },
+      ],
+    },
+  ],
   'uploads:chunk': [{ uploadId: 'ab'.repeat(12), file: 'model.json', offset: 0, data: new Uint8Array([123, 125]) }],
   'uploads:cancel': [{ uploadId: 'ab'.repeat(12) }],
-  'models:export': [{ id: 'model-1', format: 'onnx', path: '/tmp/model.onnx' }, { id: 'model-1', format: 'tfjs', path: '/tmp/out', overwrite: true }],
-  'models:download': [{ id: 'model-1', format: 'onnx' }, { id: 'model-1', format: 'bundle' }],
+  'models:export': [
+    { id: 'model-1', format: 'onnx', path: '/tmp/model.onnx' },
+    { id: 'model-1', format: 'tfjs', path: '/tmp/out', overwrite: true },
+  ],
+  'models:download': [
+    { id: 'model-1', format: 'onnx' },
+    { id: 'model-1', format: 'bundle' },
+  ],
   'models:evaluate': [{ id: 'model-1', dataset: { id: 'mnist' } }],
   'models:predict': [
     { id: 'model-1', image: { pixels: { width: 2, height: 3, channels: 1, data: new Uint8Array(6) } } },
@@ -190,7 +234,10 @@ describe('every method refuses bad fields with a typed INVALID_ARGUMENT naming t
           }
           for (const { what, bad, refused } of badLeaves(value, inFreeForm)) {
             if (path.length === 0) continue;
-            const { res, calls } = await call(method, withNode(valid, path, () => bad));
+            const { res, calls } = await call(
+              method,
+              withNode(valid, path, () => bad),
+            );
             try {
               checkAnswer(method, res, calls, refused ? path : null);
             } catch (err) {
@@ -230,7 +277,14 @@ describe('every method refuses bad fields with a typed INVALID_ARGUMENT naming t
     const cyclic: Record<string, unknown> = { name: 'x' };
     cyclic.self = cyclic;
     // Throws while being read: the schema may not throw it on.
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys for you'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('no keys for you');
+        },
+      },
+    );
     for (const method of METHOD_NAMES) {
       for (const input of [deep, { lastModelSpec: deep }, { lastModelSpec: { wide } }, { lastHyperparams: cyclic }, { model: deep, dataset: { id: 'mnist' } }, hostile]) {
         const { res, calls } = await call(method, input);
@@ -248,7 +302,17 @@ describe('every method refuses bad fields with a typed INVALID_ARGUMENT naming t
 const hostileValue = fc.oneof(
   fc.constantFrom(NaN, Infinity, -Infinity, -0, 2 ** 53, -1, 1e308, '', ' ', '\u0000', '../../etc/passwd', 'a'.repeat(70_000), null, true, [], {}),
   fc.jsonValue({ maxDepth: 3 }),
-  fc.anything({ maxDepth: 2, withTypedArray: true, withBigInt: true, withMap: true, withSet: true, withDate: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true }),
+  fc.anything({
+    maxDepth: 2,
+    withTypedArray: true,
+    withBigInt: true,
+    withMap: true,
+    withSet: true,
+    withDate: true,
+    withNullPrototype: true,
+    withSparseArray: true,
+    withBoxedValues: true,
+  }),
   fc.array(fc.integer(), { minLength: 250, maxLength: 300 }),
 );
 
@@ -349,7 +413,12 @@ describe('fast-check: dispatch over random and mutated input', () => {
     const own = new Set([1]);
     const { calls, handlers } = recordingHandlers();
     const studio = { ...createStudio({ home: tmpDir(), shell: 'electron' }), handlers };
-    const unbind = bindIpc(ipc, studio, (e) => isTrustedSender(e, own, (url) => isAppUrl(url, origin)), () => []);
+    const unbind = bindIpc(
+      ipc,
+      studio,
+      (e) => isTrustedSender(e, own, (url) => isAppUrl(url, origin)),
+      () => [],
+    );
     const frameUrl = fc.oneof(
       fc.constant(index),
       fc.constantFrom(
@@ -420,7 +489,14 @@ describe('fast-check: the WebSocket transport', () => {
     const message = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc.record({ type: fc.constantFrom('call', 'result', 'event'), id: fc.oneof(fc.nat(), fc.double(), fc.string()), method: fc.oneof(methodArb, fc.string()), input: fc.jsonValue() }).map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          type: fc.constantFrom('call', 'result', 'event'),
+          id: fc.oneof(fc.nat(), fc.double(), fc.string()),
+          method: fc.oneof(methodArb, fc.string()),
+          input: fc.jsonValue(),
+        })
+        .map((v) => JSON.stringify(v)),
       fc.tuple(fc.nat(), methodArb, fc.nat()).map(([id, method, i]) => encodeWire({ type: 'call', id, method, input: (VALID[method] as unknown[])[i % VALID[method].length] })),
     );
     let id = 0;
@@ -453,12 +529,20 @@ describe('each shell may make only the calls the contract grants it', () => {
         for (const valid of VALID[method]) {
           const { calls, handlers } = recordingHandlers();
           const res = await dispatch(handlers, method, valid, { shell, session: 'web-test' });
-          const refusedField = Object.entries(API[method].fieldShells ?? {}).find(([field, shells]) => !shells.includes(shell) && field.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], valid) !== undefined);
+          const refusedField = Object.entries(API[method].fieldShells ?? {}).find(
+            ([field, shells]) => !shells.includes(shell) && field.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], valid) !== undefined,
+          );
           if (!API[method].shells.includes(shell)) {
-            expect(res, `${method} from ${shell}`).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(new RegExp(`^${method}: refused: .* may not call it`)) } });
+            expect(res, `${method} from ${shell}`).toMatchObject({
+              ok: false,
+              error: { code: 'FORBIDDEN', message: expect.stringMatching(new RegExp(`^${method}: refused: .* may not call it`)) },
+            });
             expect(calls).toHaveLength(0);
           } else if (refusedField) {
-            expect(res, `${method}.${refusedField[0]} from ${shell}`).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: refusedField[0], message: expect.stringContaining(`${method}: ${refusedField[0]}: refused`) } });
+            expect(res, `${method}.${refusedField[0]} from ${shell}`).toMatchObject({
+              ok: false,
+              error: { code: 'FORBIDDEN', field: refusedField[0], message: expect.stringContaining(`${method}: ${refusedField[0]}: refused`) },
+            });
             expect(calls).toHaveLength(0);
           } else {
             expect(res, `${method} from ${shell}`).toMatchObject({ ok: true });

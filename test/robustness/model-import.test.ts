@@ -24,7 +24,10 @@ import { tmpDir } from '../helpers/tmp';
 const RUNS = 1000;
 const MiB = 1024 * 1024;
 const WEIGHTS = 'group1-shard1of1.bin';
-const SPEC = { name: 'tiny', layers: [{ type: 'flatten' as const }, { type: 'dense' as const, units: 4, activation: 'relu' as const }, { type: 'dense' as const, units: 10, activation: 'linear' as const }] };
+const SPEC = {
+  name: 'tiny',
+  layers: [{ type: 'flatten' as const }, { type: 'dense' as const, units: 4, activation: 'relu' as const }, { type: 'dense' as const, units: 10, activation: 'linear' as const }],
+};
 
 let valid: { json: Record<string, unknown>; weights: Buffer };
 
@@ -53,7 +56,8 @@ type FileMutation =
   | { kind: 'metadata'; text: string }
   | { kind: 'none' };
 
-type Packaging = { kind: 'folder' } | { kind: 'modelJson' } | { kind: 'zip'; damage: null | { op: 'flip' | 'truncate'; at: number; value: number }; nested: boolean; extra: string | null };
+type Packaging =
+  { kind: 'folder' } | { kind: 'modelJson' } | { kind: 'zip'; damage: null | { op: 'flip' | 'truncate'; at: number; value: number }; nested: boolean; extra: string | null };
 
 const hostileValue = fc.oneof(
   fc.constantFrom(NaN, -1, 0, 1e308, 2 ** 31, '', '../outside.bin', '/etc/passwd', 'C:\\x', 'a'.repeat(2000), null, true, [], {}, [0, 0], 'float16', 'int32', { scale: 1 }, ['x']),
@@ -62,10 +66,45 @@ const hostileValue = fc.oneof(
 );
 
 const fileMutation: fc.Arbitrary<FileMutation> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('json' as const), pick: fc.nat(), op: fc.constantFrom('replace' as const, 'delete' as const, 'addKey' as const), key: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'quantization', 'class_name', 'batch_input_shape')), value: hostileValue }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('jsonText' as const), op: fc.constantFrom('truncate' as const, 'flip' as const, 'bom' as const, 'huge' as const, 'empty' as const), at: fc.nat(), char: fc.string({ minLength: 1, maxLength: 1 }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('weights' as const), op: fc.constantFrom('truncate' as const, 'append' as const, 'flip' as const, 'nan' as const, 'missing' as const, 'folder' as const, 'linkOut' as const, 'rename' as const), at: fc.nat(), value: fc.nat(255) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('metadata' as const), text: fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.string(), fc.constantFrom('{"name":"ok","normalization":{"mean":0.5,"std":0}}', '{"name":"  "}', '{"name":"fine","normalization":{"mean":0.1,"std":0.3}}')) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('json' as const),
+      pick: fc.nat(),
+      op: fc.constantFrom('replace' as const, 'delete' as const, 'addKey' as const),
+      key: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'quantization', 'class_name', 'batch_input_shape')),
+      value: hostileValue,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('jsonText' as const),
+      op: fc.constantFrom('truncate' as const, 'flip' as const, 'bom' as const, 'huge' as const, 'empty' as const),
+      at: fc.nat(),
+      char: fc.string({ minLength: 1, maxLength: 1 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('weights' as const),
+      op: fc.constantFrom('truncate' as const, 'append' as const, 'flip' as const, 'nan' as const, 'missing' as const, 'folder' as const, 'linkOut' as const, 'rename' as const),
+      at: fc.nat(),
+      value: fc.nat(255),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('metadata' as const),
+      text: fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.string(),
+        fc.constantFrom('{"name":"ok","normalization":{"mean":0.5,"std":0}}', '{"name":"  "}', '{"name":"fine","normalization":{"mean":0.1,"std":0.3}}'),
+      ),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'none' as const }) },
 );
 
@@ -214,7 +253,13 @@ describe('fast-check: importing mutated models', () => {
       { seed: 9001, numRuns: RUNS },
     );
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    recordMetric({ category: 'model-import', name: 'mutated TF.js folders, model.json files and .zip archives', runs: RUNS, peakRssMb, extra: { ...tally, peakGrowthMb: (process.resourceUsage().maxRSS - before) / 1024 } });
+    recordMetric({
+      category: 'model-import',
+      name: 'mutated TF.js folders, model.json files and .zip archives',
+      runs: RUNS,
+      peakRssMb,
+      extra: { ...tally, peakGrowthMb: (process.resourceUsage().maxRSS - before) / 1024 },
+    });
     expect(tally.imported).toBeGreaterThan(20);
     expect(RUNS - tally.imported!).toBeGreaterThan(RUNS / 2);
   });

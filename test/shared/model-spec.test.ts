@@ -44,7 +44,9 @@ describe('model specs', () => {
     ]);
     const flat = ModelSpec.safeParse({ layers: [{ type: 'flatten' }, { type: 'globalAveragePooling2d' }, { type: 'dense', units: 10 }] });
     expect(flat.error!.issues[0]!.message).toBe('layer 2 (globalAveragePooling2d): needs an image-shaped input (height, width, channels) but gets [784]');
-    const big = ModelSpec.safeParse({ layers: [{ type: 'averagePooling2d', poolSize: 28, strides: 1 }, { type: 'averagePooling2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }] });
+    const big = ModelSpec.safeParse({
+      layers: [{ type: 'averagePooling2d', poolSize: 28, strides: 1 }, { type: 'averagePooling2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }],
+    });
     expect(big.error!.issues[0]!.message).toBe('layer 2 (averagePooling2d): a 2×2 pool does not fit its 1×1 input');
     const momentum = ModelSpec.safeParse({ layers: [{ type: 'batchNormalization', momentum: 1 }, { type: 'flatten' }, { type: 'dense', units: 10 }] });
     expect(momentum.error!.issues[0]).toMatchObject({ path: ['layers', 0, 'momentum'], message: 'must be a number from 0 to below 1' });
@@ -64,7 +66,11 @@ describe('model specs', () => {
 
     const summary = describeModel({
       name: 'x',
-      layers: [{ type: 'flatten' }, { type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' }, { type: 'dense', units: 10, activation: 'linear' }],
+      layers: [
+        { type: 'flatten' },
+        { type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+        { type: 'dense', units: 10, activation: 'linear' },
+      ],
     });
     expect(summary.errors).toEqual([
       { index: 1, message: expect.stringMatching(/^layer 2 \(conv2d\): needs an image-shaped input/), problem: { code: 'needs-image-input', input: [784], layer: 'conv2d' } },
@@ -76,17 +82,30 @@ describe('model specs', () => {
 
   it('gives each problem as a code with its numbers and the setting at fault, for a translated message', () => {
     const problems = (layers: LayerSpecInput[]) => describeModel({ name: 'x', layers: layers.map((l) => LayerSpec.parse(l)) }).errors.map((e) => e.problem);
-    expect(problems([{ type: 'conv2d', filters: 2, kernelSize: 28 }, { type: 'conv2d', filters: 2, kernelSize: 3 }])).toEqual([
-      { code: 'kernel-too-large', field: 'kernelSize', size: 3, height: 1, width: 1 },
-    ]);
-    expect(problems([{ type: 'maxPooling2d', poolSize: 28 }, { type: 'maxPooling2d', poolSize: 2 }])).toEqual([
-      { code: 'pool-too-large', field: 'poolSize', size: 2, height: 1, width: 1 },
-    ]);
+    expect(
+      problems([
+        { type: 'conv2d', filters: 2, kernelSize: 28 },
+        { type: 'conv2d', filters: 2, kernelSize: 3 },
+      ]),
+    ).toEqual([{ code: 'kernel-too-large', field: 'kernelSize', size: 3, height: 1, width: 1 }]);
+    expect(
+      problems([
+        { type: 'maxPooling2d', poolSize: 28 },
+        { type: 'maxPooling2d', poolSize: 2 },
+      ]),
+    ).toEqual([{ code: 'pool-too-large', field: 'poolSize', size: 2, height: 1, width: 1 }]);
     expect(problems([{ type: 'dense', units: 10 }])).toEqual([{ code: 'needs-flat-input', input: [28, 28, 1] }]);
     expect(problems([{ type: 'flatten' }, { type: 'flatten' }])).toEqual([{ code: 'already-flat' }]);
     expect(problems([{ type: 'flatten' }, { type: 'dense', units: 12 }])).toEqual([{ code: 'wrong-output', output: [12], classes: 10, field: 'units' }]);
     expect(problems([{ type: 'flatten' }, { type: 'dropout', rate: 0.5 }])).toEqual([{ code: 'wrong-output', output: [784], classes: 10 }]);
-    const big = problems([{ type: 'flatten' }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 10 }]);
+    const big = problems([
+      { type: 'flatten' },
+      { type: 'dense', units: 4096 },
+      { type: 'dense', units: 4096 },
+      { type: 'dense', units: 4096 },
+      { type: 'dense', units: 4096 },
+      { type: 'dense', units: 10 },
+    ]);
     expect(big).toEqual([{ code: 'too-many-params', params: expect.any(Number), max: 50_000_000 }]);
     expect(problemMessage(big[0]!)).toMatch(/parameters; at most 50,000,000 are allowed$/);
   });
@@ -103,9 +122,16 @@ describe('model specs', () => {
     expect(messages([{ type: 'flatten' }, { type: 'dense', units: 12 }])).toEqual([
       'layer 2 (dense): the network must end in the 10 class scores (a dense layer with 10 units) but outputs [12]',
     ]);
-    expect(messages([{ type: 'flatten' }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 4096 }, { type: 'dense', units: 10 }])).toEqual([
-      expect.stringMatching(/^the network has 53,600,266 parameters; at most 50,000,000 are allowed$/),
-    ]);
+    expect(
+      messages([
+        { type: 'flatten' },
+        { type: 'dense', units: 4096 },
+        { type: 'dense', units: 4096 },
+        { type: 'dense', units: 4096 },
+        { type: 'dense', units: 4096 },
+        { type: 'dense', units: 10 },
+      ]),
+    ).toEqual([expect.stringMatching(/^the network has 53,600,266 parameters; at most 50,000,000 are allowed$/)]);
   });
 
   it('rejects unknown layer types, unknown keys and out-of-range settings, naming the field', () => {
@@ -113,7 +139,9 @@ describe('model specs', () => {
       const i = ModelSpec.safeParse({ layers }).error!.issues[0]!;
       return `${i.path.join('.')}: ${i.message}`;
     };
-    expect(issue([{ type: 'lstm' }])).toBe('layers.0.type: type must be one of dense, conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, batchNormalization, flatten, dropout');
+    expect(issue([{ type: 'lstm' }])).toBe(
+      'layers.0.type: type must be one of dense, conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, batchNormalization, flatten, dropout',
+    );
     expect(issue([{ type: 'flatten' }, { type: 'dense', units: 0 }])).toBe('layers.1.units: must be a whole number from 1 to 4096');
     expect(issue([{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }])).toBe('layers.1.activation: activation must be one of relu, sigmoid, tanh, linear');
     expect(issue([{ type: 'flatten' }, { type: 'dropout', rate: 1 }, { type: 'dense', units: 10 }])).toBe('layers.1.rate: must be a number from 0 to below 1');

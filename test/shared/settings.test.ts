@@ -43,8 +43,6 @@ describe('the settings file schema', () => {
   it('the patch names an unknown key and the known ones', () => {
     const res = SettingsPatch.safeParse({ colour: 'blue' });
     expect(res.success).toBe(false);
-    expect(res.error?.issues[0]?.message).toBe(
-      'unknown setting "colour" (settings are: language, theme, mirrors, lastDatasetId, lastModelSpec, lastHyperparams, window)',
-    );
+    expect(res.error?.issues[0]?.message).toBe('unknown setting "colour" (settings are: language, theme, mirrors, lastDatasetId, lastModelSpec, lastHyperparams, window)');
   });
 });

@@ -42,10 +42,7 @@ function fakeProject() {
   const dir = tmpDir();
   const tfjs = path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node');
   fs.mkdirSync(path.join(tfjs, 'scripts'), { recursive: true });
-  fs.writeFileSync(
-    path.join(tfjs, 'package.json'),
-    JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', binary: { napi_versions: [3, 4, 5, 6, 7, 8] } }),
-  );
+  fs.writeFileSync(path.join(tfjs, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', binary: { napi_versions: [3, 4, 5, 6, 7, 8] } }));
   return { dir, tfjs, cache: path.join(dir, 'cache') };
 }
 

@@ -16,7 +16,13 @@ describe('the installed tfjs-node', () => {
 
   it('trains a Dense and a Conv2D model, saves and loads them with the same predictions', async () => {
     const x = tf.randomUniform([64, 28, 28, 1], 0, 1, 'float32', 1);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 10), 'int32'), 10);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 64 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    );
     const dense = tf.sequential({
       layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 32, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
     });
@@ -29,7 +35,10 @@ describe('the installed tfjs-node', () => {
       ],
     });
     const dir = tmpDir();
-    for (const [name, model] of [['dense', dense], ['conv', conv]] as const) {
+    for (const [name, model] of [
+      ['dense', dense],
+      ['conv', conv],
+    ] as const) {
       model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
       const history = await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0 });
       const losses = history.history.loss as number[];

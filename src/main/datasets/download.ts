@@ -70,11 +70,48 @@ function blockList(v4: [string, number][], v6: [string, number][]): net.BlockLis
 
 const KINDS: [Exclude<AddressKind, 'public'>, net.BlockList][] = [
   // 0.0.0.0 and :: connect to this machine.
-  ['loopback', blockList([['127.0.0.0', 8], ['0.0.0.0', 8]], [['::1', 128], ['::', 128]])],
-  ['private', blockList([['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]], [['fc00::', 7]])],
+  [
+    'loopback',
+    blockList(
+      [
+        ['127.0.0.0', 8],
+        ['0.0.0.0', 8],
+      ],
+      [
+        ['::1', 128],
+        ['::', 128],
+      ],
+    ),
+  ],
+  [
+    'private',
+    blockList(
+      [
+        ['10.0.0.0', 8],
+        ['172.16.0.0', 12],
+        ['192.168.0.0', 16],
+        ['100.64.0.0', 10],
+      ],
+      [['fc00::', 7]],
+    ),
+  ],
   // 169.254.169.254 is a cloud's metadata service.
   ['link-local', blockList([['169.254.0.0', 16]], [['fe80::', 10]])],
-  ['reserved', blockList([['224.0.0.0', 3], ['192.0.0.0', 24], ['198.18.0.0', 15]], [['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]])],
+  [
+    'reserved',
+    blockList(
+      [
+        ['224.0.0.0', 3],
+        ['192.0.0.0', 24],
+        ['198.18.0.0', 15],
+      ],
+      [
+        ['ff00::', 8],
+        ['64:ff9b::', 96],
+        ['2001:db8::', 32],
+      ],
+    ),
+  ],
 ];
 
 /** The kind of an IP address (an IPv4-mapped IPv6 address counts as its IPv4 one). */
@@ -129,7 +166,11 @@ function guardedLookup(resolve: Tuned['resolve'], allowed: Set<AddressKind>): ne
         const good = fit.filter((a) => allowed.has(addressKind(a.address)));
         if (good.length === 0) {
           const kind = fit.length > 0 ? addressKind(fit[0]!.address) : null;
-          callback(kind && kind !== 'public' ? new AddressRefused(`is ${KIND_WORDS[kind]}: refused`) : Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), '', 4);
+          callback(
+            kind && kind !== 'public' ? new AddressRefused(`is ${KIND_WORDS[kind]}: refused`) : Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }),
+            '',
+            4,
+          );
         } else if (options.all) callback(null, good);
         else callback(null, good[0]!.address, good[0]!.family);
       },
@@ -235,7 +276,8 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal, 
     req.on('socket', (socket) => {
       socket.once('connect', () => {
         const address = socket.remoteAddress;
-        if (address && !route.allowed.has(addressKind(address))) req.destroy(new AddressRefused(`${host} is ${KIND_WORDS[addressKind(address) as Exclude<AddressKind, 'public'>]}: refused`));
+        if (address && !route.allowed.has(addressKind(address)))
+          req.destroy(new AddressRefused(`${host} is ${KIND_WORDS[addressKind(address) as Exclude<AddressKind, 'public'>]}: refused`));
       });
     });
     req.on('timeout', () => {
@@ -541,7 +583,9 @@ async function fetchFile(
       await fetchFromMirror(job, mirror, route, o, meter, emit);
       const report = await verifyRegistryFile(job.part, job.name, o.spec, job.role).catch((err: unknown) => {
         // What failed is said in words: the answer's bytes or digests are not repeated (a "mirror" may be a service that is not one).
-        throw err instanceof StudioError && err.code === 'INTEGRITY' ? new StudioError('INTEGRITY', `${new URL(mirror).host} sent something that is not ${o.spec.name}'s ${job.name} (it failed verification)`) : err;
+        throw err instanceof StudioError && err.code === 'INTEGRITY'
+          ? new StudioError('INTEGRITY', `${new URL(mirror).host} sent something that is not ${o.spec.name}'s ${job.name} (it failed verification)`)
+          : err;
       });
       const base = IDX_FILES[job.role];
       const file = path.join(dir, report.gzip ? `${base}.gz` : base);

@@ -224,16 +224,13 @@ export async function importDataset(options: ImportOptions): Promise<DatasetSumm
         if (!readable) throw new StudioError('NOT_FOUND', `${source}: cannot be read (${(err as Error).message})`, 'paths');
         throw writeError(target, err);
       }
-      const report = claimed
-        ? await verifyRegistryFile(copy, source, claimed, role)
-        : await readIdxFile(copy, source, { kind: idxKind(role) });
+      const report = claimed ? await verifyRegistryFile(copy, source, claimed, role) : await readIdxFile(copy, source, { kind: idxKind(role) });
       const base = IDX_FILES[role];
       const file = path.join(staging, report.gzip ? `${base}.gz` : base);
       await fsp.rename(copy, file);
       reports[role] = { report, file, label: source };
     }
-    const recognised =
-      claimed ?? Object.values(DATASETS).find((spec: DatasetSpec) => IDX_ROLES.every((role) => matchesRegistryFile(reports[role].report, spec, role))) ?? null;
+    const recognised = claimed ?? Object.values(DATASETS).find((spec: DatasetSpec) => IDX_ROLES.every((role) => matchesRegistryFile(reports[role].report, spec, role))) ?? null;
     const from = options.source ?? folder;
     const id = options.name ?? recognised?.id ?? (await freeId(options.home, nameFromFolder(from)));
     const manifest = buildManifest(id, recognised?.name ?? id, recognised?.classNames ?? DIGIT_CLASSES, { kind: 'import', from }, reports);

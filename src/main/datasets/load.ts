@@ -1,5 +1,16 @@
 import path from 'node:path';
-import { DATASETS, DIGIT_CLASSES, IDX_FILES, IDX_ROLES, idxKind, isBuiltinDatasetId, type DatasetSpec, type DatasetSplit, type IdxRole, type LoadedDataset } from '@shared/datasets';
+import {
+  DATASETS,
+  DIGIT_CLASSES,
+  IDX_FILES,
+  IDX_ROLES,
+  idxKind,
+  isBuiltinDatasetId,
+  type DatasetSpec,
+  type DatasetSplit,
+  type IdxRole,
+  type LoadedDataset,
+} from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { readIdxFile, type IdxReport } from './idx';
 import { datasetDir, findIdxFile, matchesRegistryFile, readManifest, splitInfo } from './store';

@@ -49,8 +49,18 @@ export const ManifestSchema = z.object({
   version: z.literal(1),
   id: z.string().max(64),
   // Shown on the screens and in a terminal: the same rule as a model's name (a hand-edited file with escapes is damaged).
-  name: z.string().max(200).refine((text) => !hasControlCharacters(text)),
-  classNames: z.array(z.string().max(200).refine((text) => !hasControlCharacters(text))).length(10),
+  name: z
+    .string()
+    .max(200)
+    .refine((text) => !hasControlCharacters(text)),
+  classNames: z
+    .array(
+      z
+        .string()
+        .max(200)
+        .refine((text) => !hasControlCharacters(text)),
+    )
+    .length(10),
   origin: OriginSchema,
   files: z.object({ trainImages: FileRecordSchema, trainLabels: FileRecordSchema, testImages: FileRecordSchema, testLabels: FileRecordSchema }),
   train: SplitInfoSchema,
@@ -190,10 +200,7 @@ export async function summarizeDataset(home: string, id: string): Promise<Datase
 }
 
 /** A dataset that is ready to read, with its manifest; NOT_FOUND (field `id`) saying why when it is not. */
-export async function readyDataset(
-  home: string,
-  id: string,
-): Promise<{ summary: DatasetSummary & { train: SplitInfo; test: SplitInfo }; manifest: Manifest }> {
+export async function readyDataset(home: string, id: string): Promise<{ summary: DatasetSummary & { train: SplitInfo; test: SplitInfo }; manifest: Manifest }> {
   const summary = await summarizeDataset(home, id);
   const manifest = await readManifest(summary.dir);
   const { train, test } = summary;
@@ -220,7 +227,6 @@ export async function listDatasets(home: string): Promise<DatasetSummary[]> {
   }
   return Promise.all([...ids, ...imported].map((id) => summarizeDataset(home, id)));
 }
-
 
 /**
  * Removes `datasets/<id>/` whole, in whatever state it is (a manifest whose

@@ -11,17 +11,7 @@ import { createStudio, type StudioDialogs } from '../studio';
 import { APP_SCHEME_PRIVILEGES, appProtocolResponse, devServerUrl } from './app-protocol';
 import { bindIpc } from './ipc';
 import { launchUtilityTrainer } from './trainer-process';
-import {
-  APP_INDEX_URL,
-  APP_SCHEME,
-  hardenSession,
-  hardenWebContents,
-  isAllowedExternalUrl,
-  isAppUrl,
-  isTrustedSender,
-  secureWebPreferences,
-  type AppOrigin,
-} from './security';
+import { APP_INDEX_URL, APP_SCHEME, hardenSession, hardenWebContents, isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences, type AppOrigin } from './security';
 import { electronSettingsStore } from './settings-store';
 
 function flag(name: string): string | undefined {
@@ -58,7 +48,12 @@ const dialogs: StudioDialogs = {
   },
   pickFile: (title, filters) => openDialog({ title, filters, properties: ['openFile', 'dontAddToRecent'] }),
   async pickSavePath(title, defaultName, filters) {
-    const options: SaveDialogOptions = { title, filters, properties: ['showOverwriteConfirmation', 'createDirectory', 'dontAddToRecent'], ...(defaultName ? { defaultPath: path.join(app.getPath('downloads'), defaultName) } : {}) };
+    const options: SaveDialogOptions = {
+      title,
+      filters,
+      properties: ['showOverwriteConfirmation', 'createDirectory', 'dontAddToRecent'],
+      ...(defaultName ? { defaultPath: path.join(app.getPath('downloads'), defaultName) } : {}),
+    };
     const win = BrowserWindow.getFocusedWindow();
     const res = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
     return res.canceled || !res.filePath ? null : res.filePath;
@@ -130,7 +125,10 @@ void app.whenReady().then(() => {
     ipcMain,
     studio,
     (event) => isTrustedSender(event, ownContents, allowed),
-    () => BrowserWindow.getAllWindows().filter((w) => ownContents.has(w.webContents.id)).map((w) => w.webContents),
+    () =>
+      BrowserWindow.getAllWindows()
+        .filter((w) => ownContents.has(w.webContents.id))
+        .map((w) => w.webContents),
   );
   createWindow();
   app.on('activate', () => {

@@ -15,12 +15,7 @@ export interface EventTarget {
   send(channel: string, payload: unknown): void;
 }
 
-export function bindIpc(
-  ipcMain: IpcMainLike,
-  studio: Studio,
-  isTrusted: (event: IpcSender) => boolean,
-  targets: () => Iterable<EventTarget>,
-): () => void {
+export function bindIpc(ipcMain: IpcMainLike, studio: Studio, isTrusted: (event: IpcSender) => boolean, targets: () => Iterable<EventTarget>): () => void {
   for (const method of METHOD_NAMES) {
     ipcMain.handle(method, async (event, input) => {
       if (!isTrusted(event)) return fail('FORBIDDEN', `${method}: refused: the call did not come from the studio's own window`);

@@ -88,11 +88,7 @@ export interface HardenableContents {
  * https link opens in the user's browser instead), no navigation away from
  * the app, no <webview>.
  */
-export function hardenWebContents(
-  contents: HardenableContents,
-  isAllowedUrl: (url: string) => boolean,
-  openExternal: (url: string) => void,
-): void {
+export function hardenWebContents(contents: HardenableContents, isAllowedUrl: (url: string) => boolean, openExternal: (url: string) => void): void {
   contents.setWindowOpenHandler(({ url }) => {
     if (isAllowedExternalUrl(url)) openExternal(url);
     return { action: 'deny' };
@@ -112,10 +108,7 @@ export interface HardenableSession {
   setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void;
   webRequest: {
     onHeadersReceived(
-      listener: (
-        details: { responseHeaders?: Record<string, string[]> },
-        callback: (response: { responseHeaders: Record<string, string[]> }) => void,
-      ) => void,
+      listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders: Record<string, string[]> }) => void) => void,
     ): void;
   };
 }

@@ -6,5 +6,4 @@ import { DOCUMENT_OPTIONS, withSafeWrites, type SettingsStoreFactory } from '../
  * format conf gives the CLI and web mode. electron-store imports electron
  * when it loads, so it lives here and nowhere else.
  */
-export const electronSettingsStore: SettingsStoreFactory = ({ dir, name }) =>
-  withSafeWrites(new Store<Record<string, unknown>>({ cwd: dir, name, ...DOCUMENT_OPTIONS }));
+export const electronSettingsStore: SettingsStoreFactory = ({ dir, name }) => withSafeWrites(new Store<Record<string, unknown>>({ cwd: dir, name, ...DOCUMENT_OPTIONS }));

@@ -47,7 +47,11 @@ async function checkExportTarget(target: string, overwrite: boolean): Promise<vo
   const ours = names.includes(EXPORT_MARKER) && names.every((name) => EXPORT_FOLDER_NAMES.has(name));
   if (names.length > 0 && !ours) {
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
-    throw new StudioError('INVALID_ARGUMENT', `${target}: a folder that is not an earlier MNIST Studio export (it holds ${shown}); it is not replaced: choose another path`, 'path');
+    throw new StudioError(
+      'INVALID_ARGUMENT',
+      `${target}: a folder that is not an earlier MNIST Studio export (it holds ${shown}); it is not replaced: choose another path`,
+      'path',
+    );
   }
 }
 
@@ -71,7 +75,8 @@ async function bundleFiles(home: string, id: string): Promise<{ name: string; da
   const metadata = await readMetadata(home, id);
   if (!metadata.runId) throw new StudioError('INVALID_ARGUMENT', `model ${id} was imported, not trained here: there is no run to reproduce`, 'id');
   const run = await readRun(home, metadata.runId).catch((err: unknown) => {
-    if (err instanceof StudioError && err.code === 'NOT_FOUND') throw new StudioError('NOT_FOUND', `the run that trained model ${id} (${metadata.runId}) is no longer kept: it cannot be bundled`, 'id');
+    if (err instanceof StudioError && err.code === 'NOT_FOUND')
+      throw new StudioError('NOT_FOUND', `the run that trained model ${id} (${metadata.runId}) is no longer kept: it cannot be bundled`, 'id');
     throw err;
   });
   if ((run.status !== 'done' && run.status !== 'stopped') || !run.dataset || !run.environment || !run.evaluation) {
@@ -114,10 +119,15 @@ export async function exportModel(home: string, id: string, format: ExportFormat
     switch (format) {
       case 'tfjs': {
         const files = await modelFiles(home, id);
-        await buildAtomic(target, 'dir', async (tmp) => {
-          for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
-          await writeFileSynced(path.join(tmp, EXPORT_MARKER), `${JSON.stringify({ exportedBy: `MNIST Studio ${appVersion()}`, modelId: metadata.id })}\n`);
-        }, { overwrite });
+        await buildAtomic(
+          target,
+          'dir',
+          async (tmp) => {
+            for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
+            await writeFileSynced(path.join(tmp, EXPORT_MARKER), `${JSON.stringify({ exportedBy: `MNIST Studio ${appVersion()}`, modelId: metadata.id })}\n`);
+          },
+          { overwrite },
+        );
         break;
       }
       case 'tfjs-zip': {

@@ -187,7 +187,15 @@ function checkManifest(file: string, manifest: Manifest, expected: ExpectedWeigh
 }
 
 /** Checks a staged (or given) folder and reads it into the files the library writes. */
-async function readValidated(dir: string): Promise<{ topology: object; weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[]; weights: Uint8Array; spec: ModelMetadata['spec']; meta: ForeignMetadata | null }> {
+async function readValidated(
+  dir: string,
+): Promise<{
+  topology: object;
+  weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[];
+  weights: Uint8Array;
+  spec: ModelMetadata['spec'];
+  meta: ForeignMetadata | null;
+}> {
   let realDir: string;
   try {
     realDir = await fs.realpath(dir);
@@ -199,9 +207,13 @@ async function readValidated(dir: string): Promise<{ topology: object; weightSpe
   const parsed = ModelJsonFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ImportError(jsonFile, `${issue?.path.map(String).join('.') || 'file'}: ${issue?.message ?? 'invalid'} (a TF.js layers model.json has modelTopology and weightsManifest)`);
+    throw new ImportError(
+      jsonFile,
+      `${issue?.path.map(String).join('.') || 'file'}: ${issue?.message ?? 'invalid'} (a TF.js layers model.json has modelTopology and weightsManifest)`,
+    );
   }
-  if (parsed.data.format !== undefined && parsed.data.format !== 'layers-model') throw new ImportError(jsonFile, `format ${parsed.data.format.slice(0, 100)} is not a TF.js layers model`);
+  if (parsed.data.format !== undefined && parsed.data.format !== 'layers-model')
+    throw new ImportError(jsonFile, `format ${parsed.data.format.slice(0, 100)} is not a TF.js layers model`);
   let topology;
   try {
     topology = parseTopology(parsed.data.modelTopology);
@@ -238,7 +250,11 @@ async function readValidated(dir: string): Promise<{ topology: object; weightSpe
     const view = new DataView(buf.buffer, buf.byteOffset + loc.offset, n * 4);
     for (let i = 0; i < n; i++) {
       const v = loc.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
-      if (!Number.isFinite(v)) throw new ImportError(path.join(dir, parsed.data.weightsManifest[loc.group]!.paths[0]!), `weight ${loc.expected.layer}/${loc.expected.weight} holds NaN or infinite values`);
+      if (!Number.isFinite(v))
+        throw new ImportError(
+          path.join(dir, parsed.data.weightsManifest[loc.group]!.paths[0]!),
+          `weight ${loc.expected.layer}/${loc.expected.weight} holds NaN or infinite values`,
+        );
       weights[at + i] = v;
     }
     at += n;
@@ -260,7 +276,8 @@ async function readForeignMetadata(dir: string, realDir: string): Promise<Foreig
   }
   const raw = await readSmallJson(dir, realDir, MODEL_FILES.metadata, MAX_METADATA_BYTES);
   const parsed = ForeignMetadata.safeParse(raw);
-  if (!parsed.success) throw new ImportError(path.join(dir, MODEL_FILES.metadata), `${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new ImportError(path.join(dir, MODEL_FILES.metadata), `${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
 }
 
@@ -340,7 +357,13 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
       app: appVersion(),
       tfjs: null,
     } satisfies ModelMetadata);
-    await addModelFolder(options.home, { topology: read.topology, weightSpecs: read.weightSpecs, weights: read.weights, metadata, generatedBy: `MNIST Studio ${appVersion()} import` });
+    await addModelFolder(options.home, {
+      topology: read.topology,
+      weightSpecs: read.weightSpecs,
+      weights: read.weights,
+      metadata,
+      generatedBy: `MNIST Studio ${appVersion()} import`,
+    });
     return metadata;
   } finally {
     if (staging) await fs.rm(staging, { recursive: true, force: true });

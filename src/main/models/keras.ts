@@ -58,7 +58,16 @@ const ActivationName = z.string().max(50);
 const UseBias = z.literal(true, { error: 'use_bias must be true: the studio’s layers always have a bias' }).optional();
 
 const CONFIGS = {
-  InputLayer: z.object({ name: LayerName.optional(), dtype: Dtype, batch_input_shape: BatchShape.optional(), batch_shape: BatchShape.optional(), sparse: z.literal(false).optional(), ragged: z.literal(false).optional() }).loose(),
+  InputLayer: z
+    .object({
+      name: LayerName.optional(),
+      dtype: Dtype,
+      batch_input_shape: BatchShape.optional(),
+      batch_shape: BatchShape.optional(),
+      sparse: z.literal(false).optional(),
+      ragged: z.literal(false).optional(),
+    })
+    .loose(),
   Dense: z.object({ ...Common, units: z.number().int().min(1), activation: ActivationName.nullable().optional(), use_bias: UseBias }).loose(),
   Conv2D: z
     .object({
@@ -68,7 +77,9 @@ const CONFIGS = {
       strides: Square('strides').optional(),
       padding: z.enum(['valid', 'same'], { error: 'padding must be valid or same' }).optional(),
       data_format: ChannelsLast,
-      dilation_rate: Square('dilation_rate').refine((d) => d === 1, { error: 'dilation_rate must be 1' }).optional(),
+      dilation_rate: Square('dilation_rate')
+        .refine((d) => d === 1, { error: 'dilation_rate must be 1' })
+        .optional(),
       groups: z.literal(1, { error: 'groups must be 1' }).optional(),
       activation: ActivationName.nullable().optional(),
       use_bias: UseBias,
@@ -97,7 +108,9 @@ const RawLayer = z.object({ class_name: z.string().max(100), config: z.record(z.
  * wrapped in `model_config` (the tensorflowjs converter's Keras output).
  */
 const Topology = z.union([
-  z.object({ class_name: z.string().max(100), config: z.union([z.object({ name: z.string().max(200).optional(), layers: z.array(z.unknown()) }).loose(), z.array(z.unknown())]) }).loose(),
+  z
+    .object({ class_name: z.string().max(100), config: z.union([z.object({ name: z.string().max(200).optional(), layers: z.array(z.unknown()) }).loose(), z.array(z.unknown())]) })
+    .loose(),
   z.object({ model_config: z.object({ class_name: z.string().max(100), config: z.unknown() }).loose() }).loose(),
 ]);
 
@@ -155,7 +168,10 @@ function unwrapLayers(raw: unknown): { name: string | undefined; layers: unknown
   if (top.class_name !== 'Sequential') throw new TopologyError(`modelTopology is a ${top.class_name.slice(0, 100)} model; the studio imports Sequential models only`);
   const config = top.config;
   if (Array.isArray(config)) return { name: undefined, layers: config };
-  const inner = z.object({ name: z.string().max(200).optional(), layers: z.array(z.unknown()) }).loose().safeParse(config);
+  const inner = z
+    .object({ name: z.string().max(200).optional(), layers: z.array(z.unknown()) })
+    .loose()
+    .safeParse(config);
   if (!inner.success) throw new TopologyError('modelTopology.config has no list of layers');
   return { name: inner.data.name, layers: inner.data.layers };
 }
@@ -261,7 +277,8 @@ export function parseTopology(raw: unknown): ParsedTopology {
   const imageInput = sameShape(declared, INPUT_SHAPE) || sameShape(declared, [28, 28]);
   if (!flatInput && !imageInput) throw new TopologyError(`input shape [${declared.join(', ')}] is not 28×28×1, 28×28 or 784`);
   const reshaped = rawLayers.some((l) => (l as { class_name?: unknown }).class_name === 'Reshape');
-  if (flatInput && !reshaped && first.spec.type !== 'dense') throw new TopologyError(`a 784 input must go to a Dense layer (or a Reshape to [28, 28, 1]) first, not ${first.spec.type}`);
+  if (flatInput && !reshaped && first.spec.type !== 'dense')
+    throw new TopologyError(`a 784 input must go to a Dense layer (or a Reshape to [28, 28, 1]) first, not ${first.spec.type}`);
   if (sameShape(declared, [28, 28]) && !reshaped && first.spec.type !== 'flatten') throw new TopologyError('a 28×28 input must be flattened (or reshaped to [28, 28, 1]) first');
 
   const last = out.at(-1)!;
@@ -269,7 +286,9 @@ export function parseTopology(raw: unknown): ParsedTopology {
     if (layer.activation === 'softmax' && layer !== last) throw new TopologyError(`layer "${layer.name}": softmax is allowed on the output layer only`);
   }
   // The library keeps logits: a softmax output is dropped, which changes no prediction (probabilities are the softmax of the logits).
-  const layers: LayerSpec[] = out.map((l) => (l.spec.type === 'dense' || l.spec.type === 'conv2d' ? { ...l.spec, activation: l.activation === 'softmax' || !l.activation ? 'linear' : l.activation } : l.spec));
+  const layers: LayerSpec[] = out.map((l) =>
+    l.spec.type === 'dense' || l.spec.type === 'conv2d' ? { ...l.spec, activation: l.activation === 'softmax' || !l.activation ? 'linear' : l.activation } : l.spec,
+  );
   const names = out.map((l) => l.name);
   if (flatInput && !reshaped) {
     layers.unshift({ type: 'flatten' });
@@ -278,7 +297,14 @@ export function parseTopology(raw: unknown): ParsedTopology {
   if (layers.length > LAYER_LIMITS.layers.max) throw new TopologyError(`the network has ${layers.length} layers; at most ${LAYER_LIMITS.layers.max} are allowed`);
   if (new Set(names.filter(Boolean)).size !== names.filter(Boolean).length) throw new TopologyError('two layers share a name: their weights could not be told apart');
 
-  const candidate = { name: (name ?? 'imported').replace(/[^\w .-]/g, '_').slice(0, 64).trim() || 'imported', layers };
+  const candidate = {
+    name:
+      (name ?? 'imported')
+        .replace(/[^\w .-]/g, '_')
+        .slice(0, 64)
+        .trim() || 'imported',
+    layers,
+  };
   const checked = ModelSpec.safeParse(candidate);
   if (!checked.success) {
     // The shape check names the layer and says what is wrong (an output of other than 10 classes included).

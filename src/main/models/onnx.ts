@@ -38,7 +38,11 @@ function floatTensorType(dims: (number | string)[]): OnnxProto.onnx.ITypeProto {
 }
 
 /** Builds the ONNX model bytes for a spec and its weights (one list per layer, in order: see `layerWeights`). */
-export function buildOnnx(spec: ModelSpec, weights: LayerWeights[], info: { name: string; normalization: ModelMetadata['normalization']; producerVersion: string; docString?: string }): Uint8Array {
+export function buildOnnx(
+  spec: ModelSpec,
+  weights: LayerWeights[],
+  info: { name: string; normalization: ModelMetadata['normalization']; producerVersion: string; docString?: string },
+): Uint8Array {
   const summary = describeModel(spec);
   if (summary.errors.length > 0) throw new Error(`the network is not valid: ${summary.errors[0]!.message}`);
   const g = new OnnxGraph();
@@ -90,11 +94,15 @@ export function layerWeights(spec: ModelSpec, specs: { name: string; shape: numb
     offset += s.shape.reduce((a, b) => a * b, 1) * 4;
   }
   const count = layout.reduce((n, list) => n + list.length, 0);
-  if (specs.length !== count || offset !== data.byteLength) throw new Error(`the weights do not fit the network: ${specs.length} tensors of ${data.byteLength} bytes, the network holds ${count}`);
+  if (specs.length !== count || offset !== data.byteLength)
+    throw new Error(`the weights do not fit the network: ${specs.length} tensors of ${data.byteLength} bytes, the network holds ${count}`);
   return layout.map((list, i) =>
     list.map((slot) => {
       const stored = specs[slot.index]!;
-      if (stored.shape.join() !== slot.shape.join()) throw new Error(`weight ${slot.index} (${stored.name}) has shape [${stored.shape.join(', ')}], layer ${i + 1} (${spec.layers[i]!.type}) wants ${slot.name} [${slot.shape.join(', ')}]`);
+      if (stored.shape.join() !== slot.shape.join())
+        throw new Error(
+          `weight ${slot.index} (${stored.name}) has shape [${stored.shape.join(', ')}], layer ${i + 1} (${spec.layers[i]!.type}) wants ${slot.name} [${slot.shape.join(', ')}]`,
+        );
       const start = offsets[slot.index]!;
       return new Float32Array(data.slice(start, start + stored.shape.reduce((a, b) => a * b, 1) * 4));
     }),

@@ -174,8 +174,14 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   if (!record.evaluation || !record.environment) throw new StudioError('INTERNAL', `run ${runId} ended without an evaluation`);
 
   const weights = record.modelId ? sha256(await fs.readFile(path.join(modelDir(options.home, record.modelId), MODEL_FILES.weights))) : null;
-  const lossCurve = diffSeries(manifest.metrics.batches.map((b) => b.loss), record.metrics.batches.map((b) => b.loss));
-  const epochLoss = diffSeries(manifest.metrics.epochs.map((e) => e.trainLoss), record.metrics.epochs.map((e) => e.trainLoss));
+  const lossCurve = diffSeries(
+    manifest.metrics.batches.map((b) => b.loss),
+    record.metrics.batches.map((b) => b.loss),
+  );
+  const epochLoss = diffSeries(
+    manifest.metrics.epochs.map((e) => e.trainLoss),
+    record.metrics.epochs.map((e) => e.trainLoss),
+  );
   const testAccuracy = { recorded: manifest.evaluation.accuracy, reproduced: record.evaluation.accuracy, diff: record.evaluation.accuracy - manifest.evaluation.accuracy };
   const testLoss = { recorded: manifest.evaluation.loss, reproduced: record.evaluation.loss, diff: record.evaluation.loss - manifest.evaluation.loss };
   const weightsIdentical = weights === manifest.model.sha256[MODEL_FILES.weights];

@@ -32,7 +32,9 @@ const S_IFLNK = 0o120000;
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     // strictFileNames: a backslash in a name is refused rather than read as a folder separator.
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true }, (err, zip) => (err ? reject(new ZipError(`${file}: not a readable .zip (${err.message})`)) : resolve(zip)));
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true }, (err, zip) =>
+      err ? reject(new ZipError(`${file}: not a readable .zip (${err.message})`)) : resolve(zip),
+    );
   });
 }
 
@@ -49,7 +51,8 @@ async function entries(zip: yauzl.ZipFile, file: string, limits: ZipLimits): Pro
       if (name.split('/').some((part) => part === '..') || name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
         return reject(new ZipError(`${file}: entry ${name} points outside the archive's folder`));
       }
-      if (entry.uncompressedSize > limits.maxEntryBytes) return reject(new ZipError(`${file}: entry ${name} inflates to ${entry.uncompressedSize} bytes; at most ${limits.maxEntryBytes} are allowed`));
+      if (entry.uncompressedSize > limits.maxEntryBytes)
+        return reject(new ZipError(`${file}: entry ${name} inflates to ${entry.uncompressedSize} bytes; at most ${limits.maxEntryBytes} are allowed`));
       total += entry.uncompressedSize;
       if (total > limits.maxTotalBytes) return reject(new ZipError(`${file}: its entries inflate to more than ${limits.maxTotalBytes} bytes`));
       list.push(entry);

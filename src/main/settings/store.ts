@@ -53,5 +53,4 @@ export function withSafeWrites(doc: { readonly path: string; store: Record<strin
 }
 
 /** The plain-Node store (CLI, web mode, tests). */
-export const confSettingsStore: SettingsStoreFactory = ({ dir, name }) =>
-  withSafeWrites(new Conf<Record<string, unknown>>({ cwd: dir, configName: name, ...DOCUMENT_OPTIONS }));
+export const confSettingsStore: SettingsStoreFactory = ({ dir, name }) => withSafeWrites(new Conf<Record<string, unknown>>({ cwd: dir, configName: name, ...DOCUMENT_OPTIONS }));

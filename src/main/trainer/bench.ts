@@ -83,7 +83,12 @@ async function bare(tf: Tf, data: TrainingData, preset: Preset, batchSize: numbe
   const rand = seededRandom(SEED);
   const result = await timing(() => {
     for (let e = 0; e < epochs; e++) {
-      const order = shuffled ? shuffle(Int32Array.from({ length: data.train.count }, (_, i) => i), rand) : null;
+      const order = shuffled
+        ? shuffle(
+            Int32Array.from({ length: data.train.count }, (_, i) => i),
+            rand,
+          )
+        : null;
       for (let s = 0; s < steps; s++) {
         tf.tidy(() => {
           let x: Tensor;
@@ -180,8 +185,7 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
   data.dispose();
   const perSec = (name: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') => Math.round(median(times[name].map((t) => rate(t, by))));
   /** Median over rounds of a ÷ b (same round, so about the same load). */
-  const ratio = (a: Runner, b: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') =>
-    Number(median(times[a].map((t, i) => rate(t, by) / rate(times[b][i]!, by))).toFixed(3));
+  const ratio = (a: Runner, b: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') => Number(median(times[a].map((t, i) => rate(t, by) / rate(times[b][i]!, by))).toFixed(3));
   const result: Record<string, unknown> = { model: preset, batchSize, intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', rounds };
   for (const name of runners) result[`${name}SamplesPerSec`] = perSec(name);
   if (runners.includes('native') && runners.includes('layers')) {
@@ -255,7 +259,15 @@ function threadSweep(): void {
       const one: number[] = [];
       const all: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        for (const [threads, into] of (r % 2 === 0 ? [['1', one], [undefined, all]] : [[undefined, all], ['1', one]]) as [string | undefined, number[]][]) {
+        for (const [threads, into] of (r % 2 === 0
+          ? [
+              ['1', one],
+              [undefined, all],
+            ]
+          : [
+              [undefined, all],
+              ['1', one],
+            ]) as [string | undefined, number[]][]) {
           into.push(child(['--case', preset, String(batchSize), '1', 'native'], threads).nativeSamplesPerSec as number);
         }
       }
@@ -303,7 +315,9 @@ async function profile(preset: Preset, batchSize: number): Promise<void> {
   backend.binding = binding;
   data.dispose();
   const steps = t.samples / batchSize;
-  const ops = [...spent].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => ({ name, msPerStep: Number((e.ms / steps).toFixed(3)), callsPerStep: Number((e.calls / steps).toFixed(2)) }));
+  const ops = [...spent]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(([name, e]) => ({ name, msPerStep: Number((e.ms / steps).toFixed(3)), callsPerStep: Number((e.calls / steps).toFixed(2)) }));
   const inOps = ops.reduce((sum, o) => sum + o.msPerStep, 0);
   process.stdout.write(
     `${JSON.stringify({ ...header(), model: preset, batchSize, intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', msPerStep: Number((t.wallMs / steps).toFixed(3)), msPerStepInOps: Number(inOps.toFixed(3)), ops }, null, 2)}\n`,

@@ -52,7 +52,10 @@ export function splitTensors(tf: Tf, split: DatasetSplit, normalization: Hyperpa
  * `limit`, and its last `validationSplit` share held out for validation.
  */
 export function chooseRows(count: number, hp: Pick<Hyperparams, 'limit' | 'validationSplit'>, rand: () => number): { train: Int32Array; validation: Int32Array } {
-  const order = shuffle(Int32Array.from({ length: count }, (_, i) => i), rand);
+  const order = shuffle(
+    Int32Array.from({ length: count }, (_, i) => i),
+    rand,
+  );
   const used = order.subarray(0, Math.min(count, hp.limit ?? count));
   const validationCount = hp.validationSplit > 0 ? Math.max(1, Math.round(used.length * hp.validationSplit)) : 0;
   const train = used.slice(0, used.length - validationCount);

@@ -100,7 +100,12 @@ function handle(message: HostMessage): void {
           ),
         );
       } else {
-        void channel.send({ kind: 'task-reply', id: message.id, ok: false, error: { code: 'BUSY', message: 'this process is training a run; it scores only with the model it trains' } });
+        void channel.send({
+          kind: 'task-reply',
+          id: message.id,
+          ok: false,
+          error: { code: 'BUSY', message: 'this process is training a run; it scores only with the model it trains' },
+        });
       }
       break;
     default: {

@@ -101,7 +101,11 @@ export async function fineTuneParent(home: string, parentId: string, model: Mode
     throw err;
   }
   if (JSON.stringify(parent.spec.layers) !== JSON.stringify(model.layers)) {
-    throw new StudioError('INVALID_ARGUMENT', `fine-tuning keeps the network: model ${parentId} is ${architectureSummary(parent.spec)}, not ${architectureSummary(model)}`, 'model');
+    throw new StudioError(
+      'INVALID_ARGUMENT',
+      `fine-tuning keeps the network: model ${parentId} is ${architectureSummary(parent.spec)}, not ${architectureSummary(model)}`,
+      'model',
+    );
   }
   return parent.normalization;
 }

@@ -35,8 +35,7 @@ function derived(config: TrainConfig): Pick<RunSummary, Derived> {
 }
 
 export function summarize(record: Omit<RunSummary, Derived> & { config: TrainConfig }): RunSummary {
-  const { id, status, createdAt, finishedAt, modelName, params, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } =
-    record;
+  const { id, status, createdAt, finishedAt, modelName, params, datasetId, epochs, epochsDone, testAccuracy, testLoss, durationMs, samplesPerSec, modelId, reason } = record;
   // Runs recorded before fine-tuning existed have no parent.
   const parentModelId = record.parentModelId ?? null;
   return {

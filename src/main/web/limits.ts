@@ -85,16 +85,19 @@ export function keepAlive(ws: WebSocket, limits: WebLimits): void {
   const heard = () => (lastHeard = Date.now());
   ws.on('message', heard);
   ws.on('pong', heard);
-  const timer = setInterval(() => {
-    if (Date.now() - lastHeard < limits.idleTimeoutMs) {
-      ws.ping();
-      return;
-    }
-    clearInterval(timer);
-    ws.close(WS_CLOSE.idle, `idle: nothing heard for ${minutes(limits.idleTimeoutMs)}`);
-    // A dead peer never answers the close handshake; do not keep its socket for ws's 30 s.
-    setTimeout(() => ws.terminate(), Math.min(1000, limits.idleTimeoutMs)).unref();
-  }, Math.min(limits.pingIntervalMs, limits.idleTimeoutMs));
+  const timer = setInterval(
+    () => {
+      if (Date.now() - lastHeard < limits.idleTimeoutMs) {
+        ws.ping();
+        return;
+      }
+      clearInterval(timer);
+      ws.close(WS_CLOSE.idle, `idle: nothing heard for ${minutes(limits.idleTimeoutMs)}`);
+      // A dead peer never answers the close handshake; do not keep its socket for ws's 30 s.
+      setTimeout(() => ws.terminate(), Math.min(1000, limits.idleTimeoutMs)).unref();
+    },
+    Math.min(limits.pingIntervalMs, limits.idleTimeoutMs),
+  );
   timer.unref();
   ws.on('close', () => clearInterval(timer));
 }

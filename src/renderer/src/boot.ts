@@ -26,12 +26,7 @@ export async function connectStudio(pinia: Pinia): Promise<() => void> {
   const datasets = useDatasetsStore(pinia);
   const training = useTrainingStore(pinia);
   const unsubscribes = studio
-    ? [
-        studio.on('notice', notices.fromNotice),
-        studio.on('settings', settings.apply),
-        studio.on('download', datasets.onDownloadEvent),
-        studio.on('train', training.handle),
-      ]
+    ? [studio.on('notice', notices.fromNotice), studio.on('settings', settings.apply), studio.on('download', datasets.onDownloadEvent), studio.on('train', training.handle)]
     : [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTINGS_WAIT_MS)));

@@ -43,18 +43,6 @@ export function runMetricsCsv(record: RunRecord): string {
   return toCsv([
     COLUMNS,
     ...record.metrics.batches.map((b) => [...who, 'batch', b.epoch, b.step, b.globalStep, b.loss, b.accuracy, null, null, b.samplesPerSec, null]),
-    ...record.metrics.epochs.map((e) => [
-      ...who,
-      'epoch',
-      e.epoch,
-      null,
-      null,
-      e.trainLoss,
-      e.trainAccuracy,
-      e.validationLoss,
-      e.validationAccuracy,
-      e.samplesPerSec,
-      e.elapsedMs,
-    ]),
+    ...record.metrics.epochs.map((e) => [...who, 'epoch', e.epoch, null, null, e.trainLoss, e.trainAccuracy, e.validationLoss, e.validationAccuracy, e.samplesPerSec, e.elapsedMs]),
   ]);
 }

@@ -5,7 +5,11 @@ const schema = z
   .object({
     type: z.literal('batchNormalization'),
     momentum: fraction().default(0.99),
-    epsilon: z.number({ error: 'must be a number above 0 and at most 0.1' }).gt(0, { error: 'must be a number above 0 and at most 0.1' }).max(0.1, { error: 'must be a number above 0 and at most 0.1' }).default(0.001),
+    epsilon: z
+      .number({ error: 'must be a number above 0 and at most 0.1' })
+      .gt(0, { error: 'must be a number above 0 and at most 0.1' })
+      .max(0.1, { error: 'must be a number above 0 and at most 0.1' })
+      .default(0.001),
   })
   .strict();
 export type BatchNormalizationSpec = z.output<typeof schema>;

@@ -20,7 +20,8 @@ export const conv2d = {
   fields: ['filters', 'kernelSize', 'strides', 'padding', 'activation'],
   optional: ['strides'],
   color: 'var(--series-3)',
-  summary: (layer) => `conv ${layer.filters}×${layer.kernelSize}²${layer.strides > 1 ? `/${layer.strides}` : ''}${layer.padding === 'same' ? ' same' : ''}${layer.activation === 'linear' ? '' : ` ${layer.activation}`}`,
+  summary: (layer) =>
+    `conv ${layer.filters}×${layer.kernelSize}²${layer.strides > 1 ? `/${layer.strides}` : ''}${layer.padding === 'same' ? ' same' : ''}${layer.activation === 'linear' ? '' : ` ${layer.activation}`}`,
   output(layer, input) {
     if (input.length !== 3) return { code: 'needs-image-input', input, layer: 'conv2d' };
     const [h, w] = input as [number, number, number];

@@ -99,7 +99,9 @@ describe('mnist-studio serve', () => {
     const token = /\?token=(\S+)/.exec(stdout)![1]!;
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     // 0.0.0.0 is no address a browser can open: the machine's own addresses are listed, each serving the studio.
-    const lan = Object.values(os.networkInterfaces()).flatMap((l) => l ?? []).filter((a) => !a.internal && a.family === 'IPv4');
+    const lan = Object.values(os.networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .filter((a) => !a.internal && a.family === 'IPv4');
     for (const a of lan) {
       expect(stdout).toContain(`  http://${a.address}:${port}/?token=${token}\n`);
       expect((await fetch(`http://${a.address}:${port}/`)).status).toBe(200);
@@ -115,7 +117,9 @@ describe('mnist-studio serve', () => {
     try {
       const res = await runCli(['serve', '--port', String(port), '--home', tmpDir()]);
       expect(res.code).toBe(1);
-      expect(res.stderr).toBe(`error: port ${port} on 127.0.0.1 is already in use (another mnist-studio serve?): stop that program, or pick another port with --port (--port 0 picks a free one)\n`);
+      expect(res.stderr).toBe(
+        `error: port ${port} on 127.0.0.1 is already in use (another mnist-studio serve?): stop that program, or pick another port with --port (--port 0 picks a free one)\n`,
+      );
       expect(res.stdout).toBe('');
     } finally {
       await new Promise((resolve) => taken.close(resolve));

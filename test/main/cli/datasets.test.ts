@@ -102,7 +102,11 @@ describe('mnist-studio import and datasets list', () => {
   it('reads a folder directly with --data-dir, recognising Fashion-MNIST, and names a bad file', async () => {
     const good = await runCli(['datasets', 'info', '--data-dir', FASHION_MNIST_DIR, '--json']);
     expect(good.code, good.stderr).toBe(0);
-    expect(JSON.parse(good.stdout)).toMatchObject({ name: 'Fashion-MNIST', classNames: expect.arrayContaining(['Ankle boot']), train: { count: 60000, classCounts: Array(10).fill(6000) } });
+    expect(JSON.parse(good.stdout)).toMatchObject({
+      name: 'Fashion-MNIST',
+      classNames: expect.arrayContaining(['Ankle boot']),
+      train: { count: 60000, classCounts: Array(10).fill(6000) },
+    });
     const labels = zlib.gunzipSync(fs.readFileSync(path.join(FIXTURE, 'train-labels-idx1-ubyte.gz')));
     labels[8 + 7] = 200;
     const dir = folderWith({ ...filesOf(FIXTURE), 'train-labels-idx1-ubyte.gz': zlib.gzipSync(labels) });
@@ -130,7 +134,9 @@ describe('mnist-studio import and datasets list', () => {
     expect(bombed.res.code).toBe(1);
     expect(bombed.res.stderr).toBe(`error: ${path.join(dir, 'train-images-idx3-ubyte.gz')}: is longer than its header says: more than 47040016 bytes for 60000 images\n`);
     const grewMb = (bombed.maxRssKb - baseline.maxRssKb) / 1024;
-    console.log(`gzip bomb: peak RSS ${(bombed.maxRssKb / 1024).toFixed(0)} MB vs ${(baseline.maxRssKb / 1024).toFixed(0)} MB importing the fixture (${grewMb.toFixed(1)} MB more); 47 MB inflated before it stopped`);
+    console.log(
+      `gzip bomb: peak RSS ${(bombed.maxRssKb / 1024).toFixed(0)} MB vs ${(baseline.maxRssKb / 1024).toFixed(0)} MB importing the fixture (${grewMb.toFixed(1)} MB more); 47 MB inflated before it stopped`,
+    );
     // Holding what it inflated would cost 47 MB or more.
     expect(grewMb).toBeLessThan(40);
   });

@@ -36,7 +36,11 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
 
     const list = await studio('models', 'list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`^ID +NAME +PARAMS +DATASET +TEST ACC +CREATED +SOURCE\\n${modelId} +mlp · \\S+ +109,386 +\\S+ +${(testAccuracy * 100).toFixed(2)}% +[\\d-]+ [\\d:]+ +run ${runId}\\n$`));
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^ID +NAME +PARAMS +DATASET +TEST ACC +CREATED +SOURCE\\n${modelId} +mlp · \\S+ +109,386 +\\S+ +${(testAccuracy * 100).toFixed(2)}% +[\\d-]+ [\\d:]+ +run ${runId}\\n$`,
+      ),
+    );
     const show = await studio('models', 'show', modelId);
     expect(show.stdout).toContain('network    mlp: flatten → dense 128 relu → dense 64 relu → dense 10; 109,386 parameters');
     expect(show.stdout).toMatch(/^4 +dense +\[10\] +650$/m);
@@ -45,7 +49,12 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
 
     // Every format; an existing path is refused without --force.
     const paths = { tfjs: path.join(out, 'tfjs'), zip: path.join(out, 'model.zip'), onnx: path.join(out, 'model.onnx'), bundle: path.join(out, 'bundle.zip') };
-    for (const [format, file] of [['tfjs', paths.tfjs], ['tfjs', paths.zip], ['onnx', paths.onnx], ['bundle', paths.bundle]] as const) {
+    for (const [format, file] of [
+      ['tfjs', paths.tfjs],
+      ['tfjs', paths.zip],
+      ['onnx', paths.onnx],
+      ['bundle', paths.bundle],
+    ] as const) {
       const res = await studio('models', 'export', modelId, '--format', format, '--out', file);
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toMatch(new RegExp(`^Exported model ${modelId} \\((tfjs|tfjs-zip|onnx|bundle)\\) to ${file.replace(/[.]/g, '\\.')} \\([\\d.]+ kB\\)\\.\\n$`));
@@ -79,7 +88,9 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
     expect(evalOriginal.code, evalOriginal.stderr).toBe(0);
     expect(lastJson<Evaluation>(evalOriginal.stdout).confusion).toEqual(run.evaluation!.confusion);
     const evalImported = await studio('evaluate', importedId, '--data-dir', fixture);
-    expect(evalImported.stdout.split('\n')[0]).toBe(`Model ${importedId} on ${fixture}: test accuracy ${(testAccuracy * 100).toFixed(2)}% (loss ${run.evaluation!.loss.toFixed(4)}) on 2,000 test images`);
+    expect(evalImported.stdout.split('\n')[0]).toBe(
+      `Model ${importedId} on ${fixture}: test accuracy ${(testAccuracy * 100).toFixed(2)}% (loss ${run.evaluation!.loss.toFixed(4)}) on 2,000 test images`,
+    );
     expect(evalImported.stdout).toMatch(/^confusion \(rows: label, columns: predicted\)$/m);
 
     // A real digit drawn black on white, three times larger, off-centre.
@@ -114,12 +125,15 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
     const tuned = await studio('train', '--data-dir', fixture, '--from-model', modelId, '--epochs', '1', '--limit', '500', '--lr', '0.0003', '--json');
     expect(tuned.code, tuned.stderr).toBe(0);
     const child = lastJson<{ modelId: string; runId: string }>(tuned.stdout);
-    expect(lastJson<RunRecord>((await studio('runs', 'show', child.runId, '--json')).stdout)).toMatchObject({ parentModelId: modelId, config: { fromModel: modelId, model: { name: 'mlp' } } });
+    expect(lastJson<RunRecord>((await studio('runs', 'show', child.runId, '--json')).stdout)).toMatchObject({
+      parentModelId: modelId,
+      config: { fromModel: modelId, model: { name: 'mlp' } },
+    });
     expect(lastJson<ModelDetails>((await studio('models', 'show', child.modelId, '--json')).stdout)).toMatchObject({ parentModelId: modelId });
 
     console.log(timings.join(', '));
     expect(await studio('models', 'delete', importedId)).toMatchObject({ code: 0, stdout: `Deleted model ${importedId}.\n` });
-    expect((lastJson<ModelEntry[]>((await studio('models', 'list', '--json')).stdout)).map((m) => m.id)).not.toContain(importedId);
+    expect(lastJson<ModelEntry[]>((await studio('models', 'list', '--json')).stdout).map((m) => m.id)).not.toContain(importedId);
   });
 
   it('says what is wrong in one line with exit 1 (a failure) or 2 (bad usage)', async () => {
@@ -142,7 +156,13 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
       const res = await runCli([...args, '--home', home]);
       expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(code);
       // Commander adds its usage hint under a usage error of its own.
-      expect(res.stderr.trim().split('\n').filter((l) => !l.startsWith('(run mnist-studio --help')), args.join(' ')).toEqual([expect.stringMatching(error)]);
+      expect(
+        res.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('(run mnist-studio --help')),
+        args.join(' '),
+      ).toEqual([expect.stringMatching(error)]);
     }
   });
 });

@@ -63,7 +63,12 @@ describe('mnist-studio train, on real digits', () => {
     expect(m).toMatchObject({ status: 'done', runId: expect.any(String), modelId: expect.any(String), testLoss: expect.any(Number), durationMs: expect.any(Number) });
     expect(m.testAccuracy).toBeGreaterThanOrEqual(0.93);
     expect(m.samplesPerSec).toBeGreaterThan(0);
-    expect(m).toMatchObject({ trainingPath: 'native', trainingPathReason: 'the native path passed its self-test against tfjs-layers', trainingPathCause: 'self-test-passed', intraOpThreads: expect.any(String) });
+    expect(m).toMatchObject({
+      trainingPath: 'native',
+      trainingPathReason: 'the native path passed its self-test against tfjs-layers',
+      trainingPathCause: 'self-test-passed',
+      intraOpThreads: expect.any(String),
+    });
     expect(mlp.stderr).toMatch(/^Engine: native fast path \(the native path passed its self-test against tfjs-layers\); /m);
     // 125 steps an epoch, a loss logged every 100 (one line per epoch, like the seed), and every batch's loss in lossHistory.
     expect(m.lossHistory).toHaveLength(5 * 125);
@@ -100,7 +105,24 @@ describe('mnist-studio train, on real digits', () => {
 
   it('prints the same lossHistory for the same seed, another for another seed', { timeout: 120_000 }, async () => {
     const home = tmpDir();
-    const args = (seed: string) => ['train', '--data-dir', fixture(), '--home', home, '--epochs', '2', '--limit', '1500', '--log-every', '5', '--validation-split', '0.1', '--seed', seed, '--json'];
+    const args = (seed: string) => [
+      'train',
+      '--data-dir',
+      fixture(),
+      '--home',
+      home,
+      '--epochs',
+      '2',
+      '--limit',
+      '1500',
+      '--log-every',
+      '5',
+      '--validation-split',
+      '0.1',
+      '--seed',
+      seed,
+      '--json',
+    ];
     const [a, b, c] = await Promise.all([runCli(args('7')), runCli(args('7')), runCli(args('8'))]);
     for (const r of [a, b, c]) expect(r.code, r.stderr).toBe(0);
     const [la, lb, lc] = [a, b, c].map((r) => lastJson<TrainResult>(r.stdout).lossHistory);
@@ -123,8 +145,26 @@ describe('mnist-studio train, on real digits', () => {
     expect(lines.at(-1)).toMatch(/^Run kept as \S+ \(mnist-studio runs show \S+\)$/);
     expect(plain.stdout).not.toContain('\x1b[');
 
-    const command = [process.execPath, path.join(ROOT, 'bin', 'mnist-studio.js'), 'train', '--data-dir', fixture(), '--home', home, '--epochs', '1', '--limit', '3000', '--batch-size', '16'];
-    const tty = spawnSync('script', ['-q', '-e', '-c', command.map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, COLUMNS: '140' } });
+    const command = [
+      process.execPath,
+      path.join(ROOT, 'bin', 'mnist-studio.js'),
+      'train',
+      '--data-dir',
+      fixture(),
+      '--home',
+      home,
+      '--epochs',
+      '1',
+      '--limit',
+      '3000',
+      '--batch-size',
+      '16',
+    ];
+    const tty = spawnSync('script', ['-q', '-e', '-c', command.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, COLUMNS: '140' },
+    });
     expect(tty.status, tty.stderr).toBe(0);
     expect(tty.stdout).toMatch(/Epoch 1\/1 [█░]+ \d+\/188 \| loss (–|\d\.\d{4}) \| acc (–|\d+\.\d\d%) \| [\d,]+ samples\/s \| ETA \d+s/);
     expect(tty.stdout).toMatch(/Test accuracy: \d+\.\d\d%/);
@@ -173,7 +213,26 @@ describe('mnist-studio train, on real digits', () => {
 
   it('fails a diverging run with exit 1, one error line and a JSON result saying why', { timeout: 60_000 }, async () => {
     const home = tmpDir();
-    const res = await runCli(['train', '--data-dir', fixture(), '--home', home, '--epochs', '1', '--limit', '2000', '--lr', '10', '--optimizer', 'sgd', '--log-every', '10', '--seed', '1', '--json']);
+    const res = await runCli([
+      'train',
+      '--data-dir',
+      fixture(),
+      '--home',
+      home,
+      '--epochs',
+      '1',
+      '--limit',
+      '2000',
+      '--lr',
+      '10',
+      '--optimizer',
+      'sgd',
+      '--log-every',
+      '10',
+      '--seed',
+      '1',
+      '--json',
+    ]);
     expect(res.code).toBe(1);
     expect(res.stderr.trim().split('\n').at(-1)).toMatch(/^error: run \S+ failed: the loss became (NaN|-?Infinity) at epoch 1, step \d+/);
     expect(lastJson(res.stdout)).toMatchObject({ status: 'failed', modelId: null, reason: expect.stringMatching(/^the loss became/) });
@@ -202,7 +261,10 @@ describe('mnist-studio train, bad input', () => {
       [['--data-dir', fixture(), '--dataset', 'mnist'], /^error: --dataset and --data-dir cannot be used together$/],
       [['--model-spec', '/nonexistent.json'], /^error: --model-spec \/nonexistent\.json: cannot read it \(ENOENT\)$/],
       [['--model-spec', spec('bad.json', '{"layers": [')], /^error: --model-spec \S+bad\.json: not valid JSON/],
-      [['--model-spec', spec('units.json', '{"layers": [{"type": "flatten"}, {"type": "dense", "units": -3}]}')], /^error: --model-spec \S+units\.json: layers\.1\.units: must be a whole number from 1 to 4096$/],
+      [
+        ['--model-spec', spec('units.json', '{"layers": [{"type": "flatten"}, {"type": "dense", "units": -3}]}')],
+        /^error: --model-spec \S+units\.json: layers\.1\.units: must be a whole number from 1 to 4096$/,
+      ],
       [
         ['--model-spec', spec('shape.json', '{"layers": [{"type": "dense", "units": 10}]}')],
         /^error: --model-spec \S+shape\.json: layer 1 \(dense\): needs a flat input but gets \[28, 28, 1\]: put a flatten layer before it$/,
@@ -211,7 +273,9 @@ describe('mnist-studio train, bad input', () => {
       [['--threads', '0'], /^error: --threads: must be a whole number from 1 to 256$/],
       [['--training-path', 'fast'], /^error: option '--training-path <path>' argument 'fast' is invalid\. Allowed choices are auto, native, layers\./],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(['train', '--home', home, ...(args.includes('--dataset') || args.includes('--data-dir') ? [] : ['--data-dir', fixture()]), ...args])));
+    const results = await Promise.all(
+      cases.map(([args]) => runCli(['train', '--home', home, ...(args.includes('--dataset') || args.includes('--data-dir') ? [] : ['--data-dir', fixture()]), ...args])),
+    );
     results.forEach((res, i) => {
       expect(res.code, `${cases[i]![0].join(' ')}: ${res.stderr}`).toBe(2);
       expect(res.stderr.split('\n')[0], cases[i]![0].join(' ')).toMatch(cases[i]![1]);

@@ -44,7 +44,11 @@ describe('downloadDataset', () => {
     const total = Object.values(FILES).reduce((a, b) => a + b.length, 0);
     expect(value.downloadedBytes).toBe(total);
     expect(value.files.map((f) => f.status)).toEqual(['downloaded', 'downloaded', 'downloaded', 'downloaded']);
-    expect(events[0]).toMatchObject({ kind: 'started', totalBytes: total, files: [TRAIN_IMAGES, 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'] });
+    expect(events[0]).toMatchObject({
+      kind: 'started',
+      totalBytes: total,
+      files: [TRAIN_IMAGES, 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+    });
     const progress = events.filter((e) => e.kind === 'progress');
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.doneBytes).toBeGreaterThanOrEqual(progress[i - 1]!.doneBytes);
     expect(progress.at(-1)).toMatchObject({ doneBytes: total, totalBytes: total });
@@ -195,7 +199,9 @@ describe('downloadDataset: where a mirror may send the studio (issue 13)', () =>
     await closed.close();
     const { result } = await download([closed.url], { home });
     expect(result).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'id' });
-    expect((result as StudioError).message).toMatch(/holds another dataset \(imported from .*\); delete it first \(mnist-studio datasets delete mnist-fixture, or on the Data screen\)$/);
+    expect((result as StudioError).message).toMatch(
+      /holds another dataset \(imported from .*\); delete it first \(mnist-studio datasets delete mnist-fixture, or on the Data screen\)$/,
+    );
     expect(listing(dir)).toEqual(Object.keys(before).sort());
     for (const [f, bytes] of Object.entries(before)) expect(fs.readFileSync(path.join(dir, f)).equals(bytes)).toBe(true);
   });
@@ -211,21 +217,23 @@ describe('downloadDataset: where a mirror may send the studio (issue 13)', () =>
   });
 
   it('classifies addresses: loopback, private, link-local, reserved, public', () => {
-    expect(['127.0.0.1', '0.0.0.0', '::1', '::ffff:127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', 'fd00::1', '169.254.169.254', 'fe80::1', '224.0.0.1', '93.184.216.34', '2606:4700::1111'].map(addressKind)).toEqual([
-      'loopback',
-      'loopback',
-      'loopback',
-      'loopback',
-      'private',
-      'private',
-      'private',
-      'private',
-      'link-local',
-      'link-local',
-      'reserved',
-      'public',
-      'public',
-    ]);
+    expect(
+      [
+        '127.0.0.1',
+        '0.0.0.0',
+        '::1',
+        '::ffff:127.0.0.1',
+        '10.1.2.3',
+        '172.20.0.1',
+        '192.168.1.1',
+        'fd00::1',
+        '169.254.169.254',
+        'fe80::1',
+        '224.0.0.1',
+        '93.184.216.34',
+        '2606:4700::1111',
+      ].map(addressKind),
+    ).toEqual(['loopback', 'loopback', 'loopback', 'loopback', 'private', 'private', 'private', 'private', 'link-local', 'link-local', 'reserved', 'public', 'public']);
   });
 
   it('refuses a redirect from a loopback mirror to a link-local or private address, or off http(s), and tries the next mirror', async () => {
@@ -271,7 +279,10 @@ describe('downloadDataset: where a mirror may send the studio (issue 13)', () =>
     const tls = await mirror({ fault: (file) => ({ kind: 'redirect', location: `${good.url.replace('http:', 'https:')}${file}` }) });
     const { result, events } = await download([tls.url, good.url]);
     expect(ok(result).files.every((f) => f.mirror === good.url)).toBe(true);
-    expect(events.find((e) => e.kind === 'mirror-failed')).toMatchObject({ mirror: tls.url, reason: `${new URL(good.url).host}: the secure connection failed (TLS or certificate)` });
+    expect(events.find((e) => e.kind === 'mirror-failed')).toMatchObject({
+      mirror: tls.url,
+      reason: `${new URL(good.url).host}: the secure connection failed (TLS or certificate)`,
+    });
   });
 
   it('leaves a mirror sending under the minimum throughput for the next one', async () => {
@@ -281,7 +292,10 @@ describe('downloadDataset: where a mirror may send the studio (issue 13)', () =>
     const { result, events } = await download([slow.url, good.url], { minBytesPerSecond: 1024, slowWindowMs: 600 });
     expect(ok(result).files.find((f) => f.name === TRAIN_IMAGES)?.mirror).toBe(good.url);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(events.find((e) => e.kind === 'mirror-failed')).toMatchObject({ mirror: slow.url, reason: expect.stringMatching(/^127\.0\.0\.1:\d+: too slow \(\d+ bytes\/s over 600 ms, under 1024\)$/) });
+    expect(events.find((e) => e.kind === 'mirror-failed')).toMatchObject({
+      mirror: slow.url,
+      reason: expect.stringMatching(/^127\.0\.0\.1:\d+: too slow \(\d+ bytes\/s over 600 ms, under 1024\)$/),
+    });
   }, 20_000);
 });
 

@@ -41,7 +41,13 @@ describe('datasets handlers (through the dispatcher)', () => {
     expect(mirror.requests).toHaveLength(4);
 
     const list = await dispatch(studio.handlers, 'datasets:list', {}, { shell: 'cli' });
-    expect(list).toMatchObject({ ok: true, value: [{ id: 'mnist', status: 'missing' }, { id: 'fashion-mnist', status: 'ready', origin: { kind: 'download', mirrors: [mirror.url] } }] });
+    expect(list).toMatchObject({
+      ok: true,
+      value: [
+        { id: 'mnist', status: 'missing' },
+        { id: 'fashion-mnist', status: 'ready', origin: { kind: 'download', mirrors: [mirror.url] } },
+      ],
+    });
     const ds = await loadDataset({ home: studio.home, id: 'fashion-mnist' });
     expect(ds.classNames).toEqual(FASHION_CLASSES);
     expect(ds.digests['t10k-labels-idx1-ubyte']).toBe(DATASETS['fashion-mnist'].files.testLabels.rawSha256[0]);
@@ -60,7 +66,10 @@ describe('datasets handlers (through the dispatcher)', () => {
   it('joins two concurrent calls for the same dataset into one download', async () => {
     const { mirror, studio } = await setup({ files: FASHION, fault: () => ({ kind: 'slow', chunkBytes: 4 * 1024 * 1024, intervalMs: 1 }) });
     const input = { id: 'fashion-mnist', mirrors: [mirror.url], defaultMirrors: false };
-    const [a, b] = await Promise.all([dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' }), dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' })]);
+    const [a, b] = await Promise.all([
+      dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' }),
+      dispatch(studio.handlers, 'datasets:download', input, { shell: 'cli' }),
+    ]);
     expect(a).toEqual(b);
     expect(mirror.requests.map((r) => r.file).sort()).toEqual(Object.keys(FASHION).sort());
   });
@@ -76,7 +85,10 @@ describe('datasets handlers (through the dispatcher)', () => {
 
   it('rejects bad input naming the field: unknown dataset, non-http mirror, a path as an id', async () => {
     const { studio } = await setup();
-    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'cifar-10' }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'id' } });
+    expect(await dispatch(studio.handlers, 'datasets:download', { id: 'cifar-10' }, { shell: 'cli' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'id' },
+    });
     expect(await dispatch(studio.handlers, 'datasets:download', { id: 'mnist', mirrors: ['file:///etc/'] }, { shell: 'cli' })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'mirrors.0', message: 'datasets:download: mirrors.0: not an http(s) URL' },

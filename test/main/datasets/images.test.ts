@@ -72,9 +72,18 @@ describe('datasets:images', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'indices', message: `datasets:images: indices: must hold 1 to ${MAX_IMAGES_PER_CALL} indices` },
     });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'indices' } });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'validation', indices: [0] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'split' } });
-    expect(await dispatch(studio.handlers, 'datasets:images', { id: '../digits', split: 'test', indices: [0] }, { shell: 'cli' })).toMatchObject({ ok: false, error: { field: 'id' } });
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [] }, { shell: 'cli' })).toMatchObject({
+      ok: false,
+      error: { field: 'indices' },
+    });
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'validation', indices: [0] }, { shell: 'cli' })).toMatchObject({
+      ok: false,
+      error: { field: 'split' },
+    });
+    expect(await dispatch(studio.handlers, 'datasets:images', { id: '../digits', split: 'test', indices: [0] }, { shell: 'cli' })).toMatchObject({
+      ok: false,
+      error: { field: 'id' },
+    });
     expect(await dispatch(studio.handlers, 'datasets:images', { id: 'mnist', split: 'test', indices: [0] }, { shell: 'cli' })).toEqual({
       ok: false,
       error: { code: 'NOT_FOUND', field: 'id', message: 'mnist: is not in the studio home' },
@@ -86,6 +95,8 @@ describe('datasets:images', () => {
     const other = 'ab'.repeat(32);
     const res = await dispatch(studio.handlers, 'datasets:images', { id: 'digits', split: 'test', indices: [0], sha256: other }, { shell: 'cli' });
     expect(res).toMatchObject({ ok: false, error: { code: 'INTEGRITY', field: 'sha256' } });
-    expect((res as { error: { message: string } }).error.message).toMatch(/^digits: its test images \(SHA-256 [0-9a-f]{12}…\) are not the ones asked for \(abababababab…\): the dataset was replaced since$/);
+    expect((res as { error: { message: string } }).error.message).toMatch(
+      /^digits: its test images \(SHA-256 [0-9a-f]{12}…\) are not the ones asked for \(abababababab…\): the dataset was replaced since$/,
+    );
   });
 });

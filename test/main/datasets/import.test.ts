@@ -21,10 +21,11 @@ function copyFixture(name = 'my-digits'): string {
   return dir;
 }
 
-const fail = (p: Promise<unknown>) => p.then(
-  () => null,
-  (e: unknown) => e as StudioError,
-);
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as StudioError,
+  );
 
 /** Everything under datasets/ of a home, staging folders included. */
 const homeListing = (home: string) => (fs.existsSync(path.join(home, 'datasets')) ? fs.readdirSync(path.join(home, 'datasets')).sort() : []);

@@ -111,7 +111,14 @@ describe('the dev server URL (npm run dev)', () => {
   it('is ignored without the explicit --dev flag, without a URL, or for anything but http on this machine', () => {
     expect(devServerUrl({ ...dev, argv: ['electron', '.'] })).toBeNull();
     expect(devServerUrl({ ...dev, rendererUrl: undefined })).toBeNull();
-    for (const rendererUrl of ['https://evil.example/', 'http://evil.example:5173/', 'http://user:pw@localhost:5173/', 'file:///tmp/index.html', 'javascript:alert(1)', 'nonsense']) {
+    for (const rendererUrl of [
+      'https://evil.example/',
+      'http://evil.example:5173/',
+      'http://user:pw@localhost:5173/',
+      'file:///tmp/index.html',
+      'javascript:alert(1)',
+      'nonsense',
+    ]) {
       expect(devServerUrl({ ...dev, rendererUrl }), rendererUrl).toBeNull();
     }
   });

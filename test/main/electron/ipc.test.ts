@@ -25,7 +25,12 @@ describe('bindIpc', () => {
   it('handles every method, answers the app’s window and refuses any other sender', async () => {
     const ipc = new FakeIpcMain();
     const studio = createStudio({ home: '/tmp/h', shell: 'electron' });
-    const unbind = bindIpc(ipc, studio, (e) => e.sender.id === 1, () => []);
+    const unbind = bindIpc(
+      ipc,
+      studio,
+      (e) => e.sender.id === 1,
+      () => [],
+    );
     expect([...ipc.handlers.keys()].sort()).toEqual([...METHOD_NAMES].sort());
     const info = ipc.handlers.get('app:info')!;
     expect(await info(trusted, {})).toMatchObject({ ok: true, value: { shell: 'electron', home: '/tmp/h' } });
@@ -39,7 +44,12 @@ describe('bindIpc', () => {
     const ipc = new FakeIpcMain();
     const studio = createStudio({ home: '/tmp/h', shell: 'electron' });
     const sent: [string, unknown][] = [];
-    const unbind = bindIpc(ipc, studio, () => true, () => [{ send: (channel, payload) => sent.push([channel, payload]) }]);
+    const unbind = bindIpc(
+      ipc,
+      studio,
+      () => true,
+      () => [{ send: (channel, payload) => sent.push([channel, payload]) }],
+    );
     studio.events.emit('notice', { kind: 'notice', level: 'info', message: 'hello' });
     unbind();
     studio.events.emit('notice', { kind: 'notice', level: 'info', message: 'after unbind' });

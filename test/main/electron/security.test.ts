@@ -205,13 +205,20 @@ describe('the built main bundle', () => {
   });
 
   it('opens external links only through the allow-list, and weakens nothing anywhere in out/main and out/preload', () => {
-    const files = ['main', 'preload'].flatMap((dir) => fs.readdirSync(path.join(ROOT, 'out', dir), { recursive: true, encoding: 'utf8' }).map((f) => path.join(ROOT, 'out', dir, f)));
-    const code = files.filter((f) => /\.c?js$/.test(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const files = ['main', 'preload'].flatMap((dir) =>
+      fs.readdirSync(path.join(ROOT, 'out', dir), { recursive: true, encoding: 'utf8' }).map((f) => path.join(ROOT, 'out', dir, f)),
+    );
+    const code = files
+      .filter((f) => /\.c?js$/.test(f))
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
     const opens = code.match(/\.openExternal\(/g) ?? [];
     const guarded = code.match(/if \(isAllowedExternalUrl\(url\)\) shell\.openExternal\(url\)/g) ?? [];
     expect(opens.length).toBeGreaterThan(0);
     expect(guarded.length).toBe(opens.length);
-    expect(code).not.toMatch(/webSecurity:\s*false|allowRunningInsecureContent:\s*true|experimentalFeatures:\s*true|webviewTag:\s*true|enableRemoteModule|nodeIntegrationIn\w+:\s*true/);
+    expect(code).not.toMatch(
+      /webSecurity:\s*false|allowRunningInsecureContent:\s*true|experimentalFeatures:\s*true|webviewTag:\s*true|enableRemoteModule|nodeIntegrationIn\w+:\s*true/,
+    );
     expect(code).toContain('setPermissionRequestHandler(');
     expect(code).toMatch(/contents\.on\("will-navigate", guard\)/);
     expect(code).toMatch(/setWindowOpenHandler\(\(\{ url \}\) => \{[\s\S]{0,120}return \{ action: "deny" \}/);
@@ -224,7 +231,11 @@ describe('the built main bundle', () => {
   it('ships a renderer whose page has the CSP, no inline script and nothing from another origin', () => {
     const html = fs.readFileSync(path.join(ROOT, 'out', 'renderer', 'index.html'), 'utf8');
     const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
-    expect(meta).toBe(CONTENT_SECURITY_POLICY.split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; '));
+    expect(meta).toBe(
+      CONTENT_SECURITY_POLICY.split('; ')
+        .filter((d) => !d.startsWith('frame-ancestors'))
+        .join('; '),
+    );
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBeGreaterThan(0);
     for (const [, attrs, body] of scripts) {

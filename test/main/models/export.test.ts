@@ -156,7 +156,11 @@ describe('non-destructive export', () => {
     fs.mkdirSync(path.join(folder, 'thesis'), { recursive: true });
     fs.writeFileSync(path.join(folder, 'thesis', 'chapter1.tex'), 'years of work');
     for (const format of ['tfjs', 'onnx', 'tfjs-zip'] as const) {
-      await expect(exportModel(home, 'mlp', format, folder, true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'path', message: expect.stringContaining(`${folder}: a folder that is not an earlier MNIST Studio export (it holds thesis)`) });
+      await expect(exportModel(home, 'mlp', format, folder, true)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        field: 'path',
+        message: expect.stringContaining(`${folder}: a folder that is not an earlier MNIST Studio export (it holds thesis)`),
+      });
     }
     expect(fs.readFileSync(path.join(folder, 'thesis', 'chapter1.tex'), 'utf8')).toBe('years of work');
     expect(fs.readdirSync(dir)).toEqual(['Documents']);
@@ -171,7 +175,10 @@ describe('non-destructive export', () => {
     await exportModel(home, 'cnn', 'tfjs', out, true);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8'))).toMatchObject({ id: 'cnn' });
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    await expect(exportModel(home, 'mlp', 'tfjs', out, true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('not an earlier MNIST Studio export') });
+    await expect(exportModel(home, 'mlp', 'tfjs', out, true)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('not an earlier MNIST Studio export'),
+    });
     expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
     expect(fs.readdirSync(dir)).toEqual(['mlp-tfjs']);
   });
@@ -179,7 +186,11 @@ describe('non-destructive export', () => {
   it('creates no missing folder: the export is refused, naming the folder that is missing', async () => {
     const dir = tmpDir();
     const missing = path.join(dir, 'no', 'such');
-    await expect(exportModel(home, 'mlp', 'onnx', path.join(missing, 'm.onnx'))).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'path', message: `${missing}: no such folder; the export creates none: create it first` });
+    await expect(exportModel(home, 'mlp', 'onnx', path.join(missing, 'm.onnx'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'path',
+      message: `${missing}: no such folder; the export creates none: create it first`,
+    });
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

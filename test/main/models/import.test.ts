@@ -17,7 +17,10 @@ import { requireBuiltTrainer } from '../../helpers/training';
 beforeAll(requireBuiltTrainer);
 
 const tf = loadTf();
-const SMALL = { name: 'small', layers: [{ type: 'flatten' as const }, { type: 'dense' as const, units: 16, activation: 'relu' as const }, { type: 'dense' as const, units: 10, activation: 'linear' as const }] };
+const SMALL = {
+  name: 'small',
+  layers: [{ type: 'flatten' as const }, { type: 'dense' as const, units: 16, activation: 'relu' as const }, { type: 'dense' as const, units: 10, activation: 'linear' as const }],
+};
 
 interface ModelJson {
   modelTopology: { class_name: string; config: { name: string; layers: { class_name: string; config: Record<string, unknown> }[] } };
@@ -33,7 +36,11 @@ async function validFolder(): Promise<{ dir: string; json: ModelJson; weights: B
   let weights!: Buffer;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
-      json = { modelTopology: a.modelTopology as ModelJson['modelTopology'], format: 'layers-model', weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs as ModelJson['weightsManifest'][0]['weights'] }] };
+      json = {
+        modelTopology: a.modelTopology as ModelJson['modelTopology'],
+        format: 'layers-model',
+        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs as ModelJson['weightsManifest'][0]['weights'] }],
+      };
       weights = Buffer.from(a.weightData as ArrayBuffer);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
     }),
@@ -55,7 +62,10 @@ function zipOf(files: { name: string; data: Buffer; mode?: number }[], out: stri
   for (const f of files) zip.addBuffer(f.data, f.name, f.mode ? { mode: f.mode } : {});
   zip.end();
   return new Promise((resolve, reject) => {
-    zip.outputStream.pipe(fs.createWriteStream(out)).on('close', () => resolve(out)).on('error', reject);
+    zip.outputStream
+      .pipe(fs.createWriteStream(out))
+      .on('close', () => resolve(out))
+      .on('error', reject);
   });
 }
 
@@ -100,7 +110,8 @@ describe('models import of hostile files', () => {
     add('symlink out', at('symlink'), /symlink\/group1-shard1of1\.bin: a symbolic link to .*outside\.bin, outside the model folder$/);
 
     const n = (bytes: number) => bytes.toLocaleString('en-US');
-    const sizeError = (folder: string, bytes: number) => new RegExp(`${folder}/group1-shard1of1\\.bin: ${n(bytes)} bytes, but the manifest's shapes and dtypes need exactly ${n(weights.length)}$`);
+    const sizeError = (folder: string, bytes: number) =>
+      new RegExp(`${folder}/group1-shard1of1\\.bin: ${n(bytes)} bytes, but the manifest's shapes and dtypes need exactly ${n(weights.length)}$`);
     add('short weight file', write(at('short'), json, weights.subarray(0, weights.length - 4)), sizeError('short', weights.length - 4));
     add('long weight file', write(at('long'), json, Buffer.concat([weights, Buffer.alloc(4)])), sizeError('long', weights.length + 4));
 
@@ -119,7 +130,11 @@ describe('models import of hostile files', () => {
     add('unknown layer class', write(at('unknown'), unknown, weights), /model\.json: layer 3: class BatchNormalization is not a layer the studio knows/);
 
     add('0-byte model.json', write(at('empty'), '', weights), /empty\/model\.json: empty \(0 bytes\)$/);
-    add('20 MB model.json', write(at('big'), JSON.stringify({ ...json, padding: 'x'.repeat(20 * 1024 * 1024) }), weights), /big\/model\.json: 20,97\d,\d{3} bytes; at most 1,048,576 are allowed$/);
+    add(
+      '20 MB model.json',
+      write(at('big'), JSON.stringify({ ...json, padding: 'x'.repeat(20 * 1024 * 1024) }), weights),
+      /big\/model\.json: 20,97\d,\d{3} bytes; at most 1,048,576 are allowed$/,
+    );
 
     const wrongInput = clone(json);
     wrongInput.modelTopology.config.layers[0]!.config.batch_input_shape = [null, 32, 32, 1];
@@ -127,15 +142,31 @@ describe('models import of hostile files', () => {
 
     const wrongOutput = clone(json);
     wrongOutput.modelTopology.config.layers[2]!.config.units = 12;
-    add('wrong output shape', write(at('output'), wrongOutput, weights), /output\/model\.json: layer 3 \(dense\): the network must end in the 10 class scores .* but outputs \[12\]$/);
+    add(
+      'wrong output shape',
+      write(at('output'), wrongOutput, weights),
+      /output\/model\.json: layer 3 \(dense\): the network must end in the 10 class scores .* but outputs \[12\]$/,
+    );
 
-    const zipTraversal = await zipOf([{ name: 'model.json', data: Buffer.from(JSON.stringify(json)) }, { name: 'AA/outside.bin', data: weights }], at('traversal.zip'));
+    const zipTraversal = await zipOf(
+      [
+        { name: 'model.json', data: Buffer.from(JSON.stringify(json)) },
+        { name: 'AA/outside.bin', data: weights },
+      ],
+      at('traversal.zip'),
+    );
     // yazl will not write a name that climbs out: write a harmless one of the same length and turn it into ../ in place.
     const bytes = fs.readFileSync(zipTraversal);
     fs.writeFileSync(zipTraversal, Buffer.from(bytes.toString('latin1').replaceAll('AA/outside.bin', '../outside.bin'), 'latin1'));
     add('zip with a ../ entry', zipTraversal, /traversal\.zip: .*(invalid relative path|points outside).*\.\.\/outside\.bin/);
 
-    const zipLink = await zipOf([{ name: 'model.json', data: Buffer.from(JSON.stringify(json)) }, { name: 'group1-shard1of1.bin', data: Buffer.from('/etc/passwd'), mode: 0o120777 }], at('link.zip'));
+    const zipLink = await zipOf(
+      [
+        { name: 'model.json', data: Buffer.from(JSON.stringify(json)) },
+        { name: 'group1-shard1of1.bin', data: Buffer.from('/etc/passwd'), mode: 0o120777 },
+      ],
+      at('link.zip'),
+    );
     add('zip with a symlink entry', zipLink, /link\.zip: entry group1-shard1of1\.bin is a symbolic link; links are not allowed$/);
 
     const home = tmpDir();
@@ -146,13 +177,17 @@ describe('models import of hostile files', () => {
         ...(await Promise.all(
           cases.slice(i, i + 2).map(async (c) => {
             const rss = path.join(root, `${c.name.replace(/\W/g, '_')}.rss`);
-            const res = await runCli(['models', 'import', c.target, '--home', home], { env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/maxrss.cjs')}`, MAXRSS_FILE: rss } });
+            const res = await runCli(['models', 'import', c.target, '--home', home], {
+              env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/maxrss.cjs')}`, MAXRSS_FILE: rss },
+            });
             return { ...c, res, rssMb: Number(fs.readFileSync(rss, 'utf8')) / 1024 };
           }),
         )),
       );
     }
-    const valid = await runCli(['models', 'list', '--home', home, '--json'], { env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/maxrss.cjs')}`, MAXRSS_FILE: path.join(root, 'list.rss') } });
+    const valid = await runCli(['models', 'list', '--home', home, '--json'], {
+      env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/maxrss.cjs')}`, MAXRSS_FILE: path.join(root, 'list.rss') },
+    });
     const baselineMb = Number(fs.readFileSync(path.join(root, 'list.rss'), 'utf8')) / 1024;
     console.log(`peak RSS of the CLI: ${baselineMb.toFixed(0)} MB listing; hostile imports ${results.map((r) => `${r.name} ${r.rssMb.toFixed(0)} MB`).join(', ')}`);
     for (const r of results) {
@@ -191,7 +226,10 @@ describe('models import of foreign models', () => {
       modelTopology: {
         keras_version: '2.15.0',
         backend: 'tensorflow',
-        model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 784], dtype: 'float32', name: 'in' } }, ...config.layers] } },
+        model_config: {
+          class_name: 'Sequential',
+          config: { name: 'sequential', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 784], dtype: 'float32', name: 'in' } }, ...config.layers] },
+        },
       },
       weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: specs.map((s) => ({ ...s, name: `sequential/${s.name}` })) }],
     };

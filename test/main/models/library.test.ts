@@ -45,7 +45,16 @@ describe('the models API', () => {
 
       const list = value<ModelEntry[]>(await dispatch(studio.handlers, 'models:list', {}, { shell: 'cli' }));
       expect(list).toEqual([
-        expect.objectContaining({ id: modelId, runId: run.id, parentModelId: null, source: 'trained', params: 109_386, datasetId: 'digits', testAccuracy: run.testAccuracy, architecture: 'flatten → dense 128 relu → dense 64 relu → dense 10' }),
+        expect.objectContaining({
+          id: modelId,
+          runId: run.id,
+          parentModelId: null,
+          source: 'trained',
+          params: 109_386,
+          datasetId: 'digits',
+          testAccuracy: run.testAccuracy,
+          architecture: 'flatten → dense 128 relu → dense 64 relu → dense 10',
+        }),
       ]);
       const details = value<ModelDetails>(await dispatch(studio.handlers, 'models:get', { id: modelId }, { shell: 'cli' }));
       expect(details.summary.layers.map((l) => l.outputShape)).toEqual([[784], [128], [64], [10]]);
@@ -73,7 +82,10 @@ describe('the models API', () => {
         ok: false,
         error: { code: 'NOT_FOUND', field: 'fromModel' },
       });
-      expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'digits' } }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'model' } });
+      expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'digits' } }, { shell: 'cli' })).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', field: 'model' },
+      });
 
       // A bundle of the child carries its parent; reproduced in a home without either, it adds the parent and repeats the run exactly.
       const bundle = path.join(tmpDir(), 'child.zip');
@@ -87,7 +99,10 @@ describe('the models API', () => {
       const renamed = value<ModelEntry>(await dispatch(studio.handlers, 'models:rename', { id: modelId, name: '  seed 5 mlp ' }, { shell: 'cli' }));
       expect(renamed).toMatchObject({ id: modelId, name: 'seed 5 mlp' });
       expect(JSON.parse(fs.readFileSync(path.join(home, 'models', modelId, 'metadata.json'), 'utf8'))).toMatchObject({ name: 'seed 5 mlp', id: modelId });
-      expect(await dispatch(studio.handlers, 'models:rename', { id: modelId, name: 'a\nb' }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'name' } });
+      expect(await dispatch(studio.handlers, 'models:rename', { id: modelId, name: 'a\nb' }, { shell: 'cli' })).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', field: 'name' },
+      });
       expect(value(await dispatch(studio.handlers, 'models:delete', { id: modelId }, { shell: 'cli' }))).toEqual({ id: modelId });
       expect(fs.readdirSync(path.join(home, 'models'))).toEqual([child.modelId]);
       expect(await dispatch(studio.handlers, 'models:get', { id: modelId }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'id' } });

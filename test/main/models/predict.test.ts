@@ -62,41 +62,49 @@ async function predict(image: Parameters<ModelLibrary['predict']>[1], preprocess
 }
 
 describe('prediction in the library worker', () => {
-  it('gives real MNIST digits rendered to PNG (as they are, shifted and scaled, black on white, JPEG, a transparent canvas) the class of their raw arrays', { timeout: 120_000 }, async () => {
-    const variants: Record<string, (d: Uint8Array) => Parameters<ModelLibrary['predict']>[1]> = {
-      'png as is': (d) => ({ encoded: png(d, 28, 28) }),
-      'shifted, 3× larger': (d) => ({ encoded: png(onSheet(d, 3, 17, 5, 140, 100), 140, 100) }),
-      'black on white, 5× larger': (d) => ({ encoded: png(onSheet(d, 5, 60, 40, 300, 220, 255), 300, 220) }),
-      'jpeg, 4× larger': (d) => {
-        const gray = onSheet(d, 4, 10, 30, 160, 160, 255);
-        const rgba = new Uint8Array(160 * 160 * 4);
-        for (let i = 0; i < gray.length; i++) rgba.set([gray[i]!, gray[i]!, gray[i]!, 255], i * 4);
-        return { encoded: new Uint8Array(jpeg.encode({ data: rgba, width: 160, height: 160 }, 95).data) };
-      },
-      'transparent canvas, ink as opacity': (d) => {
-        const gray = onSheet(d, 2, 30, 8, 120, 80);
-        const rgba = new Uint8Array(120 * 80 * 4);
-        for (let i = 0; i < gray.length; i++) rgba.set([20, 20, 20, gray[i]!], i * 4);
-        return { pixels: { width: 120, height: 80, channels: 4, data: rgba } };
-      },
-    };
-    const agree: Record<string, number> = {};
-    const rawClasses: number[] = [];
-    let rawRight = 0;
-    for (let i = 0; i < COUNT; i++) {
-      const raw = await predict({ pixels: { width: 28, height: 28, channels: 1, data: digit(i) } }, false);
-      rawClasses.push(raw.predicted);
-      if (raw.predicted === realDigits().labels[FIRST + i]) rawRight++;
-      expect(raw.input).toEqual(digit(i));
-      expect(raw.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    }
-    for (const [name, make] of Object.entries(variants)) {
-      agree[name] = 0;
-      for (let i = 0; i < COUNT; i++) if ((await predict(make(digit(i)))).predicted === rawClasses[i]) agree[name]++;
-    }
-    console.log(`raw arrays: ${rawRight}/${COUNT} right; same class as the raw array: ${Object.entries(agree).map(([k, v]) => `${k} ${v}/${COUNT}`).join(', ')}`);
-    for (const [name, n] of Object.entries(agree)) expect(n, name).toBe(COUNT);
-  });
+  it(
+    'gives real MNIST digits rendered to PNG (as they are, shifted and scaled, black on white, JPEG, a transparent canvas) the class of their raw arrays',
+    { timeout: 120_000 },
+    async () => {
+      const variants: Record<string, (d: Uint8Array) => Parameters<ModelLibrary['predict']>[1]> = {
+        'png as is': (d) => ({ encoded: png(d, 28, 28) }),
+        'shifted, 3× larger': (d) => ({ encoded: png(onSheet(d, 3, 17, 5, 140, 100), 140, 100) }),
+        'black on white, 5× larger': (d) => ({ encoded: png(onSheet(d, 5, 60, 40, 300, 220, 255), 300, 220) }),
+        'jpeg, 4× larger': (d) => {
+          const gray = onSheet(d, 4, 10, 30, 160, 160, 255);
+          const rgba = new Uint8Array(160 * 160 * 4);
+          for (let i = 0; i < gray.length; i++) rgba.set([gray[i]!, gray[i]!, gray[i]!, 255], i * 4);
+          return { encoded: new Uint8Array(jpeg.encode({ data: rgba, width: 160, height: 160 }, 95).data) };
+        },
+        'transparent canvas, ink as opacity': (d) => {
+          const gray = onSheet(d, 2, 30, 8, 120, 80);
+          const rgba = new Uint8Array(120 * 80 * 4);
+          for (let i = 0; i < gray.length; i++) rgba.set([20, 20, 20, gray[i]!], i * 4);
+          return { pixels: { width: 120, height: 80, channels: 4, data: rgba } };
+        },
+      };
+      const agree: Record<string, number> = {};
+      const rawClasses: number[] = [];
+      let rawRight = 0;
+      for (let i = 0; i < COUNT; i++) {
+        const raw = await predict({ pixels: { width: 28, height: 28, channels: 1, data: digit(i) } }, false);
+        rawClasses.push(raw.predicted);
+        if (raw.predicted === realDigits().labels[FIRST + i]) rawRight++;
+        expect(raw.input).toEqual(digit(i));
+        expect(raw.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      }
+      for (const [name, make] of Object.entries(variants)) {
+        agree[name] = 0;
+        for (let i = 0; i < COUNT; i++) if ((await predict(make(digit(i)))).predicted === rawClasses[i]) agree[name]++;
+      }
+      console.log(
+        `raw arrays: ${rawRight}/${COUNT} right; same class as the raw array: ${Object.entries(agree)
+          .map(([k, v]) => `${k} ${v}/${COUNT}`)
+          .join(', ')}`,
+      );
+      for (const [name, n] of Object.entries(agree)) expect(n, name).toBe(COUNT);
+    },
+  );
 });
 
 describe('prediction errors and the worker', () => {
@@ -106,7 +114,10 @@ describe('prediction errors and the worker', () => {
     const header = Buffer.from(png(new Uint8Array(4), 2, 2));
     header.writeUInt32BE(100_000, 16);
     header.writeUInt32BE(100_000, 20);
-    await expect(predict({ encoded: new Uint8Array(header) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'image: the image is 100000×100000; at most 4096×4096 is read' });
+    await expect(predict({ encoded: new Uint8Array(header) })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'image: the image is 100000×100000; at most 4096×4096 is read',
+    });
     await expect(predict({ pixels: { width: 30, height: 28, channels: 1, data: new Uint8Array(30 * 28) } }, false)).rejects.toMatchObject({
       message: 'image: without preprocessing it must be 28×28, not 30×28',
     });

@@ -23,7 +23,12 @@ describe('evaluation metrics', () => {
     expect(perClass[1]!.recall).toBe(1);
     expect(perClass[1]!.f1).toBeCloseTo(2 / 3, 12);
     expect(perClass[2]!.f1).toBeCloseTo(0.8, 12);
-    expect(classMetrics([[0, 0], [1, 0]])[1]).toEqual({ precision: 0, recall: 0, f1: 0, support: 1 });
+    expect(
+      classMetrics([
+        [0, 0],
+        [1, 0],
+      ])[1],
+    ).toEqual({ precision: 0, recall: 0, f1: 0, support: 1 });
   });
 
   it('lists the misclassified test images with label and prediction', () => {

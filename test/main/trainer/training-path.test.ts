@@ -95,7 +95,9 @@ describe('the self-test and the choice of path', () => {
   it('falls back to tfjs-layers when the binding lacks an op, naming it', () => {
     const o = open(presetSpec('mlp'), 'auto', 'missing-op');
     expect(o.path.name).toBe('layers');
-    expect(o.reason).toMatch(/^the native path could not run here \(.*'ResourceApplyAdamNotInThisBinding' is neither a type of a primitive operation.*\); training on the tfjs-layers path instead$/);
+    expect(o.reason).toMatch(
+      /^the native path could not run here \(.*'ResourceApplyAdamNotInThisBinding' is neither a type of a primitive operation.*\); training on the tfjs-layers path instead$/,
+    );
     o.path.dispose();
     o.model.dispose();
   });

@@ -19,11 +19,16 @@ describe('the train and runs API', () => {
     const studio = createStudio({ home, shell: 'web' });
     const events: { at: number; event: TrainEvent }[] = [];
     studio.events.on('train', (event) => events.push({ at: performance.now(), event }));
-    const started = await dispatch(studio.handlers, 'train:start', {
-      dataset: { id: 'mnist' },
-      model: presetSpec('mlp'),
-      hyperparams: { epochs: 2, batchSize: 32, logEvery: 1, limit: 4000, seed: 11 },
-    }, { shell: 'cli' });
+    const started = await dispatch(
+      studio.handlers,
+      'train:start',
+      {
+        dataset: { id: 'mnist' },
+        model: presetSpec('mlp'),
+        hyperparams: { epochs: 2, batchSize: 32, logEvery: 1, limit: 4000, seed: 11 },
+      },
+      { shell: 'cli' },
+    );
     expect(started).toMatchObject({ ok: true, value: { runId: expect.any(String) } });
     const runId = (started as { value: { runId: string } }).value.runId;
     expect(await dispatch(studio.handlers, 'train:start', { dataset: { id: 'mnist' }, model: presetSpec('mlp') }, { shell: 'cli' })).toMatchObject({
@@ -47,7 +52,10 @@ describe('the train and runs API', () => {
 
     const list = await dispatch(studio.handlers, 'runs:list', {}, { shell: 'cli' });
     expect((list as { value: RunSummary[] }).value).toEqual([expect.objectContaining({ id: runId, status: 'done', datasetId: 'mnist', epochsDone: 2 })]);
-    expect(await dispatch(studio.handlers, 'train:status', {}, { shell: 'cli' })).toEqual({ ok: true, value: { runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 } });
+    expect(await dispatch(studio.handlers, 'train:status', {}, { shell: 'cli' })).toEqual({
+      ok: true,
+      value: { runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 },
+    });
     expect(await dispatch(studio.handlers, 'runs:delete', { id: runId }, { shell: 'cli' })).toEqual({ ok: true, value: { id: runId } });
     expect(await dispatch(studio.handlers, 'runs:get', { id: runId }, { shell: 'cli' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'id' } });
     await studio.close();

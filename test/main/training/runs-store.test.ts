@@ -53,7 +53,10 @@ describe('a damaged run folder', () => {
       const file = path.join(runDir(home, 'bad'), 'run.json');
       const damaged = damage(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
       fs.writeFileSync(file, typeof damaged === 'string' ? damaged : JSON.stringify(damaged));
-      const err = await readRun(home, 'bad').then(() => null, (e: unknown) => e);
+      const err = await readRun(home, 'bad').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(StudioError);
       expect((err as StudioError).code).toBe('INTEGRITY');
       expect((err as StudioError).message.startsWith(file)).toBe(true);

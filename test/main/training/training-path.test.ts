@@ -51,7 +51,9 @@ describe('the training path of a run', () => {
     const record = await host.whenFinished(runId);
     expect(record.status).toBe('done');
     expect(record.environment).toMatchObject({ trainingPath: 'layers', trainingPathCause: 'native-unavailable', intraOpThreads: '2', intraOpThreadsFrom: 'environment' });
-    expect(record.environment?.trainingPathReason).toMatch(/^the native path could not run here \('ResourceApplyAdamNotInThisBinding' is neither .*\); training on the tfjs-layers path instead$/);
+    expect(record.environment?.trainingPathReason).toMatch(
+      /^the native path could not run here \('ResourceApplyAdamNotInThisBinding' is neither .*\); training on the tfjs-layers path instead$/,
+    );
     expect(started(events).environment).toEqual(record.environment);
     expect(record.testAccuracy).toBeGreaterThan(0.5);
 
@@ -59,7 +61,9 @@ describe('the training path of a run', () => {
     const fellBack = await disagreeing.start(fixtureConfig({ epochs: 1, limit: 500, seed: 2 }));
     const fallback = await disagreeing.whenFinished(fellBack.runId);
     expect(fallback).toMatchObject({ status: 'done', environment: { trainingPath: 'layers', trainingPathCause: 'native-disagreed' } });
-    expect(fallback.environment?.trainingPathReason).toMatch(/^the native path disagreed with tfjs-layers in the self-test: (loss|weight) .*; training on the tfjs-layers path instead$/);
+    expect(fallback.environment?.trainingPathReason).toMatch(
+      /^the native path disagreed with tfjs-layers in the self-test: (loss|weight) .*; training on the tfjs-layers path instead$/,
+    );
     expect(fallback.testAccuracy).toBeGreaterThan(0.5);
 
     const insisting = new TrainingHost({ home, env: { ...process.env, MNIST_STUDIO_NATIVE_FAULT: 'disagree' } });

@@ -97,7 +97,10 @@ describe('a web client names no path or URL of the engine’s machine', () => {
       { id: 'mlp', format: 'tfjs', path: path.join(victim, 'Documents'), overwrite: true },
       { id: 'mlp', format: 'tfjs-zip', path: path.join(victim, 'new', 'deep', 'model.zip') },
     ]) {
-      expect(await call('models:export', input)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: 'models:export: refused: a web client may not call it (only the CLI)' } });
+      expect(await call('models:export', input)).toMatchObject({
+        ok: false,
+        error: { code: 'FORBIDDEN', message: 'models:export: refused: a web client may not call it (only the CLI)' },
+      });
     }
     expect(fs.readFileSync(path.join(victim, '.bashrc'), 'utf8')).toBe('alias ls=ls\n');
     expect(fs.readdirSync(victim).sort()).toEqual(['.bashrc', 'Documents']);
@@ -111,7 +114,10 @@ describe('a web client names no path or URL of the engine’s machine', () => {
     expect(await call('models:predict', { id: 'mlp', image: { path: '/no/such/file.png' } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: 'image.path' } });
     expect(await call('models:import', { path: '/etc' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await call('datasets:import', { paths: ['/etc'] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await call('datasets:download', { id: 'mnist', mirrors: ['http://169.254.169.254/latest/'] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: 'mirrors', message: expect.stringContaining('datasets:download: mirrors: refused: a web client may not give it') } });
+    expect(await call('datasets:download', { id: 'mnist', mirrors: ['http://169.254.169.254/latest/'] })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', field: 'mirrors', message: expect.stringContaining('datasets:download: mirrors: refused: a web client may not give it') },
+    });
     expect(await call('settings:update', { mirrors: ['http://169.254.169.254/latest/'] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: 'mirrors' } });
     expect(studio.settings.read().mirrors).toEqual([]);
     // What the page does instead still works.
@@ -124,11 +130,17 @@ describe('uploads from a web client', () => {
   it('imports a dataset from its four uploaded IDX files, and a model from its uploaded .zip; no staging folder stays', { timeout: 60_000 }, async () => {
     const { call, close } = await connect();
     const dir = mnistFixtureDir();
-    const files = fs.readdirSync(dir).filter((n) => n.endsWith('.gz')).map((name) => ({ name, data: new Uint8Array(fs.readFileSync(path.join(dir, name))) }));
+    const files = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.gz'))
+      .map((name) => ({ name, data: new Uint8Array(fs.readFileSync(path.join(dir, name))) }));
     expect(files.some((f) => f.data.length > UPLOAD_CHUNK_BYTES)).toBe(true);
     const dataId = await upload(call, 'dataset', files);
     expect(staged()).toHaveLength(1);
-    expect(await call('datasets:importUpload', { uploadId: dataId, name: 'uploaded-digits' })).toMatchObject({ ok: true, value: { id: 'uploaded-digits', status: 'ready', origin: { kind: 'import', from: 'upload' } } });
+    expect(await call('datasets:importUpload', { uploadId: dataId, name: 'uploaded-digits' })).toMatchObject({
+      ok: true,
+      value: { id: 'uploaded-digits', status: 'ready', origin: { kind: 'import', from: 'upload' } },
+    });
     expect(staged()).toEqual([]);
 
     const zip = (await dispatch(studio.handlers, 'models:download', { id: 'mlp', format: 'tfjs-zip' }, { shell: 'web' })) as Result<ModelDownload>;
@@ -159,16 +171,35 @@ describe('uploads from a web client', () => {
     const big = UPLOAD_LIMITS.dataset.maxFileBytes + 1;
     expect(await call('uploads:begin', { kind: 'dataset', files: [{ name: 'train-images-idx3-ubyte', size: big }] })).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', field: 'files.0.size', message: expect.stringMatching(/^train-images-idx3-ubyte: 134,217,729 bytes; a file of a dataset upload may have at most 134,217,728/) },
+      error: {
+        code: 'INVALID_ARGUMENT',
+        field: 'files.0.size',
+        message: expect.stringMatching(/^train-images-idx3-ubyte: 134,217,729 bytes; a file of a dataset upload may have at most 134,217,728/),
+      },
     });
-    expect(await call('uploads:begin', { kind: 'dataset', files: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, size: 1 })) })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'files' } });
-    expect(await call('uploads:begin', { kind: 'model', files: [{ name: '../../.bashrc', size: 1 }] })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'files.0.name' } });
+    expect(await call('uploads:begin', { kind: 'dataset', files: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, size: 1 })) })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'files' },
+    });
+    expect(await call('uploads:begin', { kind: 'model', files: [{ name: '../../.bashrc', size: 1 }] })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'files.0.name' },
+    });
     const begun = await call('uploads:begin', { kind: 'model', files: [{ name: 'model.json', size: 4 }] });
     const { uploadId } = (begun as { ok: true; value: { uploadId: string } }).value;
-    expect(await call('uploads:chunk', { uploadId, file: 'model.json', offset: 2, data: new Uint8Array(2) })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'offset' } });
-    expect(await call('uploads:chunk', { uploadId, file: 'model.json', offset: 0, data: new Uint8Array(5) })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'model.json: more than the 4 bytes declared' } });
+    expect(await call('uploads:chunk', { uploadId, file: 'model.json', offset: 2, data: new Uint8Array(2) })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'offset' },
+    });
+    expect(await call('uploads:chunk', { uploadId, file: 'model.json', offset: 0, data: new Uint8Array(5) })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'model.json: more than the 4 bytes declared' },
+    });
     expect(await call('uploads:chunk', { uploadId, file: 'model.json', offset: 0, data: new Uint8Array(2) })).toMatchObject({ ok: true, value: { received: 2 } });
-    expect(await call('models:importUpload', { uploadId })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'model.json: 2 of its 4 bytes arrived; send the rest first' } });
+    expect(await call('models:importUpload', { uploadId })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'model.json: 2 of its 4 bytes arrived; send the rest first' },
+    });
     expect(await call('datasets:importUpload', { uploadId })).toMatchObject({ ok: false, error: { message: expect.stringContaining('holds a model, not a dataset') } });
     expect(await call('uploads:cancel', { uploadId })).toEqual({ ok: true, value: { cancelled: true } });
     expect(staged()).toEqual([]);

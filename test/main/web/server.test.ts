@@ -149,7 +149,14 @@ describe('web mode API over WebSocket', () => {
           host: '127.0.0.1',
           port: s.port,
           path: `/api?token=${encodeURIComponent(token)}`,
-          headers: { Host: `127.0.0.1:${s.port}`, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+          headers: {
+            Host: `127.0.0.1:${s.port}`,
+            Connection: 'Upgrade',
+            Upgrade: 'websocket',
+            'Sec-WebSocket-Version': '13',
+            'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+            ...headers,
+          },
         });
         req.on('upgrade', (res, socket) => {
           socket.destroy();
@@ -163,7 +170,12 @@ describe('web mode API over WebSocket', () => {
     expect(await raw({ Origin: 'null' })).toBe(403);
     expect(await raw({ Origin: `http://127.0.0.1:${s.port + 1}` })).toBe(403);
     expect(await raw({ Origin: `https://127.0.0.1:${s.port}` })).toBe(403);
-    expect(await raw({ Origin: `http://127.0.0.1:${s.port}` }, s.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).toBe(401);
+    expect(
+      await raw(
+        { Origin: `http://127.0.0.1:${s.port}` },
+        s.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      ),
+    ).toBe(401);
     expect(await raw({ Origin: `http://127.0.0.1:${s.port}` }, s.token.toUpperCase() === s.token ? s.token.toLowerCase() : s.token.toUpperCase())).toBe(401);
     expect(await raw({ Origin: `http://127.0.0.1:${s.port}` })).toBe(101);
   });
@@ -228,18 +240,26 @@ describe('web mode limits', () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     // app:info held until the gate opens, so the calls really are in flight at once.
-    const held = { ...studio, handlers: { ...studio.handlers, 'app:info': async (...args: Parameters<typeof studio.handlers['app:info']>) => (await gate, studio.handlers['app:info'](...args)) } };
+    const held = {
+      ...studio,
+      handlers: { ...studio.handlers, 'app:info': async (...args: Parameters<(typeof studio.handlers)['app:info']>) => (await gate, studio.handlers['app:info'](...args)) },
+    };
     server = await startWebServer({ studio: held, rendererDir: rendererDir(), limits: { maxInFlight: 3 } });
     const ws = await connect(server);
     const answers: WsServerMessage[] = [];
     ws.on('message', (data: Buffer) => answers.push(decodeWire(data.toString()) as WsServerMessage));
     for (let id = 1; id <= 5; id++) ws.send(encodeWire({ type: 'call', id, method: 'app:info', input: {} }));
     await expect.poll(() => answers.length).toBe(2);
-    expect(answers).toEqual([4, 5].map((id) => ({
-      type: 'result',
-      id,
-      result: { ok: false, error: { code: 'BUSY', message: 'too many calls in flight on this connection: web mode answers at most 3 at once; retry once earlier calls have answered' } },
-    })));
+    expect(answers).toEqual(
+      [4, 5].map((id) => ({
+        type: 'result',
+        id,
+        result: {
+          ok: false,
+          error: { code: 'BUSY', message: 'too many calls in flight on this connection: web mode answers at most 3 at once; retry once earlier calls have answered' },
+        },
+      })),
+    );
     release();
     await expect.poll(() => answers.length).toBe(5);
     expect(answers.slice(2).map((m) => m.type === 'result' && m.id)).toEqual([1, 2, 3]);

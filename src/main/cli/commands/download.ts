@@ -33,7 +33,9 @@ function downloadView(ctx: CliContext): { onEvent: (e: DownloadEvent) => void; s
     switch (e.kind) {
       case 'started':
         lastPlain = performance.now();
-        say(`Downloading ${e.files.length} file${e.files.length === 1 ? '' : 's'} (about ${formatBytes(e.totalBytes)}) of ${DATASETS[e.dataset as keyof typeof DATASETS]?.name ?? e.dataset}`);
+        say(
+          `Downloading ${e.files.length} file${e.files.length === 1 ? '' : 's'} (about ${formatBytes(e.totalBytes)}) of ${DATASETS[e.dataset as keyof typeof DATASETS]?.name ?? e.dataset}`,
+        );
         if (ctx.io.isTTY) {
           bar = new cliProgress.MultiBar(
             {
@@ -62,7 +64,9 @@ function downloadView(ctx: CliContext): { onEvent: (e: DownloadEvent) => void; s
         } else if (performance.now() - lastPlain >= PLAIN_PROGRESS_EVERY_MS) {
           lastPlain = performance.now();
           const eta = e.etaSeconds === null ? '' : `, ${formatSeconds(e.etaSeconds)} left`;
-          say(`${e.file}: ${formatBytes(e.fileBytes)} of ${formatBytes(e.fileTotal)}; all files ${Math.floor((100 * e.doneBytes) / Math.max(e.totalBytes, 1))}% at ${formatBytes(e.bytesPerSecond)}/s${eta}`);
+          say(
+            `${e.file}: ${formatBytes(e.fileBytes)} of ${formatBytes(e.fileTotal)}; all files ${Math.floor((100 * e.doneBytes) / Math.max(e.totalBytes, 1))}% at ${formatBytes(e.bytesPerSecond)}/s${eta}`,
+          );
         }
         break;
       case 'retry':
@@ -73,11 +77,7 @@ function downloadView(ctx: CliContext): { onEvent: (e: DownloadEvent) => void; s
         warn(`${e.file} from ${e.mirror}: ${e.reason}`);
         break;
       case 'file-verified':
-        say(
-          e.status === 'cached'
-            ? `${e.file}: already downloaded, verified`
-            : `${e.file}: ${formatBytes(e.bytes)} from ${e.mirror ?? 'a mirror'}, verified`,
-        );
+        say(e.status === 'cached' ? `${e.file}: already downloaded, verified` : `${e.file}: ${formatBytes(e.bytes)} from ${e.mirror ?? 'a mirror'}, verified`);
         break;
       case 'done':
       case 'failed':
@@ -116,7 +116,9 @@ export function registerDownload(program: Command, ctx: CliContext): void {
           ctx.io.out(`${name} is ready in ${result.dir}: all ${result.files.length} files were already there and verified; nothing downloaded.\n`);
         } else {
           const rate = result.seconds > 0 ? ` (${formatBytes(result.downloadedBytes / result.seconds)}/s)` : '';
-          ctx.io.out(`${name} is ready in ${result.dir}: ${result.files.length} files verified; downloaded ${formatBytes(result.downloadedBytes)} in ${formatSeconds(result.seconds)}${rate}.\n`);
+          ctx.io.out(
+            `${name} is ready in ${result.dir}: ${result.files.length} files verified; downloaded ${formatBytes(result.downloadedBytes)} in ${formatSeconds(result.seconds)}${rate}.\n`,
+          );
         }
       } finally {
         view.stop();

@@ -22,9 +22,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
       try {
         const summary = await callStudio(ctx, studio, 'datasets:import', parsed);
         if (!summary?.train || !summary.test) return;
-        ctx.io.out(
-          `Imported ${summary.name} as "${summary.id}": ${summary.train.count} training and ${summary.test.count} test images, verified, in ${summary.dir}\n`,
-        );
+        ctx.io.out(`Imported ${summary.name} as "${summary.id}": ${summary.train.count} training and ${summary.test.count} test images, verified, in ${summary.dir}\n`);
       } finally {
         await studio.close();
       }

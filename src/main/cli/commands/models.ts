@@ -76,7 +76,14 @@ export function asciiDigit(pixels: Uint8Array): string {
 export function formatPrediction(p: Prediction): string {
   const best = p.probabilities[p.predicted]!;
   const bars = p.probabilities.map((prob, i) => [p.classNames[i] ?? String(i), `${(prob * 100).toFixed(1)}%`, '█'.repeat(Math.round(prob * 40))]);
-  return [`Predicted: ${p.classNames[p.predicted] ?? p.predicted} (${(best * 100).toFixed(1)}%)`, '', formatTable(bars), '', 'what the model saw (28×28):', asciiDigit(p.input)].join('\n');
+  return [
+    `Predicted: ${p.classNames[p.predicted] ?? p.predicted} (${(best * 100).toFixed(1)}%)`,
+    '',
+    formatTable(bars),
+    '',
+    'what the model saw (28×28):',
+    asciiDigit(p.input),
+  ].join('\n');
 }
 
 export function formatReproduction(r: ReproductionReport): string {
@@ -92,7 +99,11 @@ export function formatReproduction(r: ReproductionReport): string {
     `environment    ${r.environmentDifferences.length === 0 ? 'the same as recorded' : r.environmentDifferences.join('; ')}`,
   ];
   if (r.identical) {
-    lines.push(r.environmentDifferences.length === 0 ? 'Identical: same machine and seed give the same losses, test figures and weights, bit for bit.' : 'Identical: the same losses, test figures and weights, bit for bit.');
+    lines.push(
+      r.environmentDifferences.length === 0
+        ? 'Identical: same machine and seed give the same losses, test figures and weights, bit for bit.'
+        : 'Identical: the same losses, test figures and weights, bit for bit.',
+    );
   } else {
     lines.push(
       r.environmentDifferences.length === 0
@@ -121,7 +132,12 @@ async function withLibrary(ctx: CliContext, action: (library: ModelLibrary) => P
 }
 
 /** Runs one API call for the command and prints its result (JSON or text). */
-async function apiCommand<T>(ctx: CliContext, call: (studio: ReturnType<typeof cliStudio>) => Promise<T | null>, show: (value: T) => string, json: boolean | undefined): Promise<void> {
+async function apiCommand<T>(
+  ctx: CliContext,
+  call: (studio: ReturnType<typeof cliStudio>) => Promise<T | null>,
+  show: (value: T) => string,
+  json: boolean | undefined,
+): Promise<void> {
   const studio = cliStudio(ctx);
   try {
     const value = await call(studio);
@@ -158,7 +174,13 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .option('--json', 'print the model’s entry as JSON')
     .action(async (id: string, name: string, opts: { json?: boolean }) => {
       const parsed = parseOptions(ctx, IdArg.extend({ name: ModelName }), { id, name }, { id: 'model id', name: 'name' });
-      if (parsed) await apiCommand(ctx, (studio) => callStudio(ctx, studio, 'models:rename', parsed), (m) => `Renamed model ${m.id} to "${m.name}".`, opts.json);
+      if (parsed)
+        await apiCommand(
+          ctx,
+          (studio) => callStudio(ctx, studio, 'models:rename', parsed),
+          (m) => `Renamed model ${m.id} to "${m.name}".`,
+          opts.json,
+        );
     });
 
   models
@@ -167,7 +189,13 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .option('--json', 'print {"id": …} when done')
     .action(async (id: string, opts: { json?: boolean }) => {
       const parsed = parseOptions(ctx, IdArg, { id }, { id: 'model id' });
-      if (parsed) await apiCommand(ctx, (studio) => callStudio(ctx, studio, 'models:delete', parsed), (r) => `Deleted model ${r.id}.`, opts.json);
+      if (parsed)
+        await apiCommand(
+          ctx,
+          (studio) => callStudio(ctx, studio, 'models:delete', parsed),
+          (r) => `Deleted model ${r.id}.`,
+          opts.json,
+        );
     });
 
   models
@@ -186,7 +214,12 @@ export function registerModels(program: Command, ctx: CliContext): void {
       const normalization = opts.mean !== undefined && opts.std !== undefined ? { mean: opts.mean, std: opts.std } : undefined;
       await apiCommand(
         ctx,
-        (studio) => callStudio(ctx, studio, 'models:import', { path: path.resolve(file), ...(opts.name !== undefined ? { name: opts.name } : {}), ...(normalization ? { normalization } : {}) }),
+        (studio) =>
+          callStudio(ctx, studio, 'models:import', {
+            path: path.resolve(file),
+            ...(opts.name !== undefined ? { name: opts.name } : {}),
+            ...(normalization ? { normalization } : {}),
+          }),
         (m) => `Imported "${m.name}" as model ${m.id}: ${m.architecture}; ${count(m.params)} parameters.`,
         opts.json,
       );
@@ -237,12 +270,20 @@ export function registerModelTools(program: Command, ctx: CliContext): void {
         const ev = await library.evaluate(parsed.id, dataset).catch((err: unknown) => {
           // The dataset was chosen for the user (the one the model was trained on, or mnist): say how to choose another.
           if (err instanceof StudioError && err.field?.startsWith('dataset') && parsed.dataset === undefined && parsed.dataDir === undefined) {
-            throw new StudioError(err.code, `${err.message.replace(/; download it first or train on a folder of IDX files$/, '')}; evaluate on another with --dataset ID or --data-dir DIR`, err.field);
+            throw new StudioError(
+              err.code,
+              `${err.message.replace(/; download it first or train on a folder of IDX files$/, '')}; evaluate on another with --dataset ID or --data-dir DIR`,
+              err.field,
+            );
           }
           throw err;
         });
         const where = 'id' in dataset ? dataset.id : dataset.dir;
-        ctx.io.out(opts.json ? `${JSON.stringify(ev)}\n` : `Model ${parsed.id} on ${where}: test accuracy ${pct(ev.accuracy)} (loss ${ev.loss.toFixed(4)}) on ${count(ev.count)} test images\n\n${formatEvaluation(ev)}\n`);
+        ctx.io.out(
+          opts.json
+            ? `${JSON.stringify(ev)}\n`
+            : `Model ${parsed.id} on ${where}: test accuracy ${pct(ev.accuracy)} (loss ${ev.loss.toFixed(4)}) on ${count(ev.count)} test images\n\n${formatEvaluation(ev)}\n`,
+        );
       });
     });
 

@@ -210,7 +210,11 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .addOption(new Option('--optimizer <name>', `optimizer (default: ${D.optimizer})`).choices(OPTIMIZERS))
     .addOption(new Option('--loss <name>', `loss (default: ${D.loss})`).choices(LOSSES))
     .addOption(new Option('--activation <name>', 'hidden-layer activation of the preset (default: relu)').choices(ACTIVATIONS))
-    .option('--validation-split <f>', `share of the training set held out for validation, ${L.validationSplit.min}–${L.validationSplit.max} (default: ${D.validationSplit})`, number)
+    .option(
+      '--validation-split <f>',
+      `share of the training set held out for validation, ${L.validationSplit.min}–${L.validationSplit.max} (default: ${D.validationSplit})`,
+      number,
+    )
     .option('--seed <n>', 'seed for initialisation, shuffling and the split (default: drawn and recorded)', number)
     .option('--limit <n>', `train on at most this many images, ${L.limit.min}–${L.limit.max}`, number)
     .option('--log-every <n>', `report loss every N batches, ${L.logEvery.min}–${L.logEvery.max} (default: ${D.logEvery})`, number)

@@ -32,7 +32,13 @@ export const conv2d: MainLayerDef<Conv2dSpec> = {
     const b = g.weight(`${prefix}_B`, [layer.filters], bias);
     const [top, bottom] = layer.padding === 'same' ? samePads(h, k, layer.strides) : [0, 0];
     const [left, right] = layer.padding === 'same' ? samePads(wd, k, layer.strides) : [0, 0];
-    g.node('Conv', [g.current, w, b], prefix, [ints('kernel_shape', [k, k]), ints('strides', [layer.strides, layer.strides]), ints('pads', [top, left, bottom, right]), ints('dilations', [1, 1]), int('group', 1)]);
+    g.node('Conv', [g.current, w, b], prefix, [
+      ints('kernel_shape', [k, k]),
+      ints('strides', [layer.strides, layer.strides]),
+      ints('pads', [top, left, bottom, right]),
+      ints('dilations', [1, 1]),
+      int('group', 1),
+    ]);
     g.activate(layer.activation, prefix);
   },
   keras: (layer) => ({

@@ -67,7 +67,14 @@ export class BatchNormLayer implements NativeLayer {
       const y = s.opN('FusedBatchNormV3', this.inferAttrs, [this.x, this.gamma, s.read(beta.handle), s.read(mean.handle), s.read(variance.handle)], 6)[0]!;
       return this.flat(y);
     }
-    const [y, batchMean, , saveMean, saveVariance, reserve] = s.opN('FusedBatchNormV3', this.trainAttrs, [this.x, this.gamma, s.read(beta.handle), this.empty, this.empty], 6) as [number, number, number, number, number, number];
+    const [y, batchMean, , saveMean, saveVariance, reserve] = s.opN('FusedBatchNormV3', this.trainAttrs, [this.x, this.gamma, s.read(beta.handle), this.empty, this.empty], 6) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     this.saved = [saveMean, saveVariance, reserve];
     // The saved variance is the biased one (as tfjs's moments); the batch_variance output is Bessel-corrected.
     this.move(mean, batchMean);

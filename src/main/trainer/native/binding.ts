@@ -64,10 +64,7 @@ export function nativeAccess(tf: Tf): NativeAccess {
   const backend = tf.backend() as unknown as KernelBackend;
   const binding = backend.binding as Record<string, unknown> | undefined;
   if (!binding) throw new Error(`the ${tf.getBackend()} backend has no native binding`);
-  const missing: string[] = [
-    ...FUNCTIONS.filter((name) => typeof binding[name] !== 'function'),
-    ...CONSTANTS.filter((name) => typeof binding[name] !== 'number'),
-  ];
+  const missing: string[] = [...FUNCTIONS.filter((name) => typeof binding[name] !== 'function'), ...CONSTANTS.filter((name) => typeof binding[name] !== 'number')];
   if (typeof backend.getInputTensorIds !== 'function') missing.push('getInputTensorIds (backend)');
   if (missing.length > 0) throw new Error(`tfjs-node's binding lacks ${missing.join(', ')}`);
   const getIds = backend.getInputTensorIds as (tensors: Tensor[]) => number[];

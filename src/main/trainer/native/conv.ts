@@ -116,9 +116,7 @@ export class Conv2dLayer implements NativeLayer {
     let dz = this.act.backward(dy, this.y);
     grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
     if (this.pool) dz = this.pool.backward(dz, grads, true);
-    grads[this.params[0]!.slot] = this.swapped
-      ? this.swapped.grad(this.x, dz, this.inputShape[2]!)
-      : s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
+    grads[this.params[0]!.slot] = this.swapped ? this.swapped.grad(this.x, dz, this.inputShape[2]!) : s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
     if (!needInput) return -1;
     return s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(this.batch), this.kernel, dz]);
   }

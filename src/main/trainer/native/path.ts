@@ -105,7 +105,13 @@ export class NativePath implements TrainingPath {
       // A leading flatten is done once on the whole split (a reshape shares the buffer): one op less per step.
       const flattenFirst = spec.layers[0]?.type === 'flatten';
       this.x = flattenFirst
-        ? s.own(s.op('Reshape', [a.type('T', a.F), a.type('Tshape', a.I)], [access.idOf(o.train.x), s.constantI([2], [-1, summary.layers[0]!.outputShape!.reduce((p, d) => p * d, 1)])]))
+        ? s.own(
+            s.op(
+              'Reshape',
+              [a.type('T', a.F), a.type('Tshape', a.I)],
+              [access.idOf(o.train.x), s.constantI([2], [-1, summary.layers[0]!.outputShape!.reduce((p, d) => p * d, 1)])],
+            ),
+          )
         : access.idOf(o.train.x);
 
       const inputOf = (i: number) => (i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!);

@@ -17,7 +17,13 @@ export class AvgPoolLayer implements NativeLayer {
   ) {
     const a = s.a;
     const stride = spec.strides ?? spec.poolSize;
-    this.attrs = [a.type('T', a.F), a.int('ksize', [1, spec.poolSize, spec.poolSize, 1]), a.int('strides', [1, stride, stride, 1]), a.str('padding', 'VALID'), a.str('data_format', 'NHWC')];
+    this.attrs = [
+      a.type('T', a.F),
+      a.int('ksize', [1, spec.poolSize, spec.poolSize, 1]),
+      a.int('strides', [1, stride, stride, 1]),
+      a.str('padding', 'VALID'),
+      a.str('data_format', 'NHWC'),
+    ];
     this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
   }
   forward(x: number, batch: number): number {

@@ -23,12 +23,18 @@ import {
 export type { LayerField } from '@shared/model-spec';
 
 /** Which fields each layer type has, in the order they are shown (its registry module's). */
-export const LAYER_FIELDS = Object.fromEntries(LAYER_TYPES.map((type): [LayerType, readonly LayerField[]] => [type, LAYERS[type].fields])) as Record<LayerType, readonly LayerField[]>;
+export const LAYER_FIELDS = Object.fromEntries(LAYER_TYPES.map((type): [LayerType, readonly LayerField[]] => [type, LAYERS[type].fields])) as Record<
+  LayerType,
+  readonly LayerField[]
+>;
 
 export type NumberField = Exclude<LayerField, 'padding' | 'activation'>;
 
 /** Fields that may be left empty: the schema fills in its default (a pool's stride is its size). */
-export const OPTIONAL_FIELDS = Object.fromEntries(LAYER_TYPES.map((type): [LayerType, readonly LayerField[]] => [type, LAYERS[type].optional])) as Record<LayerType, readonly LayerField[]>;
+export const OPTIONAL_FIELDS = Object.fromEntries(LAYER_TYPES.map((type): [LayerType, readonly LayerField[]] => [type, LAYERS[type].optional])) as Record<
+  LayerType,
+  readonly LayerField[]
+>;
 
 /** Number fields that take fractions in [0, 1) rather than whole numbers. */
 export type FractionField = 'rate' | 'momentum';

@@ -46,7 +46,11 @@ export const useNoticesStore = defineStore('notices', () => {
     // The oldest goes first when too many pile up.
     while (toasts.value.length > MAX_TOASTS) dismiss(toasts.value[0]!.id);
     const timeout = input.timeoutMs === undefined ? DEFAULT_TIMEOUT[input.level] : input.timeoutMs;
-    if (timeout !== null) timers.set(id, setTimeout(() => dismiss(id), timeout));
+    if (timeout !== null)
+      timers.set(
+        id,
+        setTimeout(() => dismiss(id), timeout),
+      );
     return id;
   }
 

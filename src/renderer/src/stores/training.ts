@@ -323,11 +323,7 @@ export const useTrainingStore = defineStore('training', () => {
     log.value = [];
     const stepsPerEpoch =
       progress.value?.stepsPerEpoch ??
-      (record.dataset
-        ? Math.ceil(record.dataset.trainCount / hp.batchSize)
-        : record.metrics.batches.length > 0
-          ? Math.max(...record.metrics.batches.map((b) => b.step))
-          : 0);
+      (record.dataset ? Math.ceil(record.dataset.trainCount / hp.batchSize) : record.metrics.batches.length > 0 ? Math.max(...record.metrics.batches.map((b) => b.step)) : 0);
     if (record.dataset && record.params !== null) {
       const d = record.dataset;
       addLog([{ kind: 'started', dataset: d.name, train: d.trainCount, validation: d.validationCount, test: d.testCount, params: record.params }]);
@@ -343,11 +339,7 @@ export const useTrainingStore = defineStore('training', () => {
     series.value.loss.push(...before.series.loss.filter((p) => p.x > recordStep));
     series.value.batchLoss.push(...before.series.batchLoss.filter((p) => p.x > recordLossStep));
     for (const point of before.epochs.filter((e) => e.epoch > recordEpoch)) addEpoch(point, hp.epochs, stepsPerEpoch, false);
-    addLog(
-      before.log.filter(
-        (line) => line.kind !== 'started' && (line.kind !== 'batch' || line.globalStep > recordStep) && (line.kind !== 'epoch' || line.epoch > recordEpoch),
-      ),
-    );
+    addLog(before.log.filter((line) => line.kind !== 'started' && (line.kind !== 'batch' || line.globalStep > recordStep) && (line.kind !== 'epoch' || line.epoch > recordEpoch)));
     const last = record.metrics.batches.at(-1);
     if (last && !progress.value) progress.value = { epoch: last.epoch, epochs: hp.epochs, step: last.step, stepsPerEpoch, samplesPerSec: last.samplesPerSec, etaMs: null };
     else if (last && progress.value?.samplesPerSec === null) progress.value = { ...progress.value, samplesPerSec: last.samplesPerSec };

@@ -19,7 +19,12 @@ const type = (name: string, value: number): NativeAttr => ({ name, type: b.TF_AT
 function variable(name: string, shape: number[]): number {
   return b.executeOp(
     'VarHandleOp',
-    [type('dtype', F), { name: 'shape', type: b.TF_ATTR_SHAPE, value: shape }, { name: 'container', type: b.TF_ATTR_STRING, value: '' }, { name: 'shared_name', type: b.TF_ATTR_STRING, value: name }],
+    [
+      type('dtype', F),
+      { name: 'shape', type: b.TF_ATTR_SHAPE, value: shape },
+      { name: 'container', type: b.TF_ATTR_STRING, value: '' },
+      { name: 'shared_name', type: b.TF_ATTR_STRING, value: name },
+    ],
     [],
     1,
   )[0]!.id;
@@ -68,7 +73,10 @@ describe('tfjs-node’s native binding, as the native path uses it', () => {
   });
 
   it('takes list attributes as arrays (strides, ksize) and gives a tfjs tensor’s own handle to ops without copying it', () => {
-    const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 16 }, (_, i) => i),
+      [1, 4, 4, 1],
+    );
     const attrs: NativeAttr[] = [
       type('T', F),
       { name: 'ksize', type: b.TF_ATTR_INT, value: [1, 2, 2, 1] },

@@ -35,7 +35,10 @@ function batches(steps: number, batch: number): Int32Array[] {
   const rand = seededRandom(99);
   const out: Int32Array[] = [];
   while (out.length < steps) {
-    const order = shuffle(Int32Array.from({ length: ROWS }, (_, i) => i), rand);
+    const order = shuffle(
+      Int32Array.from({ length: ROWS }, (_, i) => i),
+      rand,
+    );
     for (let s = 0; s * batch < ROWS && out.length < steps; s++) out.push(order.subarray(s * batch, Math.min(ROWS, (s + 1) * batch)));
   }
   return out;
@@ -48,7 +51,15 @@ const mlp = (activation: 'relu' | 'sigmoid' | 'tanh' | 'linear' = 'relu', extra:
   name: `mlp-${activation}`,
   layers: [flatten, dense(12, activation), ...extra, dense(8, activation), out10],
 });
-const conv = (c: Partial<Extract<LayerSpec, { type: 'conv2d' }>>): LayerSpec => ({ type: 'conv2d', filters: 3, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu', ...c });
+const conv = (c: Partial<Extract<LayerSpec, { type: 'conv2d' }>>): LayerSpec => ({
+  type: 'conv2d',
+  filters: 3,
+  kernelSize: 3,
+  strides: 1,
+  padding: 'valid',
+  activation: 'relu',
+  ...c,
+});
 
 interface Case {
   name: string;

@@ -85,7 +85,8 @@ const en = {
     open: 'Import',
     path: 'Folder or .zip',
     hintDesktop: 'A TF.js layers model: a folder holding model.json and its weights, or a .zip of one. Give it a name first if you like, then choose it.',
-    hintWeb: 'A TF.js layers model from this computer: model.json with its weight files (choose them together), or a .zip of the folder. They are uploaded to the studio and checked there.',
+    hintWeb:
+      'A TF.js layers model from this computer: model.json with its weight files (choose them together), or a .zip of the folder. They are uploaded to the studio and checked there.',
     files: 'Files',
     browseFolder: 'Choose a folder…',
     browseZip: 'Choose a .zip…',
@@ -135,7 +136,7 @@ const zh: typeof en = {
   },
   actions: {
     rename: '重命名 {model}',
-    playground: "在“试一试”中试用 {model}",
+    playground: '在“试一试”中试用 {model}',
     fineTune: '微调 {model}',
     export: '导出 {model}',
     delete: '删除 {model}',
