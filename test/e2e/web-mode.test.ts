@@ -42,7 +42,7 @@ describe('the studio in Chromium (web mode)', () => {
   it('without the token, the page loads but the API stays closed', async () => {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.port}/`);
-    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Not connected to a studio engine.');
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('This link is missing its token: open the full address mnist-studio serve printed.');
     await page.close();
   });
 });

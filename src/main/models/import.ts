@@ -187,9 +187,7 @@ function checkManifest(file: string, manifest: Manifest, expected: ExpectedWeigh
 }
 
 /** Checks a staged (or given) folder and reads it into the files the library writes. */
-async function readValidated(
-  dir: string,
-): Promise<{
+async function readValidated(dir: string): Promise<{
   topology: object;
   weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[];
   weights: Uint8Array;

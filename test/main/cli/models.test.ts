@@ -80,7 +80,8 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
     expect(imported.code, imported.stderr).toBe(0);
     const importedId = lastJson<ModelEntry>(imported.stdout).id;
     const shown = lastJson<ModelDetails>((await studio('models', 'show', importedId, '--json')).stdout);
-    expect(shown).toMatchObject({ source: 'imported', name: 'my first model', metadata: { normalization: { mean: 0.1307, std: 0.3081 }, importedFrom: paths.zip } });
+    // The original is still in the home under that name: the import is told apart by a suffix.
+    expect(shown).toMatchObject({ source: 'imported', name: 'my first model (2)', metadata: { normalization: { mean: 0.1307, std: 0.3081 }, importedFrom: paths.zip } });
 
     // The original on the data it was trained on (the default), and the imported copy on the same folder: the run's figures.
     const run = lastJson<RunRecord>((await studio('runs', 'show', runId, '--json')).stdout);

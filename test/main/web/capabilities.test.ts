@@ -146,7 +146,8 @@ describe('uploads from a web client', () => {
     const zip = (await dispatch(studio.handlers, 'models:download', { id: 'mlp', format: 'tfjs-zip' }, { shell: 'web' })) as Result<ModelDownload>;
     if (!zip.ok) throw new Error(zip.error.message);
     const modelId = await upload(call, 'model', [{ name: zip.value.fileName, data: zip.value.data }]);
-    expect(await call('models:importUpload', { uploadId: modelId })).toMatchObject({ ok: true, value: { name: 'Web MLP', source: 'imported' } });
+    // Imported into the home it came from: its name is taken, so it gets a suffix.
+    expect(await call('models:importUpload', { uploadId: modelId })).toMatchObject({ ok: true, value: { name: 'Web MLP (2)', source: 'imported' } });
     expect(staged()).toEqual([]);
     // An upload is used once.
     expect(await call('models:importUpload', { uploadId: modelId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'uploadId' } });

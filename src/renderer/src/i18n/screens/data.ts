@@ -110,7 +110,7 @@ const en = {
     done: '{name} was imported.',
     failed: 'The import failed',
     hints: {
-      INTEGRITY: 'The file named below is damaged or not an MNIST-format file. Get that file again, then import once more.',
+      INTEGRITY: 'The file named above is damaged or not an MNIST-format file. Get that file again, then import once more.',
       NOT_FOUND: 'The folder must hold all four files: training and test images, training and test labels.',
     },
     problems: {
@@ -254,7 +254,7 @@ const zhCN: typeof en = {
     done: '已导入 {name}。',
     failed: '导入失败',
     hints: {
-      INTEGRITY: '下面提到的文件已损坏，或者不是 MNIST 格式的文件。请重新获取该文件后再导入。',
+      INTEGRITY: '上面提到的文件已损坏，或者不是 MNIST 格式的文件。请重新获取该文件后再导入。',
       NOT_FOUND: '文件夹中必须包含全部四个文件：训练图片、测试图片、训练标签和测试标签。',
     },
     problems: {
