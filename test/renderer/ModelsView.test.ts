@@ -215,7 +215,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     let refuse = true;
     studio.respond('models:importUpload', ({ name }) => {
       if (refuse) throw new StudioError('INTEGRITY', 'model.json: names weights.bin, which was not uploaded');
-      return modelEntry('m9', { name: name ?? 'upload', source: 'imported', runId: null });
+      return { ...modelEntry('m9', { name: name ?? 'upload', source: 'imported', runId: null }), evaluationError: null };
     });
     await wrapper.get('[data-testid="import-open"]').trigger('click');
     await settle();
@@ -253,7 +253,9 @@ describe('the Models screen', { timeout: 20_000 }, () => {
 
   it('the desktop app imports what main’s folder or .zip dialog chose, with translated titles; a closed dialog adds nothing', async () => {
     const { wrapper, studio } = await openModels({ shell: 'electron', language: 'zh-CN' });
-    studio.respond('models:importFromDialog', ({ from }) => ({ imported: from === 'zip' ? modelEntry('m9', { name: 'model', source: 'imported', runId: null }) : null }));
+    studio.respond('models:importFromDialog', ({ from }) => ({
+      imported: from === 'zip' ? { ...modelEntry('m9', { name: 'model', source: 'imported', runId: null }), evaluationError: null } : null,
+    }));
     await wrapper.get('[data-testid="import-open"]').trigger('click');
     await settle();
     expect(wrapper.find('[data-testid="import-files"]').exists()).toBe(false);
