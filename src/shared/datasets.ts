@@ -195,14 +195,19 @@ export function isBuiltinDatasetId(value: string): value is BuiltinDatasetId {
   return Object.hasOwn(DATASETS, value);
 }
 
+/** Prefix of the dataset id of a run trained from a folder (the CLI's `--data-dir`). */
+export const DIR_DATASET_PREFIX = 'dir:';
+
 /**
  * The one name a data set goes by on every screen and in the CLI: the
  * registry's for a built-in id ("MNIST", never "mnist"), else its own name
- * (an imported set's), else its id.
+ * (an imported set's), else a folder's last part, else its id.
  */
 export function datasetDisplayName(id: string | null, name?: string | null): string {
   if (id !== null && isBuiltinDatasetId(id)) return DATASETS[id].name;
-  return name || id || '';
+  if (name) return name;
+  if (id?.startsWith(DIR_DATASET_PREFIX)) return id.slice(DIR_DATASET_PREFIX.length).split(/[\\/]/).filter(Boolean).at(-1) ?? id;
+  return id ?? '';
 }
 
 const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((name, i) => name === b[i]);

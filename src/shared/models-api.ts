@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Hyperparams } from './hyperparams';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { wholeNumber } from './model-spec';
-import { EXPORT_FORMATS, ModelName, type ModelDetails, type ModelEntry, type ModelExport, type Prediction } from './models';
+import { EXPORT_FORMATS, ModelName, type ImportedModel, type ModelDetails, type ModelEntry, type ModelExport, type Prediction } from './models';
 import { MAX_IMAGE_SIDE } from './preprocess';
 import { Id, type Evaluation } from './training';
 import { UploadId } from './uploads-api';
@@ -65,6 +65,8 @@ export const ImportModelInput = z
     name: ModelName.optional(),
     /** How the model's inputs are scaled; default: from a metadata.json beside it, else pixels / 255 (mean 0, std 1), as TF.js examples feed MNIST. */
     normalization: Hyperparams.shape.normalization.unwrap().optional(),
+    /** The installed data set to score it on when its metadata names none that is installed; the test accuracy is recorded in its metadata. */
+    dataset: Id.optional(),
   })
   .strict();
 
@@ -77,11 +79,14 @@ export const DialogImportModelInput = z
     /** The dialog's title, in the user's language (the renderer translates it). */
     title: z.string().trim().min(1).max(200).optional(),
     name: ModelName.optional(),
+    dataset: Id.optional(),
   })
   .strict();
 
 /** A web client's import: the TF.js folder's files (or a .zip) it uploaded (uploads:begin with kind 'model'). */
-export const UploadImportModelInput = z.object({ uploadId: UploadId, name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() }).strict();
+export const UploadImportModelInput = z
+  .object({ uploadId: UploadId, name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional(), dataset: Id.optional() })
+  .strict();
 
 /** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
 export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
@@ -118,17 +123,17 @@ export const MODELS_API = {
   'models:get': method<ModelDetails>()(ModelRef, 'One model in full: metadata, per-layer shapes and parameters.', ALL_SHELLS),
   'models:rename': method<ModelEntry>()(ModelRef.extend({ name: ModelName }).strict(), 'Gives a model a name the user chose; its id and files stay.', ALL_SHELLS),
   'models:delete': method<{ id: string }>()(ModelRef, 'Removes a model folder from the library (the run that trained it stays).', ALL_SHELLS),
-  'models:import': method<ModelEntry>()(
+  'models:import': method<ImportedModel>()(
     ImportModelInput,
     'Adds a TF.js layers model (folder or .zip) after checks that run before TensorFlow reads a byte; on any defect nothing is added.',
     ['cli'],
   ),
-  'models:importFromDialog': method<{ imported: ModelEntry | null }>()(
+  'models:importFromDialog': method<{ imported: ImportedModel | null }>()(
     DialogImportModelInput,
     'The desktop’s import: main opens a folder or .zip dialog and imports what the user chose, as `models:import` (null when the dialog is closed).',
     ['desktop'],
   ),
-  'models:importUpload': method<ModelEntry>()(
+  'models:importUpload': method<ImportedModel>()(
     UploadImportModelInput,
     'A web client’s import: the TF.js folder’s files (model.json and weight shards) or the .zip it uploaded, as `models:import`; the upload goes either way.',
     ['web'],

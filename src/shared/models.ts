@@ -115,6 +115,11 @@ export interface ModelEntry {
 }
 
 /** One model in full: its entry, the metadata file and the per-layer shape check of its network. */
+/** A model just imported: its entry, and why scoring it on a test set failed when it did (it is imported all the same). */
+export interface ImportedModel extends ModelEntry {
+  evaluationError: string | null;
+}
+
 export interface ModelDetails extends ModelEntry {
   metadata: ModelMetadata;
   summary: ModelSummary;

@@ -310,6 +310,22 @@ describe('the Data screen', () => {
     expect(card(wrapper, 'mnist').get('[data-testid="download"]').text()).toBe('Finish download');
   });
 
+  it('one display name per data set; an imported set never shows the registry’s 60,000 (issue 15, item 4)', async () => {
+    const { wrapper } = await openData({
+      summaries: [
+        // A home from before imports took their own id: a broken imported subset under `mnist`, and a manifest naming Fashion-MNIST by its id.
+        { ...readyDataset('mnist', HOME, { kind: 'import', from: '/data/subset' }), name: 'mnist', status: 'missing', files: 0, train: null, test: null },
+        { ...readyDataset('fashion-mnist', HOME), name: 'fashion' },
+        { ...readyDataset('digits-8k', HOME), name: 'Digits 8k', train: { count: 8000, classCounts: Array<number>(10).fill(800) } },
+      ],
+    });
+    expect(wrapper.findAll('[role="radio"]').map((r) => r.text())).toEqual(['MNIST', 'Fashion-MNIST', 'Digits 8k']);
+    expect(card(wrapper, 'mnist').find('[data-testid="train-count"]').exists()).toBe(false);
+    expect(card(wrapper, 'mnist').find('[data-testid="test-count"]').exists()).toBe(false);
+    expect(card(wrapper, 'digits-8k').get('[data-testid="train-count"]').text()).toBe('8,000 images');
+    expect(card(wrapper, 'digits-8k').get('[data-testid="test-count"]').text()).toBe('200 images');
+  });
+
   it('the desktop app imports the folder main’s dialog chose, with the name given first; no path crosses', async () => {
     const { wrapper, studio, data } = await openData();
     const form = wrapper.get('[data-testid="import-form"]');

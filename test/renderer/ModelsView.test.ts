@@ -215,7 +215,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     let refuse = true;
     studio.respond('models:importUpload', ({ name }) => {
       if (refuse) throw new StudioError('INTEGRITY', 'model.json: names weights.bin, which was not uploaded');
-      return modelEntry('m9', { name: name ?? 'upload', source: 'imported', runId: null });
+      return { ...modelEntry('m9', { name: name ?? 'upload', source: 'imported', runId: null }), evaluationError: null };
     });
     await wrapper.get('[data-testid="import-open"]').trigger('click');
     await settle();
@@ -251,9 +251,34 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     expect(wrapper.find('[data-testid="import-model-form"]').exists()).toBe(false);
   });
 
+  it('says what an import measured: the test accuracy on its data set, or why it was not scored (issue 15, item 6)', async () => {
+    const { wrapper, studio } = await openModels({ shell: 'electron' });
+    let answer: 'scored' | 'failed' = 'scored';
+    studio.respond('models:importFromDialog', () => {
+      const entry = modelEntry('m9', { name: 'model', source: 'imported', runId: null });
+      return answer === 'scored'
+        ? { imported: { ...entry, datasetId: 'fashion-mnist', datasetName: 'fashion', testAccuracy: 0.8512, evaluationError: null } }
+        : { imported: { ...entry, datasetId: null, datasetName: null, testAccuracy: null, evaluationError: 'dataset "nope" is not installed' } };
+    });
+    await wrapper.get('[data-testid="import-open"]').trigger('click');
+    await settle();
+    await wrapper.get('[data-testid="import-browse-zip"]').trigger('click');
+    await settle();
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('Imported model: 85.12% test accuracy on Fashion-MNIST.');
+    answer = 'failed';
+    await wrapper.get('[data-testid="import-open"]').trigger('click');
+    await settle();
+    await wrapper.get('[data-testid="import-browse-zip"]').trigger('click');
+    await settle();
+    const toasts = wrapper.findAll('[data-testid="toast"]').map((t) => t.text());
+    expect(toasts.some((t) => t.includes('Imported model, but it could not be scored on a test set.') && t.includes('dataset "nope" is not installed'))).toBe(true);
+  });
+
   it('the desktop app imports what main’s folder or .zip dialog chose, with translated titles; a closed dialog adds nothing', async () => {
     const { wrapper, studio } = await openModels({ shell: 'electron', language: 'zh-CN' });
-    studio.respond('models:importFromDialog', ({ from }) => ({ imported: from === 'zip' ? modelEntry('m9', { name: 'model', source: 'imported', runId: null }) : null }));
+    studio.respond('models:importFromDialog', ({ from }) => ({
+      imported: from === 'zip' ? { ...modelEntry('m9', { name: 'model', source: 'imported', runId: null }), evaluationError: null } : null,
+    }));
     await wrapper.get('[data-testid="import-open"]').trigger('click');
     await settle();
     expect(wrapper.find('[data-testid="import-files"]').exists()).toBe(false);

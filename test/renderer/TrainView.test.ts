@@ -47,7 +47,8 @@ describe('the Train screen', () => {
   it('offers the ready data sets, the model from the Model screen and the seed’s hyperparameters with their ranges', async () => {
     const m = await openTrain(engine(undefined, { lastDatasetId: 'fashion-mnist' }));
     const options = get(m, 'dataset').findAll('option');
-    expect(options.map((o) => o.text())).toEqual(['MNIST · 60,000 training images', 'fashion-mnist · 60,000 training images']);
+    // One display name per data set (issue 15, item 4), whatever name the summary carries.
+    expect(options.map((o) => o.text())).toEqual(['MNIST · 60,000 training images', 'Fashion-MNIST · 60,000 training images']);
     expect((get(m, 'dataset').element as HTMLSelectElement).value).toBe('fashion-mnist');
     expect(get(m, 'train-model').text()).toContain('The tutorial’s MLP');
     expect(get(m, 'train-model').text()).toContain('109,386 parameters');

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Hyperparams } from '@shared/hyperparams';
 import { LAYER_LIMITS } from '@shared/model-spec';
-import { MODEL_FILES, ModelMetadataSchema, ModelName, withoutControlCharacters, type ModelMetadata } from '@shared/models';
+import { DatasetInfoSchema, MODEL_FILES, ModelMetadataSchema, ModelName, withoutControlCharacters, type ModelMetadata } from '@shared/models';
 import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { newId } from '../ids';
@@ -262,8 +262,15 @@ async function readValidated(dir: string): Promise<{
   return { topology: canonicalTopology(topology.spec, topology.spec.name), weightSpecs, weights: new Uint8Array(weights.buffer), spec: topology.spec, meta };
 }
 
-/** What is taken from a metadata.json beside the model (the studio's own exports have one): the name and the normalisation. */
-const ForeignMetadata = z.object({ name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional() }).loose();
+/** What is taken from a metadata.json beside the model (the studio's own exports have one): the name, the normalisation and the data set it was trained on. */
+const ForeignMetadata = z
+  .object({
+    name: ModelName.optional(),
+    normalization: Hyperparams.shape.normalization.unwrap().optional(),
+    // Checked apart: a data set record this studio cannot read is left out, never a reason to refuse the model.
+    dataset: z.unknown().optional(),
+  })
+  .loose();
 type ForeignMetadata = z.output<typeof ForeignMetadata>;
 
 async function readForeignMetadata(dir: string, realDir: string): Promise<ForeignMetadata | null> {
@@ -344,7 +351,8 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
       inputShape: [28, 28, 1],
       normalization: options.normalization ?? read.meta?.normalization ?? FOREIGN_NORMALIZATION,
       hyperparams: null,
-      dataset: null,
+      // The data set a studio export says it was trained on: the library evaluates the model on it when it is installed.
+      dataset: DatasetInfoSchema.safeParse(read.meta?.dataset).data ?? null,
       params: read.weights.byteLength / 4,
       testAccuracy: null,
       testLoss: null,

@@ -7,14 +7,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { EXPORT_EXTENSIONS, MAX_IMAGE_BYTES, type ModelDownload, type PredictImage } from '@shared/models-api';
-import type { ExportFormat, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
+import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
 import { modelEntry } from '@shared/models';
 import { StudioError } from '@shared/result';
-import type { DatasetRef, Evaluation } from '@shared/training';
+import type { DatasetInfo, DatasetRef, Evaluation } from '@shared/training';
+import { IDX_FILES, IDX_ROLES } from '@shared/datasets';
+import { readManifest, summarizeDataset } from '../datasets/store';
 import { checkDatasetPresent } from '../training/host';
 import { exportModel } from './export';
 import { importModel } from './import';
-import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel } from './store';
+import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel, updateMetadata } from './store';
 import type { ModelWorker } from './worker';
 
 /** Reads an image file for prediction, its size checked before it is read. */
@@ -26,6 +28,34 @@ export async function readImageFile(file: string): Promise<Uint8Array> {
   if (!stat.isFile()) throw new StudioError('INVALID_ARGUMENT', `${full}: not a file`, 'image.path');
   if (stat.size > MAX_IMAGE_BYTES) throw new StudioError('INVALID_ARGUMENT', `${full}: ${stat.size} bytes; an image of at most ${MAX_IMAGE_BYTES} is read`, 'image.path');
   return new Uint8Array(await fs.readFile(full));
+}
+
+function isPresent(home: string, id: string): boolean {
+  try {
+    checkDatasetPresent(home, { id });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The record of an installed data set a model was scored on but not trained
+ * on here: how many images it learnt from is not known, so 0; the file
+ * digests are the manifest's when the set has one.
+ */
+async function evaluatedOn(home: string, id: string, ev: Evaluation): Promise<DatasetInfo> {
+  const summary = await summarizeDataset(home, id);
+  const manifest = await readManifest(summary.dir);
+  return {
+    id,
+    name: summary.name,
+    classNames: [...ev.classNames],
+    trainCount: 0,
+    validationCount: 0,
+    testCount: ev.count,
+    digests: manifest ? Object.fromEntries(IDX_ROLES.map((role) => [IDX_FILES[role], manifest.files[role].sha256])) : {},
+  };
 }
 
 export class ModelLibrary {
@@ -51,9 +81,33 @@ export class ModelLibrary {
     return { id };
   }
 
-  async import(options: { path: string; name?: string | undefined; normalization?: ModelMetadata['normalization'] | undefined; source?: string | undefined }): Promise<ModelEntry> {
-    const metadata = await importModel({ home: this.home, ...options });
-    return modelEntry(metadata, (await getModel(this.home, metadata.id)).bytes);
+  /**
+   * Adds a model, then scores it on a test set so the library shows its data
+   * set and accuracy: the one its metadata records when that is installed,
+   * else `dataset`. A failed evaluation is reported; the model stays.
+   */
+  async import(options: {
+    path: string;
+    name?: string | undefined;
+    normalization?: ModelMetadata['normalization'] | undefined;
+    source?: string | undefined;
+    dataset?: string | undefined;
+  }): Promise<ImportedModel> {
+    const { dataset, ...rest } = options;
+    let metadata = await importModel({ home: this.home, ...rest });
+    const recorded = metadata.dataset?.id;
+    const target = recorded !== undefined && isPresent(this.home, recorded) ? recorded : dataset;
+    let evaluationError: string | null = null;
+    if (target !== undefined) {
+      try {
+        const ev = await this.evaluate(metadata.id, { id: target });
+        const scored = target === recorded && metadata.dataset ? metadata.dataset : await evaluatedOn(this.home, target, ev);
+        metadata = await updateMetadata(this.home, metadata.id, (m) => ({ ...m, dataset: scored, testAccuracy: ev.accuracy, testLoss: ev.loss }));
+      } catch (err) {
+        evaluationError = err instanceof Error ? err.message : String(err);
+      }
+    }
+    return { ...modelEntry(metadata, (await getModel(this.home, metadata.id)).bytes), evaluationError };
   }
 
   export(id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {

@@ -220,9 +220,9 @@ export async function getModel(home: string, id: string): Promise<ModelDetails> 
   return modelDetails(metadata, await folderBytes(modelDir(home, id)));
 }
 
-/** Sets a model's display name: `metadata.json` is replaced by rename, the rest stays. */
-export async function renameModel(home: string, id: string, name: string): Promise<ModelEntry> {
-  const metadata = { ...(await readMetadata(home, id)), name };
+/** Replaces a model's `metadata.json` with a changed copy (checked against the schema); the rest of its folder stays. */
+export async function updateMetadata(home: string, id: string, change: (metadata: ModelMetadata) => ModelMetadata): Promise<ModelMetadata> {
+  const metadata = ModelMetadataSchema.parse(change(await readMetadata(home, id)));
   const file = path.join(modelDir(home, id), MODEL_FILES.metadata);
   try {
     await writeFileAtomic(file, `${JSON.stringify(metadata, null, 2)}\n`);
@@ -230,6 +230,12 @@ export async function renameModel(home: string, id: string, name: string): Promi
   } catch (err) {
     throw writeError(file, err);
   }
+  return metadata;
+}
+
+/** Sets a model's display name: `metadata.json` is replaced by rename, the rest stays. */
+export async function renameModel(home: string, id: string, name: string): Promise<ModelEntry> {
+  const metadata = await updateMetadata(home, id, (m) => ({ ...m, name }));
   return modelEntry(metadata, await folderBytes(modelDir(home, id)));
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { NUM_CLASSES, type DatasetSummary, type SplitInfo } from '@shared/datasets';
+import { datasetDisplayName, NUM_CLASSES, type DatasetSummary, type SplitInfo } from '@shared/datasets';
 import { DatasetName } from '@shared/datasets-api';
 import { loadDataset } from '../../datasets/load';
 import { datasetDir } from '../../datasets/store';
@@ -32,7 +32,7 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
         const rows = [['ID', 'NAME', 'STATUS', 'TRAIN', 'TEST', 'SIZE', 'SOURCE']];
         for (const d of list) {
           const status = d.status === 'partial' ? `partial (${d.files} of 4 files)` : d.status;
-          rows.push([d.id, d.name, status, String(d.train?.count ?? '-'), String(d.test?.count ?? '-'), d.bytes ? formatBytes(d.bytes) : '-', origin(d)]);
+          rows.push([d.id, datasetDisplayName(d.id, d.name), status, String(d.train?.count ?? '-'), String(d.test?.count ?? '-'), d.bytes ? formatBytes(d.bytes) : '-', origin(d)]);
         }
         ctx.io.out(`${formatTable(rows)}\n`);
       } finally {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { EXPORT_FORMATS, ModelName, type ExportFormat, type ModelDetails, type ModelEntry, type Prediction } from '@shared/models';
-import { IMAGE_SIZE } from '@shared/datasets';
+import { datasetDisplayName, IMAGE_SIZE } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { Id, type DatasetRef } from '@shared/training';
 import { ModelLibrary } from '../../models/library';
@@ -32,7 +32,7 @@ export function formatModelList(models: ModelEntry[]): string {
       m.id,
       m.name.length > 40 ? `${m.name.slice(0, 39)}…` : m.name,
       count(m.params),
-      m.datasetName ?? '–',
+      m.datasetId || m.datasetName ? datasetDisplayName(m.datasetId, m.datasetName) : '–',
       pct(m.testAccuracy),
       m.createdAt.replace('T', ' ').slice(0, 19),
       m.source === 'imported' ? 'imported' : m.parentModelId ? `fine-tuned from ${m.parentModelId}` : `run ${m.runId}`,
@@ -204,8 +204,9 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'the model’s name in the library')
     .option('--mean <x>', 'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json, else 0)', number)
     .option('--std <x>', 'see --mean (default: from its metadata.json, else 1)', number)
+    .option('--dataset <id>', 'the installed dataset to score it on when its metadata.json names none that is installed; the test accuracy is recorded')
     .option('--json', 'print the new model’s entry as JSON')
-    .action(async (file: string, opts: { name?: string; mean?: number; std?: number; json?: boolean }) => {
+    .action(async (file: string, opts: { name?: string; mean?: number; std?: number; dataset?: string; json?: boolean }) => {
       if ((opts.mean === undefined) !== (opts.std === undefined)) {
         ctx.io.err('error: --mean and --std go together\n');
         ctx.state.exitCode = EXIT.usage;
@@ -219,8 +220,12 @@ export function registerModels(program: Command, ctx: CliContext): void {
             path: path.resolve(file),
             ...(opts.name !== undefined ? { name: opts.name } : {}),
             ...(normalization ? { normalization } : {}),
+            ...(opts.dataset !== undefined ? { dataset: opts.dataset } : {}),
           }),
-        (m) => `Imported "${m.name}" as model ${m.id}: ${m.architecture}; ${count(m.params)} parameters.`,
+        (m) =>
+          `Imported "${m.name}" as model ${m.id}: ${m.architecture}; ${count(m.params)} parameters.` +
+          (m.testAccuracy !== null && m.datasetId !== null ? `\nTest accuracy on ${datasetDisplayName(m.datasetId, m.datasetName)}: ${pct(m.testAccuracy)}.` : '') +
+          (m.evaluationError !== null ? `\nwarning: not evaluated: ${m.evaluationError}` : ''),
         opts.json,
       );
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { datasetDisplayName } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { Id, type Evaluation, type RunRecord, type RunSummary } from '@shared/training';
 import { deleteRun, failOrphanedRuns, listRuns, readRun } from '../../training/runs-store';
@@ -19,6 +20,9 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** A long name (a folder's) keeps its end, where it differs from others. */
+const shorten = (name: string) => (name.length > 30 ? `…${name.slice(-29)}` : name);
+
 export function formatRunList(runs: RunSummary[]): string {
   if (runs.length === 0) return 'No runs yet: train one with `mnist-studio train`.';
   return table([
@@ -27,7 +31,7 @@ export function formatRunList(runs: RunSummary[]): string {
       r.id,
       r.status,
       r.modelName,
-      r.datasetId.length > 30 ? `…${r.datasetId.slice(-29)}` : r.datasetId,
+      shorten(datasetDisplayName(r.datasetId)),
       `${r.epochsDone}/${r.epochs}`,
       pct(r.testAccuracy),
       r.durationMs === null ? '–' : formatDuration(r.durationMs),

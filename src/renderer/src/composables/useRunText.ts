@@ -1,22 +1,17 @@
 import { useI18n } from 'vue-i18n';
-import { DATASETS, isBuiltinDatasetId } from '@shared/datasets';
+import { datasetDisplayName } from '@shared/datasets';
 import type { OptimizerName } from '@shared/hyperparams';
 import type { RunSummary } from '@shared/training';
 import { formatCount, formatDateTime } from '../format';
 import type { RunEngine } from '../stores/training';
 
-/** Prefix of the dataset id of a run trained from a folder (the CLI's `--data-dir`). */
-const DIR_PREFIX = 'dir:';
-
 /** How runs are named on screen, in the UI's language: their data set, their optimizer, the run as a whole. */
 export function useRunText() {
   const { t, locale } = useI18n();
 
-  /** A registry dataset's own name, a folder's last part, else the id the user gave it. */
-  function datasetName(id: string): string {
-    if (isBuiltinDatasetId(id)) return DATASETS[id].name;
-    if (id.startsWith(DIR_PREFIX)) return id.slice(DIR_PREFIX.length).split(/[\\/]/).filter(Boolean).at(-1) ?? id;
-    return id;
+  /** The shared display name: a registry dataset's own name, else the given name, a folder's last part, or the id the user gave it. */
+  function datasetName(id: string, name?: string | null): string {
+    return datasetDisplayName(id, name);
   }
 
   function optimizerName(name: OptimizerName): string {

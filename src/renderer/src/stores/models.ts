@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ModelEntry } from '@shared/models';
+import type { ImportedModel, ModelEntry } from '@shared/models';
 import type { ModelDownload } from '@shared/models-api';
 import { fail, type ApiError, type Result } from '@shared/result';
 import { useStudio } from '../composables/useStudio';
@@ -59,9 +59,9 @@ export const useModelsStore = defineStore('models', () => {
    * in main's dialog (null: the dialog was closed), in a browser from files
    * it picked (a TF.js folder's files or a .zip), uploaded.
    */
-  async function importModel(from: { dialog: 'folder' | 'zip'; title: string } | { files: File[] }, name?: string): Promise<Result<ModelEntry | null>> {
+  async function importModel(from: { dialog: 'folder' | 'zip'; title: string } | { files: File[] }, name?: string): Promise<Result<ImportedModel | null>> {
     const studio = useStudio();
-    let res: Result<ModelEntry | null>;
+    let res: Result<ImportedModel | null>;
     if (!studio) res = fail('UNAVAILABLE', NOT_CONNECTED);
     else if ('dialog' in from) {
       const picked = await studio.models.importFromDialog({ from: from.dialog, title: from.title, ...(name ? { name } : {}) });

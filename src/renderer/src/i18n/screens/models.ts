@@ -101,6 +101,8 @@ const en = {
     empty: 'Choose model.json and its weight files, or a .zip.',
     failed: 'The model could not be imported',
     done: 'Imported {name}.',
+    doneScored: 'Imported {name}: {accuracy} test accuracy on {dataset}.',
+    notScored: 'Imported {name}, but it could not be scored on a test set.',
   },
   hints: {
     UNAVAILABLE: 'Start the studio engine (npm start or mnist-studio serve) and reload this page.',
@@ -205,6 +207,8 @@ const zh: typeof en = {
     empty: '请选择 model.json 及其权重文件，或一个 .zip。',
     failed: '无法导入模型',
     done: '已导入 {name}。',
+    doneScored: '已导入 {name}：在 {dataset} 上的测试准确率为 {accuracy}。',
+    notScored: '已导入 {name}，但未能在测试集上评估。',
   },
   hints: {
     UNAVAILABLE: '请启动工作室引擎（npm start 或 mnist-studio serve），然后重新加载此页面。',
