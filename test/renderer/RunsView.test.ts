@@ -315,7 +315,7 @@ describe('the Runs screen', () => {
     expect(series[1]!.points[15]).toEqual({ x: 2, y: losses[15] });
     expect(series[1]!.label).toBe('cnn · Fashion-MNIST · ' + series[0]!.label.split(' · ').at(-1) + ' (each batch)');
     // Smoothed: far less of the raw zigzag (its total up-and-down) is left.
-    const travel = (points: { y: number }[]) => points.reduce((sum, p, i) => (i === 0 ? 0 : sum + Math.abs(p.y - points[i - 1]!.y)), 0);
+    const travel = (points: readonly { y: number }[]) => points.reduce((sum, p, i) => (i === 0 ? 0 : sum + Math.abs(p.y - points[i - 1]!.y)), 0);
     expect(travel(series[0]!.points)).toBeLessThan(travel(series[1]!.points) / 2);
   });
 
