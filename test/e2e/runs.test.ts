@@ -157,6 +157,43 @@ describe('the Runs and Evaluate screens in Chromium (web mode)', () => {
     await page.close();
   });
 
+  it('a run’s page and the compare chart draw every batch’s loss the record kept, not only the logged ones', { timeout: 120_000 }, async () => {
+    const { studio: s } = await serve();
+    expect(await dispatch(s.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' })).toMatchObject({ ok: true });
+    // 20 batches, a loss logged every 2: the record keeps all 20.
+    const run = await train(s, { seed: 4, learningRate: 0.003, batchSize: 32 });
+    const steps = run.metrics.losses!.values.length;
+    expect(steps).toBeGreaterThan(run.metrics.batches.length);
+    const epochMarks = run.metrics.epochs.length + run.metrics.epochs.filter((e) => e.validationLoss !== null).length;
+
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 1100 });
+    const errors = collectErrors(page);
+    await page.goto(`${server!.url}#/runs/${run.id}`);
+    await page.getByTestId('run-detail').waitFor();
+    const chart = page.locator('[data-testid="run-loss-chart"] canvas');
+    await expect.poll(() => drawn(chart)).toBe(true);
+    // Smoothed and raw: every batch twice, and the epoch's means.
+    await expect.poll(() => page.getByTestId('run-loss-chart').getAttribute('data-points')).toBe(String(2 * steps + epochMarks));
+    // Its environment names libraries in Latin letters: the Latin-word check is the Runs list's below.
+    for (const language of ['en', 'zh-CN'] as const) {
+      for (const theme of ['light', 'dark'] as const) {
+        await setSettings({ language, theme });
+        await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
+        await expect.poll(() => page.getByTestId('screen-title').textContent()).toBe(language === 'en' ? 'Runs' : '训练记录');
+        await screenshot(page, `run-detail-losses-${language}-${theme}`);
+      }
+    }
+
+    await setSettings({ language: 'en', theme: 'light' });
+    await page.goto(`${server!.url}#/runs`);
+    await row(page, run.id).locator('[data-testid="compare"]').check();
+    await expect.poll(() => page.locator('[data-testid="loss-panel"] [role="img"]').getAttribute('data-points')).toBe(String(2 * steps));
+    await screenshotsIn4(page, 'runs-compare-losses-{lang}-{theme}', { en: 'Runs', 'zh-CN': '训练记录' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('list real runs with their test accuracy; sort, filter, overlay, export CSV and PNG, delete; evaluate one down to its misclassified digits', async () => {
     const { home, studio: s } = await serve();
     expect(await dispatch(s.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' })).toMatchObject({ ok: true });

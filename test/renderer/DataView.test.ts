@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../src/shared/datasets';
 import { cleanUp, INFO, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { DatasetsDouble, readyDataset } from './datasets-double';
+import { useDatasetsStore } from '../../src/renderer/src/stores/datasets';
 
 let mounted: Mounted | null = null;
 
@@ -174,6 +175,21 @@ describe('the Data screen', () => {
     expect(data.downloads).toHaveLength(2);
     expect(card(wrapper, 'mnist').find('[data-testid="error"]').exists()).toBe(false);
     expect(card(wrapper, 'mnist').find('[role="progressbar"]').exists()).toBe(true);
+  });
+
+  it('a failed download’s callout goes once the data set is Ready by other means (an import, another window)', async () => {
+    const { wrapper, data } = await openData();
+    await card(wrapper, 'mnist').get('[data-testid="download"]').trigger('click');
+    await settle();
+    data.fail('mnist', { code: 'NETWORK', message: 'no mirror gave a good copy' });
+    await settle();
+    expect(card(wrapper, 'mnist').find('[data-testid="error"]').exists()).toBe(true);
+    data.summaries = data.summaries.map((d) => (d.id === 'mnist' ? readyDataset('mnist', HOME, { kind: 'import', from: '/home/ada/mnist/' }) : d));
+    await useDatasetsStore().refresh();
+    await settle();
+    expect(squash(card(wrapper, 'mnist').get('[data-testid="dataset-status"]'))).toBe('Ready');
+    expect(card(wrapper, 'mnist').find('[data-testid="error"]').exists()).toBe(false);
+    expect(card(wrapper, 'mnist').find('[data-testid="download"]').exists()).toBe(false);
   });
 
   it('Cancel asks main, waits for its answer, and says it was cancelled, not that it failed', async () => {

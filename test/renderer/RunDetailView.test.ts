@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { fakeRun, RunsDouble, type FakeRun } from './runs-double';
+import LineChart from '../../src/renderer/src/components/charts/LineChart.vue';
+import type { ChartSeries } from '../../src/renderer/src/components/charts/types';
 
 let mounted: Mounted | null = null;
 
@@ -60,6 +62,35 @@ function text(w: { element: Element }): string {
 }
 
 describe('a run’s details', () => {
+  it('chart every batch’s loss the record kept, smoothed as on the Train screen, with the epoch means and validation', async () => {
+    const studio = new StudioDouble();
+    const double = new RunsDouble(studio, [fakeRun(DONE)]);
+    // 3 epochs of 20 batches, logged every 10: the record keeps all 60 losses, zigzagging down.
+    const losses = Array.from({ length: 60 }, (_, i) => 2.3 / (1 + i / 10) + (i % 2 === 0 ? 0.2 : -0.2));
+    double.records[0]!.metrics.losses = { every: 1, values: losses, lastCount: 1 };
+    mounted = await mountStudio({ studio, path: `/runs/${DONE.id}` });
+    await settle();
+    const chart = mounted.wrapper.findAllComponents(LineChart).find((c) => c.attributes('data-testid') === 'run-loss-chart')!;
+    const series = chart.props('series') as ChartSeries[];
+    expect(series.map((s) => [s.id, s.label, s.points.length])).toEqual([
+      ['smoothed', 'Smoothed', 60],
+      ['epoch', 'Epoch mean', 3],
+      ['validation', 'Validation', 3],
+      ['batch', 'Each batch', 60],
+    ]);
+    expect(series[1]!.points.map((p) => p.x)).toEqual([20, 40, 60]);
+    expect(series[3]!.points[59]).toEqual({ x: 60, y: losses[59] });
+    expect(series[3]!.faint).toBe(true);
+    expect(series[0]!.points[0]!.y).toBeCloseTo(losses[0]!, 10);
+  });
+
+  it('chart the logged batches of a run recorded before every loss was kept', async () => {
+    const { wrapper } = await open(`/runs/${DONE.id}`);
+    const chart = wrapper.findAllComponents(LineChart).find((c) => c.attributes('data-testid') === 'run-loss-chart')!;
+    const series = chart.props('series') as ChartSeries[];
+    expect(series.find((s) => s.id === 'batch')!.points.map((p) => p.x)).toEqual([10, 20, 30, 40, 50, 60]);
+  });
+
   it('open from the Runs table by a click on the row, and by the keyboard through the link in its first cell', async () => {
     const { wrapper, router } = await open('/runs');
     const row = wrapper.get(`[data-testid="run-row"][data-run="${DONE.id}"]`);

@@ -251,12 +251,19 @@ describe('the Runs screen', () => {
     expect(wrapper.findAll('[data-testid="compare-runs"] li').map((li) => li.attributes('data-run'))).toEqual(['20260601-090000-aaaaaa', '20260602-090000-bbbbbb']);
     const [loss, accuracy] = wrapper.findAllComponents(LineChart);
     const lossSeries = loss!.props('series');
-    expect(lossSeries.map((s) => s.id)).toEqual(['20260601-090000-aaaaaa', '20260602-090000-bbbbbb']);
-    // Against epochs: run a logs every 10 of its 16 steps an epoch, run b every 10 of 8 (none); 2 epochs each.
-    expect(lossSeries[0]!.points).toEqual([
+    // Each run's smoothed line over its raw losses, faint and out of the legend.
+    expect(lossSeries.map((s) => [s.id, s.faint ?? false, s.hideInLegend ?? false])).toEqual([
+      ['20260601-090000-aaaaaa', false, false],
+      ['20260602-090000-bbbbbb', false, false],
+      ['20260601-090000-aaaaaa:batch', true, true],
+      ['20260602-090000-bbbbbb:batch', true, true],
+    ]);
+    // Against epochs: run a, recorded before every loss was kept, logged every 10 of its 16 steps an epoch, run b every 10 of 8 (none); 2 epochs each.
+    expect(lossSeries[2]!.points).toEqual([
       { x: 10 / 16, y: 2.3 / (1 + 0.5 * 10) },
       { x: 1 + 10 / 16, y: 2.3 / (1 + 0.5 * 26) },
     ]);
+    expect(lossSeries[0]!.points[0]!.y).toBeCloseTo(2.3 / 6, 10);
     expect(lossSeries[1]!.points).toEqual([]);
     // One colour each from the theme's palette (the chart reads the same custom property the swatch shows).
     const swatches = () => wrapper.findAll('[data-testid="compare-runs"] .swatch').map((s) => s.attributes('style'));
@@ -282,7 +289,7 @@ describe('the Runs screen', () => {
         .findAllComponents(LineChart)[0]!
         .props('series')
         .map((s) => s.id),
-    ).toEqual(['20260602-090000-bbbbbb']);
+    ).toEqual(['20260602-090000-bbbbbb', '20260602-090000-bbbbbb:batch']);
     expect(swatches()).toEqual(['background: var(--series-2);']);
     await box('20260604-090000-dddddd').setValue(true);
     await settle();
@@ -291,6 +298,25 @@ describe('the Runs screen', () => {
     await settle();
     expect(wrapper.findAllComponents(LineChart)).toHaveLength(0);
     expect(wrapper.find('[data-testid="compare-hint"]').exists()).toBe(true);
+  });
+
+  it('compares every batch’s loss a record kept, smoothed, not only the logged batches', async () => {
+    const { wrapper, double } = await openRuns();
+    // Run b logs every 10 of its 8 batches an epoch (none), but its record kept all 16 losses, zigzagging down.
+    const losses = Array.from({ length: 16 }, (_, i) => 2 / (1 + i) + (i % 2 === 0 ? 0.3 : -0.3));
+    double.records.find((r) => r.id === '20260602-090000-bbbbbb')!.metrics.losses = { every: 1, values: losses, lastCount: 1 };
+    await row(wrapper, '20260602-090000-bbbbbb').get('[data-testid="compare"]').setValue(true);
+    await settle();
+    const series = wrapper.findAllComponents(LineChart)[0]!.props('series');
+    expect(series.map((s) => [s.id, s.points.length])).toEqual([
+      ['20260602-090000-bbbbbb', 16],
+      ['20260602-090000-bbbbbb:batch', 16],
+    ]);
+    expect(series[1]!.points[15]).toEqual({ x: 2, y: losses[15] });
+    expect(series[1]!.label).toBe('cnn · Fashion-MNIST · ' + series[0]!.label.split(' · ').at(-1) + ' (each batch)');
+    // Smoothed: far less of the raw zigzag (its total up-and-down) is left.
+    const travel = (points: readonly { y: number }[]) => points.reduce((sum, p, i) => (i === 0 ? 0 : sum + Math.abs(p.y - points[i - 1]!.y)), 0);
+    expect(travel(series[0]!.points)).toBeLessThan(travel(series[1]!.points) / 2);
   });
 
   it('moves between the rows’ boxes with the arrow keys, and stops at 8 runs on one chart', async () => {

@@ -147,6 +147,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
       for (const id of Object.keys(infos.value)) {
         if (res.value.find((d) => d.id === id)?.status !== 'ready') forgetInfo(id);
       }
+      // A failed download of a data set since made ready (an import, another window) no longer tells anything true.
+      for (const d of res.value) {
+        if (d.status === 'ready' && downloads.value[d.id]?.phase === 'failed') delete downloads.value[d.id];
+      }
     } else {
       listError.value = res.error;
     }

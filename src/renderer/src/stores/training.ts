@@ -6,6 +6,7 @@ import { fail, type ApiError } from '@shared/result';
 import type { BatchPoint, EpochPoint, Evaluation, RunEnvironment, RunRecord, TrainEvent, TrainingPathCause, TrainingPathName, TrainStatus } from '@shared/training';
 import { lossHistoryPoints } from '@shared/loss-history';
 import type { ChartPoint } from '../components/charts/types';
+import { recordStepsPerEpoch } from '../composables/useLossSeries';
 import { useStudio } from '../composables/useStudio';
 
 /** Where the run this window shows is. The first five are a run in progress; the last three, how it ended. */
@@ -321,9 +322,7 @@ export const useTrainingStore = defineStore('training', () => {
     series.value = emptySeries();
     epochs.value = [];
     log.value = [];
-    const stepsPerEpoch =
-      progress.value?.stepsPerEpoch ??
-      (record.dataset ? Math.ceil(record.dataset.trainCount / hp.batchSize) : record.metrics.batches.length > 0 ? Math.max(...record.metrics.batches.map((b) => b.step)) : 0);
+    const stepsPerEpoch = progress.value?.stepsPerEpoch ?? recordStepsPerEpoch(record);
     if (record.dataset && record.params !== null) {
       const d = record.dataset;
       addLog([{ kind: 'started', dataset: d.name, train: d.trainCount, validation: d.validationCount, test: d.testCount, params: record.params }]);
