@@ -47,8 +47,8 @@ async function shot(page: Page, name: string): Promise<void> {
 /** The weights of the bundled Chinese font's faces the page has loaded (each a unicode-range slice). */
 const notoScWeights = (page: Page): Promise<string[]> =>
   // A string, as latinWordsOn does: this project's node side has no DOM types.
-  page.evaluate(`document.fonts.ready.then(() => [...new Set([...document.fonts]
-    .filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC' && f.status === 'loaded').map((f) => f.weight))].sort())`) as Promise<string[]>;
+  page.evaluate<string[]>(`document.fonts.ready.then(() => [...new Set([...document.fonts]
+    .filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC' && f.status === 'loaded').map((f) => f.weight))].sort())`);
 
 describe('the first hour, in Chromium (web mode)', () => {
   it('Chinese renders in the bundled Noto Sans SC on a machine without CJK fonts, the English side bar’s 简体中文 too, within the CSP', { timeout: 60_000 }, async () => {
