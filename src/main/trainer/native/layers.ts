@@ -6,6 +6,7 @@ import { nextSeed } from '../random';
 import type { NativeAttr } from './binding';
 import { ActivationOps, type NativeLayer, type Param } from './layer';
 import type { NativeScope } from './scope';
+import { poolWindowAttrs } from './pooling';
 
 export class DenseLayer implements NativeLayer {
   private readonly act: ActivationOps;
@@ -61,14 +62,7 @@ export class MaxPoolLayer implements NativeLayer {
     private readonly backprop: boolean,
   ) {
     const a = s.a;
-    const stride = spec.strides ?? spec.poolSize;
-    this.attrs = [
-      a.type('T', a.F),
-      a.int('ksize', [1, spec.poolSize, spec.poolSize, 1]),
-      a.int('strides', [1, stride, stride, 1]),
-      a.str('padding', 'VALID'),
-      ...(backprop ? [a.type('Targmax', s.b.TF_INT64), a.bool('include_batch_in_index', false)] : [a.str('data_format', 'NHWC')]),
-    ];
+    this.attrs = [...poolWindowAttrs(s, spec), ...(backprop ? [a.type('Targmax', s.b.TF_INT64), a.bool('include_batch_in_index', false)] : [a.str('data_format', 'NHWC')])];
   }
   forward(x: number): number {
     this.x = x;

@@ -3,6 +3,13 @@ import type { NativeAttr } from './binding';
 import type { NativeLayer, Param } from './layer';
 import { PerBatchConstant, type NativeScope } from './scope';
 
+/** A pooling window's attributes ("valid", square, NHWC), shared by the max and the average poolings. */
+export function poolWindowAttrs(s: NativeScope, spec: { poolSize: number; strides?: number | undefined }): NativeAttr[] {
+  const a = s.a;
+  const stride = spec.strides ?? spec.poolSize;
+  return [a.type('T', a.F), a.int('ksize', [1, spec.poolSize, spec.poolSize, 1]), a.int('strides', [1, stride, stride, 1]), a.str('padding', 'VALID')];
+}
+
 /** Average pooling ("valid"), NHWC; AvgPoolGrad spreads each window's gradient evenly, as tfjs's avgPool gradient does. */
 export class AvgPoolLayer implements NativeLayer {
   readonly params: Param[] = [];
@@ -15,15 +22,7 @@ export class AvgPoolLayer implements NativeLayer {
     spec: { poolSize: number; strides?: number | undefined },
     inputShape: number[],
   ) {
-    const a = s.a;
-    const stride = spec.strides ?? spec.poolSize;
-    this.attrs = [
-      a.type('T', a.F),
-      a.int('ksize', [1, spec.poolSize, spec.poolSize, 1]),
-      a.int('strides', [1, stride, stride, 1]),
-      a.str('padding', 'VALID'),
-      a.str('data_format', 'NHWC'),
-    ];
+    this.attrs = [...poolWindowAttrs(s, spec), s.a.str('data_format', 'NHWC')];
     this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
   }
   forward(x: number, batch: number): number {
