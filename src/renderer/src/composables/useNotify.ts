@@ -21,6 +21,8 @@ export interface NotifyOptions extends ToastInput {
    * focused and notifications are allowed.
    */
   system?: boolean;
+  /** False when the screen in view already shows the news: then only the OS is told (if `system`). */
+  toast?: boolean;
 }
 
 /**
@@ -45,9 +47,10 @@ export function useNotify() {
   const { t, te } = useI18n();
   const text = (value: ToastText) => translateText(value, t, (key) => te(key));
 
-  function notify(options: NotifyOptions): number {
-    const { system, ...toast } = options;
-    const id = notices.push(toast);
+  /** The toast's id, or null when only the OS was told. */
+  function notify(options: NotifyOptions): number | null {
+    const { system, toast: inApp = true, ...toast } = options;
+    const id = inApp ? notices.push(toast) : null;
     if (system) tellSystem(text(toast.title), toast.body && text(toast.body), studioInfo.info?.shell === 'electron');
     return id;
   }

@@ -15,8 +15,8 @@ const en = {
   },
   dataset: {
     heading: 'Data set',
-    option: '{name} · {count} training images',
-    test: '{count} test images measure the trained network.',
+    // The select shows the name alone (a narrow column clipped "· 60,000 training i…"); the counts go in the note below it.
+    counts: '{train} training images; {test} test images measure the trained network.',
     none: 'No data set is ready yet. Download MNIST or import a folder first.',
     error: 'The data sets could not be listed.',
     toData: 'Go to Data',
@@ -198,8 +198,7 @@ const zhCN: typeof en = {
   },
   dataset: {
     heading: '数据集',
-    option: '{name} · {count} 张训练图像',
-    test: '训练好的网络将用 {count} 张测试图像来检验。',
+    counts: '{train} 张训练图像；训练好的网络将用 {test} 张测试图像来检验。',
     none: '还没有可用的数据集。请先下载 MNIST，或导入一个文件夹。',
     error: '无法列出数据集。',
     toData: '前往“数据”',
