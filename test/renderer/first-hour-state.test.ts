@@ -82,4 +82,18 @@ describe('the Train screen’s numbers', () => {
     await settle();
     expect(m.wrapper.find('[data-testid="run-result"]').exists()).toBe(false);
   });
+
+  it('after a reload, a finished run that logged no batch (fewer steps than "log every") still shows 100 % and its last epoch', async () => {
+    const studio = new StudioDouble()
+      .respond('datasets:list', () => [datasetSummary('mnist')])
+      .respond('train:status', () => ({ runId: null, state: 'idle', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0 }));
+    // 1,000 images at 64 a batch: 16 steps an epoch, logged every 100, so no batch point at all.
+    new RunsDouble(studio, [fakeRun({ id: '20260602-090000-cccccc', createdAt: '2026-06-02T09:00:00.000Z', hyperparams: { epochs: 2, logEvery: 100 } })]);
+    mounted = await mountStudio({ studio, path: '/train' });
+    await settle();
+    expect(get(mounted, 'run-phase').text()).toBe('Finished');
+    expect(get(mounted, 'progress-bar').attributes('aria-valuenow')).toBe('100');
+    expect(get(mounted, 'run-where').text()).toBe('Epoch 2 of 2 · step 16 of 16');
+    expect(get(mounted, 'samples-per-sec').text()).toBe('5,000 images/s');
+  });
 });

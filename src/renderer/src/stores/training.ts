@@ -364,6 +364,11 @@ export const useTrainingStore = defineStore('training', () => {
     if (record.status === 'running') return;
     reset(record.id, record.status);
     applyRecord(record);
+    // A run with fewer steps than "log every" has no batch point to take the progress from: its epochs give it.
+    const lastEpoch = record.metrics.epochs.at(-1)?.epoch ?? 0;
+    const stepsPerEpoch = recordStepsPerEpoch(record);
+    if (!progress.value && lastEpoch > 0 && stepsPerEpoch > 0)
+      progress.value = { epoch: lastEpoch, epochs: record.config.hyperparams.epochs, step: stepsPerEpoch, stepsPerEpoch, samplesPerSec: null, etaMs: null };
     if (progress.value && record.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch };
     if (progress.value && record.samplesPerSec !== null) progress.value = { ...progress.value, samplesPerSec: record.samplesPerSec, etaMs: 0 };
     if (record.status === 'failed') failure.value = record.reason ?? '';
