@@ -1,5 +1,4 @@
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { Download, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/dispatch';
@@ -12,6 +11,7 @@ import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { tmpDir } from '../helpers/tmp';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
+import { openOnnx } from '../helpers/onnx-runtime';
 
 /** Latin words a Chinese Models or Playground screen may show: format and product names, the data set's name, digits' names. */
 const LATIN_ALLOWED = new Set([
@@ -162,7 +162,7 @@ describe('the Models and Playground screens in Chromium (web mode)', () => {
     await row.getByTestId('model-export').click();
     await dialog.getByTestId('format-onnx').check();
     const onnx = await saved(Promise.all([page.waitForEvent('download'), dialog.getByTestId('export-submit').click()]).then(([d]) => d));
-    const session = await ort.InferenceSession.create(onnx.file);
+    const session = await openOnnx(onnx.file);
     expect(session.outputNames).toEqual(['logits', 'probabilities']);
     await expect.poll(() => page.locator(`[data-testid="model-row"]`).count()).toBe(1);
     await page.reload();

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Tensor } from '@tensorflow/tfjs-node';
-import * as ort from 'onnxruntime-node';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelDetails, ModelEntry } from '../../../src/shared/models';
@@ -12,6 +11,7 @@ import { digitTensor } from '../../helpers/models';
 import { runCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
 import { requireBuiltTrainer } from '../../helpers/training';
+import { openOnnx, ort } from '../../helpers/onnx-runtime';
 
 beforeAll(requireBuiltTrainer);
 
@@ -66,7 +66,7 @@ describe('mnist-studio models, evaluate, predict and reproduce, as a user runs t
     const tf = loadTf();
     const model = await tf.loadLayersModel(`file://${path.join(paths.tfjs, 'model.json')}`);
     const x = digitTensor(tf, 9000, 200);
-    const session = await ort.InferenceSession.create(paths.onnx);
+    const session = await openOnnx(paths.onnx);
     const onnx = (await session.run({ input: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [200, 28, 28, 1]) })).probabilities!.data as Float32Array;
     const probsT = tf.softmax(model.predict(x) as Tensor);
     const probs = probsT.dataSync();

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs-node';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec, type ModelSpec } from '../../../src/shared/model-spec';
 import { exportModel } from '../../../src/main/models/export';
@@ -12,6 +11,7 @@ import { loadTf } from '../../../src/main/native';
 import { digitTensor, saveToLibrary, testMetadata, trainBriefly } from '../../helpers/models';
 import { ROOT } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
+import { openOnnx, ort } from '../../helpers/onnx-runtime';
 
 const tf = loadTf();
 
@@ -111,7 +111,7 @@ describe('ONNX export', () => {
       const exported = await exportModel(home, spec.name, 'onnx', out);
       expect(exported).toMatchObject({ format: 'onnx', path: out, bytes: fs.statSync(out).size });
 
-      const session = await ort.InferenceSession.create(out);
+      const session = await openOnnx(out);
       expect(session.inputNames).toEqual(['input']);
       expect(session.outputNames).toEqual(['logits', 'probabilities']);
       const input = x.dataSync() as Float32Array;
