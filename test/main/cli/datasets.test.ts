@@ -159,5 +159,9 @@ describe('mnist-studio datasets delete', () => {
     const missing = await runCli(['datasets', 'delete', 'digits', '--yes', '--home', home]);
     expect(missing.code).toBe(1);
     expect(errorLines(missing.stderr)).toEqual([`error: digits: no such dataset in the studio home (${dir})`]);
+    // Without --yes, a set that is not there is named as such, not "this removes …".
+    const missingAsked = await runCli(['datasets', 'delete', 'digits', '--home', home]);
+    expect(missingAsked.code).toBe(1);
+    expect(errorLines(missingAsked.stderr)).toEqual([`error: digits: no such dataset in the studio home (${dir})`]);
   });
 });

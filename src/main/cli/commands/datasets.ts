@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -48,9 +49,11 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
       const parsed = parseOptions(ctx, z.object({ id: DatasetName }), { id }, { id: 'id' });
       if (!parsed) return;
-      if (!opts.yes) {
+      const dir = datasetDir(ctx.home(), parsed.id);
+      // Asked only of a set that is there: for one that is not, the engine's "no such dataset" is the answer.
+      if (!opts.yes && fs.existsSync(dir)) {
         // No prompt: a script would hang on it, and a dataset is large to fetch again.
-        ctx.io.err(`error: this removes ${datasetDir(ctx.home(), parsed.id)} and every file in it; run again with --yes to confirm\n`);
+        ctx.io.err(`error: this removes ${dir} and every file in it; run again with --yes to confirm\n`);
         ctx.state.exitCode = EXIT.usage;
         return;
       }
