@@ -19,13 +19,13 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     'models:import': async ({ path, name, normalization, dataset }) => library.import({ path, name, normalization, dataset }),
     'models:importFromDialog': async ({ from, title, name, dataset }) => {
       const dialogs = needDialogs(ctx);
-      const chosen = from === 'folder' ? await dialogs.pickFolder(title) : await dialogs.pickFile(title, [{ name: 'ZIP', extensions: ['zip'] }]);
+      const chosen = from === 'folder' ? await dialogs.pickFolder(title) : await dialogs.pickFile(title, [{ name: 'ZIP, Keras', extensions: ['zip', 'keras', 'h5'] }]);
       return { imported: chosen === null ? null : await library.import({ path: chosen, name, dataset }) };
     },
     'models:importUpload': async ({ uploadId, name, normalization, dataset }, caller) =>
       ctx.uploads.consume(sessionOf(caller), uploadId, 'model', async ({ dir, names }) => {
-        // One .zip, or a TF.js folder's files (model.json among them).
-        const zip = names.length === 1 && names[0]!.toLowerCase().endsWith('.zip') ? names[0]! : null;
+        // One .zip or Keras file (.keras, .h5), or a TF.js folder's files (model.json among them).
+        const zip = names.length === 1 && /\.(zip|keras|h5|hdf5)$/i.test(names[0]!) ? names[0]! : null;
         try {
           return await library.import({ path: zip ? path.join(dir, zip) : dir, name, normalization, dataset, source: zip ?? 'upload' });
         } catch (err) {

@@ -21,6 +21,7 @@ import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { newId } from '../ids';
 import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ExpectedWeight } from './keras';
+import { isKerasFile, readKerasFile, SAVED_MODEL_ADVICE } from './keras-import';
 import { addModelFolder, uniqueModelName } from './store';
 import { extractFlatZip, ZipError, type ZipLimits } from './zip';
 
@@ -297,7 +298,7 @@ export const FOREIGN_NORMALIZATION = { mean: 0, std: 1 } as const;
 
 export interface ImportOptions {
   home: string;
-  /** A folder, its model.json, or a .zip of the folder. */
+  /** A folder, its model.json, a .zip of the folder, or a Keras .keras / .h5 file. */
   path: string;
   name?: string | undefined;
   normalization?: { mean: number; std: number } | undefined;
@@ -324,32 +325,56 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
   const source = options.source ?? given;
   try {
     let dir: string;
-    if (stat.isDirectory()) dir = given;
-    else if (given.toLowerCase().endsWith('.zip')) {
-      staging = await fs.mkdtemp(path.join(os.tmpdir(), 'mnist-studio-import-'));
-      try {
-        await extractFlatZip(given, staging, ZIP_LIMITS);
-      } catch (err) {
-        if (err instanceof ZipError) throw new StudioError('INTEGRITY', err.message);
-        throw err;
-      }
-      dir = staging;
-    } else if (path.basename(given) === MODEL_FILES.topology) dir = path.dirname(given);
-    else throw new StudioError('INVALID_ARGUMENT', `${given}: not a model folder, its model.json or a .zip of one`, 'path');
+    if (stat.isDirectory() || path.basename(given) === 'saved_model.pb') {
+      const folder = stat.isDirectory() ? given : path.dirname(given);
+      if (
+        await fs
+          .stat(path.join(folder, 'saved_model.pb'))
+          .then((s) => s.isFile())
+          .catch(() => false)
+      )
+        throw new StudioError('INVALID_ARGUMENT', `${folder}: ${SAVED_MODEL_ADVICE}`, 'path');
+    }
+    let read: Awaited<ReturnType<typeof readValidated>> & { normalization?: { mean: number; std: number } | null };
+    if (isKerasFile(given) && !stat.isDirectory()) {
+      read = { ...(await readKerasFile(given, source, ZIP_LIMITS)), meta: null };
+    } else {
+      if (stat.isDirectory()) dir = given;
+      else if (given.toLowerCase().endsWith('.zip')) {
+        staging = await fs.mkdtemp(path.join(os.tmpdir(), 'mnist-studio-import-'));
+        try {
+          await extractFlatZip(given, staging, ZIP_LIMITS);
+        } catch (err) {
+          if (err instanceof ZipError) throw new StudioError('INTEGRITY', err.message);
+          throw err;
+        }
+        dir = staging;
+      } else if (path.basename(given) === MODEL_FILES.topology) dir = path.dirname(given);
+      else throw new StudioError('INVALID_ARGUMENT', `${given}: not a model folder, its model.json, a .zip of one, or a Keras .keras / .h5 file`, 'path');
 
-    const read = await readValidated(dir).catch((err: unknown) => {
-      throw staging && err instanceof StudioError ? fromArchive(err, staging, given) : err;
-    });
+      read = await readValidated(dir).catch((err: unknown) => {
+        throw staging && err instanceof StudioError ? fromArchive(err, staging, given) : err;
+      });
+    }
     const id = options.id ?? newId();
     const metadata = ModelMetadataSchema.parse({
       formatVersion: 1,
       id,
       // A file name may be longer than a model name may be, and hold control characters; a name taken gets " (2)".
-      name: await uniqueModelName(options.home, named?.data ?? read.meta?.name ?? (withoutControlCharacters(path.basename(source, '.zip')).trim().slice(0, 100) || read.spec.name)),
+      name: await uniqueModelName(
+        options.home,
+        named?.data ??
+          read.meta?.name ??
+          (withoutControlCharacters(path.basename(source).replace(/\.(zip|keras|h5|hdf5)$/i, ''))
+            .trim()
+            .slice(0, 100) ||
+            read.spec.name),
+      ),
       createdAt: new Date().toISOString(),
       spec: read.spec,
       inputShape: [28, 28, 1],
-      normalization: options.normalization ?? read.meta?.normalization ?? FOREIGN_NORMALIZATION,
+      // What the user gave, else what the file records: a studio export's metadata.json, a Keras model's Rescaling / Normalization layers.
+      normalization: options.normalization ?? read.normalization ?? read.meta?.normalization ?? FOREIGN_NORMALIZATION,
       hyperparams: null,
       // The data set a studio export says it was trained on: the library evaluates the model on it when it is installed.
       dataset: DatasetInfoSchema.safeParse(read.meta?.dataset).data ?? null,

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { PIXELS } from '@shared/datasets';
-import { ACTIVATIONS, describeModel, INPUT_SHAPE, LAYER_LIMITS, ModelSpec, type Activation, type LayerSpec } from '@shared/model-spec';
+import { ACTIVATIONS, describeModel, INPUT_SHAPE, LAYER_LIMITS, layerDef, ModelSpec, type Activation, type LayerSpec } from '@shared/model-spec';
 import { mainLayer } from '../trainer/layers';
 
 /** A topology the studio will not load; the message names the layer and the field. */
@@ -21,9 +21,28 @@ export class TopologyError extends Error {
 /** More raw layers than this is not a network the studio could build (InputLayer and Activation layers included). */
 const MAX_RAW_LAYERS = 2 * LAYER_LIMITS.layers.max;
 
-const KNOWN_CLASSES = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Activation', 'Reshape'] as const;
+const KNOWN_CLASSES = [
+  'InputLayer',
+  'Dense',
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'BatchNormalization',
+  'Flatten',
+  'Dropout',
+  'Activation',
+  'Reshape',
+] as const;
+/** The classes named when a layer is refused. */
+export const KNOWN_LAYER_CLASSES = 'Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Flatten, Dropout';
 /** Keras spells some classes two ways. */
-const CLASS_ALIASES: Record<string, (typeof KNOWN_CLASSES)[number]> = { MaxPool2D: 'MaxPooling2D', Convolution2D: 'Conv2D' };
+const CLASS_ALIASES: Record<string, (typeof KNOWN_CLASSES)[number]> = {
+  MaxPool2D: 'MaxPooling2D',
+  Convolution2D: 'Conv2D',
+  AvgPool2D: 'AveragePooling2D',
+  GlobalAvgPool2D: 'GlobalAveragePooling2D',
+};
 
 const Dim = z.number().int().min(1).max(1_000_000_000_000);
 const BatchShape = z.array(Dim.nullable()).min(2).max(5);
@@ -94,6 +113,27 @@ const CONFIGS = {
       data_format: ChannelsLast,
     })
     .loose(),
+  AveragePooling2D: z
+    .object({
+      ...Common,
+      pool_size: Square('pool_size'),
+      strides: Square('strides').nullable().optional(),
+      padding: z.literal('valid', { error: 'padding must be valid: the studio pools without padding' }).optional(),
+      data_format: ChannelsLast,
+    })
+    .loose(),
+  GlobalAveragePooling2D: z.object({ ...Common, data_format: ChannelsLast, keepdims: z.literal(false, { error: 'keepdims must be false' }).optional() }).loose(),
+  BatchNormalization: z
+    .object({
+      ...Common,
+      axis: z.union([z.literal(-1), z.literal(3), z.tuple([z.union([z.literal(-1), z.literal(3)])])], { error: 'axis must be -1 (the channels)' }).optional(),
+      momentum: z.number().min(0).lt(1).optional(),
+      epsilon: z.number().gt(0).max(0.1).optional(),
+      center: z.literal(true, { error: 'center must be true' }).optional(),
+      scale: z.literal(true, { error: 'scale must be true' }).optional(),
+      renorm: z.literal(false, { error: 'renorm must be false' }).optional(),
+    })
+    .loose(),
   Flatten: z.object({ ...Common, data_format: ChannelsLast }).loose(),
   Dropout: z.object({ ...Common, rate: z.number().min(0).lt(1), noise_shape: z.null({ error: 'noise_shape must be null' }).optional() }).loose(),
   Activation: z.object({ ...Common, activation: ActivationName }).loose(),
@@ -120,8 +160,8 @@ export interface ExpectedWeight {
   layer: string;
   /** Its layer's index in the spec. */
   index: number;
-  /** `kernel` or `bias`. */
-  weight: 'kernel' | 'bias';
+  /** The weight's own name as TF.js and Keras give it: `kernel`, `bias`, `gamma`, `moving_mean`, … */
+  weight: string;
   shape: number[];
 }
 
@@ -197,7 +237,10 @@ export function parseTopology(raw: unknown): ParsedTopology {
     if (!layer.success) throw new TopologyError(`${at}: not a layer ({class_name, config})`);
     const className = CLASS_ALIASES[layer.data.class_name] ?? layer.data.class_name;
     if (!(KNOWN_CLASSES as readonly string[]).includes(className)) {
-      throw new TopologyError(`${at}: class ${layer.data.class_name.slice(0, 100)} is not a layer the studio knows (Dense, Conv2D, MaxPooling2D, Flatten, Dropout)`);
+      const named = typeof layer.data.config.name === 'string' ? ` "${layer.data.config.name.slice(0, 100)}"` : '';
+      throw new TopologyError(
+        `${at}${named}: class ${layer.data.class_name.slice(0, 100)} is not a layer the studio knows (${KNOWN_LAYER_CLASSES}); rebuild the network with those layers and save it again`,
+      );
     }
     const cls = className as (typeof KNOWN_CLASSES)[number];
     const parsed = CONFIGS[cls].safeParse(layer.data.config);
@@ -252,6 +295,23 @@ export function parseTopology(raw: unknown): ParsedTopology {
         const c = config as z.output<typeof CONFIGS.MaxPooling2D>;
         const strides = c.strides ?? c.pool_size;
         out.push({ spec: strides === c.pool_size ? { type: 'maxPooling2d', poolSize: c.pool_size } : { type: 'maxPooling2d', poolSize: c.pool_size, strides }, name: c.name });
+        break;
+      }
+      case 'AveragePooling2D': {
+        const c = config as z.output<typeof CONFIGS.AveragePooling2D>;
+        const strides = c.strides ?? c.pool_size;
+        out.push({
+          spec: strides === c.pool_size ? { type: 'averagePooling2d', poolSize: c.pool_size } : { type: 'averagePooling2d', poolSize: c.pool_size, strides },
+          name: c.name,
+        });
+        break;
+      }
+      case 'GlobalAveragePooling2D':
+        out.push({ spec: { type: 'globalAveragePooling2d' }, name: (config as { name: string }).name });
+        break;
+      case 'BatchNormalization': {
+        const c = config as z.output<typeof CONFIGS.BatchNormalization>;
+        out.push({ spec: { type: 'batchNormalization', momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 0.001 }, name: c.name });
         break;
       }
       case 'Flatten':
@@ -314,14 +374,8 @@ export function parseTopology(raw: unknown): ParsedTopology {
   const weights: ExpectedWeight[] = [];
   let shape: number[] = [...INPUT_SHAPE];
   checked.data.layers.forEach((layer, i) => {
-    if (layer.type === 'dense') {
-      weights.push({ layer: names[i]!, index: i, weight: 'kernel', shape: [shape[0]!, layer.units] }, { layer: names[i]!, index: i, weight: 'bias', shape: [layer.units] });
-    } else if (layer.type === 'conv2d') {
-      weights.push(
-        { layer: names[i]!, index: i, weight: 'kernel', shape: [layer.kernelSize, layer.kernelSize, shape[2]!, layer.filters] },
-        { layer: names[i]!, index: i, weight: 'bias', shape: [layer.filters] },
-      );
-    }
+    // The registry declares each layer's weights in the order TF.js and Keras save them.
+    for (const w of layerDef(layer).weights(layer, shape)) weights.push({ layer: names[i]!, index: i, weight: w.name, shape: w.shape });
     shape = summary.layers[i]!.outputShape!;
   });
   return { spec: checked.data, weights, declaredInput: declared };

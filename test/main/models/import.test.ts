@@ -126,8 +126,12 @@ describe('models import of hostile files', () => {
     add('10⁹-unit dense layer', write(at('huge'), huge, weights), /model\.json: layer 2 \(Dense "dense_Dense\d+"\): units 1000000000 is above the 4096 the studio allows$/);
 
     const unknown = clone(json);
-    unknown.modelTopology.config.layers.splice(2, 0, { class_name: 'BatchNormalization', config: { name: 'bn', axis: -1 } });
-    add('unknown layer class', write(at('unknown'), unknown, weights), /model\.json: layer 3: class BatchNormalization is not a layer the studio knows/);
+    unknown.modelTopology.config.layers.splice(2, 0, { class_name: 'LayerNormalization', config: { name: 'ln', axis: -1 } });
+    add(
+      'unknown layer class',
+      write(at('unknown'), unknown, weights),
+      /model\.json: layer 3 "ln": class LayerNormalization is not a layer the studio knows \(Dense, .*\); rebuild the network/,
+    );
 
     add('0-byte model.json', write(at('empty'), '', weights), /empty\/model\.json: empty \(0 bytes\)$/);
     add(

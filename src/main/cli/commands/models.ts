@@ -200,7 +200,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('import <path>')
-    .description('add a TF.js layers model (a folder with model.json and weight files, or a .zip of one) after checking every file')
+    .description('add a TF.js layers model (a folder with model.json and weight files, or a .zip of one) or a Keras model (.keras, full-model .h5) after checking every file')
     .option('--name <name>', 'the model’s name in the library')
     .option('--mean <x>', 'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json, else 0)', number)
     .option('--std <x>', 'see --mean (default: from its metadata.json, else 1)', number)
