@@ -23,6 +23,7 @@ import { newId } from '../ids';
 import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ExpectedWeight } from './keras';
 import { isKerasFile, readKerasFile, SAVED_MODEL_ADVICE } from './keras-import';
 import { addModelFolder, uniqueModelName } from './store';
+import { OnnxImportError, readOnnx } from './onnx-import';
 import { extractFlatZip, ZipError, type ZipLimits } from './zip';
 
 /** model.json holds a topology and a manifest: a few kB for any network the studio builds. */
@@ -324,6 +325,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
   let staging: string | null = null;
   const source = options.source ?? given;
   try {
+    if (stat.isFile() && given.toLowerCase().endsWith('.onnx')) return await importOnnxFile(options, given, source, named?.data);
     let dir: string;
     if (stat.isDirectory() || path.basename(given) === 'saved_model.pb') {
       const folder = stat.isDirectory() ? given : path.dirname(given);
@@ -350,7 +352,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
         }
         dir = staging;
       } else if (path.basename(given) === MODEL_FILES.topology) dir = path.dirname(given);
-      else throw new StudioError('INVALID_ARGUMENT', `${given}: not a model folder, its model.json, a .zip of one, or a Keras .keras / .h5 file`, 'path');
+      else throw new StudioError('INVALID_ARGUMENT', `${given}: not a model folder, its model.json, a .zip of one, a Keras .keras / .h5 file or an .onnx file`, 'path');
 
       read = await readValidated(dir).catch((err: unknown) => {
         throw staging && err instanceof StudioError ? fromArchive(err, staging, given) : err;
@@ -399,4 +401,46 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
   } finally {
     if (staging) await fs.rm(staging, { recursive: true, force: true });
   }
+}
+
+/** An .onnx file (PyTorch's export or the studio's own) into the library; the normalisation is the file's or the caller's. */
+async function importOnnxFile(options: ImportOptions, file: string, source: string, name: string | undefined): Promise<ModelMetadata> {
+  const read = await readOnnx(file).catch((err: unknown) => {
+    throw err instanceof OnnxImportError ? new StudioError('INTEGRITY', err.message) : err;
+  });
+  const metadata = ModelMetadataSchema.parse({
+    formatVersion: 1,
+    id: options.id ?? newId(),
+    name: await uniqueModelName(
+      options.home,
+      name ??
+        (withoutControlCharacters(path.basename(source).replace(/\.onnx$/i, ''))
+          .trim()
+          .slice(0, 100) ||
+          read.spec.name),
+    ),
+    createdAt: new Date().toISOString(),
+    spec: read.spec,
+    inputShape: [28, 28, 1],
+    normalization: options.normalization ?? read.normalization ?? FOREIGN_NORMALIZATION,
+    hyperparams: null,
+    dataset: null,
+    params: read.weights.byteLength / 4,
+    testAccuracy: null,
+    testLoss: null,
+    runId: null,
+    parentModelId: null,
+    importedFrom: source,
+    stoppedEarly: false,
+    app: appVersion(),
+    tfjs: null,
+  } satisfies ModelMetadata);
+  await addModelFolder(options.home, {
+    topology: read.topology,
+    weightSpecs: read.weightSpecs,
+    weights: read.weights,
+    metadata,
+    generatedBy: `MNIST Studio ${appVersion()} import (ONNX${read.producer ? ` from ${read.producer}` : ''})`,
+  });
+  return metadata;
 }
