@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { callbackProblem } from '@shared/callbacks';
 import { DEFAULT_HYPERPARAMS, MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import { presetSpec, type ModelSpec } from '@shared/model-spec';
 import { appendLosses, emptyLossHistory } from '@shared/loss-history';
@@ -164,6 +165,8 @@ export class TrainingHost {
     if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
     const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
     if (config.fromModel) config.hyperparams.normalization = await fineTuneParent(this.options.home, config.fromModel, config.model);
+    const problem = callbackProblem(config.hyperparams);
+    if (problem) throw new StudioError('INVALID_ARGUMENT', problem.message, problem.field);
     const id = newId();
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));
@@ -346,6 +349,7 @@ export class TrainingHost {
           modelId: event.modelId,
           durationMs: event.durationMs,
           samplesPerSec: event.samplesPerSec,
+          callbacks: event.callbacks ?? null,
         } satisfies Partial<RunRecord>);
         this.save(run);
         break;
