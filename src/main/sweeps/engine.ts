@@ -231,19 +231,19 @@ export class SweepEngine {
   }
 
   private async runTrial(host: TrainingHost, record: SweepRecord, trial: Trial): Promise<void> {
-    trial.status = 'running';
     const config = trialConfig(record.spec, trial.values, record.seed);
-    let runId: string;
+    // Recorded before the run exists: killed at any moment, the sweep knows which run to settle on resume.
+    const runId = newId();
+    Object.assign(trial, { status: 'running', runId } satisfies Partial<Trial>);
+    await this.save(record);
     try {
-      runId = (await host.start(config)).runId;
+      await host.start(config, { runId });
     } catch (err) {
-      Object.assign(trial, { status: 'failed', reason: (err as Error).message } satisfies Partial<Trial>);
+      Object.assign(trial, { status: 'failed', runId: null, reason: (err as Error).message } satisfies Partial<Trial>);
       await this.save(record);
       this.emit({ kind: 'trial', sweepId: record.id, trial: structuredClone(trial) });
       return;
     }
-    trial.runId = runId;
-    await this.save(record);
     this.emit({ kind: 'trial', sweepId: record.id, trial: structuredClone(trial) });
     const rule = record.spec.earlyTermination;
     const off = host.on((event) => {

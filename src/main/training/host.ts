@@ -160,14 +160,15 @@ export class TrainingHost {
   }
 
   /** Starts a run; answers with its id (and the config as recorded, seed fixed) as soon as the trainer process is launched. */
-  async start(input: z.output<typeof TrainConfigInput>): Promise<{ runId: string; config: TrainConfig }> {
+  async start(input: z.output<typeof TrainConfigInput>, options: { runId?: string } = {}): Promise<{ runId: string; config: TrainConfig }> {
     await this.ready;
     if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
     const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
     if (config.fromModel) config.hyperparams.normalization = await fineTuneParent(this.options.home, config.fromModel, config.model);
     const problem = callbackProblem(config.hyperparams);
     if (problem) throw new StudioError('INVALID_ARGUMENT', problem.message, problem.field);
-    const id = newId();
+    // A sweep names the run before it starts, so a kill at any moment leaves the trial pointing at it.
+    const id = options.runId ?? newId();
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));
     const hp = config.hyperparams;
