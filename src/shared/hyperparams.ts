@@ -3,6 +3,7 @@
  * ranges, each with a message that says what a valid value is.
  */
 import { z } from 'zod';
+import { CALLBACK_FIELDS } from './callbacks';
 import { wholeNumber } from './model-spec';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
@@ -75,6 +76,8 @@ export const Hyperparams = z
       })
       .strict()
       .default({ ...MNIST_NORMALIZATION }),
+    /** Early stopping, restoring the best epoch, learning-rate schedules (callbacks.ts). */
+    ...CALLBACK_FIELDS,
   })
   .strict();
 

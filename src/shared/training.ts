@@ -4,6 +4,7 @@
  * ends with (`Evaluation`), and how it is kept (`RunRecord`).
  */
 import { z } from 'zod';
+import type { CallbackOutcome } from './callbacks';
 import { Hyperparams, type ResolvedHyperparams } from './hyperparams';
 import type { LossHistory } from './loss-history';
 import { ModelSpec, type Preset } from './model-spec';
@@ -114,6 +115,8 @@ export interface EpochPoint {
   /** Training time of this epoch, pauses excluded. */
   elapsedMs: number;
   samplesPerSec: number;
+  /** The learning rate this epoch trained with (a schedule changes it); absent in runs recorded before schedules. */
+  learningRate?: number;
 }
 
 /** Precision, recall and F1 of one class on the test set; `support` is how many test images have that label. */
@@ -181,6 +184,8 @@ export type TrainEvent =
       durationMs: number;
       /** Training images per second over the whole run, pauses excluded. */
       samplesPerSec: number;
+      /** What early stopping, restore-best and the schedule did; null for a run without callbacks. */
+      callbacks?: CallbackOutcome | null;
     }
   | { kind: 'failed'; runId: string; reason: string };
 
@@ -228,6 +233,8 @@ export interface RunRecord extends RunSummary {
   evaluation: Evaluation | null;
   /** Process that ran the run: how start-up tells a crashed run from one another process is still running. */
   hostPid: number;
+  /** What the training callbacks did (early stop, best epoch, restored epoch); null or absent without callbacks. */
+  callbacks?: CallbackOutcome | null;
 }
 
 /** The engine right now: one run at a time, or none. */

@@ -8,6 +8,7 @@ import { registerImport } from './commands/import';
 import { registerModels, registerModelTools } from './commands/models';
 import { registerRuns } from './commands/runs';
 import { registerServe } from './commands/serve';
+import { registerSweeps } from './commands/sweeps';
 import { registerTrain } from './commands/train';
 import { createCliContext, EXIT, type CliIO } from './context';
 
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerDatasets(program, ctx);
   registerTrain(program, ctx);
   registerRuns(program, ctx);
+  registerSweeps(program, ctx);
   registerModels(program, ctx);
   registerModelTools(program, ctx);
   return program;

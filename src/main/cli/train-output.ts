@@ -147,6 +147,13 @@ export function barOutput(stream: NodeJS.WriteStream): TrainOutput {
 }
 
 /** The `--json` result: one line, the last on stdout. */
+/** A run's callback settings and outcome, or null for a run without callbacks. */
+export function callbackJson(record: RunRecord): Record<string, unknown> | null {
+  const { earlyStopping, restoreBest, lrSchedule } = record.config.hyperparams;
+  if (!earlyStopping && !restoreBest && !lrSchedule) return null;
+  return { earlyStopping: earlyStopping ?? null, restoreBest: restoreBest ?? false, lrSchedule: lrSchedule ?? null, ...(record.callbacks ?? {}) };
+}
+
 export function runResultJson(record: RunRecord): Record<string, unknown> {
   return {
     runId: record.id,
@@ -169,6 +176,8 @@ export function runResultJson(record: RunRecord): Record<string, unknown> {
     lossHistory: record.metrics.losses?.values ?? record.metrics.batches.map((b) => b.loss),
     lossHistoryEvery: record.metrics.losses?.every ?? record.config.hyperparams.logEvery,
     epochHistory: record.metrics.epochs,
+    // The callbacks asked for and what they did (null without any).
+    callbacks: callbackJson(record),
     ...(record.reason ? { reason: record.reason } : {}),
   };
 }

@@ -13,6 +13,7 @@ import type { TrainingData } from './data';
 import { shuffle } from './random';
 import { TrainingFailure } from './failure';
 import type { TrainingPath } from './path';
+import type { EpochCallbacks } from './callbacks';
 
 /** Training rows of batch `s` of an epoch in the order `order` (a view, no copy). */
 function batchRows(order: Int32Array, batchSize: number, s: number): Int32Array {
@@ -61,6 +62,10 @@ export interface LoopOptions {
   shuffleRand: () => number;
   control: RunControl;
   emit: (event: TrainEvent) => void;
+  /** Learning rate per epoch and early stopping (callbacks.ts); absent: the learning rate stays, every epoch runs. */
+  callbacks?: EpochCallbacks;
+  /** Told after an epoch that is the best so far (the path synced into the model): restore-best keeps its weights. */
+  onBest?: () => void;
 }
 
 /** How the loop ended and what it measured. */
@@ -98,9 +103,16 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   let logMark = { at: control.now(), paused: control.pausedMs, validation: 0, samples: 0 };
   const trainingMsSince = (at: number, paused: number, validationAt: number) => control.activeSince(at, paused) - (validationMs - validationAt);
 
+  let learningRate = hp.learningRate;
+
   const etaMs = () => (globalStep === 0 ? 0 : (control.activeSince(runStart, pausedAtRunStart) / globalStep) * (totalSteps - globalStep));
 
   for (let epoch = 1; epoch <= hp.epochs && !stopped; epoch++) {
+    const epochLr = o.callbacks?.learningRate(epoch) ?? hp.learningRate;
+    if (epochLr !== learningRate) {
+      path.setLearningRate(epochLr);
+      learningRate = epochLr;
+    }
     const order = shuffle(data.trainIndices.slice(), o.shuffleRand);
     const epochStart = control.now();
     const pausedAtEpochStart = control.pausedMs;
@@ -192,10 +204,15 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       validationAccuracy: validation?.accuracy ?? null,
       elapsedMs,
       samplesPerSec: elapsedMs > 0 ? (seen / elapsedMs) * 1000 : 0,
+      learningRate,
     };
     epochs.push(point);
     epochsDone = epoch;
     emit({ kind: 'epoch', runId, epochs: hp.epochs, etaMs: etaMs(), tensors: tf.memory().numTensors + path.liveHandles, ...point });
+    const verdict = o.callbacks?.epochEnd(point);
+    if (verdict?.best) o.onBest?.();
+    // Early stopping ends the run as done (its model is evaluated and saved); `stopped` is the user's stop.
+    if (verdict?.stop) break;
   }
   return { stopped, epochsDone, samples, activeMs: trainingMsSince(runStart, pausedAtRunStart, 0), batches, epochs };
 }

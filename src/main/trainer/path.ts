@@ -14,6 +14,8 @@ export interface TrainingPath {
   step(rows: Int32Array): void;
   /** Each step's loss since the last drain and each of their rows' predicted class, in order; frees them. */
   drain(): DrainedSteps;
+  /** Trains the next steps with this learning rate (a schedule's epoch start). */
+  setLearningRate(lr: number): void;
   /** Puts the trained weights into the layers model (before validation, evaluation, saving, and a pause). */
   sync(): void;
   /** Native handles the path holds (0 for the layers path, whose tensors tf.memory() counts). */

@@ -4,7 +4,7 @@
  * outcome is an event; tensors never leave this process.
  */
 import os from 'node:os';
-import type { LayersModel } from '@tensorflow/tfjs-node';
+import type { LayersModel, Tensor } from '@tensorflow/tfjs-node';
 import type { LoadedDataset } from '@shared/datasets';
 import type { ModelMetadata } from '@shared/models';
 import { INPUT_SHAPE } from '@shared/model-spec';
@@ -13,6 +13,7 @@ import { loadDataset } from '../datasets/load';
 import { saveModelFolder, uniqueModelName } from '../models/store';
 import { copyWeightsFrom, type ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
+import { EpochCallbacks } from './callbacks';
 import type { RunControl } from './control';
 import { prepareData } from './data';
 import { predictSplit } from './evaluate';
@@ -84,6 +85,13 @@ export async function runJob(
   // The training path starts from the layers model's weights, so they are copied in before it opens.
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
   let path: TrainingPath | null = null;
+  const callbacks = new EpochCallbacks(hp);
+  /** Restore-best: a copy of the best epoch's weights so far. */
+  let best: Tensor[] | null = null;
+  const dropBest = () => {
+    for (const t of best ?? []) t.dispose();
+    best = null;
+  };
   // The Playground scores drawings with this model between two batches: the path syncs its weights in first.
   share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
   try {
@@ -140,10 +148,24 @@ export async function runJob(
       shuffleRand: streams.shuffle,
       control,
       emit,
+      callbacks,
+      // Validation synced the path into the layers model: its weights are the epoch's. Copied, not shared.
+      onBest: callbacks.keepsBest
+        ? () => {
+            dropBest();
+            best = model.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape, 'float32'));
+          }
+        : undefined,
     });
 
     // Done or stopped: the layers model gets the trained weights for evaluation and saving.
     path.sync();
+    // Restore-best: the best epoch's weights replace the last's (a run stopped before its first epoch has none).
+    const restored = best !== null;
+    if (best) {
+      model.setWeights(best);
+      dropBest();
+    }
     emit({ kind: 'activity', runId, activity: 'evaluating' });
     const test = predictSplit(tf, evalForward, loss, data.test);
     const evaluation = buildEvaluation(test.labels, test.predicted, test.loss, dataset.classNames);
@@ -176,8 +198,10 @@ export async function runJob(
       modelId: job.modelId,
       durationMs: control.activeSince(started, pausedAtStart),
       samplesPerSec: result.activeMs > 0 ? (result.samples / result.activeMs) * 1000 : 0,
+      callbacks: callbacks.active ? callbacks.outcome(restored) : null,
     };
   } finally {
+    dropBest();
     share(null);
     path?.dispose();
     model.dispose();

@@ -14,7 +14,7 @@
  * `MNIST_STUDIO_NATIVE_FAULT` (tests only) injects such a failure into the
  * native path: `missing-op` or `disagree` (see NativeFault).
  */
-import type { LayersModel, Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs-node';
+import type { LayersModel, Optimizer, Scalar, SGDOptimizer, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
 import { StudioError } from '@shared/result';
 import type { TrainingPathCause } from '@shared/training';
@@ -41,6 +41,18 @@ export function createOptimizer(tf: Tf, hp: Pick<Hyperparams, 'optimizer' | 'lea
       throw new Error(`unknown optimizer ${String(never)}`);
     }
   }
+}
+
+/**
+ * Changes a tfjs optimizer's learning rate for its next steps: SGD and
+ * momentum cache −lr as a kept scalar (`setLearningRate` replaces it);
+ * Adam and RMSProp read their `learningRate` field at every step.
+ */
+export function setOptimizerLearningRate(optimizer: Optimizer, lr: number): void {
+  // Not `instanceof`: tfjs's optimizer classes answer it for any optimizer (Symbol.hasInstance checks the methods).
+  const sgd = optimizer as Partial<Pick<SGDOptimizer, 'setLearningRate'>>;
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate.call(optimizer, lr);
+  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /** The variables `minimize` updates: this model's only (another model may be alive, e.g. in the self-test). */
@@ -105,6 +117,9 @@ export function layersPath(o: PathOptions): TrainingPath {
         predT.dispose();
         discard();
       }
+    },
+    setLearningRate(lr) {
+      setOptimizerLearningRate(optimizer, lr);
     },
     sync() {},
     liveHandles: 0,

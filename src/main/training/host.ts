@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { callbackProblem } from '@shared/callbacks';
 import { DEFAULT_HYPERPARAMS, MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import { presetSpec, type ModelSpec } from '@shared/model-spec';
 import { appendLosses, emptyLossHistory } from '@shared/loss-history';
@@ -159,12 +160,15 @@ export class TrainingHost {
   }
 
   /** Starts a run; answers with its id (and the config as recorded, seed fixed) as soon as the trainer process is launched. */
-  async start(input: z.output<typeof TrainConfigInput>): Promise<{ runId: string; config: TrainConfig }> {
+  async start(input: z.output<typeof TrainConfigInput>, options: { runId?: string } = {}): Promise<{ runId: string; config: TrainConfig }> {
     await this.ready;
     if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
     const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
     if (config.fromModel) config.hyperparams.normalization = await fineTuneParent(this.options.home, config.fromModel, config.model);
-    const id = newId();
+    const problem = callbackProblem(config.hyperparams);
+    if (problem) throw new StudioError('INVALID_ARGUMENT', problem.message, problem.field);
+    // A sweep names the run before it starts, so a kill at any moment leaves the trial pointing at it.
+    const id = options.runId ?? newId();
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));
     const hp = config.hyperparams;
@@ -346,6 +350,7 @@ export class TrainingHost {
           modelId: event.modelId,
           durationMs: event.durationMs,
           samplesPerSec: event.samplesPerSec,
+          callbacks: event.callbacks ?? null,
         } satisfies Partial<RunRecord>);
         this.save(run);
         break;

@@ -50,6 +50,8 @@ export function formatRun(r: RunRecord): string {
     `settings   ${hp.epochs} epochs, batch ${hp.batchSize}, ${hp.optimizer} lr ${hp.learningRate}, ${hp.loss}, validation ${hp.validationSplit}, seed ${hp.seed}${hp.limit ? `, limit ${hp.limit}` : ''}`,
     `result     test accuracy ${pct(r.testAccuracy)}, loss ${r.testLoss?.toFixed(4) ?? '–'}, ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en-US') : '–'} samples/s, ${r.durationMs === null ? '–' : formatDuration(r.durationMs)}`,
   ];
+  const callbacks = formatCallbacks(r);
+  if (callbacks) lines.push(`callbacks  ${callbacks}`);
   if (r.environment) {
     const e = r.environment;
     lines.push(`machine    ${e.cpu} (${e.cpuThreads} threads, TF intra-op ${e.intraOpThreads}); tfjs-node ${e.tfjsNode}, libtensorflow ${e.libtensorflow}; app ${e.app}`);
@@ -59,13 +61,14 @@ export function formatRun(r: RunRecord): string {
     lines.push(
       '',
       table([
-        ['EPOCH', 'TRAIN LOSS', 'TRAIN ACC', 'VAL LOSS', 'VAL ACC', 'TIME'],
+        ['EPOCH', 'TRAIN LOSS', 'TRAIN ACC', 'VAL LOSS', 'VAL ACC', 'LR', 'TIME'],
         ...r.metrics.epochs.map((e) => [
           String(e.epoch),
           e.trainLoss.toFixed(4),
           pct(e.trainAccuracy),
           e.validationLoss?.toFixed(4) ?? '–',
           pct(e.validationAccuracy),
+          e.learningRate === undefined ? '–' : e.learningRate.toPrecision(3),
           formatDuration(e.elapsedMs),
         ]),
       ]),
@@ -73,6 +76,33 @@ export function formatRun(r: RunRecord): string {
   }
   if (r.evaluation) lines.push('', formatEvaluation(r.evaluation));
   return lines.join('\n');
+}
+
+/** The run's callbacks and what they did, in one line; null without any. */
+export function formatCallbacks(r: RunRecord): string | null {
+  const { earlyStopping: es, restoreBest, lrSchedule: s } = r.config.hyperparams;
+  const parts: string[] = [];
+  if (es) parts.push(`early stop on ${es.monitor} (patience ${es.patience}, min delta ${es.minDelta})`);
+  if (restoreBest) parts.push('restore best epoch');
+  if (s) {
+    const text =
+      s.type === 'step'
+        ? `step ×${s.factor} every ${s.every}`
+        : s.type === 'exponential'
+          ? `exponential γ ${s.gamma}`
+          : s.type === 'cosine'
+            ? `cosine to ${s.minLr}`
+            : `plateau ×${s.factor} after ${s.patience}`;
+    parts.push(`lr schedule ${text}`);
+  }
+  if (parts.length === 0) return null;
+  const o = r.callbacks;
+  if (o) {
+    parts.push(o.stoppedEarlyAt !== null ? `stopped early after epoch ${o.stoppedEarlyAt}` : 'ran every epoch');
+    if (o.bestEpoch !== null) parts.push(`best epoch ${o.bestEpoch} (${o.monitor} ${o.bestValue?.toFixed(4)})`);
+    if (o.restoredEpoch !== null) parts.push(`model has epoch ${o.restoredEpoch}'s weights`);
+  }
+  return parts.join('; ');
 }
 
 /** Per-class results, the confusion matrix and the misclassified count of a test-set evaluation. */

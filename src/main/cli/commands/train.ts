@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
+import { parseEarlyStop, parseLrSchedule, type EarlyStopping, type LrSchedule } from '@shared/callbacks';
 import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
 import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
@@ -33,6 +34,9 @@ interface TrainFlags {
   trainingPath?: HyperparamsInput['trainingPath'];
   fromModel?: string;
   json?: boolean;
+  earlyStop?: EarlyStopping;
+  restoreBest?: boolean;
+  lrSchedule?: LrSchedule;
 }
 
 /** Which flag sets each config field, so an error names what the user typed. */
@@ -48,6 +52,9 @@ const FLAG_OF: Record<string, string> = {
   'hyperparams.logEvery': '--log-every',
   'hyperparams.threads': '--threads',
   'hyperparams.trainingPath': '--training-path',
+  'hyperparams.earlyStopping': '--early-stop',
+  'hyperparams.restoreBest': '--restore-best',
+  'hyperparams.lrSchedule': '--lr-schedule',
   'dataset.id': '--dataset',
   'dataset.dir': '--data-dir',
   fromModel: '--from-model',
@@ -99,6 +106,9 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     logEvery: opts.logEvery,
     threads: opts.threads,
     trainingPath: opts.trainingPath,
+    earlyStopping: opts.earlyStop,
+    restoreBest: opts.restoreBest,
+    lrSchedule: opts.lrSchedule,
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
@@ -111,6 +121,33 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     throw new UsageError(`--model-spec ${opts.modelSpec ?? '(preset)'}: ${where}${issue.message}`);
   }
   throw new UsageError(`${FLAG_OF[field] ?? field}: ${issue.message}`);
+}
+
+/** A short form parsed by `parse`, its error as commander's usage error (which names the flag). */
+function shortForm<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
+
+/** The training callbacks' flags (shared with anything that trains like `train`). */
+export function addCallbackOptions(command: Command): Command {
+  return command
+    .option(
+      '--early-stop <monitor:patience[:minDelta]>',
+      'stop once val-loss or val-accuracy has not improved (by more than minDelta) for patience epochs, e.g. val-loss:3 or val-accuracy:2:0.001 (needs --validation-split)',
+      shortForm(parseEarlyStop),
+    )
+    .option('--restore-best', 'keep the weights of the best epoch (on the --early-stop monitor, else val-loss) instead of the last (needs --validation-split)')
+    .option(
+      '--lr-schedule <schedule>',
+      'learning rate per epoch: cosine, step:EVERY:FACTOR, exp:GAMMA or plateau:PATIENCE:FACTOR (plateau needs --validation-split)',
+      shortForm(parseLrSchedule),
+    );
 }
 
 /** The network of the model `--from-model` names: fine-tuning keeps it. */
@@ -197,7 +234,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
   const L = HYPERPARAM_LIMITS;
   // Limits and defaults come from the contract, so the help says what the schema does.
   const D = DEFAULT_HYPERPARAMS;
-  program
+  const command = program
     .command('train')
     .description('train a network in its own process, evaluate it on the test set and save it; the run is kept in the studio home')
     .option('--dataset <id>', 'installed dataset to train on (default: mnist)')
@@ -225,6 +262,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       ),
     )
     .option('--from-model <id>', 'fine-tune: start from this saved model’s weights (its network and normalisation), as a new run')
-    .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)')
-    .action((opts: TrainFlags) => train(ctx, opts));
+    .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)');
+  addCallbackOptions(command);
+  command.action((opts: TrainFlags) => train(ctx, opts));
 }

@@ -14,14 +14,20 @@ export type NativeFault = 'missing-op' | 'disagree';
 /** An optimizer as its fused TF kernel, one op per variable, matching the tfjs optimizer the layers path uses. */
 export interface NativeOptimizer {
   apply(params: Param[], grads: number[]): void;
+  /** The learning rate of the next steps (a schedule's). */
+  setLearningRate(lr: number): void;
 }
 
 export function createNativeOptimizer(s: NativeScope, hp: Pick<Hyperparams, 'optimizer' | 'learningRate'>, params: Param[], fault: NativeFault | undefined): NativeOptimizer {
   const a = s.a;
   // A kernel the binding cannot have, for the fallback test.
   const kernel = (name: string) => (fault === 'missing-op' ? `${name}NotInThisBinding` : name);
-  const lrValue = fault === 'disagree' ? hp.learningRate * 2 : hp.learningRate;
-  const lr = s.constantF([], [lrValue]);
+  const lrValue = (rate: number) => (fault === 'disagree' ? rate * 2 : rate);
+  // Read by every step's kernels; a schedule swaps it for a new constant.
+  let lr = s.constantF([], [lrValue(hp.learningRate)]);
+  const setLearningRate = (rate: number) => {
+    lr = s.replaceConstantF(lr, [], [lrValue(rate)]);
+  };
   const locking = a.bool('use_locking', false);
   const nesterov = a.bool('use_nesterov', false);
   switch (hp.optimizer) {
@@ -30,6 +36,7 @@ export function createNativeOptimizer(s: NativeScope, hp: Pick<Hyperparams, 'opt
       const attrs = [a.type('T', a.F), locking];
       const op = kernel('ResourceApplyGradientDescent');
       return {
+        setLearningRate,
         apply: (ps, grads) => {
           for (const p of ps) s.run(op, attrs, [p.handle, lr, grads[p.slot]!]);
         },
@@ -42,6 +49,7 @@ export function createNativeOptimizer(s: NativeScope, hp: Pick<Hyperparams, 'opt
       const accumulators = params.map((p) => s.zeros(p.shape));
       const op = kernel('ResourceApplyMomentum');
       return {
+        setLearningRate,
         apply: (ps, grads) => {
           for (const p of ps) s.run(op, attrs, [p.handle, accumulators[p.slot]!, lr, grads[p.slot]!, momentum]);
         },
@@ -58,6 +66,7 @@ export function createNativeOptimizer(s: NativeScope, hp: Pick<Hyperparams, 'opt
       const moments = params.map((p) => s.zeros(p.shape));
       const op = kernel('ResourceApplyRMSProp');
       return {
+        setLearningRate,
         apply: (ps, grads) => {
           for (const p of ps) s.run(op, attrs, [p.handle, meanSquares[p.slot]!, moments[p.slot]!, lr, rho, momentum, epsilon, grads[p.slot]!]);
         },
@@ -82,6 +91,7 @@ export function createNativeOptimizer(s: NativeScope, hp: Pick<Hyperparams, 'opt
       let beta1Power = beta1F;
       let beta2Power = beta2F;
       return {
+        setLearningRate,
         apply: (ps, grads) => {
           const b1p = s.scalar(beta1Power);
           const b2p = s.scalar(beta2Power);

@@ -206,6 +206,10 @@ export class NativePath implements TrainingPath {
     this.keptLogits.length = 0;
   }
 
+  setLearningRate(lr: number): void {
+    this.optimizer.setLearningRate(lr);
+  }
+
   /** The current weights, in the layers model's order. */
   weights(): Float32Array[] {
     try {

@@ -134,6 +134,14 @@ export class NativeScope {
   }
 
   /** Keeps a step-scoped id (an op result) until `dispose`. */
+  /** Frees the constant `old` and makes another in its place (a learning rate changed by a schedule). */
+  replaceConstantF(old: number, shape: number[], values: ArrayLike<number>): number {
+    const k = this.owned.lastIndexOf(old);
+    if (k >= 0) this.owned.splice(k, 1);
+    this.b.deleteTensor(old);
+    return this.constantF(shape, values);
+  }
+
   own(id: number): number {
     const k = this.scratch.lastIndexOf(id);
     if (k >= 0) this.scratch.splice(k, 1);
