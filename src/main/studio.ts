@@ -15,6 +15,8 @@ import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
 import type { DomainHandlers, StudioContext, StudioDialogs } from './studio-context';
 import { trainingHandlers } from './training/handlers';
 import { sessionOf, Uploads } from './uploads';
+import { sweepHandlers } from './sweeps/handlers';
+import { sweepsDir } from './sweeps/store';
 import { runsDir } from './training/runs-store';
 import type { TrainerLauncher } from './training/trainer-process';
 
@@ -29,6 +31,8 @@ export interface StudioOptions {
   launchTrainer?: TrainerLauncher;
   /** Native dialogs and notifications: only the desktop app has them; without, `models:saveAs` and the like answer UNAVAILABLE. */
   dialogs?: StudioDialogs;
+  /** Resume the sweeps the last studio on this home was closed on (the app and `serve`; a one-off CLI call does not). */
+  resumeSweeps?: boolean;
 }
 
 /**
@@ -69,14 +73,14 @@ function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {
 
 /**
  * Removes what writes cut off by a crash left in the home (see
- * sweepTemporaries): in the home itself (settings), in the runs, models and
- * datasets folders, and in each run, model and dataset. Returns the paths.
+ * sweepTemporaries): in the home itself (settings), in the runs, models,
+ * datasets and sweeps folders, and in each run, model, dataset and sweep. Returns the paths.
  */
 export async function sweepHome(home: string): Promise<string[]> {
   const removed: string[] = [];
   const sweep = async (dir: string) => removed.push(...(await sweepTemporaries(dir)).map((name) => path.join(dir, name)));
   await sweep(home);
-  for (const area of [runsDir(home), modelsDir(home), datasetsRoot(home)]) {
+  for (const area of [runsDir(home), modelsDir(home), datasetsRoot(home), sweepsDir(home)]) {
     await sweep(area);
     for (const name of await visibleFolders(area)) await sweep(path.join(area, name));
   }
@@ -100,6 +104,7 @@ export function createStudio(options: StudioOptions): Studio {
     ...settingsHandlers(settings),
     ...trainingHandlers(ctx, options.launchTrainer),
     ...modelHandlers(ctx, options.launchTrainer),
+    ...sweepHandlers(ctx, { launch: options.launchTrainer, resumeOnOpen: options.resumeSweeps ?? false }),
     ...uploadHandlers(uploads),
   };
   return {

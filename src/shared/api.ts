@@ -6,6 +6,7 @@ import { RUNS_API, TRAINING_API } from './training-api';
 import type { EventName, StudioEvents } from './events';
 import type { Result } from './result';
 import { SETTINGS_API } from './settings-api';
+import { SWEEPS_API } from './sweeps-api';
 import { UPLOADS_API } from './uploads-api';
 
 export { ALL_SHELLS, method, NoInput, SHELLS, type MethodDef, type Shell } from './method';
@@ -22,6 +23,7 @@ export const API = {
   ...SETTINGS_API,
   ...TRAINING_API,
   ...RUNS_API,
+  ...SWEEPS_API,
   ...MODELS_API,
   ...UPLOADS_API,
 };

@@ -1,6 +1,7 @@
 import type { TrainEvent } from './training';
 import type { ApiError } from './result';
 import type { SettingsEvent } from './settings';
+import type { SweepEvent } from './sweeps';
 
 /**
  * Something the user should be told that is not the answer to a call: a
@@ -60,11 +61,12 @@ export interface StudioEvents {
   download: DownloadEvent;
   settings: SettingsEvent;
   train: TrainEvent;
+  sweep: SweepEvent;
 }
 
 export type EventName = keyof StudioEvents;
 
-export const EVENT_NAMES = ['notice', 'download', 'settings', 'train'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['notice', 'download', 'settings', 'train', 'sweep'] as const satisfies readonly EventName[];
 
 // Every stream is listed at run time, and the list names no stream twice or unknown.
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;

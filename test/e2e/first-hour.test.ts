@@ -165,6 +165,8 @@ describe('the first hour in Chromium (web mode)', () => {
     await page.keyboard.press('r');
     await expect.poll(() => hash(page)).toBe('#/runs');
     await page.keyboard.press('Alt+8');
+    await expect.poll(() => hash(page)).toBe('#/sweeps');
+    await page.keyboard.press('Alt+9');
     await expect.poll(() => hash(page)).toBe('#/settings');
 
     // Typing in a field types.
@@ -247,7 +249,7 @@ describe('the first hour in Chromium (web mode)', () => {
             );
           }
         };
-        for (const route of ['data', 'model', 'train', 'runs', `runs/${run!.id}`, 'evaluate', 'playground', 'models', 'settings']) {
+        for (const route of ['data', 'model', 'train', 'runs', `runs/${run!.id}`, 'evaluate', 'playground', 'models', 'sweeps', 'settings']) {
           await page.goto(`${web.server.url}#/${route}`);
           await page.locator('[data-screen]').waitFor();
           // Lazy parts (a run's record, the model list) arrive over the socket first.

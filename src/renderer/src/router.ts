@@ -11,6 +11,7 @@ const VIEWS: Record<ScreenId, () => Promise<Component>> = {
   evaluate: () => import('./views/EvaluateView.vue'),
   playground: () => import('./views/PlaygroundView.vue'),
   models: () => import('./views/ModelsView.vue'),
+  sweeps: () => import('./views/SweepsView.vue'),
   settings: () => import('./views/SettingsView.vue'),
 };
 

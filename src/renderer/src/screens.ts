@@ -16,6 +16,7 @@ export const SCREENS = [
   { id: 'evaluate', icon: 'evaluate', group: 'results' },
   { id: 'playground', icon: 'playground', group: 'results' },
   { id: 'models', icon: 'models', group: 'results' },
+  { id: 'sweeps', icon: 'sweeps', group: 'results' },
 ] as const satisfies readonly ScreenDef[];
 
 export type ScreenId = (typeof SCREENS)[number]['id'] | 'settings';

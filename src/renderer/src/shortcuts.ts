@@ -7,7 +7,7 @@ import { SCREENS, type ScreenId } from './screens';
  */
 export type ShortcutAction = { kind: 'screen'; screen: ScreenId } | { kind: 'start' } | { kind: 'pauseResume' } | { kind: 'stop' } | { kind: 'help' };
 
-/** Every screen in the side bar's order, Settings last: Alt+1 … Alt+8. */
+/** Every screen in the side bar's order, Settings last: Alt+1 … Alt+9, then Alt+0. */
 export const SCREEN_ORDER: readonly ScreenId[] = [...SCREENS.map((s) => s.id), 'settings'];
 
 /** "g" then this letter opens the screen (g d: Data …). */
@@ -19,6 +19,7 @@ export const GO_KEYS: Readonly<Record<ScreenId, string>> = {
   evaluate: 'e',
   playground: 'p',
   models: 'l',
+  sweeps: 'h',
   settings: 's',
 };
 
@@ -36,7 +37,7 @@ export function shortcutHelp(mac: boolean): { screens: ShortcutHelp[]; training:
   const alt = mac ? '⌥' : 'Alt';
   const ctrl = mac ? '⌘' : 'Ctrl';
   return {
-    screens: SCREEN_ORDER.map((screen, i) => ({ keys: [`${alt}+${i + 1}`, 'g', GO_KEYS[screen]], action: { kind: 'screen', screen } })),
+    screens: SCREEN_ORDER.map((screen, i) => ({ keys: [`${alt}+${(i + 1) % 10}`, 'g', GO_KEYS[screen]], action: { kind: 'screen', screen } })),
     training: [
       { keys: [`${ctrl}+Enter`], action: { kind: 'start' } },
       { keys: ['p'], action: { kind: 'pauseResume' } },
@@ -69,9 +70,9 @@ export function matchShortcut(press: KeyPress, afterG: boolean): ShortcutAction 
   if (key === 'Enter' && (ctrlKey || metaKey) && !altKey) return { kind: 'start' };
   if (press.inField) return null;
   // By physical key: Alt+digit types another character on some layouts (⌥1 is ¡ on a Mac).
-  const digit = /^Digit([1-9])$/.exec(code);
+  const digit = /^Digit([0-9])$/.exec(code);
   if (altKey && !ctrlKey && !metaKey && digit) {
-    const screen = SCREEN_ORDER[Number(digit[1]) - 1];
+    const screen = SCREEN_ORDER[(Number(digit[1]) + 9) % 10];
     return screen ? { kind: 'screen', screen } : null;
   }
   if (altKey || ctrlKey || metaKey) return null;

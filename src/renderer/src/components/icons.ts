@@ -52,6 +52,7 @@ export const ICONS = {
   play: ['M6 4.5v15a1 1 0 0 0 1.5.86l12.5-7.5a1 1 0 0 0 0-1.72L7.5 3.64A1 1 0 0 0 6 4.5z'],
   pause: ['M8 4h2v16H8z', 'M14 4h2v16h-2z'],
   stop: ['M6 6h12v12H6z'],
+  sweeps: ['M4 21v-7', 'M4 10V3', 'M12 21v-9', 'M12 8V3', 'M20 21v-5', 'M20 12V3', 'M1 14h6', 'M9 8h6', 'M17 16h6'],
   layers: ['m12 2 10 5-10 5L2 7z', 'm2 17 10 5 10-5', 'm2 12 10 5 10-5'],
   reset: ['M3 12a9 9 0 1 0 3-6.7L3 8', 'M3 3v5h5'],
 } as const satisfies Record<string, readonly string[]>;

@@ -5,6 +5,7 @@ import models from './screens/models';
 import playground from './screens/playground';
 import runDetail from './screens/run-detail';
 import runs from './screens/runs';
+import sweeps from './screens/sweeps';
 import train from './screens/train';
 
 /**
@@ -44,12 +45,14 @@ const en = {
     evaluate: { title: 'Evaluate', summary: 'Where the model is right, and where it goes wrong.' },
     playground: { title: 'Playground', summary: 'Draw a digit and see what the model thinks it is.' },
     models: { title: 'Models', summary: 'The models you saved: load, rename, import and export them.' },
+    sweeps: { title: 'Sweeps', summary: 'Many runs, one answer: which learning rate, width or optimizer works best.' },
     settings: { title: 'Settings', summary: 'Language, appearance, download mirrors and this installation.' },
   },
   playground: playground.en,
   models: models.en,
   data: data.en,
   runs: runs.en,
+  sweeps: sweeps.en,
   ...runDetail.en,
   evaluate: evaluate.en,
   settings: {

@@ -6,6 +6,7 @@ import models from './screens/models';
 import playground from './screens/playground';
 import runDetail from './screens/run-detail';
 import runs from './screens/runs';
+import sweeps from './screens/sweeps';
 import train from './screens/train';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
@@ -41,12 +42,14 @@ const zhCN: MessageSchema = {
     evaluate: { title: '评估', summary: '模型哪里判断对了，又错在哪里。' },
     playground: { title: '试一试', summary: '写一个数字，看看模型认为它是几。' },
     models: { title: '模型库', summary: '已保存的模型：加载、重命名、导入和导出。' },
+    sweeps: { title: '超参数扫描', summary: '多次训练，一个答案：哪个学习率、宽度或优化器最好。' },
     settings: { title: '设置', summary: '语言、外观、下载镜像以及本机安装信息。' },
   },
   playground: playground['zh-CN'],
   models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],
+  sweeps: sweeps['zh-CN'],
   ...runDetail['zh-CN'],
   evaluate: evaluate['zh-CN'],
   settings: {
