@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-node';
+import { augmentIsOff } from '@shared/augment';
 import type { LoadedDataset } from '@shared/datasets';
 import type { ModelMetadata } from '@shared/models';
 import { INPUT_SHAPE } from '@shared/model-spec';
@@ -20,7 +21,8 @@ import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
 import type { TrainerJob } from './protocol';
-import { runStreams } from './random';
+import { nextSeed, runStreams } from './random';
+import { batchImages, type BatchImageSource } from './batch-images';
 import type { TrainingPath } from './path';
 import { nativeFault, openTrainingPath } from './training-path';
 
@@ -84,6 +86,9 @@ export async function runJob(
   // The training path starts from the layers model's weights, so they are copied in before it opens.
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
   let path: TrainingPath | null = null;
+  // Augmentation: its own seed stream; the images of each training batch come from it (validation and test stay as they are).
+  const augmentSeed = nextSeed(streams.augment);
+  let images: BatchImageSource | null = null;
   // The Playground scores drawings with this model between two batches: the path syncs its weights in first.
   share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
   try {
@@ -99,6 +104,7 @@ export async function runJob(
       fault: nativeFault(),
     });
     path = opened.path;
+    if (!augmentIsOff(hp.augment)) images = batchImages({ images: dataset.train.images, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });
     const loss = lossFunction(tf, hp.loss);
     const evalForward = inferenceForward(model);
     const info: DatasetInfo = {
@@ -138,6 +144,7 @@ export async function runJob(
         return { loss: v.loss, accuracy: v.accuracy };
       },
       shuffleRand: streams.shuffle,
+      images: images ?? undefined,
       control,
       emit,
     });
@@ -179,6 +186,7 @@ export async function runJob(
     };
   } finally {
     share(null);
+    await images?.dispose();
     path?.dispose();
     model.dispose();
     data.dispose();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
+import { AUGMENT_FIELDS, AUGMENT_LIMITS, AUGMENT_PRESETS, augmentIsOff, parseAugment, type Augment } from '@shared/augment';
 import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
 import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
@@ -31,6 +32,7 @@ interface TrainFlags {
   logEvery?: number;
   threads?: number;
   trainingPath?: HyperparamsInput['trainingPath'];
+  augment?: string;
   fromModel?: string;
   json?: boolean;
 }
@@ -48,6 +50,7 @@ const FLAG_OF: Record<string, string> = {
   'hyperparams.logEvery': '--log-every',
   'hyperparams.threads': '--threads',
   'hyperparams.trainingPath': '--training-path',
+  'hyperparams.augment': '--augment',
   'dataset.id': '--dataset',
   'dataset.dir': '--data-dir',
   fromModel: '--from-model',
@@ -77,6 +80,18 @@ function readSpecFile(file: string): unknown {
   }
 }
 
+/** `--augment`'s settings (a preset, key=value pairs, or both); absent or `none`: no augmentation. */
+function augmentFlag(text: string | undefined): Augment | undefined {
+  if (text === undefined) return undefined;
+  let augment: Augment;
+  try {
+    augment = parseAugment(text);
+  } catch (err) {
+    throw new UsageError(`--augment ${text}: ${(err as Error).message}`);
+  }
+  return augmentIsOff(augment) ? undefined : augment;
+}
+
 /** The run's configuration from the flags, checked by the same schema as the API. */
 export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.output<typeof TrainConfigInput> {
   if (opts.dataset !== undefined && opts.dataDir !== undefined) throw new UsageError('--dataset and --data-dir cannot be used together');
@@ -99,6 +114,7 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     logEvery: opts.logEvery,
     threads: opts.threads,
     trainingPath: opts.trainingPath,
+    augment: augmentFlag(opts.augment),
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
@@ -223,6 +239,10 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       new Option('--training-path <path>', 'engine: auto (the native fast path when its self-test passes), native (insist), layers (tfjs-layers) (default: auto)').choices(
         TRAINING_PATHS,
       ),
+    )
+    .option(
+      '--augment <spec>',
+      `random transforms of each training batch: a preset (${AUGMENT_PRESETS.join(', ')}), key=value pairs (${AUGMENT_FIELDS.map((f) => `${f}=0–${AUGMENT_LIMITS[f].max}`).join(', ')}), or a preset then pairs that override it, e.g. light,noise=0.1 (default: none)`,
     )
     .option('--from-model <id>', 'fine-tune: start from this saved model’s weights (its network and normalisation), as a new run')
     .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)')
