@@ -219,6 +219,8 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
     Object.assign(result, {
       augmentedToNative: ratio('augmented', 'native'),
       augmentedInlineToNative: runners.includes('augmentedInline') ? ratio('augmentedInline', 'native') : null,
+      // By CPU time too: on a loaded machine wall-clock ratios measure the neighbours; inline, CPU time is the augmentation's own cost.
+      augmentedInlineToNativeCpu: runners.includes('augmentedInline') ? ratio('augmentedInline', 'native', 'cpuMs') : null,
     });
   }
   if (runners.includes('layers') && runners.includes('bare')) {
