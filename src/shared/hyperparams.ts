@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CALLBACK_FIELDS } from './callbacks';
+import { Augment } from './augment';
 import { wholeNumber } from './model-spec';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
@@ -65,6 +66,8 @@ export const Hyperparams = z
     trainingPath: z.enum(TRAINING_PATHS, { error: `must be one of ${TRAINING_PATHS.join(', ')}` }).optional(),
     /** TensorFlow intra-op threads of the trainer; absent: chosen from the network and the batch size (or TF_NUM_INTRAOP_THREADS when set). */
     threads: wholeNumber(L.threads.min, L.threads.max).optional(),
+    /** Random transforms of each training image per batch (augment.ts), seeded by `seed`; absent: none. Validation and test images are never augmented. */
+    augment: Augment.optional(),
     /** Pixels are scaled to 0–1, then (x − mean) / std; a saved model records these for prediction. */
     normalization: z
       .object({

@@ -7,6 +7,7 @@
  * studio keeps in `sweeps/<id>/sweep.json`.
  */
 import { z } from 'zod';
+import { parseAugment } from './augment';
 import { parseEarlyStop, parseLrSchedule } from './callbacks';
 import { Hyperparams, MAX_SEED } from './hyperparams';
 import { ACTIVATIONS, PRESETS, wholeNumber } from './model-spec';
@@ -47,6 +48,8 @@ export const TRAIN_OPTIONS = {
   earlyStop: shortForm(parseEarlyStop),
   restoreBest: z.boolean({ error: 'must be true or false' }),
   lrSchedule: shortForm(parseLrSchedule),
+  /** As `train --augment`: a preset (none, light, handwriting) or key=value pairs. */
+  augment: shortForm(parseAugment),
 } as const;
 export type TrainOptionName = keyof typeof TRAIN_OPTIONS;
 export const TRAIN_OPTION_NAMES = Object.keys(TRAIN_OPTIONS) as TrainOptionName[];

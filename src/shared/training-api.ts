@@ -1,9 +1,39 @@
 import { z } from 'zod';
+import { Augment } from './augment';
+import { DatasetName } from './datasets-api';
+import { MAX_SEED } from './hyperparams';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { ModelSpec } from './model-spec';
 import type { Prediction } from './models';
 import { PixelImage } from './models-api';
 import { Id, TrainConfigInput, type RunRecord, type RunSummary, type TrainStatus } from './training';
+
+/** Most source digits and variants a preview shows (a grid, not a data set). */
+export const AUGMENT_PREVIEW_LIMITS = { digits: 10, variants: 12 } as const;
+
+export const AugmentPreviewInput = z
+  .object({
+    dataset: DatasetName,
+    augment: Augment,
+    /** Source digits: the first training image of each class, in class order, up to this many. */
+    digits: z.number().int().min(1).max(AUGMENT_PREVIEW_LIMITS.digits).default(AUGMENT_PREVIEW_LIMITS.digits),
+    /** Augmented versions of each. */
+    variants: z.number().int().min(1).max(AUGMENT_PREVIEW_LIMITS.variants).default(8),
+    /** Draws the transforms; another seed, other versions. */
+    seed: z.number().int().min(0).max(MAX_SEED).default(1),
+  })
+  .strict();
+
+/** A preview grid: per source digit its original and `variants` augmented versions. */
+export interface AugmentPreview {
+  variants: number;
+  /** Label of each source digit. */
+  labels: Uint8Array;
+  /** 784 bytes per source digit (0 = background). */
+  originals: Uint8Array;
+  /** 784 bytes per version, digit by digit (`variants` each). */
+  images: Uint8Array;
+}
 
 /** The run a control call is meant for, so a stale window cannot pause another run. */
 const RunRef = z.object({ runId: Id }).strict();
@@ -24,6 +54,11 @@ export const TRAINING_API = {
   'train:resume': method<TrainStatus>()(RunRef, 'Resumes a paused run.', ALL_SHELLS),
   'train:stop': method<TrainStatus>()(RunRef, 'Stops after the current batch, then evaluates and saves the model as it is.', ALL_SHELLS),
   'train:status': method<TrainStatus>()(NoInput, 'What the engine is doing, for a window opened (or reloaded) during a run.', ALL_SHELLS),
+  'train:augmentPreview': method<AugmentPreview>()(
+    AugmentPreviewInput,
+    'Augmented versions of a few training digits of an installed data set, computed in main with the trainer’s own kernel, for the Train screen’s preview grid.',
+    ALL_SHELLS,
+  ),
   'train:predict': method<Prediction>()(
     RunRef.extend({
       image: z.object({ pixels: PixelImage }).strict(),

@@ -59,12 +59,12 @@ describe('the Sweeps screen', () => {
     // Every trial a line on the chart, drawn solid once it has its metric.
     const lines = page.getByTestId('sweep-coords').locator('polyline');
     expect(await lines.count()).toBe(4);
-    await expect.poll(() => lines.evaluateAll<number>((ls) => ls.filter((l) => !l.getAttribute('stroke-dasharray')).length)).toBe(4);
+    await expect.poll(() => lines.evaluateAll((ls): number => ls.filter((l) => !l.getAttribute('stroke-dasharray')).length)).toBe(4);
     expect(await page.getByTestId('sweep-effect-lr').locator('circle').count()).toBe(4);
     expect(await page.getByTestId('sweeps-table').locator('tbody tr').first().textContent()).toMatch(/Done.*4 \/ 4/);
 
     // The best trial is the one with the highest accuracy in the table.
-    const accuracies = await rows.evaluateAll<number[]>((trs) => trs.map((tr) => parseFloat(tr.children[tr.children.length - 2]!.textContent)));
+    const accuracies = await rows.evaluateAll((trs): number[] => trs.map((tr) => parseFloat(tr.children[tr.children.length - 2]!.textContent)));
     const bestRow = page.locator('[data-testid="trials-table"] tr.best-row');
     expect(parseFloat((await bestRow.locator('td').nth(-2).textContent())!)).toBe(Math.max(...accuracies));
     const runs = (await web.studio.handlers['runs:list']({}, { shell: 'cli' })).map((r) => r.id);

@@ -84,6 +84,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
         limit: 1000,
         logEvery: 10,
         normalization: { mean: 0.5, std: 0.5 },
+        augment: { rotate: 15, shift: 3, scale: 0.1, shear: 10, elastic: 1, thickness: 0.5, noise: 0.05 },
       },
     },
     { dataset: { id: 'mnist' }, fromModel: 'model-1' },
@@ -92,6 +93,10 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   'train:resume': [{ runId: 'run-1' }],
   'train:stop': [{ runId: 'run-1' }],
   'train:status': [{}],
+  'train:augmentPreview': [
+    { dataset: 'mnist', augment: {} },
+    { dataset: 'my-digits', augment: { rotate: 20, shift: 4, scale: 0.15, shear: 15, elastic: 1.5, thickness: 0.7, noise: 0.05 }, digits: 4, variants: 12, seed: 9 },
+  ],
   'train:predict': [
     { runId: 'run-1', image: { pixels: { width: 28, height: 28, channels: 1, data: new Uint8Array(784) } } },
     { runId: 'run-1', image: { pixels: { width: 2, height: 2, channels: 4, data: new Uint8Array(16).fill(255) } }, preprocess: false },

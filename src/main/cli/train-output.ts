@@ -3,6 +3,7 @@
  * loss, accuracy, speed and ETA on a terminal; on a pipe, plain lines in
  * the seed tutorial's form (`Epoch [1/5], Step [100/938], Loss: 0.3412`).
  */
+import { augmentIsOff, formatAugment } from '@shared/augment';
 import cliProgress from 'cli-progress';
 import type { RunRecord, TrainEvent } from '@shared/training';
 
@@ -163,6 +164,8 @@ export function runResultJson(record: RunRecord): Record<string, unknown> {
     params: record.params,
     dataset: record.datasetId,
     seed: record.config.hyperparams.seed,
+    // Augmentation: null when off, else every field (see src/shared/augment.ts) and its --augment text.
+    augment: augmentIsOff(record.config.hyperparams.augment) ? null : { ...record.config.hyperparams.augment, text: formatAugment(record.config.hyperparams.augment) },
     epochs: record.epochsDone,
     testAccuracy: record.testAccuracy,
     testLoss: record.testLoss,

@@ -3,6 +3,7 @@
  * seeded draw without repeats), and each trial's options turned into the
  * run's configuration, checked by the same schema as `train`.
  */
+import { augmentIsOff, parseAugment } from '@shared/augment';
 import path from 'node:path';
 import type { z } from 'zod';
 import { parseEarlyStop, parseLrSchedule } from '@shared/callbacks';
@@ -46,6 +47,7 @@ const OPTION_OF: Record<string, string> = {
   'hyperparams.earlyStopping': 'earlyStop',
   'hyperparams.restoreBest': 'restoreBest',
   'hyperparams.lrSchedule': 'lrSchedule',
+  'hyperparams.augment': 'augment',
 };
 
 /** The run configuration of one trial: base and values merged, as `train` would build it from the same flags. */
@@ -68,6 +70,7 @@ export function trialConfig(spec: SweepSpec, values: Record<string, unknown>, se
     earlyStopping: o.earlyStop !== undefined ? parseEarlyStop(o.earlyStop) : undefined,
     restoreBest: o.restoreBest,
     lrSchedule: o.lrSchedule !== undefined ? parseLrSchedule(o.lrSchedule) : undefined,
+    augment: o.augment !== undefined && !augmentIsOff(parseAugment(o.augment)) ? parseAugment(o.augment) : undefined,
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = spec.dataDir !== undefined ? { dir: path.resolve(spec.dataDir) } : { id: spec.dataset! };

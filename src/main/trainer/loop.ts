@@ -50,6 +50,16 @@ class Window {
   }
 }
 
+/**
+ * Images that replace a batch's stored ones (augmentation). `get` is
+ * called once per step with the batch's rows and global step (1-based),
+ * and the following batch of the epoch, which it may start preparing
+ * while the current step runs.
+ */
+export interface BatchImages {
+  get(rows: Int32Array, step: number, next: { rows: Int32Array; step: number } | null): Float32Array | Promise<Float32Array>;
+}
+
 /** What the loop trains, how, and where it reports. */
 export interface LoopOptions {
   tf: Tf;
@@ -60,6 +70,8 @@ export interface LoopOptions {
   /** Validation loss and accuracy after an epoch (the path synced into the model first), or null without a validation set. */
   validate: () => { loss: number; accuracy: number } | null;
   shuffleRand: () => number;
+  /** Augmented images per batch; absent: the stored images. */
+  images?: BatchImages;
   control: RunControl;
   emit: (event: TrainEvent) => void;
   /** Learning rate per epoch and early stopping (callbacks.ts); absent: the learning rate stays, every epoch runs. */
@@ -157,7 +169,12 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         break;
       }
       const rows = batchRows(order, hp.batchSize, s);
-      path.step(rows);
+      if (o.images) {
+        const next = s + 1 < stepsPerEpoch ? { rows: batchRows(order, hp.batchSize, s + 1), step: globalStep + 2 } : null;
+        path.step(rows, await o.images.get(rows, globalStep + 1, next));
+      } else {
+        path.step(rows);
+      }
       globalStep++;
       if (window.size === 0) {
         window.firstStep = s + 1;

@@ -10,8 +10,11 @@ export interface DrainedSteps {
 /** One way of training; the loop calls `step` per batch and `drain` at logged batches. */
 export interface TrainingPath {
   readonly name: TrainingPathName;
-  /** One optimisation step on training rows `rows`; its loss and predictions stay native until `drain`. */
-  step(rows: Int32Array): void;
+  /**
+   * One optimisation step on training rows `rows`; its loss and predictions stay native until `drain`.
+   * `images` (rows.length × 784 normalised floats, e.g. augmented) replaces the rows' stored images; the labels are the rows'.
+   */
+  step(rows: Int32Array, images?: Float32Array): void;
   /** Each step's loss since the last drain and each of their rows' predicted class, in order; frees them. */
   drain(): DrainedSteps;
   /** Trains the next steps with this learning rate (a schedule's epoch start). */

@@ -38,7 +38,14 @@ export function shuffle<T extends { length: number; [i: number]: number }>(items
 }
 
 /** Independent streams for each use, so adding a dropout layer does not change the shuffling. */
-export function runStreams(seed: number): { init: () => number; split: () => number; shuffle: () => number; dropout: () => number } {
+export function runStreams(seed: number): { init: () => number; split: () => number; shuffle: () => number; dropout: () => number; augment: () => number } {
   const root = seededRandom(seed);
-  return { init: seededRandom(nextSeed(root)), split: seededRandom(nextSeed(root)), shuffle: seededRandom(nextSeed(root)), dropout: seededRandom(nextSeed(root)) };
+  // Drawn in this order: a new stream goes last, so the earlier ones keep their seeds.
+  return {
+    init: seededRandom(nextSeed(root)),
+    split: seededRandom(nextSeed(root)),
+    shuffle: seededRandom(nextSeed(root)),
+    dropout: seededRandom(nextSeed(root)),
+    augment: seededRandom(nextSeed(root)),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs-node';
+import { augmentIsOff } from '@shared/augment';
 import type { LoadedDataset } from '@shared/datasets';
 import type { ModelMetadata } from '@shared/models';
 import { INPUT_SHAPE } from '@shared/model-spec';
@@ -21,7 +22,8 @@ import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
 import type { TrainerJob } from './protocol';
-import { runStreams } from './random';
+import { nextSeed, runStreams } from './random';
+import { batchImages, type BatchImageSource } from './batch-images';
 import type { TrainingPath } from './path';
 import { nativeFault, openTrainingPath } from './training-path';
 
@@ -92,6 +94,9 @@ export async function runJob(
     for (const t of best ?? []) t.dispose();
     best = null;
   };
+  // Augmentation: its own seed stream; the images of each training batch come from it (validation and test stay as they are).
+  const augmentSeed = nextSeed(streams.augment);
+  let images: BatchImageSource | null = null;
   // The Playground scores drawings with this model between two batches: the path syncs its weights in first.
   share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
   try {
@@ -107,6 +112,7 @@ export async function runJob(
       fault: nativeFault(),
     });
     path = opened.path;
+    if (!augmentIsOff(hp.augment)) images = batchImages({ images: dataset.train.images, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });
     const loss = lossFunction(tf, hp.loss);
     const evalForward = inferenceForward(model);
     const info: DatasetInfo = {
@@ -146,6 +152,7 @@ export async function runJob(
         return { loss: v.loss, accuracy: v.accuracy };
       },
       shuffleRand: streams.shuffle,
+      images: images ?? undefined,
       control,
       emit,
       callbacks,
@@ -203,6 +210,7 @@ export async function runJob(
   } finally {
     dropBest();
     share(null);
+    await images?.dispose();
     path?.dispose();
     model.dispose();
     data.dispose();

@@ -16,6 +16,7 @@
  */
 import type { LayersModel, Optimizer, Scalar, SGDOptimizer, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
+import { INPUT_SHAPE } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { TrainingPathCause } from '@shared/training';
 import type { Tf } from '../native';
@@ -97,11 +98,12 @@ export function layersPath(o: PathOptions): TrainingPath {
   };
   return {
     name: 'layers',
-    step(rows) {
+    step(rows, images) {
       let out: { loss: Tensor; logits: Tensor } | null = null;
       tf.tidy(() => {
         const index = tf.tensor1d(rows, 'int32');
-        out = step(tf.gather(o.train.x, index), tf.gather(o.train.y, index));
+        const x = images ? tf.tensor4d(images, [rows.length, ...INPUT_SHAPE]) : tf.gather(o.train.x, index);
+        out = step(x, tf.gather(o.train.y, index));
         return [out.loss, out.logits];
       });
       losses.push(out!.loss);

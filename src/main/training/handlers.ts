@@ -1,5 +1,6 @@
 import { StudioError } from '@shared/result';
 import { readMetadata } from '../models/store';
+import { augmentPreview } from './augment-preview';
 import type { DomainHandlers, StudioContext } from '../studio-context';
 import { TrainingHost } from './host';
 import { deleteRun, listRuns, readRun, summarize } from './runs-store';
@@ -26,6 +27,7 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): 
     'train:resume': async ({ runId }) => host.resume(runId),
     'train:stop': async ({ runId }) => host.stop(runId),
     'train:status': async () => host.status(),
+    'train:augmentPreview': async (input) => augmentPreview(ctx.home, input),
     'train:predict': async ({ runId, image, preprocess }) => host.predict(runId, { image, preprocess }),
     'runs:list': async () => {
       await host.ready;

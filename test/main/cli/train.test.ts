@@ -272,6 +272,9 @@ describe('mnist-studio train, bad input', () => {
       [['--preset', 'cnn', '--model-spec', spec('x.json', '{}')], /^error: --preset and --model-spec cannot be used together$/],
       [['--threads', '0'], /^error: --threads: must be a whole number from 1 to 256$/],
       [['--training-path', 'fast'], /^error: option '--training-path <path>' argument 'fast' is invalid\. Allowed choices are auto, native, layers\./],
+      [['--augment', 'wobbly'], /^error: --augment wobbly: "wobbly" is not a preset \(none, light, handwriting\) nor key=value$/],
+      [['--augment', 'rotate=200'], /^error: --augment rotate=200: rotate must be a number from 0 to 180$/],
+      [['--augment', 'light,spin=2'], /^error: --augment light,spin=2: "spin" is not an augmentation \(rotate, shift, scale, shear, elastic, thickness, noise\)$/],
     ];
     const results = await Promise.all(
       cases.map(([args]) => runCli(['train', '--home', home, ...(args.includes('--dataset') || args.includes('--data-dir') ? [] : ['--data-dir', fixture()]), ...args])),

@@ -1,3 +1,4 @@
+import { AUGMENT_FIELDS, augmentIsOff, augmentPresetOf, formatAugment } from '@shared/augment';
 import type { Command } from 'commander';
 import { datasetDisplayName } from '@shared/datasets';
 import { StudioError } from '@shared/result';
@@ -48,6 +49,17 @@ export function formatRun(r: RunRecord): string {
     `model      ${r.modelName}, ${r.params?.toLocaleString('en-US') ?? '?'} parameters, saved as ${r.modelId ?? '–'}`,
     `dataset    ${r.datasetId}${r.dataset ? ` (${r.dataset.trainCount} train, ${r.dataset.validationCount} validation, ${r.dataset.testCount} test)` : ''}`,
     `settings   ${hp.epochs} epochs, batch ${hp.batchSize}, ${hp.optimizer} lr ${hp.learningRate}, ${hp.loss}, validation ${hp.validationSplit}, seed ${hp.seed}${hp.limit ? `, limit ${hp.limit}` : ''}`,
+    `augment    ${
+      augmentIsOff(hp.augment)
+        ? 'none'
+        : `${formatAugment(hp.augment)}${
+            augmentPresetOf(hp.augment)
+              ? ` (${AUGMENT_FIELDS.filter((f) => hp.augment![f] !== 0)
+                  .map((f) => `${f} ${hp.augment![f]}`)
+                  .join(', ')})`
+              : ''
+          }`
+    }`,
     `result     test accuracy ${pct(r.testAccuracy)}, loss ${r.testLoss?.toFixed(4) ?? '–'}, ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en-US') : '–'} samples/s, ${r.durationMs === null ? '–' : formatDuration(r.durationMs)}`,
   ];
   const callbacks = formatCallbacks(r);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
 import { parseEarlyStop, parseLrSchedule, type EarlyStopping, type LrSchedule } from '@shared/callbacks';
+import { AUGMENT_FIELDS, AUGMENT_LIMITS, AUGMENT_PRESETS, augmentIsOff, parseAugment, type Augment } from '@shared/augment';
 import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
 import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type Preset } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
@@ -32,6 +33,7 @@ interface TrainFlags {
   logEvery?: number;
   threads?: number;
   trainingPath?: HyperparamsInput['trainingPath'];
+  augment?: string;
   fromModel?: string;
   json?: boolean;
   earlyStop?: EarlyStopping;
@@ -55,6 +57,7 @@ const FLAG_OF: Record<string, string> = {
   'hyperparams.earlyStopping': '--early-stop',
   'hyperparams.restoreBest': '--restore-best',
   'hyperparams.lrSchedule': '--lr-schedule',
+  'hyperparams.augment': '--augment',
   'dataset.id': '--dataset',
   'dataset.dir': '--data-dir',
   fromModel: '--from-model',
@@ -84,6 +87,18 @@ function readSpecFile(file: string): unknown {
   }
 }
 
+/** `--augment`'s settings (a preset, key=value pairs, or both); absent or `none`: no augmentation. */
+function augmentFlag(text: string | undefined): Augment | undefined {
+  if (text === undefined) return undefined;
+  let augment: Augment;
+  try {
+    augment = parseAugment(text);
+  } catch (err) {
+    throw new UsageError(`--augment ${text}: ${(err as Error).message}`);
+  }
+  return augmentIsOff(augment) ? undefined : augment;
+}
+
 /** The run's configuration from the flags, checked by the same schema as the API. */
 export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.output<typeof TrainConfigInput> {
   if (opts.dataset !== undefined && opts.dataDir !== undefined) throw new UsageError('--dataset and --data-dir cannot be used together');
@@ -109,6 +124,7 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     earlyStopping: opts.earlyStop,
     restoreBest: opts.restoreBest,
     lrSchedule: opts.lrSchedule,
+    augment: augmentFlag(opts.augment),
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
@@ -260,6 +276,10 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       new Option('--training-path <path>', 'engine: auto (the native fast path when its self-test passes), native (insist), layers (tfjs-layers) (default: auto)').choices(
         TRAINING_PATHS,
       ),
+    )
+    .option(
+      '--augment <spec>',
+      `random transforms of each training batch: a preset (${AUGMENT_PRESETS.join(', ')}), key=value pairs (${AUGMENT_FIELDS.map((f) => `${f}=0–${AUGMENT_LIMITS[f].max}`).join(', ')}), or a preset then pairs that override it, e.g. light,noise=0.1 (default: none)`,
     )
     .option('--from-model <id>', 'fine-tune: start from this saved model’s weights (its network and normalisation), as a new run')
     .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)');

@@ -68,6 +68,8 @@ export class NativePath implements TrainingPath {
   /** The first layer with weights: nothing before it needs a gradient. */
   private readonly firstTrainable: number;
   private readonly x: number;
+  /** Shape of one row of `x` (a leading flatten is already applied). */
+  private readonly rowShape: number[];
   private readonly gatherAttrs: NativeAttr[];
   private readonly axis0: number;
   private readonly keptLosses: number[] = [];
@@ -104,6 +106,7 @@ export class NativePath implements TrainingPath {
       this.gatherAttrs = a.gather(a.F);
       // A leading flatten is done once on the whole split (a reshape shares the buffer): one op less per step.
       const flattenFirst = spec.layers[0]?.type === 'flatten';
+      this.rowShape = flattenFirst ? [summary.layers[0]!.outputShape!.reduce((p, d) => p * d, 1)] : [...summary.inputShape];
       this.x = flattenFirst
         ? s.own(
             s.op(
@@ -156,12 +159,12 @@ export class NativePath implements TrainingPath {
   }
 
   /** One optimisation step on the training rows `rows`. Nothing is read back: the loss and logits wait for `drain`. */
-  step(rows: Int32Array): void {
+  step(rows: Int32Array, images?: Float32Array): void {
     const s = this.s;
     const batch = rows.length;
     try {
       const index = s.int32([batch], rows);
-      let h = s.op('GatherV2', this.gatherAttrs, [this.x, index, this.axis0]);
+      let h = images ? s.float32([batch, ...this.rowShape], images) : s.op('GatherV2', this.gatherAttrs, [this.x, index, this.axis0]);
       const targets = this.loss.targets(index);
       for (const layer of this.layers) h = layer.forward(h, batch, true);
       const logits = h;

@@ -114,6 +114,13 @@ export class NativeScope {
     return id;
   }
 
+  /** A step-scoped float32 tensor of `values` (which must not change while it lives, as for `int32`). */
+  float32(shape: number[], values: Float32Array): number {
+    const id = this.b.createTensor(shape, this.a.F, values);
+    this.scratch.push(id);
+    return id;
+  }
+
   /** A step-scoped float32 scalar, in memory of its own (see `int32`). */
   scalar(value: number): number {
     const id = this.b.createTensor([], this.a.F, Float32Array.of(value));

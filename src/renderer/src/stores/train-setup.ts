@@ -1,11 +1,12 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
+import type { AugmentField, AugmentPreset } from '@shared/augment';
 import type { DatasetSummary } from '@shared/datasets';
 import { Hyperparams } from '@shared/hyperparams';
 import type { ApiError } from '@shared/result';
 import { readSlot, type StoredJson } from '@shared/settings';
 import { useStudio } from '../composables/useStudio';
-import { checkHyperparams, DEFAULT_DRAFT, draftFromHyperparams, type HyperparamNumberField, type HyperparamsDraft } from './hyperparams-draft';
+import { augmentDraftOf, checkHyperparams, DEFAULT_DRAFT, draftFromHyperparams, type HyperparamNumberField, type HyperparamsDraft } from './hyperparams-draft';
 import { useSettingsStore } from './settings';
 
 /** How long the form waits after the last keystroke before saving the hyperparameters in the settings. */
@@ -54,6 +55,17 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     draft.value = { ...draft.value, [field]: value };
   }
 
+  /** Augmentation: a preset fills every field; a field typed by hand makes the mix `custom`. */
+  function setAugmentPreset(preset: AugmentPreset): void {
+    touched = true;
+    draft.value = { ...draft.value, augment: augmentDraftOf(preset) };
+  }
+
+  function setAugmentField(field: AugmentField, text: string): void {
+    touched = true;
+    draft.value = { ...draft.value, augment: { preset: 'custom', fields: { ...draft.value.augment.fields, [field]: text } } };
+  }
+
   function resetDefaults(): void {
     touched = true;
     draft.value = structuredClone(DEFAULT_DRAFT);
@@ -92,5 +104,5 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     }
   }
 
-  return { draft, check, setNumber, setChoice, resetDefaults, datasets, datasetsLoaded, datasetsError, ready, datasetId, dataset, loadDatasets };
+  return { draft, check, setNumber, setChoice, setAugmentPreset, setAugmentField, resetDefaults, datasets, datasetsLoaded, datasetsError, ready, datasetId, dataset, loadDatasets };
 });

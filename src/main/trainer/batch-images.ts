@@ -1,0 +1,117 @@
+/**
+ * Augmented batches for the loop (loop.ts `BatchImages`), computed by the
+ * kernel in augment.ts from the training split's bytes. Each batch's
+ * randomness is fixed by the run's augmentation seed and the batch's step,
+ * so both ways below give the same images, and a run repeats exactly.
+ *
+ * - `workerBatchImages`: a worker thread (no TensorFlow in it) augments the
+ *   next batch while the current step runs, so the hot loop only receives
+ *   finished arrays (transferred, not copied).
+ * - `inlineBatchImages`: on this thread, when a batch is asked for (one
+ *   CPU, or a worker that cannot start).
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Augment } from '@shared/augment';
+import type { Hyperparams } from '@shared/hyperparams';
+import { Augmenter, batchSeed, KERNEL_SOURCE } from './augment';
+import type { BatchImages } from './loop';
+
+/** Batch images that hold a resource until disposed. */
+export interface BatchImageSource extends BatchImages {
+  readonly where: 'worker' | 'inline';
+  dispose(): Promise<void>;
+}
+
+interface AugmentJob {
+  images: Uint8Array;
+  augment: Augment;
+  seed: number;
+  normalization: Hyperparams['normalization'];
+}
+
+/** Augments each batch when the loop asks for it, on this thread. */
+export function inlineBatchImages(job: AugmentJob): BatchImageSource {
+  const augmenter = new Augmenter(job.images, job.augment);
+  return {
+    where: 'inline',
+    get: (rows, step) => augmenter.batch(rows, batchSeed(job.seed, step), job.normalization),
+    dispose: () => Promise.resolve(),
+  };
+}
+
+/** The worker's program: the kernel's source, then a loop over batch requests. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Augmenter, batchSeed } = ${KERNEL_SOURCE};
+const augmenter = new Augmenter(workerData.images, workerData.augment);
+parentPort.on('message', (m) => {
+  const out = augmenter.batch(m.rows, batchSeed(workerData.seed, m.step), workerData.normalization);
+  parentPort.postMessage({ step: m.step, images: out }, [out.buffer]);
+});
+`;
+
+interface Pending {
+  promise: Promise<Float32Array>;
+  resolve: (images: Float32Array) => void;
+  reject: (err: Error) => void;
+}
+
+/** Augments in a worker thread, one batch ahead of the loop. */
+export function workerBatchImages(job: AugmentJob): BatchImageSource {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { images: job.images, augment: job.augment, seed: job.seed, normalization: job.normalization },
+  });
+  const pending = new Map<number, Pending>();
+  let failure: Error | null = null;
+  const fail = (err: Error) => {
+    failure ??= new Error(`the augmentation worker failed: ${err.message}`);
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
+  worker.on('message', (m: { step: number; images: Float32Array }) => {
+    const p = pending.get(m.step);
+    pending.delete(m.step);
+    p?.resolve(m.images);
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => {
+    if (pending.size > 0) fail(new Error(`it exited with code ${code}`));
+  });
+  const request = (rows: Int32Array, step: number): Pending => {
+    let p = pending.get(step);
+    if (p) return p;
+    let resolve!: (images: Float32Array) => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<Float32Array>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // An unawaited prefetch that fails is reported when (if) its batch is asked for.
+    promise.catch(() => {});
+    p = { promise, resolve, reject };
+    pending.set(step, p);
+    worker.postMessage({ rows: rows.slice(), step });
+    return p;
+  };
+  return {
+    where: 'worker',
+    get(rows, step, next) {
+      if (failure) return Promise.reject(failure);
+      const current = request(rows, step);
+      if (next) request(next.rows, next.step);
+      return current.promise;
+    },
+    async dispose() {
+      pending.clear();
+      await worker.terminate();
+    },
+  };
+}
+
+/** The worker when there is a second CPU for it, else this thread; `MNIST_STUDIO_AUGMENT_WORKER=0` forces this thread. */
+export function batchImages(job: AugmentJob, env: NodeJS.ProcessEnv = process.env): BatchImageSource {
+  if (env.MNIST_STUDIO_AUGMENT_WORKER === '0' || os.availableParallelism() < 2) return inlineBatchImages(job);
+  return workerBatchImages(job);
+}
