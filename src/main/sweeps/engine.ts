@@ -21,6 +21,7 @@ import { readRun, runDir } from '../training/runs-store';
 import { chooseIntraOpThreads } from '../training/threads';
 import type { TrainerLauncher } from '../training/trainer-process';
 import { planTrials, trialConfig } from './plan';
+import { landResult, TrialQueue } from './queue';
 import { readSweep, saveSweep } from './store';
 
 export interface SweepEngineOptions {
@@ -137,7 +138,7 @@ export class SweepEngine {
    * (default: from the cores and each trial's threads), and resolves with
    * the record once every trial has ended (or `interrupt` was called).
    */
-  async run(id: string, options: { parallel?: number } = {}): Promise<SweepRecord> {
+  async run(id: string, options: { parallel?: number; queue?: string } = {}): Promise<SweepRecord> {
     const { home } = this.options;
     const record = await readSweep(home, id);
     if (record.status === 'running' && record.hostPid !== process.pid) throw new StudioError('BUSY', `sweep ${id} is running in process ${record.hostPid}`, 'id');
@@ -147,6 +148,7 @@ export class SweepEngine {
     record.finishedAt = null;
     await this.save(record);
 
+    if (options.queue !== undefined) return this.runQueued(record, options.queue);
     const pending = () => record.trials.find((t) => t.status === 'pending');
     const left = record.trials.filter((t) => t.status === 'pending').length;
     const first = pending();
@@ -165,6 +167,11 @@ export class SweepEngine {
       await Promise.all(hosts.map((h) => h.close()));
       this.hosts.length = 0;
     }
+    return this.end(record);
+  }
+
+  private async end(record: SweepRecord): Promise<SweepRecord> {
+    const id = record.id;
     record.best = bestTrial(record);
     if (this.interrupted) {
       record.status = 'interrupted';
@@ -188,6 +195,40 @@ export class SweepEngine {
       const runId = host.activeRunId;
       if (runId) host.kill(runId, 'the sweep was interrupted; the trial runs again when the sweep resumes');
     }
+  }
+
+  /**
+   * Every pending trial on the BullMQ queue at `url` at once; workers
+   * anywhere train them and their runs and models land in this home.
+   */
+  private async runQueued(record: SweepRecord, url: string): Promise<SweepRecord> {
+    const queue = new TrialQueue(url);
+    try {
+      await Promise.all(
+        record.trials
+          .filter((t) => t.status === 'pending')
+          .map(async (trial) => {
+            const runId = newId();
+            Object.assign(trial, { status: 'running', runId } satisfies Partial<Trial>);
+            await this.save(record);
+            this.emit({ kind: 'trial', sweepId: record.id, trial: structuredClone(trial) });
+            try {
+              const result = await queue.run({ sweepId: record.id, index: trial.index, runId, config: trialConfig(record.spec, trial.values, record.seed) });
+              // A job added before a resume carries the run id it was given then.
+              trial.runId = result.runId;
+              await landResult(this.options.home, result);
+              this.finishTrial(record, trial, await readRun(this.options.home, result.runId));
+            } catch (err) {
+              Object.assign(trial, { status: 'failed', reason: (err as Error).message } satisfies Partial<Trial>);
+            }
+            await this.save(record);
+            this.emit({ kind: 'trial', sweepId: record.id, trial: structuredClone(trial) });
+          }),
+      );
+    } finally {
+      await queue.close();
+    }
+    return this.end(record);
   }
 
   /** Trials a dead process left running: a finished run is adopted, any other deleted and the trial made pending again. */

@@ -33,7 +33,7 @@ export class SweepService {
   }
 
   /** Runs (or resumes) a sweep to its end; resolves with its final record. */
-  async start(id: string, options: { parallel?: number } = {}): Promise<SweepRecord> {
+  async start(id: string, options: { parallel?: number; queue?: string } = {}): Promise<SweepRecord> {
     if (this.running.has(id)) throw new Error(`sweep ${id} is already running here`);
     const engine = this.engine();
     this.running.set(id, engine);

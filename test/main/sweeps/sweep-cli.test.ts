@@ -93,8 +93,10 @@ describe('mnist-studio sweep', () => {
     const runIds = result.trials.map((t) => t.runId);
     expect(new Set(runIds).size).toBe(6);
     const runs = JSON.parse((await runCli(['--home', home, 'runs', 'list', '--json'])).stdout) as RunSummary[];
-    // The killed attempts are gone: the home holds exactly the trials' runs, each done with its model.
-    for (const id of killed) expect(runs.map((r) => r.id)).not.toContain(id);
+    // A killed attempt is gone, unless its run had finished (saved as done) before the sweep wrote so: then it was adopted.
+    // Either way the home holds exactly the trials' runs, each done with its model.
+    for (const id of killed) if (runs.some((r) => r.id === id)) expect(runIds).toContain(id);
+    console.log(`killed with ${killed.length} trials running; ${killed.filter((id) => runIds.includes(id)).length} of them had finished and were adopted`);
     expect(runs.map((r) => r.id).sort()).toEqual([...runIds].sort());
     expect(runs.every((r) => r.status === 'done' && r.epochsDone === 2)).toBe(true);
     for (const t of result.trials) expect(fs.existsSync(path.join(home, 'models', t.modelId, 'metadata.json')), t.modelId).toBe(true);

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { StudioError } from '@shared/result';
 import { SWEEP_LIMITS, type SweepRecord, type Trial } from '@shared/sweeps';
 import { Id } from '@shared/training';
+import { queueConnection, runWorker } from '../../sweeps/queue';
 import { SweepService } from '../../sweeps/service';
 import { EXIT, type CliContext } from '../context';
 import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
@@ -15,6 +16,7 @@ import { formatDuration } from '../train-output';
 
 interface SweepFlags {
   parallel?: number;
+  queue?: string;
   resume?: string;
   json?: boolean;
 }
@@ -91,6 +93,15 @@ async function sweep(ctx: CliContext, specFile: string | undefined, opts: SweepF
     state.exitCode = EXIT.usage;
     return;
   }
+  if (opts.queue !== undefined) {
+    try {
+      queueConnection(opts.queue);
+    } catch (err) {
+      io.err(`error: ${(err as Error).message}\n`);
+      state.exitCode = EXIT.usage;
+      return;
+    }
+  }
   const service = new SweepService({ home: ctx.home() });
   let id: string;
   let total: number;
@@ -134,7 +145,7 @@ async function sweep(ctx: CliContext, specFile: string | undefined, opts: SweepF
   });
   let record: SweepRecord;
   try {
-    record = await service.start(id, { parallel: opts.parallel });
+    record = await service.start(id, { parallel: opts.parallel, queue: opts.queue });
   } catch (err) {
     if (!(err instanceof StudioError)) throw err;
     io.err(`error: ${err.message}\n`);
@@ -173,9 +184,35 @@ export function registerSweeps(program: Command, ctx: CliContext): void {
       'run a sweep from a JSON spec: {"dataset": "fashion-mnist", "base": {"preset": "mlp", "epochs": 2}, "method": "grid", "metric": "testAccuracy", "vary": {"lr": [0.001, 0.003]}}; every trial is an ordinary run and model',
     )
     .option('--parallel <n>', 'trainer processes at once (default: the cores over each trial’s TensorFlow threads)', parallelFlag)
+    .option('--queue <url>', 'put the trials on a BullMQ queue in Redis (redis://HOST:PORT) for `mnist-studio worker`s to train; runs and models land here')
     .option('--resume <id>', 'finish a sweep that was cut off (killed or interrupted): trials that finished are kept, the others run again')
     .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)')
     .action((spec: string | undefined, opts: SweepFlags) => sweep(ctx, spec, opts));
+
+  program
+    .command('worker')
+    .description('train sweep trials from a BullMQ queue (redis://HOST:PORT) in this home, sending each run and model back, until Ctrl-C')
+    .requiredOption('--queue <url>', 'the Redis the sweep put its trials on: redis://HOST:PORT')
+    .action(async (opts: { queue: string }) => {
+      try {
+        queueConnection(opts.queue);
+      } catch (err) {
+        ctx.io.err(`error: ${(err as Error).message}\n`);
+        ctx.state.exitCode = EXIT.usage;
+        return;
+      }
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const off = onInterrupt(() => {
+        ctx.io.err('\nStopping the worker after its current trial…\n');
+        stop();
+      });
+      try {
+        await runWorker({ url: opts.queue, home: ctx.home(), stop: stopped, log: ctx.io.out });
+      } finally {
+        off();
+      }
+    });
 
   const sweeps = program.command('sweeps').description('list, show and delete sweeps');
   sweeps
