@@ -480,7 +480,7 @@ async function startup(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-bench-startup-'));
   const out = header();
   try {
-    const studio = createStudio({ home, shell: 'web' });
+    const studio = createStudio({ home, shell: 'web', warmTrainer: process.env.BENCH_WARM !== '0' });
     const gui: StartupTiming[] = [];
     try {
       const imported = await dispatch(studio.handlers, 'datasets:import', { paths: [dir], name: 'bench' }, { shell: 'cli' });
