@@ -9,7 +9,7 @@
  */
 import { NUM_CLASSES, PIXELS, type LoadedDataset } from '@shared/datasets';
 import { DEFAULT_HYPERPARAMS, type Hyperparams } from '@shared/hyperparams';
-import { presetSpec } from '@shared/model-spec';
+import { ModelSpec, presetSpec } from '@shared/model-spec';
 import type { DatasetRef } from '@shared/training';
 import { loadDataset } from '../datasets/load';
 import type { Tf } from '../native';
@@ -43,7 +43,8 @@ export class WarmCache {
    */
   warmUp(tf: Tf): void {
     const hp = DEFAULT_HYPERPARAMS;
-    const spec = presetSpec('mlp');
+    // As a job's spec arrives: through the contract's schema (its defaults and key order make the verdict's key).
+    const spec = ModelSpec.parse(presetSpec('mlp'));
     const fault = nativeFault();
     const key = selfTestKey(spec, hp, fault);
     if (this.verdicts.has(key)) return;
