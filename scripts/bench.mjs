@@ -5,7 +5,11 @@
 // presets at batch 64 and 512, each case in its own process with the
 // threads a run would get. `npm run bench -- --threads` measures one
 // thread against all instead. BENCH_ROUNDS, BENCH_PRESETS and
-// BENCH_BATCHES narrow it down.
+// BENCH_BATCHES narrow it down. `npm run bench -- --pytorch PYTHON` holds
+// the native path to the same networks in PyTorch (scripts/bench_pytorch.py,
+// skipped with a message where that Python has no torch); `--startup` times
+// Start → first loss in the GUI path and the CLI's whole `train` (needs the
+// built app; BENCH_WARM=0 without the warm trainer); `--profile PRESET BATCH` lists a native step's time per op.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { build } from 'vite';

@@ -29,6 +29,8 @@ export interface StudioOptions {
   settingsStore?: SettingsStoreFactory;
   /** How trainer processes start: child_process.fork by default; the desktop app passes its utilityProcess adapter. */
   launchTrainer?: TrainerLauncher;
+  /** Keep a spare trainer process warm, so Start trains sooner (desktop and web mode; tests and one-shot CLI calls leave it off). */
+  warmTrainer?: boolean;
   /** Native dialogs and notifications: only the desktop app has them; without, `models:saveAs` and the like answer UNAVAILABLE. */
   dialogs?: StudioDialogs;
   /** Resume the sweeps the last studio on this home was closed on (the app and `serve`; a one-off CLI call does not). */
@@ -102,7 +104,7 @@ export function createStudio(options: StudioOptions): Studio {
     ...appHandlers(ctx),
     ...datasetHandlers(ctx),
     ...settingsHandlers(settings),
-    ...trainingHandlers(ctx, options.launchTrainer),
+    ...trainingHandlers(ctx, options.launchTrainer, options.warmTrainer ?? false),
     ...modelHandlers(ctx, options.launchTrainer),
     ...sweepHandlers(ctx, { launch: options.launchTrainer, resumeOnOpen: options.resumeSweeps ?? false }),
     ...uploadHandlers(uploads),

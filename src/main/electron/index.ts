@@ -59,7 +59,7 @@ const dialogs: StudioDialogs = {
     return res.canceled || !res.filePath ? null : res.filePath;
   },
 };
-const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore, dialogs, launchTrainer: launchUtilityTrainer, resumeSweeps: true });
+const studio = createStudio({ home, shell: 'electron', settingsStore: electronSettingsStore, dialogs, launchTrainer: launchUtilityTrainer, resumeSweeps: true, warmTrainer: true });
 
 app.on('web-contents-created', (_event, contents) => {
   hardenWebContents(contents, allowed, (url) => {

@@ -22,19 +22,28 @@
  * with one thread and with TensorFlow's default, alternating processes:
  * the data behind MULTI_THREAD_FROM in training/threads.ts.
  * `--profile PRESET BATCH` lists where a native step's time goes, per op.
+ * `--pytorch PYTHON` holds the native path to the same networks in PyTorch
+ * (scripts/bench_pytorch.py) in one sitting; `--startup` times the wait
+ * from Start to the first loss and the CLI's whole `train` command.
  *
  * Environment: BENCH_ROUNDS (rounds per case), BENCH_PRESETS (e.g. `mlp`),
  * BENCH_BATCHES (e.g. `64,512`); TF_NUM_INTRAOP_THREADS set by the user
  * applies to every case.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-node';
 import { NUM_CLASSES, PIXELS, type LoadedDataset } from '@shared/datasets';
 import { AUGMENT_PRESET_VALUES } from '@shared/augment';
 import { Hyperparams } from '@shared/hyperparams';
 import { PRESETS, presetSpec, type Preset } from '@shared/model-spec';
 import { loadTf, type Tf } from '../native';
+import { dispatch } from '../dispatch';
+import { appRoot } from '../paths';
+import { createStudio, type Studio } from '../studio';
+import { readRun } from '../training/runs-store';
 import { autoIntraOpThreads } from '../training/threads';
 import { inlineBatchImages, workerBatchImages } from './batch-images';
 import { RunControl } from './control';
@@ -356,8 +365,223 @@ async function profile(preset: Preset, batchSize: number): Promise<void> {
   );
 }
 
+/** Runs scripts/bench_pytorch.py with `python` for one case; null with the reason when there is no usable torch. */
+function pytorchCase(python: string, preset: Preset, batchSize: number, rounds: string): { result: Record<string, unknown> | null; skipped?: string } {
+  const script = path.join(appRoot(), 'scripts', 'bench_pytorch.py');
+  const epochs = String(epochsPerRound(preset, batchSize));
+  const threads = process.env.BENCH_PYTORCH_THREADS ?? '1,2';
+  const res = spawnSync(python, [script, preset, String(batchSize), '--rounds', rounds, '--epochs', epochs, '--threads', threads], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 24,
+  });
+  if (res.error) return { result: null, skipped: `${python} could not be run (${res.error.message})` };
+  if (res.status !== 0) return { result: null, skipped: `${python} ${script} failed (exit ${res.status}): ${res.stderr.trim().split('\n').at(-1) ?? ''}` };
+  const line = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+  if (typeof line.skipped === 'string') return { result: null, skipped: line.skipped };
+  return { result: line };
+}
+
+/**
+ * `--pytorch PYTHON`: the native path against the same networks in PyTorch
+ * (scripts/bench_pytorch.py), in one sitting. Per case the two alternate
+ * BENCH_PYTORCH_REPEATS times (default 2), each a process of its own; the
+ * studio trains with the threads a run would get, PyTorch with each of
+ * BENCH_PYTORCH_THREADS (default 1,2) and counts its best. Ratios are of
+ * the medians over repeats.
+ */
+function comparePytorch(python: string): void {
+  const rounds = process.env.BENCH_ROUNDS ?? '3';
+  const repeats = Number(process.env.BENCH_PYTORCH_REPEATS ?? 2);
+  const presets = list(process.env.BENCH_PRESETS, [...PRESETS]) as Preset[];
+  const batches = list(process.env.BENCH_BATCHES, ['64', '512']).map(Number);
+  const out = header();
+  const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').at(-1) ?? `exit ${probe.status}`);
+    process.stderr.write(`--pytorch: skipped, no PyTorch in ${python} (${why}); pip install torch there to compare\n`);
+    process.stdout.write(`${JSON.stringify({ ...out, pytorch: { skipped: `no PyTorch in ${python}: ${why}` } }, null, 2)}\n`);
+    return;
+  }
+  const results = [];
+  for (const preset of presets) {
+    for (const batchSize of batches) {
+      const threads = process.env.TF_NUM_INTRAOP_THREADS || autoIntraOpThreads(presetSpec(preset), batchSize);
+      const studio: number[] = [];
+      const torch: number[] = [];
+      const torchRuns: Record<string, unknown>[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const runStudio = () => studio.push(child(['--case', preset, String(batchSize), rounds, 'native'], threads).nativeSamplesPerSec as number);
+        const runTorch = () => {
+          const { result, skipped } = pytorchCase(python, preset, batchSize, rounds);
+          if (!result) throw new Error(`--pytorch: ${skipped}`);
+          torchRuns.push(result);
+          torch.push(result.samplesPerSec as number);
+        };
+        if (r % 2 === 0) {
+          runStudio();
+          runTorch();
+        } else {
+          runTorch();
+          runStudio();
+        }
+      }
+      const studioRate = Math.round(median(studio));
+      const torchRate = Math.round(median(torch));
+      results.push({
+        model: preset,
+        batchSize,
+        intraOpThreads: threads ?? 'default',
+        studioSamplesPerSec: studioRate,
+        pytorchSamplesPerSec: torchRate,
+        studioToPytorch: Number((studioRate / torchRate).toFixed(3)),
+        studioRepeats: studio,
+        pytorchRepeats: torchRuns.map((t) => t.byThreads),
+        pytorch: torchRuns[0]?.torch,
+      });
+      process.stderr.write(`${preset} batch ${batchSize}: studio ${studioRate}/s, PyTorch ${torchRate}/s, ratio ${(studioRate / torchRate).toFixed(2)}\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);
+}
+
+const TUTORIAL_SEED = 1;
+/** How long the studio is open before Start is pressed, as a user opens the Train screen and looks (BENCH_STARTUP_IDLE_MS). */
+const STARTUP_IDLE_MS = Number(process.env.BENCH_STARTUP_IDLE_MS ?? 3000);
+
+/** Times of one GUI-path run from `train:start`: to the `started` event, the first loss (`batch`) event and the end. */
+interface StartupTiming {
+  toStartedMs: number;
+  toFirstLossMs: number;
+  toDoneMs: number;
+  trainingMs: number;
+}
+
+/** Training time of a finished run: its samples over its samples/s (validation and evaluation excluded). */
+async function trainingMsOf(home: string, runId: string): Promise<number> {
+  const record = await readRun(home, runId);
+  if (record.status !== 'done' || !record.samplesPerSec || !record.dataset) throw new Error(`run ${runId} did not finish: ${record.reason ?? record.status}`);
+  return ((record.dataset.trainCount * record.epochsDone) / record.samplesPerSec) * 1000;
+}
+
+/** One tutorial run through the studio's API, as the GUI (desktop or web) starts it. */
+async function guiRun(studio: Studio, home: string, dataset: string): Promise<StartupTiming> {
+  const t0 = performance.now();
+  const marks: Partial<Record<'started' | 'batch' | 'end', number>> = {};
+  let failure = null as string | null;
+  const ended = new Promise<void>((resolve) => {
+    const off = studio.events.on('train', (e) => {
+      const at = performance.now() - t0;
+      if (e.kind === 'started') marks.started ??= at;
+      if (e.kind === 'batch') marks.batch ??= at;
+      if (e.kind === 'done' || e.kind === 'failed') {
+        if (e.kind === 'failed') failure = e.reason;
+        marks.end = at;
+        off();
+        resolve();
+      }
+    });
+  });
+  const res = await dispatch(studio.handlers, 'train:start', { dataset: { id: dataset }, model: presetSpec('mlp'), hyperparams: { seed: TUTORIAL_SEED } }, { shell: 'web' });
+  if (!res.ok) throw new Error(`train:start: ${res.error.message}`);
+  await ended;
+  if (failure) throw new Error(`the tutorial run failed: ${failure}`);
+  const runId = (res.value as { runId: string }).runId;
+  return { toStartedMs: marks.started!, toFirstLossMs: marks.batch!, toDoneMs: marks.end!, trainingMs: await trainingMsOf(home, runId) };
+}
+
+/**
+ * `--startup`: how long a user waits. The tutorial's run (mlp, the default
+ * settings, Fashion-MNIST from BENCH_DATASET_DIR or the Debian package's
+ * folder) in a fresh studio home:
+ * - GUI: a studio as desktop and web mode create it, open BENCH_STARTUP_IDLE_MS
+ *   before Start; per run, Start → `started`, Start → first loss event, Start → done
+ *   (BENCH_STARTUP_RUNS runs one after another, default 3: the first and the later ones),
+ * - CLI: the whole `mnist-studio train` command's wall time against the run's
+ *   training time (BENCH_STARTUP_CLI_RUNS, default 3). Needs the built app (npm run build).
+ */
+async function startup(): Promise<void> {
+  const dir = process.env.BENCH_DATASET_DIR ?? '/usr/share/datasets/fashion-mnist';
+  if (!fs.existsSync(dir)) {
+    process.stderr.write(`--startup: no dataset folder ${dir}; set BENCH_DATASET_DIR to a folder of the four IDX files\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
+  const cliRuns = Number(process.env.BENCH_STARTUP_CLI_RUNS ?? 3);
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-bench-startup-'));
+  const out = header();
+  try {
+    const studio = createStudio({ home, shell: 'web', warmTrainer: process.env.BENCH_WARM !== '0' });
+    const gui: StartupTiming[] = [];
+    try {
+      const imported = await dispatch(studio.handlers, 'datasets:import', { paths: [dir], name: 'bench' }, { shell: 'cli' });
+      if (!imported.ok) throw new Error(`datasets:import ${dir}: ${imported.error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, STARTUP_IDLE_MS));
+      for (let i = 0; i < runs; i++) {
+        gui.push(await guiRun(studio, home, 'bench'));
+        process.stderr.write(`GUI run ${i + 1}: first loss ${Math.round(gui.at(-1)!.toFirstLossMs)} ms after Start\n`);
+        // A user looks at the result before the next Start.
+        await new Promise((resolve) => setTimeout(resolve, STARTUP_IDLE_MS));
+      }
+    } finally {
+      await studio.close();
+    }
+    const cli: { wallMs: number; trainingMs: number; ratio: number }[] = [];
+    const bin = path.join(appRoot(), 'bin', 'mnist-studio.js');
+    for (let i = 0; i < cliRuns; i++) {
+      const t0 = performance.now();
+      const res = spawnSync(process.execPath, [bin, '--home', home, 'train', '--dataset', 'bench', '--seed', String(TUTORIAL_SEED), '--json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 1 << 26,
+      });
+      const wallMs = performance.now() - t0;
+      if (res.status !== 0) throw new Error(`mnist-studio train failed (exit ${res.status}): ${res.stderr.trim().split('\n').at(-1) ?? ''}`);
+      const { runId } = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { runId: string };
+      const trainingMs = await trainingMsOf(home, runId);
+      cli.push({ wallMs: Math.round(wallMs), trainingMs: Math.round(trainingMs), ratio: Number((wallMs / trainingMs).toFixed(2)) });
+      process.stderr.write(`CLI run ${i + 1}: ${Math.round(wallMs)} ms for ${Math.round(trainingMs)} ms of training\n`);
+    }
+    const med = (xs: number[]) => (xs.length ? Math.round(median(xs)) : null);
+    const round = (t: StartupTiming) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v as number)]));
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          ...out,
+          loadAverageAfter: load(),
+          gui: {
+            firstRun: gui[0] ? round(gui[0]) : null,
+            laterRunsMedian: {
+              toStartedMs: med(gui.slice(1).map((t) => t.toStartedMs)),
+              toFirstLossMs: med(gui.slice(1).map((t) => t.toFirstLossMs)),
+              trainingMs: med(gui.slice(1).map((t) => t.trainingMs)),
+            },
+            runs: gui.map(round),
+          },
+          cli: {
+            wallMsMedian: med(cli.map((c) => c.wallMs)),
+            trainingMsMedian: med(cli.map((c) => c.trainingMs)),
+            ratioMedian: cli.length ? median(cli.map((c) => c.ratio)) : null,
+            runs: cli,
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
 const args = process.argv.slice(2);
-if (args[0] === '--profile') {
+if (args[0] === '--startup') {
+  await startup();
+} else if (args[0] === '--pytorch') {
+  if (!args[1]) throw new Error('--pytorch needs the Python to run PyTorch with, e.g. --pytorch /tmp/venv-torch/bin/python');
+  comparePytorch(args[1]);
+} else if (args[0] === '--profile') {
   await profile((args[1] ?? 'cnn') as Preset, Number(args[2] ?? 64));
 } else if (args[0] === '--case') {
   const [, preset, batch, rounds, runners] = args;

@@ -65,11 +65,15 @@ export function chooseRows(count: number, hp: Pick<Hyperparams, 'limit' | 'valid
   return { train, validation: used.slice(used.length - validationCount) };
 }
 
-export function prepareData(tf: Tf, dataset: LoadedDataset, hp: Hyperparams, rand: () => number): TrainingData {
-  if (dataset.test.count === 0) throw new StudioError('INVALID_ARGUMENT', `dataset ${dataset.id} has no test images`, 'dataset');
+/** `ready`: the splits' tensors made earlier for this dataset and normalisation (a warm trainer's); the data then owns them. */
+export function prepareData(tf: Tf, dataset: LoadedDataset, hp: Hyperparams, rand: () => number, ready?: { train: SplitTensors; test: SplitTensors } | null): TrainingData {
+  if (dataset.test.count === 0) {
+    if (ready) for (const t of [ready.train.x, ready.train.y, ready.test.x, ready.test.y]) t.dispose();
+    throw new StudioError('INVALID_ARGUMENT', `dataset ${dataset.id} has no test images`, 'dataset');
+  }
   const rows = chooseRows(dataset.train.count, hp, rand);
-  const train = splitTensors(tf, dataset.train, hp.normalization);
-  const test = splitTensors(tf, dataset.test, hp.normalization);
+  const train = ready?.train ?? splitTensors(tf, dataset.train, hp.normalization);
+  const test = ready?.test ?? splitTensors(tf, dataset.test, hp.normalization);
   return {
     train,
     trainIndices: rows.train,

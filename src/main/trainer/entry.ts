@@ -9,8 +9,9 @@ import { loadTf } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
-import { isHostMessage, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
+import { isHostMessage, SPARE_ENV, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
+import { WarmCache } from './warm';
 
 /** Electron's port to the parent of a utility process (absent under child_process). */
 interface ParentPort {
@@ -55,6 +56,25 @@ const control = new RunControl((activity) => {
   if (runId) emit({ kind: 'activity', runId, activity });
 });
 
+/**
+ * A spare trainer (SPARE_ENV set by the host) gets ready before its run is
+ * asked for: TensorFlow loaded and warmed up at once, the hinted dataset
+ * read and made into tensors when the `warm` message comes (trainer/warm.ts).
+ */
+const warm = process.env[SPARE_ENV] === '1' ? new WarmCache() : null;
+let preparing: Promise<void> = Promise.resolve();
+if (warm) {
+  // After this turn, so the channel is listening; a `start` that comes meanwhile waits for this turn only.
+  setImmediate(() => {
+    try {
+      warm.warmUp(loadTf());
+    } catch (err) {
+      // A warm-up that fails costs nothing but the time: the run self-tests as a cold trainer would.
+      console.error(`warm-up failed: ${failureReason(err)}`);
+    }
+  });
+}
+
 async function finish(event: TrainEvent): Promise<never> {
   await channel.send({ kind: 'event', event });
   // Electron's port has no delivery callback: give the message a moment to leave.
@@ -66,7 +86,7 @@ async function start(job: TrainerJob): Promise<void> {
   runId = job.runId;
   let terminal: TrainEvent;
   try {
-    terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model));
+    terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model), warm ?? undefined);
   } catch (err) {
     terminal = { kind: 'failed', runId: job.runId, reason: failureReason(err) };
   }
@@ -106,6 +126,13 @@ function handle(message: HostMessage): void {
           ok: false,
           error: { code: 'BUSY', message: 'this process is training a run; it scores only with the model it trains' },
         });
+      }
+      break;
+    case 'warm':
+      // Only while waiting: a run reads what it needs itself.
+      if (warm && runId === null) {
+        const cache = warm;
+        preparing = preparing.then(() => cache.prepare(loadTf(), message.hint));
       }
       break;
     default: {

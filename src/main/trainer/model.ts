@@ -10,14 +10,23 @@ import type { Tf } from '../native';
 import { mainLayer } from './layers';
 import { nextSeed } from './random';
 
-function buildLayer(tf: Tf, spec: LayerSpec, first: boolean, rand: () => number) {
+function buildLayer(tf: Tf, spec: LayerSpec, first: boolean, rand: () => number, name: string | undefined) {
+  const input = { ...(first ? { inputShape: [...INPUT_SHAPE] } : {}), ...(name ? { name } : {}) };
   // tfjs initialisers without a seed draw from Math.random: give each one its own.
-  return mainLayer(spec).build(spec, { tf, input: first ? { inputShape: [...INPUT_SHAPE] } : {}, kernelInitializer: () => tf.initializers.glorotNormal({ seed: nextSeed(rand) }) });
+  return mainLayer(spec).build(spec, { tf, input, kernelInitializer: () => tf.initializers.glorotNormal({ seed: nextSeed(rand) }) });
 }
 
-/** A Sequential model for a checked spec, its weights drawn from `rand`. */
-export function buildModel(tf: Tf, spec: ModelSpec, rand: () => number): LayersModel {
-  return tf.sequential({ name: spec.name.replace(/[^A-Za-z0-9_]/g, '_'), layers: spec.layers.map((layer, i) => buildLayer(tf, layer, i === 0, rand)) });
+/**
+ * A Sequential model for a checked spec, its weights drawn from `rand`.
+ * Its layers get tfjs's automatic names (dense_Dense1, …, counted per
+ * process) unless `names` is given: then `<names>_<index>`, which takes
+ * none of them (for models that are never saved, built before a run's).
+ */
+export function buildModel(tf: Tf, spec: ModelSpec, rand: () => number, names?: string): LayersModel {
+  return tf.sequential({
+    name: spec.name.replace(/[^A-Za-z0-9_]/g, '_'),
+    layers: spec.layers.map((layer, i) => buildLayer(tf, layer, i === 0, rand, names ? `${names}_${i}` : undefined)),
+  });
 }
 
 /** Logits for a batch of images, [n, 28, 28, 1] → [n, 10]. */

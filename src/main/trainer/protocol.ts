@@ -46,7 +46,22 @@ export type ModelTask =
  * number, answered in order; a training process answers `predict-live`
  * tasks with the model it is training.
  */
-export type HostMessage = { kind: 'start'; job: TrainerJob } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' } | { kind: 'task'; id: number; task: ModelTask };
+export type HostMessage =
+  { kind: 'start'; job: TrainerJob } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'stop' } | { kind: 'task'; id: number; task: ModelTask } | { kind: 'warm'; hint: WarmHint };
+
+/**
+ * What the host expects a spare (warm) trainer's run to train on, sent
+ * before its `start`: the trainer reads that dataset and makes its tensors
+ * meanwhile (trainer/warm.ts). Only a hint: the job says what is trained.
+ */
+export interface WarmHint {
+  home: string;
+  dataset: DatasetRef;
+  normalization: TrainConfig['hyperparams']['normalization'];
+}
+
+/** Set in the environment of a spare trainer: it loads TensorFlow and warms up at once, before any `start`. */
+export const SPARE_ENV = 'MNIST_STUDIO_SPARE_TRAINER';
 
 /** The answer to one task: its value or the error to give the caller. */
 export type TaskReply = { kind: 'task-reply'; id: number } & ({ ok: true; value: unknown } | { ok: false; error: ApiError });
@@ -54,7 +69,7 @@ export type TaskReply = { kind: 'task-reply'; id: number } & ({ ok: true; value:
 /** Trainer → host. After a `done` or `failed` event the trainer exits. */
 export type TrainerMessage = { kind: 'event'; event: TrainEvent } | TaskReply;
 
-const HOST_KINDS = new Set<string>(['start', 'pause', 'resume', 'stop', 'task']);
+const HOST_KINDS = new Set<string>(['start', 'pause', 'resume', 'stop', 'task', 'warm']);
 
 export function isHostMessage(value: unknown): value is HostMessage {
   return typeof value === 'object' && value !== null && HOST_KINDS.has((value as { kind?: unknown }).kind as string);

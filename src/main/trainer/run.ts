@@ -26,6 +26,7 @@ import { nextSeed, runStreams } from './random';
 import { batchImages, type BatchImageSource } from './batch-images';
 import type { TrainingPath } from './path';
 import { nativeFault, openTrainingPath } from './training-path';
+import type { WarmCache } from './warm';
 
 /** The run's environment; the training path is chosen later, at trainer start. */
 export function trainerEnvironment(
@@ -74,14 +75,16 @@ export async function runJob(
   emit: (event: TrainEvent) => void,
   /** Told the model being trained once it is built, and null once it is disposed: a drawing is scored with it between batches. */
   share: (live: ScoringModel | null) => void = () => {},
+  /** A warm trainer's preparations (dataset, tensors, self-test verdicts), taken where they match the job. */
+  warm?: WarmCache,
 ): Promise<TrainEvent> {
   const started = control.now();
   const pausedAtStart = control.pausedMs;
   const { config, runId } = job;
   const hp = config.hyperparams;
-  const dataset = await loadJobDataset(job);
+  const dataset = await (warm ? warm.load(job.home, config.dataset) : loadJobDataset(job));
   const streams = runStreams(hp.seed);
-  const data = prepareData(tf, dataset, hp, streams.split);
+  const data = prepareData(tf, dataset, hp, streams.split, warm?.takeTensors(job.home, config.dataset, hp.normalization));
   const model = buildModel(tf, config.model, streams.init);
   // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
   // The training path starts from the layers model's weights, so they are copied in before it opens.
@@ -110,6 +113,7 @@ export async function runJob(
       dropoutRand: streams.dropout,
       choice: hp.trainingPath ?? 'auto',
       fault: nativeFault(),
+      ...(warm ? { verdicts: warm.verdicts } : {}),
     });
     path = opened.path;
     if (!augmentIsOff(hp.augment)) images = batchImages({ images: dataset.train.images, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });

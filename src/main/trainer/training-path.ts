@@ -16,7 +16,7 @@
  */
 import type { LayersModel, Optimizer, Scalar, SGDOptimizer, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
-import { INPUT_SHAPE } from '@shared/model-spec';
+import { INPUT_SHAPE, type ModelSpec } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
 import type { TrainingPathCause } from '@shared/training';
 import type { Tf } from '../native';
@@ -166,10 +166,10 @@ export interface SelfTestProblem {
  * agree, or why the native path cannot be used. Leaves the model and the
  * run's random streams untouched.
  */
-export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Array; fault?: NativeFault }): SelfTestProblem | null {
+export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Array; fault?: NativeFault; twinNames?: string }): SelfTestProblem | null {
   const { tf, model, spec } = o;
   const rows = o.rows.subarray(0, Math.min(SELF_TEST_ROWS, o.rows.length));
-  const twin = buildModel(tf, spec, seededRandom(1));
+  const twin = buildModel(tf, spec, seededRandom(1), o.twinNames);
   const initial = model.getWeights().map((w) => w.dataSync() as Float32Array);
   twin.setWeights(model.getWeights());
   const layers = layersPath({ ...o, model: twin, dropoutRand: seededRandom(7) });
@@ -214,6 +214,20 @@ export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Arra
   }
 }
 
+/**
+ * What a self-test's verdict depends on: the network, the update rule and
+ * the loss (and an injected fault), not the data, the seed or the run's
+ * length. A trainer process keeps its verdicts by this key: one that tested
+ * a configuration while it waited for a run (a warm trainer) need not test
+ * it again before the run's first step.
+ */
+export function selfTestKey(spec: ModelSpec, hp: Pick<Hyperparams, 'optimizer' | 'learningRate' | 'loss'>, fault: NativeFault | undefined): string {
+  return JSON.stringify([spec.layers, hp.optimizer, hp.learningRate, hp.loss, fault ?? null]);
+}
+
+/** Self-test verdicts of this process by `selfTestKey`: null where the native path passed. */
+export type SelfTestVerdicts = Map<string, SelfTestProblem | null>;
+
 /** Which path a run trains on, and why, for its environment record. */
 export interface OpenedPath {
   path: TrainingPath;
@@ -226,9 +240,12 @@ export interface OpenedPath {
  * path if it passes its self-test, else (for `auto`) the layers path with
  * the reason, or (for `native`, which insists) an error.
  */
-export function openTrainingPath(o: PathOptions & { data: TrainingData; choice: TrainingPathChoice; fault?: NativeFault }): OpenedPath {
+export function openTrainingPath(o: PathOptions & { data: TrainingData; choice: TrainingPathChoice; fault?: NativeFault; verdicts?: SelfTestVerdicts }): OpenedPath {
   if (o.choice === 'layers') return { path: layersPath(o), reason: 'asked for the tfjs-layers path', cause: 'asked' };
-  const problem = selfTest({ ...o, rows: o.data.trainIndices });
+  const key = selfTestKey(o.spec, o.hp, o.fault);
+  const known = o.verdicts?.get(key);
+  const problem = known !== undefined ? known : selfTest({ ...o, rows: o.data.trainIndices });
+  o.verdicts?.set(key, problem);
   if (problem === null) return { path: new NativePath(o), reason: 'the native path passed its self-test against tfjs-layers', cause: 'self-test-passed' };
   if (o.choice === 'native') throw new StudioError('UNAVAILABLE', `the native training path was asked for, but ${problem.message}`);
   return { path: layersPath(o), reason: `${problem.message}; training on the tfjs-layers path instead`, cause: problem.cause };

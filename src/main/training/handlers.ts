@@ -11,8 +11,8 @@ import type { TrainerLauncher } from './trainer-process';
  * The `train` and `runs` domains. One host per studio; its events reach the
  * windows through a throttle, and closing the studio stops the run.
  */
-export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): DomainHandlers<'train' | 'runs'> {
-  const host = new TrainingHost({ home: ctx.home, ...(launch ? { launch } : {}) });
+export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher, warm = false): DomainHandlers<'train' | 'runs'> {
+  const host = new TrainingHost({ home: ctx.home, warm, ...(launch ? { launch } : {}) });
   const throttle = new TrainEventThrottle((event) => ctx.events.emit('train', event));
   const off = host.on((event) => throttle.push(event));
   ctx.onClose(async () => {

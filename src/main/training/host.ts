@@ -20,7 +20,7 @@ import { IDX_FILES } from '../datasets/load';
 import { newId } from '../ids';
 import { readMetadata } from '../models/store';
 import { exitReason } from '../trainer/failure';
-import { isTaskReply, isTrainerMessage, type ModelTask, type TaskReply } from '../trainer/protocol';
+import { isTaskReply, isTrainerMessage, SPARE_ENV, type ModelTask, type TaskReply } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
 import { chooseIntraOpThreads, trainerEnv } from './threads';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
@@ -32,6 +32,20 @@ export interface TrainingHostOptions {
   launch?: TrainerLauncher;
   /** Environment of trainer processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Keep one spare trainer process ready (desktop and web mode): TensorFlow
+   * loaded and warmed up, the expected dataset read, so Start reaches the
+   * first step sooner. Off for one-shot hosts (the CLI).
+   */
+  warm?: boolean;
+}
+
+/** A trainer process started before its run: it warms up meanwhile (trainer/warm.ts). */
+interface Spare {
+  child: TrainerProcess;
+  /** Its TF_NUM_INTRAOP_THREADS (read once, when TensorFlow loads): a run that needs another starts its own. */
+  threads: string | undefined;
+  stderr: string;
 }
 
 /** How often a running run's metrics are written at most, between epochs. */
@@ -64,6 +78,22 @@ function missingFiles(dir: string): string[] {
   return Object.values(IDX_FILES)
     .filter((base) => !fs.existsSync(path.join(dir, base)) && !fs.existsSync(path.join(dir, `${base}.gz`)))
     .map((base) => `${base}(.gz)`);
+}
+
+/** The installed dataset most recently written to (by its folder's time), as the likely one for the next run; null if none. */
+function newestDataset(home: string): TrainConfig['dataset'] | null {
+  const root = path.join(home, 'datasets');
+  let newest: { id: string; at: number } | null = null;
+  try {
+    for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.') || missingFiles(path.join(root, entry.name)).length > 0) continue;
+      const at = fs.statSync(path.join(root, entry.name)).mtimeMs;
+      if (!newest || at > newest.at) newest = { id: entry.name, at };
+    }
+  } catch {
+    return null;
+  }
+  return newest ? { id: newest.id } : null;
 }
 
 /** Fails fast, before any run is recorded, when the dataset's folder or one of its four files is not there. */
@@ -117,6 +147,10 @@ export class TrainingHost {
   private readonly listeners = new Set<(event: TrainEvent) => void>();
   private writes: Promise<void> = Promise.resolve();
   private readonly launch: TrainerLauncher;
+  private spare: Spare | null = null;
+  /** The last run's configuration: what the next spare is made ready for. */
+  private lastConfig: TrainConfig | null = null;
+  private closed = false;
   /** Resolves once runs left `running` by a crashed process are marked failed. */
   readonly ready: Promise<void>;
 
@@ -133,8 +167,60 @@ export class TrainingHost {
         const config: TrainConfig = { dataset: { id: 'warm-up' }, model: presetSpec('mlp'), hyperparams: { ...DEFAULT_HYPERPARAMS, seed: 0 } };
         newRunRecord('warm-up', config);
         chooseIntraOpThreads(config, {});
+        this.startSpare();
       }),
     );
+  }
+
+  /** The spare trainer's pid, if one is waiting (tests). */
+  get sparePid(): number | undefined {
+    return this.spare?.child.pid;
+  }
+
+  /**
+   * Starts the spare trainer when this host keeps one and none is there:
+   * with the threads and the dataset of the last run (or the tutorial's run
+   * on the newest installed dataset). Never while a run trains: its warm-up
+   * would take the run's cores.
+   */
+  private startSpare(): void {
+    if (!this.options.warm || this.closed || this.active || this.spare) return;
+    let entry: string;
+    try {
+      entry = trainerEntry();
+    } catch {
+      return;
+    }
+    const likely = this.lastConfig ?? { dataset: { id: 'mnist' }, model: presetSpec('mlp'), hyperparams: { ...DEFAULT_HYPERPARAMS, seed: 0 } };
+    const env = trainerEnv(this.options.env ?? process.env, likely);
+    let child: TrainerProcess;
+    try {
+      child = this.launch({ entry, env: { ...env, [SPARE_ENV]: '1' } });
+    } catch (err) {
+      console.error(`could not start a spare trainer: ${(err as Error).message}`);
+      return;
+    }
+    const spare: Spare = { child, threads: env.TF_NUM_INTRAOP_THREADS, stderr: '' };
+    this.spare = spare;
+    child.onStderr((text) => {
+      spare.stderr = (spare.stderr + text).slice(-STDERR_TAIL);
+    });
+    // A spare that dies before its run is only forgotten: the next Start launches a trainer of its own.
+    child.onExit(() => {
+      if (this.spare === spare) this.spare = null;
+    });
+    const dataset = this.lastConfig?.dataset ?? newestDataset(this.options.home);
+    if (dataset) child.send({ kind: 'warm', hint: { home: this.options.home, dataset, normalization: likely.hyperparams.normalization } });
+  }
+
+  /** The spare trainer for a run whose trainer needs `threads`, taken; null (and a mismatched spare ended) otherwise. */
+  private takeSpare(threads: string | undefined): Spare | null {
+    const spare = this.spare;
+    this.spare = null;
+    if (!spare) return null;
+    if (spare.threads === threads) return spare;
+    spare.child.kill();
+    return null;
   }
 
   /** Every event of every run, unthrottled (the CLI prints each logged batch). Returns the unsubscribe. */
@@ -188,16 +274,22 @@ export class TrainingHost {
     };
     // Claimed before the first await: a second start in the meantime gets BUSY.
     this.active = run;
+    let spare: Spare | null;
     try {
       checkDatasetPresent(this.options.home, config.dataset);
       const entry = trainerEntry();
       await saveRun(this.options.home, run.record);
-      run.child = this.launch({ entry, env: trainerEnv(baseEnv, config) });
+      const env = trainerEnv(baseEnv, config);
+      spare = this.takeSpare(env.TF_NUM_INTRAOP_THREADS);
+      run.child = spare?.child ?? this.launch({ entry, env });
     } catch (err) {
       this.active = null;
+      this.startSpare();
       throw err;
     }
+    this.lastConfig = config;
     const child = run.child;
+    run.stderr = spare?.stderr ?? '';
     child.onStderr((text) => {
       run.stderr = (run.stderr + text).slice(-STDERR_TAIL);
     });
@@ -277,6 +369,9 @@ export class TrainingHost {
 
   /** Stops the active run (killing it if it will not end in time) and waits for every write. */
   async close(): Promise<void> {
+    this.closed = true;
+    this.spare?.child.kill();
+    this.spare = null;
     const run = this.active;
     if (run) {
       this.stop(run.record.id);
@@ -387,5 +482,7 @@ export class TrainingHost {
     if (this.active === run) this.active = null;
     run.resolve(run.record);
     if (run.terminalEvent) this.emit(run.terminalEvent);
+    // The next run gets a warm trainer too.
+    this.startSpare();
   }
 }

@@ -53,7 +53,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         return;
       }
       const home = ctx.home();
-      const studio = createStudio({ home, shell: 'web', resumeSweeps: true });
+      const studio = createStudio({ home, shell: 'web', resumeSweeps: true, warmTrainer: true });
       let server: WebServer;
       try {
         server = await startWebServer({ studio, rendererDir: path.join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });

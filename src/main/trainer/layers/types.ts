@@ -14,8 +14,12 @@ import type { OnnxGraph } from './onnx-graph';
 /** What a layer's tfjs-layers construction gets. */
 export interface BuildContext {
   tf: Tf;
-  /** `{ inputShape }` for the first layer, else empty. */
-  input: { inputShape?: number[] };
+  /**
+   * `{ inputShape }` for the first layer, else empty; with `name` when the
+   * model's layers are named (a warm trainer's warm-up models, which must
+   * not take the automatic names a run's model gets, as saved in model.json).
+   */
+  input: { inputShape?: number[]; name?: string };
   /** A seeded initialiser for a kernel (tfjs's own would draw from Math.random). */
   kernelInitializer: () => ReturnType<Tf['initializers']['glorotNormal']>;
 }

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_FILES } from '../../../src/shared/models';
+import { modelDir } from '../../../src/main/models/store';
+import { TrainingHost } from '../../../src/main/training/host';
+import type { TrainerProcess } from '../../../src/main/training/trainer-process';
+import { tmpDir } from '../../helpers/tmp';
+import { fixtureConfig, recordingLauncher, requireBuiltTrainer } from '../../helpers/training';
+
+beforeAll(requireBuiltTrainer);
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const alive = (child: TrainerProcess) => {
+  try {
+    process.kill(child.pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The weight names a saved model's model.json lists. */
+function weightNames(home: string, modelId: string): string[] {
+  const json = JSON.parse(fs.readFileSync(path.join(modelDir(home, modelId), MODEL_FILES.topology), 'utf8')) as { weightsManifest: { weights: { name: string }[] }[] };
+  return json.weightsManifest.flatMap((group) => group.weights.map((w) => w.name));
+}
+
+describe('a warm trainer (a spare process kept ready by the host)', () => {
+  it('is used by a run and the next one, trains the same numbers as a cold trainer, and leaves no process behind on close', async () => {
+    const home = tmpDir();
+    const { launch, children } = recordingLauncher();
+    const host = new TrainingHost({ home, launch, warm: true });
+    await until('the spare trainer', () => host.sparePid !== undefined);
+    expect(children).toHaveLength(1);
+    const config = fixtureConfig({ epochs: 1, limit: 1000, logEvery: 5, seed: 11 });
+    const first = await host.start(config);
+    // The spare trains it: no process launched for the run.
+    expect(children).toHaveLength(1);
+    const a = await host.whenFinished(first.runId);
+    expect(a.status).toBe('done');
+    expect(a.environment).toMatchObject({ trainingPath: 'native', trainingPathCause: 'self-test-passed' });
+
+    // A new spare for the next run, made ready for the last run's dataset.
+    await until('the next spare trainer', () => host.sparePid !== undefined);
+    expect(children).toHaveLength(2);
+    expect(host.sparePid).toBe(children[1]!.pid);
+    // Time for it to read the dataset and make its tensors before Start.
+    await new Promise((r) => setTimeout(r, 3000));
+    const second = await host.start(config);
+    expect(children).toHaveLength(2);
+    const b = await host.whenFinished(second.runId);
+    expect(b.status).toBe('done');
+
+    // A cold trainer (no spare) trains the very same run: prepared tensors and a kept self-test verdict change no number.
+    const coldHome = tmpDir();
+    const cold = new TrainingHost({ home: coldHome });
+    const c = await cold.whenFinished((await cold.start(config)).runId);
+    await cold.close();
+    for (const warm of [a, b]) {
+      expect(warm.metrics.losses).toEqual(c.metrics.losses);
+      expect(warm.testLoss).toBe(c.testLoss);
+      expect(warm.testAccuracy).toBe(c.testAccuracy);
+      // The warm-up's models took no layer names: the saved model is named as a cold trainer's.
+      expect(weightNames(home, warm.modelId!)).toEqual(weightNames(coldHome, c.modelId!));
+    }
+    expect(weightNames(coldHome, c.modelId!)[0]).toMatch(/^dense_Dense1\//);
+
+    await until('the third spare trainer', () => host.sparePid !== undefined);
+    await host.close();
+    await until('every trainer process to end', () => children.every((child) => !alive(child)), 10_000);
+    expect(host.sparePid).toBeUndefined();
+  }, 300_000);
+
+  it('falls back to a trainer of its own when the spare died before Start', async () => {
+    const home = tmpDir();
+    const { launch, children } = recordingLauncher();
+    const host = new TrainingHost({ home, launch, warm: true });
+    await until('the spare trainer', () => host.sparePid !== undefined);
+    const exited = new Promise<void>((resolve) => children[0]!.onExit(() => resolve()));
+    process.kill(children[0]!.pid!, 'SIGKILL');
+    await exited;
+    expect(host.sparePid).toBeUndefined();
+    const { runId } = await host.start(fixtureConfig({ epochs: 1, limit: 500, seed: 2 }));
+    expect(children).toHaveLength(2);
+    expect((await host.whenFinished(runId)).status).toBe('done');
+    await host.close();
+    await until('every trainer process to end', () => children.every((child) => !alive(child)), 10_000);
+  }, 120_000);
+
+  it('does not use a spare started with other threads than the run needs', async () => {
+    const home = tmpDir();
+    const { launch, children } = recordingLauncher();
+    const host = new TrainingHost({ home, launch, warm: true });
+    await until('the spare trainer', () => host.sparePid !== undefined);
+    const { runId } = await host.start(fixtureConfig({ epochs: 1, limit: 500, seed: 2, threads: 2 }));
+    expect(children).toHaveLength(2);
+    const record = await host.whenFinished(runId);
+    expect(record.status).toBe('done');
+    expect(record.environment?.intraOpThreads).toBe('2');
+    await until('the mismatched spare to end', () => !alive(children[0]!), 10_000);
+    await host.close();
+    await until('every trainer process to end', () => children.every((child) => !alive(child)), 10_000);
+  }, 120_000);
+});
