@@ -131,6 +131,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { id: 'model-1', format: 'bundle' },
   ],
   'models:evaluate': [{ id: 'model-1', dataset: { id: 'mnist' } }],
+  'models:embed': [{ id: 'model-1' }, { id: 'model-1', dataset: { id: 'mnist' }, method: 'umap', limit: 500, seed: 7 }],
   'models:predict': [
     { id: 'model-1', image: { pixels: { width: 2, height: 3, channels: 1, data: new Uint8Array(6) } } },
     { id: 'model-1', image: { pixels: { width: 2, height: 2, channels: 4, data: new Uint8Array(16).fill(255) } }, preprocess: false },
