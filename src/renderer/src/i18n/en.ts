@@ -1,5 +1,6 @@
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
@@ -52,6 +53,7 @@ const en = {
   runs: runs.en,
   ...runDetail.en,
   evaluate: evaluate.en,
+  map: map.en,
   settings: {
     appearance: {
       title: 'Appearance',

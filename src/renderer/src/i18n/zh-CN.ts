@@ -1,6 +1,7 @@
 import type { MessageSchema } from './en';
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
@@ -49,6 +50,7 @@ const zhCN: MessageSchema = {
   runs: runs['zh-CN'],
   ...runDetail['zh-CN'],
   evaluate: evaluate['zh-CN'],
+  map: map['zh-CN'],
   settings: {
     appearance: {
       title: '外观',
