@@ -98,6 +98,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   ],
   'runs:list': [{}],
   'runs:get': [{ id: 'run-1' }],
+  'runs:histograms': [{ id: 'run-1' }],
   'runs:delete': [{ id: 'run-1' }],
   'models:list': [{}],
   'models:get': [{ id: 'model-1' }],
