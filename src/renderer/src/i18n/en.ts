@@ -1,5 +1,6 @@
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import histograms from './screens/histograms';
 import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
@@ -54,6 +55,7 @@ const en = {
   ...runDetail.en,
   evaluate: evaluate.en,
   map: map.en,
+  histograms: histograms.en,
   settings: {
     appearance: {
       title: 'Appearance',

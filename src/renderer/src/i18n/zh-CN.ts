@@ -1,6 +1,7 @@
 import type { MessageSchema } from './en';
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import histograms from './screens/histograms';
 import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
@@ -51,6 +52,7 @@ const zhCN: MessageSchema = {
   ...runDetail['zh-CN'],
   evaluate: evaluate['zh-CN'],
   map: map['zh-CN'],
+  histograms: histograms['zh-CN'],
   settings: {
     appearance: {
       title: '外观',
