@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/dispatch';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { TrainEvent } from '../../src/shared/training';
-import { collectErrors, latinWordsOn, screenshotScreen } from '../helpers/browser';
+import { collectErrors, latinWordsOn, SCREENSHOTS, screenshotScreen } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
@@ -110,4 +110,32 @@ describe('the embedding map screen', () => {
       await page.close();
     },
   );
+});
+
+describe('the run detail view’s histograms', () => {
+  it('shows the weights and gradients of each epoch as offset ridges; both languages and themes; axe-core', { timeout: 200_000 }, async () => {
+    const page = await web.browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const errors = collectErrors(page);
+    await web.setSettings({ language: 'en', theme: 'light' });
+    await page.goto(`${web.server.url}#/runs/${runId}`);
+    const panel = page.getByTestId('histograms');
+    await panel.getByTestId('histograms-canvas').waitFor();
+    expect(await panel.getByTestId('histograms-series').locator('option').count()).toBe(6);
+    expect(await panel.getByTestId('histograms-canvas').getAttribute('aria-label')).toMatch(/^Histograms of \S+\/kernel over 3 epochs; at the last, from -?[\d.e-]+ to [\d.e-]+$/);
+    await panel.getByTestId('histograms-kind').selectOption('gradients');
+    for (const language of ['en', 'zh-CN'] as const) {
+      for (const theme of ['light', 'dark'] as const) {
+        await web.setSettings({ language, theme });
+        await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
+        await expect.poll(() => panel.locator('.panel-title').textContent()).toBe(language === 'en' ? 'Weights and gradients over time' : '权重与梯度随训练的变化');
+        const results = await new AxeBuilder({ page }).include('[data-testid="histograms"]').analyze();
+        expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+        await panel.screenshot({ path: `${SCREENSHOTS}/run-histograms-${language}-${theme}.png`, animations: 'disabled' });
+      }
+    }
+    await web.setSettings({ language: 'en', theme: 'light' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
