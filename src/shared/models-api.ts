@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmbedInput, type Embedding } from './embed';
 import { Hyperparams } from './hyperparams';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { wholeNumber } from './model-spec';
@@ -154,6 +155,11 @@ export const MODELS_API = {
   'models:evaluate': method<Evaluation>()(
     ModelRef.extend({ dataset: z.object({ id: Id }).strict() }).strict(),
     'Scores a model on an installed dataset’s test set, in a worker process: the same evaluation a run ends with.',
+    ALL_SHELLS,
+  ),
+  'models:embed': method<Embedding>()(
+    EmbedInput,
+    'The test set as a map: a model’s penultimate-layer activations for an installed data set’s test images, projected to 2-D by PCA or UMAP (seeded) in a worker process, with labels and predictions.',
     ALL_SHELLS,
   ),
   'models:predict': method<Prediction>()(

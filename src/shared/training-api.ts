@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Augment } from './augment';
 import { DatasetName } from './datasets-api';
 import { MAX_SEED } from './hyperparams';
+import type { RunHistograms } from './histograms';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { ModelSpec } from './model-spec';
 import type { Prediction } from './models';
@@ -74,5 +75,10 @@ export const TRAINING_API = {
 export const RUNS_API = {
   'runs:list': method<RunSummary[]>()(NoInput, 'Every kept run, newest first.', ALL_SHELLS),
   'runs:get': method<RunRecord>()(z.object({ id: Id }).strict(), 'One run in full: config, environment, metric series, evaluation.', ALL_SHELLS),
+  'runs:histograms': method<{ histograms: RunHistograms | null }>()(
+    z.object({ id: Id }).strict(),
+    'Per-layer histograms of a run’s weights and gradients, one set per epoch (histograms.json in its folder); null for a run that recorded none.',
+    ALL_SHELLS,
+  ),
   'runs:delete': method<{ id: string }>()(z.object({ id: Id }).strict(), 'Deletes a finished run’s record (its saved model stays in the model library).', ALL_SHELLS),
 };

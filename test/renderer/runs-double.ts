@@ -153,6 +153,8 @@ export class RunsDouble {
         if (!record) throw new StudioError('NOT_FOUND', `no run ${id} in /home/ada/.config/MNIST Studio/runs`, 'id');
         return structuredClone(record);
       })
+      // No run of these tests recorded histograms.
+      .respond('runs:histograms', async () => ({ histograms: null }))
       .respond('runs:delete', async ({ id }) => {
         if (this.activeId === id) throw new StudioError('BUSY', `run ${id} is training; stop it first`, 'id');
         if (!this.records.some((r) => r.id === id)) throw new StudioError('NOT_FOUND', `no run ${id} in /home/ada/.config/MNIST Studio/runs`, 'id');

@@ -103,6 +103,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   ],
   'runs:list': [{}],
   'runs:get': [{ id: 'run-1' }],
+  'runs:histograms': [{ id: 'run-1' }],
   'runs:delete': [{ id: 'run-1' }],
   'sweeps:list': [{}],
   'sweeps:get': [{ id: 'sweep-1' }],
@@ -157,6 +158,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { id: 'model-1', format: 'bundle' },
   ],
   'models:evaluate': [{ id: 'model-1', dataset: { id: 'mnist' } }],
+  'models:embed': [{ id: 'model-1' }, { id: 'model-1', dataset: { id: 'mnist' }, method: 'umap', limit: 500, seed: 7 }],
   'models:predict': [
     { id: 'model-1', image: { pixels: { width: 2, height: 3, channels: 1, data: new Uint8Array(6) } } },
     { id: 'model-1', image: { pixels: { width: 2, height: 2, channels: 4, data: new Uint8Array(16).fill(255) } }, preprocess: false },

@@ -4,6 +4,7 @@ import { registerDatasets } from './commands/datasets';
 import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
 import { registerDownload } from './commands/download';
+import { registerEmbed } from './commands/embed';
 import { registerImport } from './commands/import';
 import { registerModels, registerModelTools } from './commands/models';
 import { registerRuns } from './commands/runs';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerSweeps(program, ctx);
   registerModels(program, ctx);
   registerModelTools(program, ctx);
+  registerEmbed(program, ctx);
   return program;
 }
 

@@ -44,6 +44,7 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     },
     'models:download': async ({ id, format }) => library.download(id, format),
     'models:evaluate': async ({ id, dataset }) => library.evaluate(id, dataset),
+    'models:embed': async (input) => library.embed(input),
     'models:predict': async ({ id, image, preprocess }) => library.predict(id, image, preprocess),
   };
 }

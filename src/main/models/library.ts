@@ -12,6 +12,7 @@ import { modelEntry } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { DatasetInfo, DatasetRef, Evaluation } from '@shared/training';
 import { IDX_FILES, IDX_ROLES } from '@shared/datasets';
+import type { EmbedInput, Embedding } from '@shared/embed';
 import { readManifest, summarizeDataset } from '../datasets/store';
 import { checkDatasetPresent } from '../training/host';
 import { exportModel } from './export';
@@ -144,6 +145,19 @@ export class ModelLibrary {
     await readMetadata(this.home, id);
     const sent = 'path' in image ? { encoded: await readImageFile(image.path) } : image;
     return this.worker.run<Prediction>({ kind: 'predict', home: this.home, modelId: id, image: sent, preprocess });
+  }
+
+  /**
+   * The test split of an installed data set as a 2-D map of the model's
+   * penultimate activations, in the worker: `input.dataset`, else the set the
+   * model was trained on, else mnist.
+   */
+  async embed(input: EmbedInput): Promise<Embedding> {
+    const metadata = await readMetadata(this.home, input.id);
+    const trainedOn = metadata.dataset?.id;
+    const id = input.dataset?.id ?? (trainedOn !== undefined && !trainedOn.startsWith('dir:') ? trainedOn : 'mnist');
+    checkDatasetPresent(this.home, { id });
+    return this.worker.run<Embedding>({ kind: 'embed', home: this.home, modelId: input.id, dataset: { id }, method: input.method, limit: input.limit, seed: input.seed });
   }
 
   /** Where a model's files are (for messages). */

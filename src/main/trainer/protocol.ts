@@ -3,6 +3,7 @@
  * Plain data only: they cross child_process IPC or Electron's
  * utilityProcess port by structured clone.
  */
+import type { EmbedMethod } from '@shared/embed';
 import type { ApiError } from '@shared/result';
 import type { DatasetRef, RunEnvironment, TrainConfig, TrainEvent } from '@shared/training';
 
@@ -33,6 +34,8 @@ export type ModelTask =
       image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
       preprocess: boolean;
     }
+  /** The test set as a map (src/main/trainer/embed.ts). */
+  | { kind: 'embed'; home: string; modelId: string; dataset: { id: string }; method: EmbedMethod; limit: number | undefined; seed: number }
   /** In a training process: the same, with the weights the run has now (between batches). */
   | {
       kind: 'predict-live';

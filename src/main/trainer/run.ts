@@ -12,12 +12,14 @@ import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
 import { saveModelFolder, uniqueModelName } from '../models/store';
+import { runDir } from '../training/runs-store';
 import { copyWeightsFrom, type ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import { EpochCallbacks } from './callbacks';
 import type { RunControl } from './control';
 import { prepareData } from './data';
 import { predictSplit } from './evaluate';
+import { histogramRecorder } from './histograms';
 import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
@@ -129,6 +131,10 @@ export async function runJob(
       digests: dataset.digests,
     };
     const params = model.countParams();
+    // Weights and gradients per epoch, for the run's detail view: the weights it starts from first.
+    const histograms = histogramRecorder(tf, { model, forward: evalForward, loss, train: data.train, rows: data.trainIndices, runDir: runDir(job.home, runId) });
+    histograms.record(0);
+    let epochsSeen = 0;
     emit({
       kind: 'started',
       runId,
@@ -150,8 +156,9 @@ export async function runJob(
       path,
       hp,
       validate: () => {
-        if (data.validationIndices.length === 0) return null;
         path!.sync();
+        histograms.record(++epochsSeen);
+        if (data.validationIndices.length === 0) return null;
         const v = predictSplit(tf, evalForward, loss, data.train, data.validationIndices);
         return { loss: v.loss, accuracy: v.accuracy };
       },
@@ -177,6 +184,7 @@ export async function runJob(
       model.setWeights(best);
       dropBest();
     }
+    await histograms.flush();
     emit({ kind: 'activity', runId, activity: 'evaluating' });
     const test = predictSplit(tf, evalForward, loss, data.test);
     const evaluation = buildEvaluation(test.labels, test.predicted, test.loss, dataset.classNames);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs-node';
 import { DIGIT_CLASSES, IMAGE_SIZE } from '@shared/datasets';
+import type { Embedding } from '@shared/embed';
 import { MODEL_FILES, type ModelMetadata, type Prediction } from '@shared/models';
 import { mnistPreprocess, toGrayscale } from '@shared/preprocess';
 import { StudioError } from '@shared/result';
@@ -16,6 +17,7 @@ import { decodeImage, ImageError } from '../models/image';
 import { modelDir, readModelFolder } from '../models/store';
 import type { Tf } from '../native';
 import { normalizePixels, splitTensors } from './data';
+import { embedWith } from './embed';
 import { predictSplit } from './evaluate';
 import { failureReason } from './failure';
 import { buildEvaluation } from './metrics';
@@ -145,6 +147,22 @@ export async function predictImage(tf: Tf, task: Extract<ModelTask, { kind: 'pre
   return predictWith(tf, { model, normalization: metadata.normalization, classNames: metadata.dataset?.classNames ?? DIGIT_CLASSES }, task);
 }
 
+/** The test set of an installed data set as a map of the model's penultimate activations. */
+export async function embedModel(tf: Tf, task: Extract<ModelTask, { kind: 'embed' }>): Promise<Embedding> {
+  const { model, metadata } = await cachedModel(tf, task.home, task.modelId);
+  const dataset = await loadDataset({ home: task.home, id: task.dataset.id });
+  return embedWith(tf, {
+    modelId: task.modelId,
+    model,
+    normalization: metadata.normalization,
+    dataset,
+    test: dataset.test,
+    method: task.method,
+    limit: task.limit,
+    seed: task.seed,
+  });
+}
+
 /** Runs one task and sends its reply; every failure becomes an error reply, never a dead worker. */
 export async function serveTask(
   tf: Tf,
@@ -163,6 +181,9 @@ export async function serveTask(
         break;
       case 'predict':
         value = await predictImage(tf, task);
+        break;
+      case 'embed':
+        value = await embedModel(tf, task);
         break;
       case 'predict-live': {
         const scoring = live();

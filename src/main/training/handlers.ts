@@ -3,6 +3,7 @@ import { readMetadata } from '../models/store';
 import { augmentPreview } from './augment-preview';
 import type { DomainHandlers, StudioContext } from '../studio-context';
 import { TrainingHost } from './host';
+import { readHistograms } from './histograms-store';
 import { deleteRun, listRuns, readRun, summarize } from './runs-store';
 import { TrainEventThrottle } from './throttle';
 import type { TrainerLauncher } from './trainer-process';
@@ -39,6 +40,7 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher, w
       await host.ready;
       return host.snapshot(id) ?? readRun(ctx.home, id);
     },
+    'runs:histograms': async ({ id }) => ({ histograms: await readHistograms(ctx.home, id) }),
     'runs:delete': async ({ id }) => {
       await host.ready;
       if (host.activeRunId === id) throw new StudioError('BUSY', `run ${id} is training; stop it first`, 'id');

@@ -28,6 +28,8 @@ export const routes: RouteRecordRaw[] = [
   ...(Object.keys(VIEWS) as ScreenId[]).map((screen) => ({ path: `/${screen}`, name: screen, component: VIEWS[screen], meta: { screen } })),
   // One run in full; the side bar shows it under Runs.
   { path: '/runs/:id', name: 'run', component: () => import('./views/RunDetailView.vue'), meta: { screen: 'runs' } },
+  // A model's test set as a map; the side bar shows it under Models.
+  { path: '/models/:id/map', name: 'model-map', component: () => import('./views/MapView.vue'), meta: { screen: 'models' } },
   { path: '/:unknown(.*)*', redirect: `/${HOME_SCREEN}` },
 ];
 

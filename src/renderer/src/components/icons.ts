@@ -47,6 +47,7 @@ export const ICONS = {
   /** Rename: a text line with a cursor (the pencil is the Playground's, where one draws). */
   rename: ['M4 7V4h16v3', 'M9 20h6', 'M12 4v16'],
   fileText: ['M15 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V7z', 'M14 2v4a2 2 0 0 0 2 2h4', 'M8 13h8', 'M8 17h8'],
+  scatter: ['M3 3v18h18', circle(8, 15, 1.5), circle(12, 9, 1.5), circle(16, 13, 1.5), circle(18, 6, 1.5)],
   chart: ['M3 3v18h18', 'm19 9-5 5-4-4-3 3'],
   grip: [circle(9, 6, 1), circle(15, 6, 1), circle(9, 12, 1), circle(15, 12, 1), circle(9, 18, 1), circle(15, 18, 1)],
   play: ['M6 4.5v15a1 1 0 0 0 1.5.86l12.5-7.5a1 1 0 0 0 0-1.72L7.5 3.64A1 1 0 0 0 6 4.5z'],

@@ -1,5 +1,7 @@
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import histograms from './screens/histograms';
+import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
@@ -55,6 +57,8 @@ const en = {
   sweeps: sweeps.en,
   ...runDetail.en,
   evaluate: evaluate.en,
+  map: map.en,
+  histograms: histograms.en,
   settings: {
     appearance: {
       title: 'Appearance',

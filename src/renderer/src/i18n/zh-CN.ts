@@ -1,6 +1,8 @@
 import type { MessageSchema } from './en';
 import data from './screens/data';
 import evaluate from './screens/evaluate';
+import histograms from './screens/histograms';
+import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
 import playground from './screens/playground';
@@ -52,6 +54,8 @@ const zhCN: MessageSchema = {
   sweeps: sweeps['zh-CN'],
   ...runDetail['zh-CN'],
   evaluate: evaluate['zh-CN'],
+  map: map['zh-CN'],
+  histograms: histograms['zh-CN'],
   settings: {
     appearance: {
       title: '外观',

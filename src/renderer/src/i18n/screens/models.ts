@@ -32,6 +32,7 @@ const en = {
   actions: {
     rename: 'Rename {model}',
     playground: 'Try {model} in the Playground',
+    map: 'The test set as a map for {model}',
     fineTune: 'Fine-tune {model}',
     export: 'Export {model}',
     delete: 'Delete {model}',
@@ -140,6 +141,7 @@ const zh: typeof en = {
   actions: {
     rename: '重命名 {model}',
     playground: '在“试一试”中试用 {model}',
+    map: '{model} 的测试集地图',
     fineTune: '微调 {model}',
     export: '导出 {model}',
     delete: '删除 {model}',

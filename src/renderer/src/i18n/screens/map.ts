@@ -1,0 +1,66 @@
+/**
+ * The embedding map's words (a model's test set as a map, under Models);
+ * en.ts and zh-CN.ts each take one half under `map`.
+ */
+const en = {
+  back: 'Models',
+  heading: 'The test set as a map: {model}',
+  method: 'Projection',
+  pca: 'PCA (fast, linear)',
+  umap: 'UMAP (slower, keeps neighbours)',
+  dataset: 'Data set',
+  limit: 'Test images',
+  busy: 'Computing the map…',
+  busyUmap: 'Computing the map… UMAP takes about a second per hundred images.',
+  explain:
+    'Each dot is a test image, placed by what the layer before the output layer makes of it; images the network finds alike land near each other. Colours are the true classes; ringed dots are the ones the model gets wrong.',
+  noData: 'No data set is ready: download or import one on the Data screen.',
+  failed: 'The map could not be computed',
+  mapHeading: 'Map',
+  summary: '{count} test images of {dataset}: {accuracy} right, {wrong} wrong (ringed).',
+  layer: 'Layer {index}, {units} values per image.',
+  variance: 'The two axes hold {x} and {y} of its variance.',
+  umapSeed: 'UMAP seed {seed}: the same seed draws the same map.',
+  time: 'Computed in {seconds} s.',
+  legend: 'Classes',
+  misclassified: 'Misclassified',
+  canvasLabel: 'Scatter plot of {count} test images; arrow keys step through them',
+  truth: 'True class: {name}',
+  answer: 'Model says: {name}',
+  pickedTitle: 'Test image #{index}',
+  pickHint: 'Hover a dot to see its image; click it to keep it here and open it elsewhere.',
+  toPlayground: 'Open in the Playground',
+  toEvaluate: 'Open its run in Evaluate',
+};
+
+const zh: typeof en = {
+  back: '模型库',
+  heading: '测试集地图：{model}',
+  method: '投影方法',
+  pca: 'PCA（快速，线性）',
+  umap: 'UMAP（较慢，保留近邻关系）',
+  dataset: '数据集',
+  limit: '测试图像数',
+  busy: '正在计算地图…',
+  busyUmap: '正在计算地图… UMAP 每一百张图像约需一秒。',
+  explain: '每个点是一张测试图像，位置由输出层之前那一层对它的表示决定；网络认为相似的图像会落在一起。颜色表示真实类别；带圈的点是模型判断错误的图像。',
+  noData: '还没有可用的数据集：请在“数据”页面下载或导入。',
+  failed: '无法计算地图',
+  mapHeading: '地图',
+  summary: '{dataset} 的 {count} 张测试图像：{accuracy} 正确，{wrong} 张错误（带圈）。',
+  layer: '第 {index} 层，每张图像 {units} 个值。',
+  variance: '两条坐标轴分别占其方差的 {x} 和 {y}。',
+  umapSeed: 'UMAP 随机种子 {seed}：相同的种子画出相同的地图。',
+  time: '计算用时 {seconds} 秒。',
+  legend: '类别',
+  misclassified: '分类错误',
+  canvasLabel: '{count} 张测试图像的散点图；可用方向键逐个浏览',
+  truth: '真实类别：{name}',
+  answer: '模型判断：{name}',
+  pickedTitle: '测试图像 #{index}',
+  pickHint: '将鼠标移到点上可查看图像；点击可将其固定在此处，并在其他页面打开。',
+  toPlayground: '在“试一试”中打开',
+  toEvaluate: '在评估中打开其训练记录',
+};
+
+export default { en, 'zh-CN': zh };
