@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { Hyperparams } from '@shared/hyperparams';
 import { LAYER_LIMITS, type ModelSpec } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
-import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ParsedTopology } from './keras';
+import { canonicalLayerNames, canonicalTopology, inLibraryOrder, parseTopology, TopologyError, type ParsedTopology, type ReadWeight } from './keras';
 import { extractFlatZip, ZipError, type ZipLimits } from './zip';
 
 /** config.json of a .keras file: a few kB for any network the studio builds. */
@@ -359,11 +359,8 @@ function assemble(file: string, config: unknown, weightsFor: (layers: LayerEntry
     throw err;
   }
   const names = canonicalLayerNames(topology.spec);
-  const total = topology.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
-  const weights = new Float32Array(total);
-  const weightSpecs: KerasModel['weightSpecs'] = [];
+  const read: ReadWeight[] = [];
   const used = new Set<string>();
-  let at = 0;
   for (const exp of topology.weights) {
     const arrays = byLayer.get(exp.layer);
     const position = topology.weights.filter((w) => w.index === exp.index).indexOf(exp);
@@ -371,17 +368,15 @@ function assemble(file: string, config: unknown, weightsFor: (layers: LayerEntry
     if (!arr) fail(file, `layer "${exp.layer}" has no weight ${exp.weight} (shape [${exp.shape.join(', ')}]); was the model saved after it was built?`);
     if (arr.shape.length !== exp.shape.length || arr.shape.some((d, i) => d !== exp.shape[i]))
       fail(file, `weight ${exp.weight} of layer "${exp.layer}" has shape [${arr.shape.join(', ')}] but the layer needs [${exp.shape.join(', ')}]`);
-    weights.set(arr.data, at);
-    at += arr.data.length;
     used.add(exp.layer);
-    weightSpecs.push({ name: `${names[exp.index]}/${exp.weight}`, shape: exp.shape, dtype: 'float32' });
+    read.push({ spec: { name: `${names[exp.index]}/${exp.weight}`, shape: exp.shape, dtype: 'float32' }, data: arr.data });
   }
   for (const layer of layers) {
     const n = typeof layer.config.name === 'string' ? layer.config.name : '';
     if (!used.has(n) && (byLayer.get(n)?.length ?? 0) > 0)
       fail(file, `layer "${n.slice(0, 100)}" (${layer.class_name.slice(0, 100)}) holds weights the studio's layer has no place for`);
   }
-  return { topology: canonicalTopology(topology.spec, topology.spec.name), weightSpecs, weights: new Uint8Array(weights.buffer), spec: topology.spec, normalization, name };
+  return { topology: canonicalTopology(topology.spec, topology.spec.name), ...inLibraryOrder(topology.spec, read), spec: topology.spec, normalization, name };
 }
 
 function parseConfigText(shown: string, text: string): unknown {
