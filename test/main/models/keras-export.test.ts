@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../../../src/shared/model-spec';
 import type { ImportedModel, ModelExport } from '../../../src/shared/models';
+import type { ModelDownload } from '../../../src/shared/models-api';
 import type { Result } from '../../../src/shared/result';
 import { dispatch } from '../../../src/main/dispatch';
 import { readModelFolder } from '../../../src/main/models/store';
@@ -113,7 +114,11 @@ describe('.keras export (issue 16)', () => {
         expect(again.metadata.normalization.std).toBeCloseTo(original.metadata.normalization.std, 9);
         expect(Buffer.from(again.artifacts.weightData as ArrayBuffer).equals(Buffer.from(original.artifacts.weightData as ArrayBuffer))).toBe(true);
       }
-      // No half-written file: an export over something there needs overwrite.
+      // A browser downloads the same file.
+      const download = value<ModelDownload>(await dispatch(studio.handlers, 'models:download', { id: ids[2]!, format: 'keras' }, { shell: 'web' }));
+      expect(download.fileName).toMatch(/\.keras$/);
+      expect(Buffer.from(download.data).subarray(0, 2).toString()).toBe('PK');
+      // An export over something there needs overwrite.
       const refused = await dispatch(studio.handlers, 'models:export', { id: ids[0]!, format: 'keras', path: path.join(out, `${ids[0]!}.keras`) }, { shell: 'cli' });
       expect(refused.ok).toBe(false);
     } finally {
