@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_HYPERPARAMS } from '../../../src/shared/hyperparams';
 import type { ModelSpec } from '../../../src/shared/model-spec';
 import type { ImportedModel, ModelExport } from '../../../src/shared/models';
 import type { ModelDownload } from '../../../src/shared/models-api';
@@ -19,6 +20,7 @@ import { kerasPython, runPython } from '../../helpers/keras-python';
 import { realDigits } from '../../helpers/mnist-fixture';
 import { saveToLibrary, testMetadata, trainBriefly } from '../../helpers/models';
 import { tmpDir } from '../../helpers/tmp';
+import { homeWithFixture } from '../../helpers/training';
 
 const tf = loadTf();
 const python = kerasPython();
@@ -94,6 +96,46 @@ for f in sys.argv[2:]:
     out[f] = {"logits": model.predict(pixels, verbose=0).tolist(), "layers": [l.__class__.__name__ for l in model.layers]}
 print(json.dumps(out))
 `;
+
+describe('Keras code export (issue 16)', () => {
+  it.skipIf(!python)(
+    'writes a Keras script of the network and the run’s settings that trains in Keras and saves a model the studio imports back',
+    { timeout: 240_000 },
+    async () => {
+      const home = homeWithFixture('digits', tmpDir());
+      const studio = createStudio({ home, shell: 'web' });
+      const out = tmpDir();
+      try {
+        const model = await trainBriefly(tf, WIDE, 128, 1, 5);
+        const dataset = { id: 'digits', name: 'digits', classNames: [...'0123456789'], trainCount: 8000, validationCount: 0, testCount: 2000, digests: {} };
+        const hyperparams = { ...DEFAULT_HYPERPARAMS, seed: 7, epochs: 3, batchSize: 32, optimizer: 'momentum' as const, learningRate: 0.02, validationSplit: 0.1, limit: 4000 };
+        await saveToLibrary(tf, model, home, testMetadata('wide', WIDE, { hyperparams, dataset, runId: 'run-1' }));
+        model.dispose();
+        const script = path.join(out, 'wide.py');
+        value<ModelExport>(await dispatch(studio.handlers, 'models:export', { id: 'wide', format: 'keras-code', path: script }, { shell: 'cli' }));
+        const text = fs.readFileSync(script, 'utf8');
+        expect(text).toContain('keras.optimizers.SGD(learning_rate=0.02, momentum=0.9)');
+        expect(text).toContain('EPOCHS, BATCH_SIZE, LEARNING_RATE, SEED = 3, 32, 0.02, 7');
+        expect(text).toContain('MEAN, STD = 0.1307, 0.3081');
+        expect(text).toContain(`DEFAULT_DATA = ${JSON.stringify(path.join(home, 'datasets', 'digits'))}`);
+        expect(text).toContain('keras.layers.BatchNormalization(axis=-1, momentum=0.9, epsilon=0.001, center=True, scale=True)');
+
+        // A few steps in Keras, on the data set the run used (the script's default --data).
+        const trained = path.join(out, 'trained.keras');
+        const run = await runPython(
+          python!,
+          `import runpy, sys; sys.argv = ${JSON.stringify([script, '--epochs', '1', '--steps', '5', '--out', trained])}; runpy.run_path(sys.argv[0], run_name="__main__")`,
+          [],
+        );
+        expect(run).toMatch(/test accuracy: 0\.\d{4} on 2000 images/);
+        const back = value<ImportedModel>(await dispatch(studio.handlers, 'models:import', { path: trained }, { shell: 'cli' }));
+        expect((await readModelFolder(home, back.id)).metadata.spec.layers).toEqual(WIDE.layers);
+      } finally {
+        await studio.close();
+      }
+    },
+  );
+});
 
 describe('.keras export (issue 16)', () => {
   it('imports back into the studio: the same network, weights and normalisation', { timeout: 120_000 }, async () => {
