@@ -272,10 +272,24 @@ function readArray(ds: Dataset, shown: string, label: string, budget: { left: nu
   if (n > budget.left) fail(shown, `the weights hold more than the ${fmt(LAYER_LIMITS.params.max)} parameters allowed`);
   budget.left -= n;
   const meta = ds.metadata;
-  if (meta.type !== 1 /* H5T_FLOAT */ || (meta.size !== 4 && meta.size !== 8)) fail(shown, `weight ${label}: not float32 or float64 values`);
+  // Floats for weights; integers too (an adapted Normalization layer's sample count is an int64), read as numbers.
+  if ((meta.type !== 1 /* H5T_FLOAT */ && meta.type !== 0) /* H5T_INTEGER */ || meta.size > 8) fail(shown, `weight ${label}: not numbers (float or integer)`);
   const value = ds.value;
-  if (!(value instanceof Float32Array || value instanceof Float64Array) || value.length !== n) fail(shown, `weight ${label}: could not be read as ${fmt(n)} numbers`);
-  const data = Float32Array.from(value);
+  // A scalar dataset (shape []) reads as one number.
+  const numbers =
+    typeof value === 'number'
+      ? [value]
+      : typeof value === 'bigint'
+        ? [Number(value)]
+        : value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint8Array || value instanceof Int8Array
+          ? value
+          : value instanceof BigInt64Array || value instanceof BigUint64Array
+            ? Array.from(value, Number)
+            : value instanceof Int16Array || value instanceof Uint16Array || value instanceof Uint32Array
+              ? value
+              : null;
+  if (numbers === null || numbers.length !== n) fail(shown, `weight ${label}: could not be read as ${fmt(n)} numbers`);
+  const data = Float32Array.from(numbers);
   if (!data.every(Number.isFinite)) fail(shown, `weight ${label} holds NaN or infinite values`);
   return { name: label, shape, data };
 }
