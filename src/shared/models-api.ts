@@ -90,10 +90,10 @@ export const UploadImportModelInput = z
   .strict();
 
 /** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
-export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
+export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'keras', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
 
 /** The extension of the file each one-file format writes. */
-export const EXPORT_EXTENSIONS = { 'tfjs-zip': 'zip', onnx: 'onnx', bundle: 'zip' } as const;
+export const EXPORT_EXTENSIONS = { 'tfjs-zip': 'zip', onnx: 'onnx', keras: 'keras', bundle: 'zip' } as const;
 
 /** The desktop's export: main asks where with a save dialog and writes there; no path crosses. */
 export const SaveAsInput = z

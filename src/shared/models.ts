@@ -132,13 +132,16 @@ export interface ModelExport {
   bytes: number;
 }
 
-export const EXPORT_FORMATS = ['tfjs', 'tfjs-zip', 'onnx', 'bundle'] as const;
+export const EXPORT_FORMATS = ['tfjs', 'tfjs-zip', 'onnx', 'bundle', 'keras', 'keras-code'] as const;
 /**
  * `tfjs`: a folder of model.json + weights.bin (what `tf.loadLayersModel`
  * reads in a browser); `tfjs-zip`: the same in a .zip; `onnx`: one .onnx
  * file (opset 13, outputs `logits` and `probabilities`); `bundle`: a
  * reproduction .zip (config, seed, dataset digests, environment, metrics,
- * evaluation, weights) for `mnist-studio reproduce`.
+ * evaluation, weights) for `mnist-studio reproduce`; `keras`: a Keras 3
+ * .keras file (`keras.saving.load_model`), raw 0–255 pixels in (a Rescaling
+ * layer holds the normalisation), logits out; `keras-code`: a Keras
+ * training script (.py) for the network with its run's settings.
  */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

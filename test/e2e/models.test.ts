@@ -39,6 +39,13 @@ const LATIN_ALLOWED = new Set([
   'loadLayersModel',
   'Runtime',
   'kB',
+  // The Keras format (issue 16): its name, file extensions and how Keras loads it.
+  'Keras',
+  'keras',
+  'h5',
+  'saving',
+  'load',
+  'logits',
 ]);
 
 let web: WebStudio;

@@ -41,6 +41,13 @@ const LATIN_ALLOWED = new Set([
   'From',
   'its',
   'folder',
+  // The Keras format (issue 16): its name, file extensions and how Keras loads it.
+  'Keras',
+  'keras',
+  'h5',
+  'saving',
+  'load',
+  'logits',
 ]);
 /** Where the screenshots of this branch's screens are kept for a look. */
 const SHOTS = '/tmp/shots/trust-api';

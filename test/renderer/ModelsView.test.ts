@@ -165,7 +165,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await settle();
     const dialog = wrapper.get('[data-testid="export-dialog"]');
     // One file each: the TF.js folder goes as its .zip.
-    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'bundle']);
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'keras', 'bundle']);
     await dialog.get('[data-testid="format-onnx"]').setValue(true);
     await dialog.get('form').trigger('submit');
     await settle();
@@ -201,7 +201,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
     await settle();
     const dialog = wrapper.get('[data-testid="export-dialog"]');
-    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'bundle']);
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'keras', 'bundle']);
     expect(dialog.text()).toContain('Your browser downloads the file.');
     await dialog.get('form').trigger('submit');
     await settle();
@@ -289,7 +289,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await settle();
     expect(studio.inputs('models:importFromDialog')).toEqual([
       { from: 'folder', title: '选择 TF.js 模型文件夹' },
-      { from: 'zip', title: '选择 TF.js 模型压缩包' },
+      { from: 'zip', title: '选择 TF.js 模型压缩包或 Keras .keras / .h5 文件' },
     ]);
     expect(wrapper.findAll('[data-testid="model-row"]')[0]!.attributes('data-model')).toBe('m9');
     expect(wrapper.find('[data-testid="import-model-form"]').exists()).toBe(false);

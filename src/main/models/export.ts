@@ -14,6 +14,10 @@ import { appVersion } from '../app-info';
 import { buildAtomic, TargetExistsError, writeFileSynced } from '../fs-atomic';
 import { readRun } from '../training/runs-store';
 import { BUNDLE_KIND, BUNDLE_MANIFEST, BUNDLE_MODEL, BUNDLE_PARENT, sha256, type BundleManifestInput } from './bundle';
+import { DIR_DATASET_PREFIX } from '@shared/datasets';
+import { datasetDir } from '../datasets/store';
+import { kerasScript } from './keras-code';
+import { buildKerasFile } from './keras-export';
 import { buildOnnx, layerWeights } from './onnx';
 import { modelDir, readMetadata, readModelFolder } from './store';
 import { writeZip } from './zip';
@@ -138,6 +142,20 @@ export async function exportModel(home: string, id: string, format: ExportFormat
       case 'onnx': {
         const bytes = await onnxBytes(home, id);
         await buildAtomic(target, 'file', (tmp) => writeFileSynced(tmp, bytes), { overwrite });
+        break;
+      }
+      case 'keras': {
+        const { artifacts } = await readModelFolder(home, id);
+        const weights = layerWeights(metadata.spec, artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
+        const options = { name: metadata.name, normalization: metadata.normalization, producer: `MNIST Studio ${appVersion()}` };
+        await buildAtomic(target, 'file', (tmp) => buildKerasFile(tmp, metadata.spec, weights, options), { overwrite });
+        break;
+      }
+      case 'keras-code': {
+        const datasetId = metadata.dataset?.id ?? null;
+        const dataDir = datasetId === null ? null : datasetId.startsWith(DIR_DATASET_PREFIX) ? datasetId.slice(DIR_DATASET_PREFIX.length) : datasetDir(home, datasetId);
+        const script = kerasScript(metadata, { dataDir, producer: `MNIST Studio ${appVersion()}` });
+        await buildAtomic(target, 'file', (tmp) => writeFileSynced(tmp, script), { overwrite });
         break;
       }
       case 'bundle': {

@@ -20,7 +20,7 @@ import { DatasetInfoSchema, MODEL_FILES, ModelMetadataSchema, ModelName, without
 import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { newId } from '../ids';
-import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ExpectedWeight } from './keras';
+import { canonicalLayerNames, canonicalTopology, inLibraryOrder, parseTopology, TopologyError, type ExpectedWeight, type ReadWeight } from './keras';
 import { isKerasFile, readKerasFile, SAVED_MODEL_ADVICE } from './keras-import';
 import { addModelFolder, uniqueModelName } from './store';
 import { OnnxImportError, readOnnx } from './onnx-import';
@@ -240,14 +240,12 @@ async function readValidated(dir: string): Promise<{
   const groupData: Buffer[] = [];
   for (const files of groups) groupData.push(Buffer.concat(await Promise.all(files.map((f) => fs.readFile(f.file)))));
   const names = canonicalLayerNames(topology.spec);
-  const total = topology.weights.reduce((n, w) => n + elements(w.shape, Infinity), 0);
-  const weights = new Float32Array(total);
-  const weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[] = [];
-  let at = 0;
+  const read: ReadWeight[] = [];
   for (const loc of located) {
     const n = elements(loc.expected.shape, Infinity);
     const buf = groupData[loc.group]!;
     const view = new DataView(buf.buffer, buf.byteOffset + loc.offset, n * 4);
+    const data = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const v = loc.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
       if (!Number.isFinite(v))
@@ -255,13 +253,12 @@ async function readValidated(dir: string): Promise<{
           path.join(dir, parsed.data.weightsManifest[loc.group]!.paths[0]!),
           `weight ${loc.expected.layer}/${loc.expected.weight} holds NaN or infinite values`,
         );
-      weights[at + i] = v;
+      data[i] = v;
     }
-    at += n;
-    weightSpecs.push({ name: `${names[loc.expected.index]}/${loc.expected.weight}`, shape: loc.expected.shape, dtype: 'float32' });
+    read.push({ spec: { name: `${names[loc.expected.index]}/${loc.expected.weight}`, shape: loc.expected.shape, dtype: 'float32' }, data });
   }
   const meta = await readForeignMetadata(dir, realDir);
-  return { topology: canonicalTopology(topology.spec, topology.spec.name), weightSpecs, weights: new Uint8Array(weights.buffer), spec: topology.spec, meta };
+  return { topology: canonicalTopology(topology.spec, topology.spec.name), ...inLibraryOrder(topology.spec, read), spec: topology.spec, meta };
 }
 
 /** What is taken from a metadata.json beside the model (the studio's own exports have one): the name, the normalisation and the data set it was trained on. */

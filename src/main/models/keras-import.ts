@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { Hyperparams } from '@shared/hyperparams';
 import { LAYER_LIMITS, type ModelSpec } from '@shared/model-spec';
 import { StudioError } from '@shared/result';
-import { canonicalLayerNames, canonicalTopology, parseTopology, TopologyError, type ParsedTopology } from './keras';
+import { canonicalLayerNames, canonicalTopology, inLibraryOrder, parseTopology, TopologyError, type ParsedTopology, type ReadWeight } from './keras';
 import { extractFlatZip, ZipError, type ZipLimits } from './zip';
 
 /** config.json of a .keras file: a few kB for any network the studio builds. */
@@ -272,10 +272,24 @@ function readArray(ds: Dataset, shown: string, label: string, budget: { left: nu
   if (n > budget.left) fail(shown, `the weights hold more than the ${fmt(LAYER_LIMITS.params.max)} parameters allowed`);
   budget.left -= n;
   const meta = ds.metadata;
-  if (meta.type !== 1 /* H5T_FLOAT */ || (meta.size !== 4 && meta.size !== 8)) fail(shown, `weight ${label}: not float32 or float64 values`);
+  // Floats for weights; integers too (an adapted Normalization layer's sample count is an int64), read as numbers.
+  if ((meta.type !== 1 /* H5T_FLOAT */ && meta.type !== 0) /* H5T_INTEGER */ || meta.size > 8) fail(shown, `weight ${label}: not numbers (float or integer)`);
   const value = ds.value;
-  if (!(value instanceof Float32Array || value instanceof Float64Array) || value.length !== n) fail(shown, `weight ${label}: could not be read as ${fmt(n)} numbers`);
-  const data = Float32Array.from(value);
+  // A scalar dataset (shape []) reads as one number.
+  const numbers =
+    typeof value === 'number'
+      ? [value]
+      : typeof value === 'bigint'
+        ? [Number(value)]
+        : value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint8Array || value instanceof Int8Array
+          ? value
+          : value instanceof BigInt64Array || value instanceof BigUint64Array
+            ? Array.from(value, Number)
+            : value instanceof Int16Array || value instanceof Uint16Array || value instanceof Uint32Array
+              ? value
+              : null;
+  if (numbers === null || numbers.length !== n) fail(shown, `weight ${label}: could not be read as ${fmt(n)} numbers`);
+  const data = Float32Array.from(numbers);
   if (!data.every(Number.isFinite)) fail(shown, `weight ${label} holds NaN or infinite values`);
   return { name: label, shape, data };
 }
@@ -359,11 +373,8 @@ function assemble(file: string, config: unknown, weightsFor: (layers: LayerEntry
     throw err;
   }
   const names = canonicalLayerNames(topology.spec);
-  const total = topology.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
-  const weights = new Float32Array(total);
-  const weightSpecs: KerasModel['weightSpecs'] = [];
+  const read: ReadWeight[] = [];
   const used = new Set<string>();
-  let at = 0;
   for (const exp of topology.weights) {
     const arrays = byLayer.get(exp.layer);
     const position = topology.weights.filter((w) => w.index === exp.index).indexOf(exp);
@@ -371,17 +382,15 @@ function assemble(file: string, config: unknown, weightsFor: (layers: LayerEntry
     if (!arr) fail(file, `layer "${exp.layer}" has no weight ${exp.weight} (shape [${exp.shape.join(', ')}]); was the model saved after it was built?`);
     if (arr.shape.length !== exp.shape.length || arr.shape.some((d, i) => d !== exp.shape[i]))
       fail(file, `weight ${exp.weight} of layer "${exp.layer}" has shape [${arr.shape.join(', ')}] but the layer needs [${exp.shape.join(', ')}]`);
-    weights.set(arr.data, at);
-    at += arr.data.length;
     used.add(exp.layer);
-    weightSpecs.push({ name: `${names[exp.index]}/${exp.weight}`, shape: exp.shape, dtype: 'float32' });
+    read.push({ spec: { name: `${names[exp.index]}/${exp.weight}`, shape: exp.shape, dtype: 'float32' }, data: arr.data });
   }
   for (const layer of layers) {
     const n = typeof layer.config.name === 'string' ? layer.config.name : '';
     if (!used.has(n) && (byLayer.get(n)?.length ?? 0) > 0)
       fail(file, `layer "${n.slice(0, 100)}" (${layer.class_name.slice(0, 100)}) holds weights the studio's layer has no place for`);
   }
-  return { topology: canonicalTopology(topology.spec, topology.spec.name), weightSpecs, weights: new Uint8Array(weights.buffer), spec: topology.spec, normalization, name };
+  return { topology: canonicalTopology(topology.spec, topology.spec.name), ...inLibraryOrder(topology.spec, read), spec: topology.spec, normalization, name };
 }
 
 function parseConfigText(shown: string, text: string): unknown {

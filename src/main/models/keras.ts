@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { PIXELS } from '@shared/datasets';
-import { ACTIVATIONS, describeModel, INPUT_SHAPE, LAYER_LIMITS, layerDef, ModelSpec, type Activation, type LayerSpec } from '@shared/model-spec';
+import { ACTIVATIONS, describeModel, INPUT_SHAPE, LAYER_LIMITS, layerDef, ModelSpec, weightLayout, type Activation, type LayerSpec } from '@shared/model-spec';
 import { mainLayer } from '../trainer/layers';
 
 /** A topology the studio will not load; the message names the layer and the field. */
@@ -379,6 +379,32 @@ export function parseTopology(raw: unknown): ParsedTopology {
     shape = summary.layers[i]!.outputShape!;
   });
   return { spec: checked.data, weights, declaredInput: declared };
+}
+
+/** One weight read from a file, in the spec's declared order (layer by layer, each layer's weights as the registry declares them). */
+export interface ReadWeight {
+  spec: { name: string; shape: number[]; dtype: 'float32' };
+  data: Float32Array;
+}
+
+/**
+ * The library's weights.bin and its manifest from weights in declared
+ * order: laid out as tfjs-layers saves a model (trainable weights of all
+ * layers first, then the others; see `weightLayout`), the order the
+ * exports read them in.
+ */
+export function inLibraryOrder(spec: ModelSpec, read: ReadWeight[]): { weightSpecs: ReadWeight['spec'][]; weights: Uint8Array } {
+  const slots = weightLayout(spec).flat();
+  if (slots.length !== read.length) throw new Error(`${read.length} weights read, the network declares ${slots.length}`);
+  const ordered: ReadWeight[] = new Array<ReadWeight>(read.length);
+  slots.forEach((slot, k) => (ordered[slot.index] = read[k]!));
+  const weights = new Float32Array(ordered.reduce((n, w) => n + w.data.length, 0));
+  let at = 0;
+  for (const w of ordered) {
+    weights.set(w.data, at);
+    at += w.data.length;
+  }
+  return { weightSpecs: ordered.map((w) => w.spec), weights: new Uint8Array(weights.buffer) };
 }
 
 /** Layer names of the canonical topology: `<type>_<n>`, as tfjs would name them. */

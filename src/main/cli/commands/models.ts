@@ -232,7 +232,9 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('export <id>')
-    .description('write a model as TF.js (a folder, or a .zip when --out ends in .zip), ONNX, or a reproduction bundle (.zip)')
+    .description(
+      'write a model as TF.js (a folder, or a .zip when --out ends in .zip), ONNX, a reproduction bundle (.zip), Keras (.keras) or a Keras training script (keras-code, .py)',
+    )
     .addOption(new Option('--format <format>', 'what to write').choices(CLI_FORMATS).makeOptionMandatory())
     .requiredOption('--out <path>', 'where to write it; nothing appears there unless the export completes')
     .option('--force', 'replace what is at --out')
