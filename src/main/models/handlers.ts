@@ -17,15 +17,18 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     'models:rename': async ({ id, name }) => library.rename(id, name),
     'models:delete': async ({ id }) => library.delete(id),
     'models:import': async ({ path, name, normalization, dataset }) => library.import({ path, name, normalization, dataset }),
-    'models:importFromDialog': async ({ from, title, name, dataset }) => {
+    'models:importFromDialog': async ({ from, title, name, normalization, dataset }) => {
       const dialogs = needDialogs(ctx);
-      const chosen = from === 'folder' ? await dialogs.pickFolder(title) : await dialogs.pickFile(title, [{ name: 'ZIP', extensions: ['zip'] }]);
-      return { imported: chosen === null ? null : await library.import({ path: chosen, name, dataset }) };
+      const chosen =
+        from === 'folder'
+          ? await dialogs.pickFolder(title)
+          : await dialogs.pickFile(title, from === 'onnx' ? [{ name: 'ONNX', extensions: ['onnx'] }] : [{ name: 'ZIP', extensions: ['zip'] }]);
+      return { imported: chosen === null ? null : await library.import({ path: chosen, name, normalization, dataset }) };
     },
     'models:importUpload': async ({ uploadId, name, normalization, dataset }, caller) =>
       ctx.uploads.consume(sessionOf(caller), uploadId, 'model', async ({ dir, names }) => {
-        // One .zip, or a TF.js folder's files (model.json among them).
-        const zip = names.length === 1 && names[0]!.toLowerCase().endsWith('.zip') ? names[0]! : null;
+        // One .zip or .onnx, or a TF.js folder's files (model.json among them).
+        const zip = names.length === 1 && /\.(zip|onnx)$/i.test(names[0]!) ? names[0]! : null;
         try {
           return await library.import({ path: zip ? path.join(dir, zip) : dir, name, normalization, dataset, source: zip ?? 'upload' });
         } catch (err) {
