@@ -47,6 +47,15 @@ export const PredictInput = z
   })
   .strict();
 
+/** How an ONNX export takes its input. */
+export const OnnxExportOptions = z
+  .object({
+    layout: z.enum(['nhwc', 'nchw'], { error: 'must be nhwc or nchw' }).default('nhwc'),
+    input: z.enum(['normalised', 'raw'], { error: 'must be normalised or raw' }).default('normalised'),
+  })
+  .strict();
+export type OnnxExportOptions = z.output<typeof OnnxExportOptions>;
+
 export const ExportInput = z
   .object({
     id: Id,
@@ -55,6 +64,8 @@ export const ExportInput = z
     path: z.string().min(1).max(4096),
     /** Replace what is at `path`: a file, an empty folder or an earlier export of ours; any other folder is refused. */
     overwrite: z.boolean().default(false),
+    /** ONNX only: the input's layout (`nchw` [N, 1, 28, 28] for PyTorch users, `nhwc` [N, 28, 28, 1] as TF.js) and scale (`normalised` as the metadata says, or `raw` 0–255 pixels with the normalisation inside the graph). */
+    onnx: OnnxExportOptions.optional(),
   })
   .strict();
 

@@ -35,7 +35,7 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
           throw namingUpload(err, dir);
         }
       }),
-    'models:export': async ({ id, format, path, overwrite }) => library.export(id, format, path, overwrite),
+    'models:export': async ({ id, format, path, overwrite, onnx }) => library.export(id, format, path, overwrite, onnx),
     'models:saveAs': async ({ id, format, title, filterName }) => {
       const dialogs = needDialogs(ctx);
       const extension = EXPORT_EXTENSIONS[format];

@@ -14,6 +14,7 @@ import {
   resolveNormalization,
   type ModelDownload,
   type NormalizationChoice,
+  type OnnxExportOptions,
   type PredictImage,
 } from '@shared/models-api';
 import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, Prediction } from '@shared/models';
@@ -157,8 +158,9 @@ export class ModelLibrary {
     }
   }
 
-  export(id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
-    return exportModel(this.home, id, format, dest, overwrite);
+  export(id: string, format: ExportFormat, dest: string, overwrite = false, onnx?: Partial<OnnxExportOptions>): Promise<ModelExport> {
+    if (onnx && format !== 'onnx') throw new StudioError('INVALID_ARGUMENT', `onnx: layout and input scale are ONNX export options, not ${format}`, 'onnx');
+    return exportModel(this.home, id, format, dest, overwrite, onnx);
   }
 
   /** The file name a one-file export is offered under: the model's name and the format's extension. */

@@ -247,14 +247,28 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'what to write').choices(CLI_FORMATS).makeOptionMandatory())
     .requiredOption('--out <path>', 'where to write it; nothing appears there unless the export completes')
     .option('--force', 'replace what is at --out')
+    .addOption(new Option('--layout <layout>', 'ONNX: the input layout, nchw [N, 1, 28, 28] as PyTorch feeds images, or nhwc [N, 28, 28, 1]').choices(['nhwc', 'nchw']))
+    .addOption(
+      new Option('--input <scale>', 'ONNX: normalised input (as the model’s metadata says), or raw 0–255 pixels with the normalisation inside the graph').choices([
+        'normalised',
+        'raw',
+      ]),
+    )
     .option('--json', 'print {format, path, bytes} as JSON')
-    .action(async (id: string, opts: { format: CliFormat; out: string; force?: boolean; json?: boolean }) => {
+    .action(async (id: string, opts: { format: CliFormat; out: string; force?: boolean; layout?: 'nhwc' | 'nchw'; input?: 'normalised' | 'raw'; json?: boolean }) => {
       const parsed = parseOptions(ctx, IdArg, { id }, { id: 'model id' });
       if (!parsed) return;
       const format: ExportFormat = opts.format === 'tfjs' && opts.out.toLowerCase().endsWith('.zip') ? 'tfjs-zip' : opts.format;
       await apiCommand(
         ctx,
-        (studio) => callStudio(ctx, studio, 'models:export', { id: parsed.id, format, path: path.resolve(opts.out), overwrite: Boolean(opts.force) }),
+        (studio) =>
+          callStudio(ctx, studio, 'models:export', {
+            id: parsed.id,
+            format,
+            path: path.resolve(opts.out),
+            overwrite: Boolean(opts.force),
+            ...(opts.layout !== undefined || opts.input !== undefined ? { onnx: { layout: opts.layout ?? 'nhwc', input: opts.input ?? 'normalised' } } : {}),
+          }),
         (r) => `Exported model ${parsed.id} (${r.format}) to ${r.path} (${formatBytes(r.bytes)}).`,
         opts.json,
       );
