@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EmbedInput, type Embedding } from './embed';
-import { Hyperparams } from './hyperparams';
+import { Hyperparams, MNIST_NORMALIZATION } from './hyperparams';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { wholeNumber } from './model-spec';
 import { EXPORT_FORMATS, ModelName, type ImportedModel, type ModelDetails, type ModelEntry, type ModelExport, type Prediction } from './models';
@@ -48,6 +48,15 @@ export const PredictInput = z
   })
   .strict();
 
+/** How an ONNX export takes its input. */
+export const OnnxExportOptions = z
+  .object({
+    layout: z.enum(['nhwc', 'nchw'], { error: 'must be nhwc or nchw' }).default('nhwc'),
+    input: z.enum(['normalised', 'raw'], { error: 'must be normalised or raw' }).default('normalised'),
+  })
+  .strict();
+export type OnnxExportOptions = z.output<typeof OnnxExportOptions>;
+
 export const ExportInput = z
   .object({
     id: Id,
@@ -56,16 +65,36 @@ export const ExportInput = z
     path: z.string().min(1).max(4096),
     /** Replace what is at `path`: a file, an empty folder or an earlier export of ours; any other folder is refused. */
     overwrite: z.boolean().default(false),
+    /** ONNX only: the input's layout (`nchw` [N, 1, 28, 28] for PyTorch users, `nhwc` [N, 28, 28, 1] as TF.js) and scale (`normalised` as the metadata says, or `raw` 0–255 pixels with the normalisation inside the graph). */
+    onnx: OnnxExportOptions.optional(),
   })
   .strict();
+
+/**
+ * How an imported model's inputs are scaled, by name or as numbers (pixels p
+ * go in as ((p / 255) − mean) / std): `mnist` is the PyTorch tutorial's
+ * (p/255 − 0.1307)/0.3081, `unit` is p/255, `raw` is p itself.
+ */
+export const NORMALIZATION_CHOICES = { mnist: { ...MNIST_NORMALIZATION }, unit: { mean: 0, std: 1 }, raw: { mean: 0, std: 1 / 255 } } as const;
+export type NormalizationName = keyof typeof NORMALIZATION_CHOICES;
+export const NORMALIZATION_NAMES = ['mnist', 'unit', 'raw'] as const satisfies readonly NormalizationName[];
+export const NormalizationChoice = z.union([z.enum(NORMALIZATION_NAMES), Hyperparams.shape.normalization.unwrap()], {
+  error: `must be ${NORMALIZATION_NAMES.join(', ')} or {mean, std}`,
+});
+export type NormalizationChoice = z.output<typeof NormalizationChoice>;
+
+/** The mean and std a choice stands for. */
+export function resolveNormalization(choice: NormalizationChoice): { mean: number; std: number } {
+  return typeof choice === 'string' ? { ...NORMALIZATION_CHOICES[choice] } : choice;
+}
 
 export const ImportModelInput = z
   .object({
     /** A TF.js layers model: a folder holding model.json and its weight files, or a .zip of one. */
     path: z.string().min(1).max(4096),
     name: ModelName.optional(),
-    /** How the model's inputs are scaled; default: from a metadata.json beside it, else pixels / 255 (mean 0, std 1), as TF.js examples feed MNIST. */
-    normalization: Hyperparams.shape.normalization.unwrap().optional(),
+    /** How the model's inputs are scaled; default: what the file records (a metadata.json beside a TF.js folder, an ONNX export's metadata). An ONNX file that records none is refused without it. */
+    normalization: NormalizationChoice.optional(),
     /** The installed data set to score it on when its metadata names none that is installed; the test accuracy is recorded in its metadata. */
     dataset: Id.optional(),
   })
@@ -76,18 +105,17 @@ const ModelRef = z.object({ id: Id }).strict();
 /** The desktop's import: main opens a folder or .zip dialog and imports what the user chose; no path crosses. */
 export const DialogImportModelInput = z
   .object({
-    from: z.enum(['folder', 'zip'], { error: 'must be folder or zip' }),
+    from: z.enum(['folder', 'zip', 'onnx'], { error: 'must be folder, zip or onnx' }),
     /** The dialog's title, in the user's language (the renderer translates it). */
     title: z.string().trim().min(1).max(200).optional(),
     name: ModelName.optional(),
+    normalization: NormalizationChoice.optional(),
     dataset: Id.optional(),
   })
   .strict();
 
 /** A web client's import: the TF.js folder's files (or a .zip) it uploaded (uploads:begin with kind 'model'). */
-export const UploadImportModelInput = z
-  .object({ uploadId: UploadId, name: ModelName.optional(), normalization: Hyperparams.shape.normalization.unwrap().optional(), dataset: Id.optional() })
-  .strict();
+export const UploadImportModelInput = z.object({ uploadId: UploadId, name: ModelName.optional(), normalization: NormalizationChoice.optional(), dataset: Id.optional() }).strict();
 
 /** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
 export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'keras', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];

@@ -118,6 +118,9 @@ export interface ModelEntry {
 /** A model just imported: its entry, and why scoring it on a test set failed when it did (it is imported all the same). */
 export interface ImportedModel extends ModelEntry {
   evaluationError: string | null;
+  /** The test accuracy under each named normalisation on `normalizationScoresOn`, when the file recorded none and a data set to score on is installed. */
+  normalizationScores?: { choice: 'mnist' | 'unit' | 'raw'; accuracy: number }[] | undefined;
+  normalizationScoresOn?: string | undefined;
 }
 
 export interface ModelDetails extends ModelEntry {

@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_FILES, type ExportFormat, type ModelExport } from '@shared/models';
+import type { OnnxExportOptions } from '@shared/models-api';
 import { StudioError } from '@shared/result';
 import { appVersion } from '../app-info';
 import { buildAtomic, TargetExistsError, writeFileSynced } from '../fs-atomic';
@@ -63,15 +64,20 @@ async function modelFiles(home: string, id: string): Promise<{ name: string; dat
   return Promise.all(Object.values(MODEL_FILES).map(async (name) => ({ name, data: await fs.readFile(path.join(modelDir(home, id), name)) })));
 }
 
-async function onnxBytes(home: string, id: string): Promise<Uint8Array> {
+async function onnxBytes(home: string, id: string, options: Partial<OnnxExportOptions> = {}): Promise<Uint8Array> {
   const { metadata, artifacts } = await readModelFolder(home, id);
   const weights = layerWeights(metadata.spec, artifacts.weightSpecs ?? [], artifacts.weightData as ArrayBuffer);
-  return buildOnnx(metadata.spec, weights, {
-    name: metadata.spec.name,
-    normalization: metadata.normalization,
-    producerVersion: appVersion(),
-    docString: `${metadata.name} (${metadata.id}), exported by MNIST Studio`,
-  });
+  return buildOnnx(
+    metadata.spec,
+    weights,
+    {
+      name: metadata.spec.name,
+      normalization: metadata.normalization,
+      producerVersion: appVersion(),
+      docString: `${metadata.name} (${metadata.id}), exported by MNIST Studio`,
+    },
+    options,
+  );
 }
 
 /** The reproduction bundle's files: the manifest, the model and (fine-tuned) its parent. */
@@ -115,7 +121,14 @@ async function bundleFiles(home: string, id: string): Promise<{ name: string; da
 }
 
 /** Writes model `id` in `format` at `dest`; answers what was written. */
-export async function exportModel(home: string, id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
+export async function exportModel(
+  home: string,
+  id: string,
+  format: ExportFormat,
+  dest: string,
+  overwrite = false,
+  onnxOptions: Partial<OnnxExportOptions> = {},
+): Promise<ModelExport> {
   const target = path.resolve(dest);
   const metadata = await readMetadata(home, id);
   await checkExportTarget(target, overwrite);
@@ -140,7 +153,7 @@ export async function exportModel(home: string, id: string, format: ExportFormat
         break;
       }
       case 'onnx': {
-        const bytes = await onnxBytes(home, id);
+        const bytes = await onnxBytes(home, id, onnxOptions);
         await buildAtomic(target, 'file', (tmp) => writeFileSynced(tmp, bytes), { overwrite });
         break;
       }

@@ -17,22 +17,25 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     'models:rename': async ({ id, name }) => library.rename(id, name),
     'models:delete': async ({ id }) => library.delete(id),
     'models:import': async ({ path, name, normalization, dataset }) => library.import({ path, name, normalization, dataset }),
-    'models:importFromDialog': async ({ from, title, name, dataset }) => {
+    'models:importFromDialog': async ({ from, title, name, normalization, dataset }) => {
       const dialogs = needDialogs(ctx);
-      const chosen = from === 'folder' ? await dialogs.pickFolder(title) : await dialogs.pickFile(title, [{ name: 'ZIP, Keras', extensions: ['zip', 'keras', 'h5'] }]);
-      return { imported: chosen === null ? null : await library.import({ path: chosen, name, dataset }) };
+      const chosen =
+        from === 'folder'
+          ? await dialogs.pickFolder(title)
+          : await dialogs.pickFile(title, from === 'onnx' ? [{ name: 'ONNX', extensions: ['onnx'] }] : [{ name: 'ZIP, Keras', extensions: ['zip', 'keras', 'h5'] }]);
+      return { imported: chosen === null ? null : await library.import({ path: chosen, name, normalization, dataset }) };
     },
     'models:importUpload': async ({ uploadId, name, normalization, dataset }, caller) =>
       ctx.uploads.consume(sessionOf(caller), uploadId, 'model', async ({ dir, names }) => {
-        // One .zip or Keras file (.keras, .h5), or a TF.js folder's files (model.json among them).
-        const zip = names.length === 1 && /\.(zip|keras|h5|hdf5)$/i.test(names[0]!) ? names[0]! : null;
+        // One .zip, Keras file (.keras, .h5) or .onnx, or a TF.js folder's files (model.json among them).
+        const zip = names.length === 1 && /\.(zip|keras|h5|hdf5|onnx)$/i.test(names[0]!) ? names[0]! : null;
         try {
           return await library.import({ path: zip ? path.join(dir, zip) : dir, name, normalization, dataset, source: zip ?? 'upload' });
         } catch (err) {
           throw namingUpload(err, dir);
         }
       }),
-    'models:export': async ({ id, format, path, overwrite }) => library.export(id, format, path, overwrite),
+    'models:export': async ({ id, format, path, overwrite, onnx }) => library.export(id, format, path, overwrite, onnx),
     'models:saveAs': async ({ id, format, title, filterName }) => {
       const dialogs = needDialogs(ctx);
       const extension = EXPORT_EXTENSIONS[format];

@@ -294,6 +294,21 @@ function fromArchive(err: StudioError, staging: string, zip: string): StudioErro
 /** Pixels of imported models without a metadata.json are scaled to 0–1 and not shifted: how TF.js examples feed MNIST. */
 export const FOREIGN_NORMALIZATION = { mean: 0, std: 1 } as const;
 
+/** A model whose file records no input normalisation, imported without one: the studio does not guess (issue 16). */
+export class NormalizationNeeded extends StudioError {
+  constructor(
+    readonly file: string,
+    /** What scoring under each choice found, appended when known. */
+    scores = '',
+  ) {
+    super(
+      'INVALID_ARGUMENT',
+      `${file}: the model records no input normalisation, and a wrong guess costs accuracy silently: say how its pixels p were scaled in training — mnist ((p/255 − 0.1307)/0.3081, the PyTorch tutorial's), unit (p/255), raw (p) or MEAN,STD (CLI: --normalisation; API: normalization)${scores}`,
+      'normalization',
+    );
+  }
+}
+
 export interface ImportOptions {
   home: string;
   /** A folder, its model.json, a .zip of the folder, or a Keras .keras / .h5 file. */
@@ -419,7 +434,7 @@ async function importOnnxFile(options: ImportOptions, file: string, source: stri
     createdAt: new Date().toISOString(),
     spec: read.spec,
     inputShape: [28, 28, 1],
-    normalization: options.normalization ?? read.normalization ?? FOREIGN_NORMALIZATION,
+    normalization: options.normalization ?? read.normalization ?? fail(new NormalizationNeeded(source)),
     hyperparams: null,
     dataset: null,
     params: read.weights.byteLength / 4,
@@ -440,4 +455,8 @@ async function importOnnxFile(options: ImportOptions, file: string, source: stri
     generatedBy: `MNIST Studio ${appVersion()} import (ONNX${read.producer ? ` from ${read.producer}` : ''})`,
   });
   return metadata;
+}
+
+function fail(err: Error): never {
+  throw err;
 }

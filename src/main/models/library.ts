@@ -6,8 +6,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { EXPORT_EXTENSIONS, MAX_IMAGE_BYTES, type ModelDownload, type PredictImage } from '@shared/models-api';
-import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
+import {
+  EXPORT_EXTENSIONS,
+  MAX_IMAGE_BYTES,
+  NORMALIZATION_CHOICES,
+  NORMALIZATION_NAMES,
+  resolveNormalization,
+  type ModelDownload,
+  type NormalizationChoice,
+  type OnnxExportOptions,
+  type PredictImage,
+} from '@shared/models-api';
+import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, Prediction } from '@shared/models';
 import { modelEntry } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { DatasetInfo, DatasetRef, Evaluation } from '@shared/training';
@@ -16,7 +26,7 @@ import type { EmbedInput, Embedding } from '@shared/embed';
 import { readManifest, summarizeDataset } from '../datasets/store';
 import { checkDatasetPresent } from '../training/host';
 import { exportModel } from './export';
-import { importModel } from './import';
+import { importModel, NormalizationNeeded } from './import';
 import { deleteModel, getModel, listModels, modelDir, readMetadata, renameModel, updateMetadata } from './store';
 import type { ModelWorker } from './worker';
 
@@ -90,12 +100,23 @@ export class ModelLibrary {
   async import(options: {
     path: string;
     name?: string | undefined;
-    normalization?: ModelMetadata['normalization'] | undefined;
+    normalization?: NormalizationChoice | undefined;
     source?: string | undefined;
     dataset?: string | undefined;
   }): Promise<ImportedModel> {
-    const { dataset, ...rest } = options;
-    let metadata = await importModel({ home: this.home, ...rest });
+    const { dataset, normalization: choice, ...rest } = options;
+    const normalization = choice === undefined ? undefined : resolveNormalization(choice);
+    // An ONNX file: its test accuracy under each named normalisation, on the named data set or an installed MNIST, so the user sees which is right.
+    const scoreOn = options.path.toLowerCase().endsWith('.onnx') ? [dataset, 'mnist'].find((id) => id !== undefined && isPresent(this.home, id)) : undefined;
+    let metadata;
+    try {
+      metadata = await importModel({ home: this.home, ...rest, normalization });
+    } catch (err) {
+      if (!(err instanceof NormalizationNeeded) || scoreOn === undefined) throw err;
+      const scores = await this.scoreNormalizations(options.path, scoreOn).catch(() => null);
+      throw scores ? new NormalizationNeeded(err.file, `. Test accuracy on ${scores.on}: ${scores.text}`) : err;
+    }
+    const scored = scoreOn !== undefined ? await this.scoreNormalizations(options.path, scoreOn).catch(() => null) : null;
     const recorded = metadata.dataset?.id;
     const target = recorded !== undefined && isPresent(this.home, recorded) ? recorded : dataset;
     let evaluationError: string | null = null;
@@ -108,11 +129,39 @@ export class ModelLibrary {
         evaluationError = err instanceof Error ? err.message : String(err);
       }
     }
-    return { ...modelEntry(metadata, (await getModel(this.home, metadata.id)).bytes), evaluationError };
+    return {
+      ...modelEntry(metadata, (await getModel(this.home, metadata.id)).bytes),
+      evaluationError,
+      ...(scored ? { normalizationScores: scored.scores, normalizationScoresOn: scored.on } : {}),
+    };
   }
 
-  export(id: string, format: ExportFormat, dest: string, overwrite = false): Promise<ModelExport> {
-    return exportModel(this.home, id, format, dest, overwrite);
+  /**
+   * The test accuracy of a model file under each named normalisation on an
+   * installed data set: imported into a private temporary home, evaluated
+   * three times by the worker, removed; the library is not touched.
+   */
+  async scoreNormalizations(file: string, datasetId: string): Promise<{ on: string; scores: { choice: (typeof NORMALIZATION_NAMES)[number]; accuracy: number }[]; text: string }> {
+    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'mnist-studio-score-'));
+    try {
+      const meta = await importModel({ home, path: file, normalization: NORMALIZATION_CHOICES.unit });
+      const dir = path.join(this.home, 'datasets', datasetId);
+      const scores = [];
+      for (const choice of NORMALIZATION_NAMES) {
+        await updateMetadata(home, meta.id, (m) => ({ ...m, normalization: resolveNormalization(choice) }));
+        const ev = await this.worker.run<Evaluation>({ kind: 'evaluate', home, modelId: meta.id, dataset: { dir } });
+        scores.push({ choice, accuracy: ev.accuracy });
+      }
+      const name = (await summarizeDataset(this.home, datasetId)).name;
+      return { on: name, scores, text: scores.map((s) => `${s.choice} ${(s.accuracy * 100).toFixed(2)} %`).join(', ') };
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  }
+
+  export(id: string, format: ExportFormat, dest: string, overwrite = false, onnx?: Partial<OnnxExportOptions>): Promise<ModelExport> {
+    if (onnx && format !== 'onnx') throw new StudioError('INVALID_ARGUMENT', `onnx: layout and input scale are ONNX export options, not ${format}`, 'onnx');
+    return exportModel(this.home, id, format, dest, overwrite, onnx);
   }
 
   /** The file name a one-file export is offered under: the model's name and the format's extension. */

@@ -244,6 +244,10 @@ export function convertOnnx(model: OnnxProto.onnx.ModelProto): OnnxRead {
   }
 
   let tip: string = input.name!;
+  const props = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  // The studio's export with `--input raw` normalises 0–255 pixels first (Div, Sub, Div by constants): the normalisation it records says the same.
+  const rawInput = props.get('input_scale') === 'raw' && props.has('normalization_mean');
+  let scaling = rawInput;
   const last = () => layers.length - 1;
   const emit = (spec: LayerSpec, weights: Float32Array[] = []) => layers.push({ spec, weights });
 
@@ -282,6 +286,11 @@ export function convertOnnx(model: OnnxProto.onnx.ModelProto): OnnxRead {
       if (v.kind !== 'const') tip = out!;
     };
 
+    if (scaling && ['Div', 'Sub'].includes(op) && ins[0] === tip && get(ins[1])?.kind === 'const') {
+      set(act());
+      return;
+    }
+    if (op !== 'Constant') scaling = false;
     switch (op) {
       case 'Constant': {
         const t = a.get('value')?.t;
@@ -544,7 +553,6 @@ export function convertOnnx(model: OnnxProto.onnx.ModelProto): OnnxRead {
     weights.set(s.data, at);
     at += s.data.length;
   }
-  const props = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   const mean = Number(props.get('normalization_mean'));
   const std = Number(props.get('normalization_std'));
   const normalization = props.has('normalization_mean') && props.has('normalization_std') && mean >= 0 && mean <= 1 && std > 0 && std <= 1 ? { mean, std } : null;

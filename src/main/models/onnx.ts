@@ -42,10 +42,22 @@ export function buildOnnx(
   spec: ModelSpec,
   weights: LayerWeights[],
   info: { name: string; normalization: ModelMetadata['normalization']; producerVersion: string; docString?: string },
+  options: { layout?: 'nhwc' | 'nchw'; input?: 'normalised' | 'raw' } = {},
 ): Uint8Array {
   const summary = describeModel(spec);
   if (summary.errors.length > 0) throw new Error(`the network is not valid: ${summary.errors[0]!.message}`);
+  const layout = options.layout ?? 'nhwc';
+  const raw = options.input === 'raw';
   const g = new OnnxGraph();
+  // One channel: [N, 1, 28, 28] and [N, 28, 28, 1] hold the same bytes; the graph only has to know which layout it is in.
+  if (layout === 'nchw') g.layout = 'NCHW';
+  if (raw) {
+    // ((p / 255) − mean) / std, in the order and float32 arithmetic the studio's own evaluation uses.
+    const { mean, std } = info.normalization;
+    g.node('Div', [g.current, g.weight('pixel_scale', [], Float32Array.of(255))], 'input_unit');
+    g.node('Sub', [g.current, g.weight('normalization_mean', [], Float32Array.of(mean))], 'input_centred');
+    g.node('Div', [g.current, g.weight('normalization_std', [], Float32Array.of(std))], 'input_normalised');
+  }
   spec.layers.forEach((layer, i) => {
     const prefix = `l${i + 1}_${layer.type}`;
     const input = i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!;
@@ -65,7 +77,12 @@ export function buildOnnx(
     producerVersion: info.producerVersion,
     docString: info.docString ?? '',
     metadataProps: [
-      { key: 'input', value: 'NHWC [N, 28, 28, 1] float32: pixels p (0–255, ink bright) as ((p / 255) − mean) / std' },
+      {
+        key: 'input',
+        value: `${layout === 'nchw' ? 'NCHW [N, 1, 28, 28]' : 'NHWC [N, 28, 28, 1]'} float32: ${raw ? 'raw pixels p (0–255, ink bright); the graph normalises them as ((p / 255) − mean) / std' : 'pixels p (0–255, ink bright) as ((p / 255) − mean) / std'}`,
+      },
+      { key: 'input_layout', value: layout },
+      { key: 'input_scale', value: raw ? 'raw' : 'normalised' },
       { key: 'normalization_mean', value: String(info.normalization.mean) },
       { key: 'normalization_std', value: String(info.normalization.std) },
       { key: 'outputs', value: 'logits [N, 10]; probabilities [N, 10] = softmax(logits)' },
@@ -74,7 +91,7 @@ export function buildOnnx(
       name: info.name.replace(/[^\w.-]/g, '_') || 'model',
       node: g.nodes,
       initializer: g.initializer,
-      input: [{ name: 'input', type: floatTensorType(['N', ...INPUT_SHAPE]) }],
+      input: [{ name: 'input', type: floatTensorType(['N', ...(layout === 'nchw' ? [1, INPUT_SHAPE[0], INPUT_SHAPE[1]] : INPUT_SHAPE)]) }],
       output: [
         { name: 'logits', type: floatTensorType(['N', NUM_CLASSES]) },
         { name: 'probabilities', type: floatTensorType(['N', NUM_CLASSES]) },

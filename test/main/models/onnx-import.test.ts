@@ -52,9 +52,10 @@ const FIXTURES = Object.entries(record.models).flatMap(([name, m]) =>
   (['torchscript', 'dynamo'] as const).map((exporter) => ({ name, exporter, file: path.join(ONNX_FIXTURES, m.files[exporter]), ...m })),
 );
 
+const split = torchSplit(record.split.testEvery);
+
 describe('ONNX import of PyTorch exports (issue 16)', () => {
   beforeAll(requireBuiltTrainer);
-  const split = torchSplit(record.split.testEvery);
   const PARITY = 300;
 
   it('the fixtures use the split the script wrote', () => {
@@ -197,5 +198,49 @@ describe('ONNX files the studio refuses', () => {
     const other = path.join(tmpDir(), 'model.pt');
     fs.writeFileSync(other, 'x');
     await expect(importModel({ home, path: other })).rejects.toMatchObject({ message: expect.stringContaining('an .onnx file') });
+  });
+});
+
+describe('ONNX export for PyTorch users: nchw layout, raw input (issue 16)', () => {
+  beforeAll(requireBuiltTrainer);
+
+  it('a PyTorch model imported, exported nchw + raw: onnxruntime on raw pixels scores what evaluate scores, and the file imports back', { timeout: 120_000 }, async () => {
+    const home = tmpDir();
+    writeTorchSplit(path.join(home, 'datasets', 'torch-split'), record.split.testEvery);
+    const studio = createStudio({ home, shell: 'web' });
+    try {
+      const lenet = record.models.lenet!;
+      const imported = value<ImportedModel>(
+        await dispatch(studio.handlers, 'models:import', { path: path.join(ONNX_FIXTURES, lenet.files.dynamo), normalization: 'mnist', dataset: 'torch-split' }, { shell: 'cli' }),
+      );
+      const file = path.join(tmpDir(), 'lenet-raw.onnx');
+      value(await dispatch(studio.handlers, 'models:export', { id: imported.id, format: 'onnx', path: file, onnx: { layout: 'nchw', input: 'raw' } }, { shell: 'cli' }));
+      const ev = value<Evaluation>(await dispatch(studio.handlers, 'models:evaluate', { id: imported.id, dataset: { id: 'torch-split' } }, { shell: 'cli' }));
+
+      const session = await openOnnx(file);
+      const n = split.test.labels.length;
+      const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(split.test.images), [n, 1, 28, 28]) });
+      const logits = result.logits!.data as Float32Array;
+      let correct = 0;
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (logits[i * 10 + c]! > logits[i * 10 + best]!) best = c;
+        if (best === split.test.labels[i]) correct++;
+      }
+      console.log(
+        `nchw + raw export: onnxruntime ${((correct / n) * 100).toFixed(2)} % on raw pixels; evaluate ${(ev.accuracy * 100).toFixed(2)} %; PyTorch ${(lenet.accuracy * 100).toFixed(2)} %`,
+      );
+      expect(correct / n).toBeCloseTo(ev.accuracy, 6);
+      expect(Math.abs(ev.accuracy - lenet.accuracy)).toBeLessThanOrEqual(0.001);
+      // Fed normalised input instead, the same file would be wrong: the scaling really is inside.
+      const wrong = await session.run({ input: new ort.Tensor('float32', normalise(split.test.images.subarray(0, 784 * 50), MNIST.mean, MNIST.std), [50, 1, 28, 28]) });
+      expect(maxAbsDiff(wrong.logits!.data as Float32Array, logits.subarray(0, 500))).toBeGreaterThan(0.1);
+
+      const back = await importModel({ home, path: file });
+      expect(back.normalization).toEqual(MNIST);
+      expect(back.spec.layers).toEqual((await readModelFolder(home, imported.id)).metadata.spec.layers);
+    } finally {
+      await studio.close();
+    }
   });
 });

@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { EXPORT_FORMATS, ModelName, type ExportFormat, type ModelDetails, type ModelEntry, type Prediction } from '@shared/models';
 import { datasetDisplayName, IMAGE_SIZE } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { Id, type DatasetRef } from '@shared/training';
+import { NORMALIZATION_NAMES, NormalizationChoice } from '@shared/models-api';
 import { ModelLibrary } from '../../models/library';
 import { reproduce, type ReproductionReport } from '../../models/reproduce';
 import { sweepHome } from '../../studio';
@@ -200,19 +201,26 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('import <path>')
-    .description('add a TF.js layers model (a folder with model.json and weight files, or a .zip of one) or a Keras model (.keras, full-model .h5) after checking every file')
+    .description(
+      'add a TF.js layers model (a folder with model.json and weight files, or a .zip of one), a Keras model (.keras, full-model .h5) or an ONNX model (.onnx, as PyTorch or the studio exports it) after checking every file',
+    )
     .option('--name <name>', 'the model’s name in the library')
+    .option(
+      '--normalisation <how>',
+      'how its pixels p were scaled in training: mnist ((p/255 − 0.1307)/0.3081, the PyTorch tutorial’s), unit (p/255), raw (p) or MEAN,STD for ((p/255) − MEAN)/STD; required when the file records none',
+      normalisationOption,
+    )
     .option('--mean <x>', 'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json, else 0)', number)
     .option('--std <x>', 'see --mean (default: from its metadata.json, else 1)', number)
     .option('--dataset <id>', 'the installed dataset to score it on when its metadata.json names none that is installed; the test accuracy is recorded')
     .option('--json', 'print the new model’s entry as JSON')
-    .action(async (file: string, opts: { name?: string; mean?: number; std?: number; dataset?: string; json?: boolean }) => {
-      if ((opts.mean === undefined) !== (opts.std === undefined)) {
-        ctx.io.err('error: --mean and --std go together\n');
+    .action(async (file: string, opts: { name?: string; normalisation?: NormalizationChoice; mean?: number; std?: number; dataset?: string; json?: boolean }) => {
+      if ((opts.mean === undefined) !== (opts.std === undefined) || (opts.normalisation !== undefined && opts.mean !== undefined)) {
+        ctx.io.err(opts.normalisation !== undefined ? 'error: --normalisation replaces --mean and --std: give one or the other\n' : 'error: --mean and --std go together\n');
         ctx.state.exitCode = EXIT.usage;
         return;
       }
-      const normalization = opts.mean !== undefined && opts.std !== undefined ? { mean: opts.mean, std: opts.std } : undefined;
+      const normalization = opts.mean !== undefined && opts.std !== undefined ? { mean: opts.mean, std: opts.std } : opts.normalisation;
       await apiCommand(
         ctx,
         (studio) =>
@@ -225,7 +233,10 @@ export function registerModels(program: Command, ctx: CliContext): void {
         (m) =>
           `Imported "${m.name}" as model ${m.id}: ${m.architecture}; ${count(m.params)} parameters.` +
           (m.testAccuracy !== null && m.datasetId !== null ? `\nTest accuracy on ${datasetDisplayName(m.datasetId, m.datasetName)}: ${pct(m.testAccuracy)}.` : '') +
-          (m.evaluationError !== null ? `\nwarning: not evaluated: ${m.evaluationError}` : ''),
+          (m.evaluationError !== null ? `\nwarning: not evaluated: ${m.evaluationError}` : '') +
+          (m.normalizationScores
+            ? `\nTest accuracy on ${m.normalizationScoresOn ?? 'the test set'} under each normalisation: ${m.normalizationScores.map((x) => `${x.choice} ${pct(x.accuracy)}`).join(', ')}.`
+            : ''),
         opts.json,
       );
     });
@@ -238,14 +249,28 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'what to write').choices(CLI_FORMATS).makeOptionMandatory())
     .requiredOption('--out <path>', 'where to write it; nothing appears there unless the export completes')
     .option('--force', 'replace what is at --out')
+    .addOption(new Option('--layout <layout>', 'ONNX: the input layout, nchw [N, 1, 28, 28] as PyTorch feeds images, or nhwc [N, 28, 28, 1]').choices(['nhwc', 'nchw']))
+    .addOption(
+      new Option('--input <scale>', 'ONNX: normalised input (as the model’s metadata says), or raw 0–255 pixels with the normalisation inside the graph').choices([
+        'normalised',
+        'raw',
+      ]),
+    )
     .option('--json', 'print {format, path, bytes} as JSON')
-    .action(async (id: string, opts: { format: CliFormat; out: string; force?: boolean; json?: boolean }) => {
+    .action(async (id: string, opts: { format: CliFormat; out: string; force?: boolean; layout?: 'nhwc' | 'nchw'; input?: 'normalised' | 'raw'; json?: boolean }) => {
       const parsed = parseOptions(ctx, IdArg, { id }, { id: 'model id' });
       if (!parsed) return;
       const format: ExportFormat = opts.format === 'tfjs' && opts.out.toLowerCase().endsWith('.zip') ? 'tfjs-zip' : opts.format;
       await apiCommand(
         ctx,
-        (studio) => callStudio(ctx, studio, 'models:export', { id: parsed.id, format, path: path.resolve(opts.out), overwrite: Boolean(opts.force) }),
+        (studio) =>
+          callStudio(ctx, studio, 'models:export', {
+            id: parsed.id,
+            format,
+            path: path.resolve(opts.out),
+            overwrite: Boolean(opts.force),
+            ...(opts.layout !== undefined || opts.input !== undefined ? { onnx: { layout: opts.layout ?? 'nhwc', input: opts.input ?? 'normalised' } } : {}),
+          }),
         (r) => `Exported model ${parsed.id} (${r.format}) to ${r.path} (${formatBytes(r.bytes)}).`,
         opts.json,
       );
@@ -338,4 +363,16 @@ export function registerModelTools(program: Command, ctx: CliContext): void {
         ctx.io.out(opts.json ? `${JSON.stringify(report)}\n` : `\n${formatReproduction(report)}\n`);
       }).finally(offInterrupt);
     });
+}
+
+/** `--normalisation mnist|unit|raw|MEAN,STD`, checked by the contract's schema. */
+function normalisationOption(value: string): NormalizationChoice {
+  const parts = value.split(',');
+  const candidate = parts.length === 2 ? { mean: Number(parts[0]), std: Number(parts[1]) } : value.trim();
+  const parsed = NormalizationChoice.safeParse(candidate);
+  if (!parsed.success)
+    throw new InvalidArgumentError(
+      `must be ${NORMALIZATION_NAMES.join(', ')} or MEAN,STD (MEAN from 0 to 1, STD above 0 and at most 1)${parts.length === 2 ? `: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}` : ''}`,
+    );
+  return parsed.data;
 }

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ImportedModel, ModelEntry } from '@shared/models';
-import type { ModelDownload } from '@shared/models-api';
+import type { ModelDownload, NormalizationChoice } from '@shared/models-api';
 import { fail, type ApiError, type Result } from '@shared/result';
 import { useStudio } from '../composables/useStudio';
 import { uploadFiles } from '../upload';
@@ -59,16 +59,22 @@ export const useModelsStore = defineStore('models', () => {
    * in main's dialog (null: the dialog was closed), in a browser from files
    * it picked (a TF.js folder's files or a .zip), uploaded.
    */
-  async function importModel(from: { dialog: 'folder' | 'zip'; title: string } | { files: File[] }, name?: string): Promise<Result<ImportedModel | null>> {
+  async function importModel(
+    from: { dialog: 'folder' | 'zip' | 'onnx'; title: string } | { files: File[] },
+    name?: string,
+    normalization?: NormalizationChoice,
+  ): Promise<Result<ImportedModel | null>> {
     const studio = useStudio();
     let res: Result<ImportedModel | null>;
     if (!studio) res = fail('UNAVAILABLE', NOT_CONNECTED);
     else if ('dialog' in from) {
-      const picked = await studio.models.importFromDialog({ from: from.dialog, title: from.title, ...(name ? { name } : {}) });
+      const picked = await studio.models.importFromDialog({ from: from.dialog, title: from.title, ...(name ? { name } : {}), ...(normalization ? { normalization } : {}) });
       res = picked.ok ? { ok: true, value: picked.value.imported } : picked;
     } else {
       const uploaded = await uploadFiles(studio, 'model', from.files);
-      res = uploaded.ok ? await studio.models.importUpload({ uploadId: uploaded.value.uploadId, ...(name ? { name } : {}) }) : uploaded;
+      res = uploaded.ok
+        ? await studio.models.importUpload({ uploadId: uploaded.value.uploadId, ...(name ? { name } : {}), ...(normalization ? { normalization } : {}) })
+        : uploaded;
     }
     const added = res.ok ? res.value : null;
     if (added) list.value = [added, ...list.value.filter((m) => m.id !== added.id)];
