@@ -164,7 +164,7 @@ describe('the first hour in Chromium (web mode)', () => {
     await page.keyboard.press('g');
     await page.keyboard.press('r');
     await expect.poll(() => hash(page)).toBe('#/runs');
-    await page.keyboard.press('Alt+8');
+    await page.keyboard.press('Alt+9');
     await expect.poll(() => hash(page)).toBe('#/settings');
 
     // Typing in a field types.

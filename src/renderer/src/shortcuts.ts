@@ -7,7 +7,7 @@ import { SCREENS, type ScreenId } from './screens';
  */
 export type ShortcutAction = { kind: 'screen'; screen: ScreenId } | { kind: 'start' } | { kind: 'pauseResume' } | { kind: 'stop' } | { kind: 'help' };
 
-/** Every screen in the side bar's order, Settings last: Alt+1 … Alt+8. */
+/** Every screen in the side bar's order, Settings last: Alt+1 … Alt+9. */
 export const SCREEN_ORDER: readonly ScreenId[] = [...SCREENS.map((s) => s.id), 'settings'];
 
 /** "g" then this letter opens the screen (g d: Data …). */
@@ -18,6 +18,7 @@ export const GO_KEYS: Readonly<Record<ScreenId, string>> = {
   runs: 'r',
   evaluate: 'e',
   playground: 'p',
+  write: 'w',
   models: 'l',
   settings: 's',
 };
