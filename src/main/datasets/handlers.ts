@@ -11,6 +11,7 @@ import { datasetImages } from './images';
 import { datasetInfo } from './info';
 import { freeId, importDataset, nameFromFolder } from './import';
 import { importPersonalZip, isPersonalZip, personalZipBytes, savePersonal } from './personal';
+import { importImageFolder, isImageFolder } from './image-folder';
 import { DownloadManager } from './download';
 import { deleteDataset, listDatasets } from './store';
 
@@ -72,11 +73,16 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
   };
 }
 
-/** The CLI's import: a personal set's .zip, or the four IDX files (a folder, or the files). */
+/**
+ * The CLI's import, by layout: a personal set's .zip; a folder (or .zip) of
+ * subfolders 0 … 9 of PNG/JPEG images; or the four IDX files (a folder, or the files).
+ */
 async function importAny(home: string, paths: readonly string[], name: string | undefined) {
   const only = paths.length === 1 ? path.resolve(paths[0]!) : null;
-  if (only?.toLowerCase().endsWith('.zip') && (await isPersonalZip(only))) {
-    return importPersonalZip(home, only, name ?? (await freeId(home, nameFromFolder(only.slice(0, -'.zip'.length)))));
+  if (only?.toLowerCase().endsWith('.zip')) {
+    if (await isPersonalZip(only)) return importPersonalZip(home, only, name ?? (await freeId(home, nameFromFolder(only.slice(0, -'.zip'.length)))));
+    return importImageFolder(home, only, name);
   }
+  if (only && (await isImageFolder(only))) return importImageFolder(home, only, name);
   return importDataset({ home, paths, name });
 }

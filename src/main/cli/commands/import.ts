@@ -12,7 +12,9 @@ const ImportOptions = z.object({
 export function registerImport(program: Command, ctx: CliContext): void {
   program
     .command('import')
-    .description('bring in a dataset without internet: a folder holding the four IDX files (gzip or raw), or the four files; or a personal set’s .zip (`datasets export`)')
+    .description(
+      'bring in a dataset without internet: a folder holding the four IDX files (gzip or raw), or the four files; a folder (or .zip) of subfolders 0…9 of PNG/JPEG images, through MNIST preprocessing; or a personal set’s .zip (`datasets export`)',
+    )
     .argument('<paths...>', 'the folder, the four files, or one .zip')
     .option('--name <name>', 'id of the new dataset (default: mnist or fashion-mnist when the files are those, else the folder name)')
     .action(async (paths: string[], opts: { name?: string }) => {
