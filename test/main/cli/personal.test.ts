@@ -24,7 +24,7 @@ function lastJson<T>(stdout: string): T {
 describe('personal sets in the CLI', () => {
   it('exports a personal set, imports it elsewhere, evaluates a model on it with --dataset', async () => {
     const home = tmpDir();
-    const studio = createStudio({ home, shell: 'cli' });
+    const studio = createStudio({ home, shell: 'web' });
     try {
       await call(studio, 'datasets:savePersonal', {
         id: 'my-hand',
