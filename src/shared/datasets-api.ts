@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BUILTIN_DATASET_IDS, SPLITS, type BuiltinDatasetId, type DatasetImages, type DatasetInfo, type DatasetSummary, type DownloadResult } from './datasets';
 import { ALL_SHELLS, method, NoInput } from './method';
+import { PERSONAL_LIMITS, PersonalSample } from './personal';
 import { UploadId } from './uploads-api';
 
 /** A dataset's id, also its folder name under `datasets/`: no path separators, no dot first. */
@@ -92,6 +93,46 @@ export const ImagesInput = z
   })
   .strict();
 
+/** Drawings to keep as a personal set (the Write screen): a new set, or more for one. */
+export const SavePersonalInput = z
+  .object({
+    /** The set's id (its folder): new, or a personal set's when `extend`. */
+    id: DatasetName,
+    /** Its name on the screens (a new set's; default the id). */
+    name: z
+      .string()
+      .trim()
+      .min(1, { error: 'must be a name of 1 to 100 characters' })
+      .max(100, { error: 'must be a name of 1 to 100 characters' })
+      .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), { error: 'must not hold control characters' })
+      .optional(),
+    samples: z
+      .array(PersonalSample, { error: 'must be a list of drawings' })
+      .min(1, { error: `must hold 1 to ${PERSONAL_LIMITS.maxSamplesPerSave} drawings` })
+      .max(PERSONAL_LIMITS.maxSamplesPerSave, { error: `must hold 1 to ${PERSONAL_LIMITS.maxSamplesPerSave} drawings` }),
+    /** Add to the personal set `id`; false: make a new one (refused when the id is taken). */
+    extend: z.boolean().default(false),
+  })
+  .strict();
+
+export const ExportPersonalInput = z
+  .object({
+    id: DatasetName,
+    /** The .zip to write, in a folder that exists. */
+    path: z.string().min(1).max(4096),
+    /** Replace a file at `path`. */
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+
+/** A personal set's .zip in memory, for a browser (or the desktop page) to save. */
+export interface PersonalDownload {
+  fileName: string;
+  data: Uint8Array;
+  /** Drawings in it. */
+  count: number;
+}
+
 /** Getting the data: the registry's datasets, their download, offline import and what the UI shows of them. */
 export const DATASETS_API = {
   'datasets:list': method<DatasetSummary[]>()(NoInput, 'The registry’s datasets and imported ones, with what is on disk, for the datasets screen.', ALL_SHELLS),
@@ -122,6 +163,21 @@ export const DATASETS_API = {
     UploadImportInput,
     'A web client’s import: the four IDX files (or a .zip of them) it uploaded, after the same checks as `datasets:import`; the upload goes either way.',
     ['web'],
+  ),
+  'datasets:savePersonal': method<DatasetSummary>()(
+    SavePersonalInput,
+    'Keeps drawn digits (their strokes) as a personal set, or adds them to one: each becomes a 28×28 through the same preprocessing as a prediction.',
+    ALL_SHELLS,
+  ),
+  'datasets:exportPersonal': method<{ path: string; bytes: number; count: number }>()(
+    ExportPersonalInput,
+    'Writes a personal set as a .zip (personal.json with the strokes, an IDX pair, one PNG a drawing) that `import` brings in on another machine.',
+    ['cli'],
+  ),
+  'datasets:downloadPersonal': method<PersonalDownload>()(
+    z.object({ id: DatasetName }).strict(),
+    'A personal set’s .zip as bytes, for the page to save (the Data screen’s export).',
+    ALL_SHELLS,
   ),
   'datasets:info': method<DatasetInfo>()(InfoInput, 'Counts per split, class histograms and a sample grid of a ready dataset.', ALL_SHELLS),
   'datasets:images': method<DatasetImages>()(

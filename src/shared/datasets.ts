@@ -235,6 +235,8 @@ export interface DatasetSummary {
   name: string;
   /** One of the registry's (downloadable) or imported by the user. */
   builtin: boolean;
+  /** A personal set: digits the user drew (the Write screen) or a personal set's .zip imported; its train and test files hold the same images. */
+  personal: boolean;
   /** ready: four verified files; partial: some verified files of an unfinished download; missing: none. */
   status: 'ready' | 'partial' | 'missing';
   classNames: readonly string[];

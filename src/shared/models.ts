@@ -84,6 +84,10 @@ export const ModelMetadataSchema = z
     stoppedEarly: z.boolean(),
     app: z.string().max(64),
     tfjs: z.string().max(64).nullable(),
+    /** Its latest accuracy on each personal set it was evaluated on (the user's own handwriting), by set id; absent until one is. */
+    personalAccuracy: z
+      .record(z.string().max(64), z.object({ name: z.string().max(200), accuracy: z.number().min(0).max(1), count: Count, evaluatedAt: z.string().max(64) }).strict())
+      .optional(),
   })
   .strict();
 
@@ -112,6 +116,8 @@ export interface ModelEntry {
   stoppedEarly: boolean;
   /** Bytes of the folder's files. */
   bytes: number;
+  /** Its accuracy on each personal set it was evaluated on, latest evaluation each, by set name. */
+  personalAccuracy: { datasetId: string; name: string; accuracy: number; count: number; evaluatedAt: string }[];
 }
 
 /** One model in full: its entry, the metadata file and the per-layer shape check of its network. */
@@ -188,6 +194,9 @@ export function modelEntry(metadata: ModelMetadata, bytes: number): ModelEntry {
     source: metadata.importedFrom !== null ? 'imported' : 'trained',
     stoppedEarly: metadata.stoppedEarly,
     bytes,
+    personalAccuracy: Object.entries(metadata.personalAccuracy ?? {})
+      .map(([datasetId, p]) => ({ datasetId, ...p }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 

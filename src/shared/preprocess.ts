@@ -62,16 +62,76 @@ function borderMean(img: GrayImage): number {
   return sum / count;
 }
 
-/** Ink as bright values on 0: inverted when the paper is light, the paper's level taken off, stretched to 0–255. */
+/** Side of the coarse grid the paper's level is estimated on: enough for lighting, which varies slowly. */
+const BACKGROUND_GRID = 64;
+
+/**
+ * The paper's level at every pixel of `v` (ink bright): on a coarse grid,
+ * the darkest value within an eighth of the image around each point (ink
+ * strokes are thinner than that, so only paper remains), smoothed, then
+ * spread back bilinearly. Uneven lighting (a photo lit from one side)
+ * comes off with it; a flat background (a drawn canvas) stays flat.
+ */
+function paperLevel(v: Float32Array, w: number, h: number): Float32Array {
+  const f = Math.max(1, Math.max(w, h) / BACKGROUND_GRID);
+  const gw = Math.max(1, Math.round(w / f));
+  const gh = Math.max(1, Math.round(h / f));
+  const grid = resample(v, w, h, gw, gh);
+  const r = Math.max(1, Math.round(Math.max(gw, gh) / 8));
+  const filter = (src: Float32Array, pick: (a: number, b: number) => number, mean: boolean): Float32Array => {
+    const pass = (input: Float32Array, horizontal: boolean): Float32Array => {
+      const out = new Float32Array(input.length);
+      for (let y = 0; y < gh; y++) {
+        for (let x = 0; x < gw; x++) {
+          let acc = mean ? 0 : Infinity;
+          let n = 0;
+          for (let d = -r; d <= r; d++) {
+            const xx = horizontal ? x + d : x;
+            const yy = horizontal ? y : y + d;
+            if (xx < 0 || yy < 0 || xx >= gw || yy >= gh) continue;
+            acc = pick(acc, input[yy * gw + xx]!);
+            n++;
+          }
+          out[y * gw + x] = mean ? acc / n : acc;
+        }
+      }
+      return out;
+    };
+    return pass(pass(src, true), false);
+  };
+  const smooth = filter(
+    filter(grid, (a, b) => Math.min(a, b), false),
+    (a, b) => a + b,
+    true,
+  );
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const gy = Math.min(gh - 1, Math.max(0, (y + 0.5) / f - 0.5));
+    const y0 = Math.floor(gy);
+    const y1 = Math.min(gh - 1, y0 + 1);
+    const fy = gy - y0;
+    for (let x = 0; x < w; x++) {
+      const gx = Math.min(gw - 1, Math.max(0, (x + 0.5) / f - 0.5));
+      const x0 = Math.floor(gx);
+      const x1 = Math.min(gw - 1, x0 + 1);
+      const fx = gx - x0;
+      out[y * w + x] =
+        smooth[y0 * gw + x0]! * (1 - fx) * (1 - fy) + smooth[y0 * gw + x1]! * fx * (1 - fy) + smooth[y1 * gw + x0]! * (1 - fx) * fy + smooth[y1 * gw + x1]! * fx * fy;
+    }
+  }
+  return out;
+}
+
+/** Ink as bright values on 0: inverted when the paper is light, the paper's level (even where the light is uneven) taken off, stretched to 0–255. */
 function inkImage(img: GrayImage): Float32Array {
   const paper = borderMean(img);
   const invert = paper > 127;
   const ink = new Float32Array(img.data.length);
-  const background = invert ? 255 - paper : paper;
+  for (let i = 0; i < ink.length; i++) ink[i] = invert ? 255 - img.data[i]! : img.data[i]!;
+  const background = paperLevel(ink, img.width, img.height);
   let max = 0;
   for (let i = 0; i < ink.length; i++) {
-    const v = invert ? 255 - img.data[i]! : img.data[i]!;
-    ink[i] = Math.max(0, v - background);
+    ink[i] = Math.max(0, ink[i]! - background[i]!);
     if (ink[i]! > max) max = ink[i]!;
   }
   if (max > 0) for (let i = 0; i < ink.length; i++) ink[i] = (ink[i]! * 255) / max;

@@ -164,9 +164,9 @@ describe('the first hour in Chromium (web mode)', () => {
     await page.keyboard.press('g');
     await page.keyboard.press('r');
     await expect.poll(() => hash(page)).toBe('#/runs');
-    await page.keyboard.press('Alt+8');
-    await expect.poll(() => hash(page)).toBe('#/sweeps');
     await page.keyboard.press('Alt+9');
+    await expect.poll(() => hash(page)).toBe('#/sweeps');
+    await page.keyboard.press('Alt+0');
     await expect.poll(() => hash(page)).toBe('#/settings');
 
     // Typing in a field types.

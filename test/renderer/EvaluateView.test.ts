@@ -1,8 +1,9 @@
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FASHION_CLASSES } from '../../src/shared/datasets';
+import { DIGIT_CLASSES, FASHION_CLASSES } from '../../src/shared/datasets';
 import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
-import { fakeRun, RunsDouble, TEST_IMAGES_SHA, type FakeRun } from './runs-double';
+import { fakeEvaluation, fakeRun, RunsDouble, TEST_IMAGES_SHA, type FakeRun } from './runs-double';
+import { datasetSummary } from './training-fixtures';
 
 let mounted: Mounted | null = null;
 
@@ -194,5 +195,51 @@ describe('the Evaluate screen', () => {
     expect(texts(matrix(wrapper).findAll('thead th')).slice(1)).toEqual(['T 恤/上衣', '裤子', '套头衫', '连衣裙', '外套', '凉鞋', '衬衫', '运动鞋', '包', '短靴']);
     expect(matrix(wrapper).classes()).toContain('long-names');
     expect(cell(wrapper, 9, 0).get('button').attributes('aria-label')).toBe('4 张 短靴 被预测为 T 恤/上衣');
+  });
+});
+
+describe('the Evaluate screen on another data set', () => {
+  const hand = { ...datasetSummary('my-hand'), name: 'My hand', personal: true, test: { count: 20, classCounts: Array<number>(10).fill(2) } };
+
+  async function openOn(runs: FakeRun[], path: string) {
+    const studio = new StudioDouble({ language: 'en' });
+    new RunsDouble(studio, runs.map(fakeRun));
+    studio.respond('datasets:list', () => [datasetSummary('mnist'), hand]);
+    const asked: unknown[] = [];
+    studio.respond('models:evaluate', (input) => {
+      asked.push(input);
+      return fakeEvaluation(20, 0.75, DIGIT_CLASSES);
+    });
+    mounted = await mountStudio({ studio, path });
+    await settle();
+    return { wrapper: mounted.wrapper, router: mounted.router, asked };
+  }
+
+  it('scores the run’s model on the set chosen in the picker (a personal one), and shows that evaluation', async () => {
+    const { wrapper, router, asked } = await openOn([LATEST], '/evaluate');
+    const picker = wrapper.get<HTMLSelectElement>('[data-testid="dataset-picker"]');
+    expect(texts(picker.findAll('option'))).toEqual(['Its own (MNIST)', 'My hand (yours)']);
+    expect(wrapper.get('[data-testid="test-accuracy"]').text()).toBe('50.0%');
+    await picker.setValue('my-hand');
+    await settle();
+    expect(router.currentRoute.value.query.dataset).toBe('my-hand');
+    expect(asked).toEqual([{ id: 'run-latest-model', dataset: { id: 'my-hand' } }]);
+    expect(wrapper.get('[data-testid="test-accuracy"]').text()).toBe('75.0%');
+    expect(wrapper.get('[data-testid="scored-on"]').text()).toBe('The model of this run, scored on My hand.');
+    expect(wrapper.find('[data-testid="class-mismatch"]').exists()).toBe(false);
+    // Back to its own test set: the run's evaluation, no new call.
+    await picker.setValue('');
+    await settle();
+    expect(router.currentRoute.value.query.dataset).toBeUndefined();
+    expect(wrapper.get('[data-testid="test-accuracy"]').text()).toBe('50.0%');
+    expect(asked).toHaveLength(1);
+  });
+
+  it('warns when a Fashion-MNIST model is scored on digits: its classes differ', async () => {
+    const fashion: FakeRun = { id: 'run-fashion', createdAt: '2026-06-05T09:00:00.000Z', accuracy: 0.8, datasetId: 'fashion-mnist', classNames: FASHION_CLASSES };
+    const { wrapper } = await openOn([fashion], '/evaluate?dataset=my-hand');
+    expect(wrapper.get('[data-testid="class-mismatch"]').text()).toBe(
+      'This model was trained on Fashion-MNIST; its classes differ from My hand’s, so its accuracy there means little.',
+    );
   });
 });

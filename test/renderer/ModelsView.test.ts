@@ -51,17 +51,19 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     const cells = row(wrapper, 'm1')
       .findAll('td')
       .map((td) => td.text().replace(/\s+/g, ' '));
-    expect(cells.slice(0, 8)).toEqual([
+    expect(cells.slice(0, 9)).toEqual([
       'mlp · MNIST',
       'The tutorial’s MLPflatten → dense 128 relu → dense 64 relu → dense 10',
       '109,386',
       'MNIST',
       '97.3%',
+      // Your hand: not evaluated on a personal set.
+      '–',
       expect.stringMatching(/^Jun 2/),
       '440 kB',
       'Its run',
     ]);
-    expect(row(wrapper, 'm2').findAll('td')[7]!.text()).toBe('Its run was deleted');
+    expect(row(wrapper, 'm2').findAll('td')[8]!.text()).toBe('Its run was deleted');
     expect(row(wrapper, 'm1').get('[data-testid="model-run"]').attributes('href')).toBe('/evaluate?run=run-m1');
     expect(row(wrapper, 'm1').get('[data-testid="model-try"]').attributes('href')).toBe('/playground?model=m1');
     expect(row(wrapper, 'm1').get('[data-testid="model-finetune"]').attributes('href')).toBe('/train?fromModel=m1');

@@ -441,6 +441,7 @@ describe('fine-tuning from the Models screen', { timeout: 20_000 }, () => {
     source: 'trained' as const,
     stoppedEarly: false,
     bytes: 440_000,
+    personalAccuracy: [],
   };
 
   it('shows the saved model instead of the Model screen’s network, picks its data set and starts with fromModel', async () => {

@@ -18,6 +18,7 @@ export function modelEntry(id: string, overrides: Partial<ModelEntry> = {}): Mod
     source: 'trained',
     stoppedEarly: false,
     bytes: 440_000,
+    personalAccuracy: [],
     ...overrides,
   };
 }

@@ -13,6 +13,7 @@ export function datasetSummary(id: string, status: DatasetSummary['status'] = 'r
     id,
     name: id === 'mnist' ? 'MNIST' : id,
     builtin: id === 'mnist',
+    personal: false,
     status,
     classNames: DIGIT_CLASSES,
     train: status === 'ready' ? { count: train, classCounts: Array<number>(10).fill(train / 10) } : null,

@@ -41,6 +41,28 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
   ],
   'datasets:importFromDialog': [{}, { title: 'Choose the folder of the four IDX files', name: 'my-digits' }],
   'datasets:importUpload': [{ uploadId: 'ab'.repeat(12) }, { uploadId: 'cd'.repeat(12), name: 'fashion' }],
+  'datasets:savePersonal': [
+    { id: 'my-hand', samples: [{ label: 3, strokes: [[10, 10, 50, 60]] }] },
+    {
+      id: 'my-hand',
+      name: 'My hand',
+      samples: [
+        {
+          label: 0,
+          strokes: [
+            [140, 140],
+            [1, 2, 3, 4],
+          ],
+        },
+      ],
+      extend: true,
+    },
+  ],
+  'datasets:exportPersonal': [
+    { id: 'my-hand', path: '/tmp/my-hand.zip' },
+    { id: 'my-hand', path: '/tmp/x.zip', overwrite: true },
+  ],
+  'datasets:downloadPersonal': [{ id: 'my-hand' }],
   'datasets:info': [{ id: 'mnist' }, { id: 'my-digits', samplesPerClass: 32 }],
   'datasets:images': [
     { id: 'mnist', split: 'test', indices: [0, 17, 9999] },

@@ -2,13 +2,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DATASETS } from '@shared/datasets';
 import { StudioError } from '@shared/result';
+import { buildAtomic, TargetExistsError } from '../fs-atomic';
 import { UPLOAD_LIMITS } from '@shared/uploads-api';
 import { extractFlatZip, ZipError } from '../models/zip';
 import { needDialogs, type DomainHandlers, type StudioContext } from '../studio-context';
 import { namingUpload, sessionOf } from '../uploads';
 import { datasetImages } from './images';
 import { datasetInfo } from './info';
-import { importDataset } from './import';
+import { freeId, importDataset, nameFromFolder } from './import';
+import { importPersonalZip, isPersonalZip, personalZipBytes, savePersonal } from './personal';
+import { importImageFolder, isImageFolder } from './image-folder';
 import { DownloadManager } from './download';
 import { deleteDataset, listDatasets } from './store';
 
@@ -33,7 +36,7 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
       if (downloads.isRunning(id)) throw new StudioError('BUSY', `${id}: a download of it is running; cancel it first`, 'id');
       return deleteDataset(ctx.home, id);
     },
-    'datasets:import': async ({ paths, name }) => importDataset({ home: ctx.home, paths, name }),
+    'datasets:import': async ({ paths, name }) => importAny(ctx.home, paths, name),
     'datasets:importFromDialog': async ({ title, name }) => {
       const folder = await needDialogs(ctx).pickFolder(title);
       return { imported: folder === null ? null : await importDataset({ home: ctx.home, paths: [folder], name }) };
@@ -55,7 +58,31 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
           throw namingUpload(err, folder, dir);
         }
       }),
+    'datasets:savePersonal': async ({ id, name, samples, extend }) => savePersonal(ctx.home, { id, name, samples, extend }),
+    'datasets:exportPersonal': async ({ id, path: dest, overwrite }) => {
+      const zip = await personalZipBytes(ctx.home, id);
+      const target = path.resolve(dest);
+      await buildAtomic(target, 'file', (tmp) => fs.writeFile(tmp, zip.data), { overwrite }).catch((err: unknown) => {
+        throw err instanceof TargetExistsError ? new StudioError('INVALID_ARGUMENT', `${target}: already exists; give another file or --force to replace it`, 'path') : err;
+      });
+      return { path: target, bytes: zip.data.length, count: zip.count };
+    },
+    'datasets:downloadPersonal': async ({ id }) => personalZipBytes(ctx.home, id),
     'datasets:info': async ({ id, samplesPerClass }) => datasetInfo(ctx.home, id, samplesPerClass),
     'datasets:images': async (input) => datasetImages(ctx.home, input),
   };
+}
+
+/**
+ * The CLI's import, by layout: a personal set's .zip; a folder (or .zip) of
+ * subfolders 0 … 9 of PNG/JPEG images; or the four IDX files (a folder, or the files).
+ */
+async function importAny(home: string, paths: readonly string[], name: string | undefined) {
+  const only = paths.length === 1 ? path.resolve(paths[0]!) : null;
+  if (only?.toLowerCase().endsWith('.zip')) {
+    if (await isPersonalZip(only)) return importPersonalZip(home, only, name ?? (await freeId(home, nameFromFolder(only.slice(0, -'.zip'.length)))));
+    return importImageFolder(home, only, name);
+  }
+  if (only && (await isImageFolder(only))) return importImageFolder(home, only, name);
+  return importDataset({ home, paths, name });
 }

@@ -165,7 +165,7 @@ export function nameFromFolder(folder: string): string {
 }
 
 /** `id`, or `id-2`, `id-3`, … : the first with no folder in the home (a derived id never replaces anything). */
-async function freeId(home: string, id: string): Promise<string> {
+export async function freeId(home: string, id: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? id : `${id}-${n}`;
     const taken = await fsp.lstat(datasetDir(home, candidate)).then(

@@ -66,6 +66,8 @@ export const ManifestSchema = z.object({
   train: SplitInfoSchema,
   test: SplitInfoSchema,
   createdAt: z.string().max(64),
+  /** Drawn by the user (a personal set): its strokes are in `strokes.json` beside the IDX files. */
+  personal: z.boolean().default(false),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -160,6 +162,7 @@ export function buildManifest(
     train: splitInfo(reports.trainImages.report, reports.trainLabels.report, reports.trainImages.label, reports.trainLabels.label),
     test: splitInfo(reports.testImages.report, reports.testLabels.report, reports.testImages.label, reports.testLabels.label),
     createdAt: new Date().toISOString(),
+    personal: false,
   };
 }
 
@@ -188,6 +191,7 @@ export async function summarizeDataset(home: string, id: string): Promise<Datase
     id,
     name: manifest?.name ?? spec?.name ?? id,
     builtin: spec !== null,
+    personal: manifest?.personal ?? false,
     status: ready ? 'ready' : files > 0 ? 'partial' : 'missing',
     classNames: manifest?.classNames ?? spec?.classNames ?? DIGIT_CLASSES,
     train: ready ? manifest.train : null,

@@ -187,7 +187,18 @@ export class ModelLibrary {
   async evaluate(id: string, dataset: DatasetRef): Promise<Evaluation> {
     await readMetadata(this.home, id);
     checkDatasetPresent(this.home, dataset);
-    return this.worker.run<Evaluation>({ kind: 'evaluate', home: this.home, modelId: id, dataset: 'dir' in dataset ? { dir: path.resolve(dataset.dir) } : dataset });
+    const ev = await this.worker.run<Evaluation>({ kind: 'evaluate', home: this.home, modelId: id, dataset: 'dir' in dataset ? { dir: path.resolve(dataset.dir) } : dataset });
+    if ('id' in dataset) {
+      // A personal set's figure is kept with the model: the Models table's "your hand".
+      const summary = await summarizeDataset(this.home, dataset.id);
+      if (summary.personal) {
+        await updateMetadata(this.home, id, (m) => ({
+          ...m,
+          personalAccuracy: { ...(m.personalAccuracy ?? {}), [dataset.id]: { name: summary.name, accuracy: ev.accuracy, count: ev.count, evaluatedAt: new Date().toISOString() } },
+        }));
+      }
+    }
+    return ev;
   }
 
   async predict(id: string, image: PredictImage, preprocess: boolean): Promise<Prediction> {

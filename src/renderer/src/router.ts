@@ -10,6 +10,7 @@ const VIEWS: Record<ScreenId, () => Promise<Component>> = {
   runs: () => import('./views/RunsView.vue'),
   evaluate: () => import('./views/EvaluateView.vue'),
   playground: () => import('./views/PlaygroundView.vue'),
+  write: () => import('./views/WriteView.vue'),
   models: () => import('./views/ModelsView.vue'),
   sweeps: () => import('./views/SweepsView.vue'),
   settings: () => import('./views/SettingsView.vue'),

@@ -15,6 +15,7 @@ export const SCREENS = [
   { id: 'runs', icon: 'runs', group: 'results' },
   { id: 'evaluate', icon: 'evaluate', group: 'results' },
   { id: 'playground', icon: 'playground', group: 'results' },
+  { id: 'write', icon: 'write', group: 'results' },
   { id: 'models', icon: 'models', group: 'results' },
   { id: 'sweeps', icon: 'sweeps', group: 'results' },
 ] as const satisfies readonly ScreenDef[];

@@ -18,6 +18,7 @@ export const GO_KEYS: Readonly<Record<ScreenId, string>> = {
   runs: 'r',
   evaluate: 'e',
   playground: 'p',
+  write: 'w',
   models: 'l',
   sweeps: 'h',
   settings: 's',

@@ -12,6 +12,7 @@ import { callStudio, cliStudio, parseOptions } from '../studio-call';
 
 function origin(d: DatasetSummary): string {
   if (!d.origin) return '';
+  if (d.personal) return d.origin.kind === 'import' && d.origin.from !== 'drawn in MNIST Studio' ? `personal, from ${d.origin.from}` : 'personal (drawn)';
   return d.origin.kind === 'download' ? `downloaded from ${d.origin.mirrors.join(', ')}` : `imported from ${d.origin.from}`;
 }
 
@@ -61,6 +62,25 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
       try {
         const removed = await callStudio(ctx, studio, 'datasets:delete', parsed);
         if (removed) ctx.io.out(`${opts.json ? JSON.stringify(removed) : `Deleted dataset ${removed.id} (${removed.dir}).`}\n`);
+      } finally {
+        await studio.close();
+      }
+    });
+  datasets
+    .command('export')
+    .description('write a personal set as a .zip (its drawings’ strokes, an IDX pair and one PNG a drawing) that `import FILE.zip` brings in elsewhere')
+    .argument('<id>', 'the personal set, as `datasets list` shows it')
+    .requiredOption('--out <file>', 'the .zip to write')
+    .option('--force', 'replace a file already at --out')
+    .option('--json', 'print {"path": …, "bytes": …, "count": …} when done')
+    .action(async (id: string, opts: { out: string; force?: boolean; json?: boolean }) => {
+      const parsed = parseOptions(ctx, z.object({ id: DatasetName }), { id }, { id: 'id' });
+      if (!parsed) return;
+      const studio = cliStudio(ctx);
+      try {
+        const written = await callStudio(ctx, studio, 'datasets:exportPersonal', { id: parsed.id, path: path.resolve(opts.out), overwrite: Boolean(opts.force) });
+        if (written)
+          ctx.io.out(`${opts.json ? JSON.stringify(written) : `Exported ${parsed.id} (${written.count} drawings) to ${written.path} (${formatBytes(written.bytes)}).`}\n`);
       } finally {
         await studio.close();
       }

@@ -12,8 +12,10 @@ const ImportOptions = z.object({
 export function registerImport(program: Command, ctx: CliContext): void {
   program
     .command('import')
-    .description('bring in a dataset without internet: a folder holding the four IDX files (gzip or raw), or the four files')
-    .argument('<paths...>', 'the folder, or the four files')
+    .description(
+      'bring in a dataset without internet: a folder holding the four IDX files (gzip or raw), or the four files; a folder (or .zip) of subfolders 0…9 of PNG/JPEG images, through MNIST preprocessing; or a personal set’s .zip (`datasets export`)',
+    )
+    .argument('<paths...>', 'the folder, the four files, or one .zip')
     .option('--name <name>', 'id of the new dataset (default: mnist or fashion-mnist when the files are those, else the folder name)')
     .action(async (paths: string[], opts: { name?: string }) => {
       const parsed = parseOptions(ctx, ImportOptions, { paths, name: opts.name }, { paths: 'paths', name: '--name' });
@@ -22,7 +24,11 @@ export function registerImport(program: Command, ctx: CliContext): void {
       try {
         const summary = await callStudio(ctx, studio, 'datasets:import', parsed);
         if (!summary?.train || !summary.test) return;
-        ctx.io.out(`Imported ${summary.name} as "${summary.id}": ${summary.train.count} training and ${summary.test.count} test images, verified, in ${summary.dir}\n`);
+        ctx.io.out(
+          summary.personal
+            ? `Imported personal set ${summary.name} as "${summary.id}": ${summary.test.count} drawings, in ${summary.dir}\n`
+            : `Imported ${summary.name} as "${summary.id}": ${summary.train.count} training and ${summary.test.count} test images, verified, in ${summary.dir}\n`,
+        );
       } finally {
         await studio.close();
       }

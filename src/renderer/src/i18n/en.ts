@@ -9,6 +9,7 @@ import runDetail from './screens/run-detail';
 import runs from './screens/runs';
 import sweeps from './screens/sweeps';
 import train from './screens/train';
+import write from './screens/write';
 
 /**
  * English, the reference language: every other language has exactly these
@@ -46,11 +47,13 @@ const en = {
     runs: { title: 'Runs', summary: 'Every training run, its settings and its result, side by side.' },
     evaluate: { title: 'Evaluate', summary: 'Where the model is right, and where it goes wrong.' },
     playground: { title: 'Playground', summary: 'Draw a digit and see what the model thinks it is.' },
+    write: { title: 'Write', summary: 'Collect your own handwritten digits as a personal test set.' },
     models: { title: 'Models', summary: 'The models you saved: load, rename, import and export them.' },
     sweeps: { title: 'Sweeps', summary: 'Many runs, one answer: which learning rate, width or optimizer works best.' },
     settings: { title: 'Settings', summary: 'Language, appearance, download mirrors and this installation.' },
   },
   playground: playground.en,
+  write: write.en,
   models: models.en,
   data: data.en,
   runs: runs.en,

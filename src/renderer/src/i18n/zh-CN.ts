@@ -10,6 +10,7 @@ import runDetail from './screens/run-detail';
 import runs from './screens/runs';
 import sweeps from './screens/sweeps';
 import train from './screens/train';
+import write from './screens/write';
 
 /** 简体中文。键与英文完全一致（有测试检查）。 */
 const zhCN: MessageSchema = {
@@ -43,11 +44,13 @@ const zhCN: MessageSchema = {
     runs: { title: '训练记录', summary: '每一次训练的配置和结果，放在一起对比。' },
     evaluate: { title: '评估', summary: '模型哪里判断对了，又错在哪里。' },
     playground: { title: '试一试', summary: '写一个数字，看看模型认为它是几。' },
+    write: { title: '手写', summary: '收集你自己的手写数字，作为个人测试集。' },
     models: { title: '模型库', summary: '已保存的模型：加载、重命名、导入和导出。' },
     sweeps: { title: '超参数扫描', summary: '多次训练，一个答案：哪个学习率、宽度或优化器最好。' },
     settings: { title: '设置', summary: '语言、外观、下载镜像以及本机安装信息。' },
   },
   playground: playground['zh-CN'],
+  write: write['zh-CN'],
   models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],

@@ -17,6 +17,7 @@ const en = {
     mnist: 'Handwritten digits 0 to 9, the classic first data set of deep learning.',
     'fashion-mnist': 'Small photos of clothes, shoes and bags in ten classes: a harder drop-in for MNIST.',
     imported: 'Imported by you: four IDX files in the MNIST format.',
+    personal: 'Your own handwriting, drawn on the Write screen: a test set of your digits.',
   },
   facts: {
     train: 'Training',
@@ -38,6 +39,15 @@ const en = {
     dismiss: 'Dismiss',
     delete: 'Delete',
     deleteLabel: 'Delete {name} from the studio home',
+    addDrawings: 'Write more',
+    export: 'Export .zip',
+    exportLabel: 'Export {name} as a .zip (drawings, IDX pair and PNGs)',
+    exported: '{file} saved ({size}).',
+    exportFailed: 'The set could not be exported',
+  },
+  personal: {
+    badge: 'Personal',
+    drawings: '{count} drawings',
   },
   remove: {
     title: 'Delete this data set?',
@@ -161,6 +171,7 @@ const zhCN: typeof en = {
     mnist: '0 到 9 的手写数字，深度学习入门的经典数据集。',
     'fashion-mnist': '十类服装、鞋子和包的小图片，可直接替换 MNIST，难度更高。',
     imported: '由你导入：四个 MNIST 格式的 IDX 文件。',
+    personal: '你自己的笔迹，在“手写”页面写下：一份属于你的测试集。',
   },
   facts: {
     train: '训练集',
@@ -182,6 +193,15 @@ const zhCN: typeof en = {
     dismiss: '关闭',
     delete: '删除',
     deleteLabel: '从工作目录中删除 {name}',
+    addDrawings: '继续手写',
+    export: '导出 .zip',
+    exportLabel: '将 {name} 导出为 .zip（笔画、IDX 文件和 PNG 图片）',
+    exported: '已保存 {file}（{size}）。',
+    exportFailed: '无法导出这个数据集',
+  },
+  personal: {
+    badge: '个人',
+    drawings: '{count} 个手写数字',
   },
   remove: {
     title: '删除这个数据集？',

@@ -5,6 +5,14 @@
  */
 const en = {
   run: 'Run',
+  dataset: {
+    label: 'Test set',
+    own: 'Its own ({dataset})',
+    personal: '{dataset} (yours)',
+    scoring: 'Scoring the model on the chosen set…',
+    scoredOn: 'The model of this run, scored on {dataset}.',
+    mismatch: 'This model was trained on {model}; its classes differ from {dataset}’s, so its accuracy there means little.',
+  },
   empty: {
     title: 'Nothing to evaluate yet',
     body: 'Once a training run finishes, its test accuracy and its mistakes are laid out here, class by class.',
@@ -56,6 +64,14 @@ const en = {
 
 const zhCN: typeof en = {
   run: '训练',
+  dataset: {
+    label: '测试集',
+    own: '它自己的（{dataset}）',
+    personal: '{dataset}（你的）',
+    scoring: '正在用所选数据集评估模型…',
+    scoredOn: '这次训练得到的模型在 {dataset} 上的结果。',
+    mismatch: '这个模型是在 {model} 上训练的；它的类别与 {dataset} 的不同，所以在那里的准确率意义不大。',
+  },
   empty: {
     title: '还没有可以评估的模型',
     body: '训练完成后，这里会逐类展示模型的测试准确率和它犯的错。',
