@@ -249,7 +249,7 @@ describe('the first hour in Chromium (web mode)', () => {
             );
           }
         };
-        for (const route of ['data', 'model', 'train', 'runs', `runs/${run!.id}`, 'evaluate', 'playground', 'models', 'sweeps', 'settings']) {
+        for (const route of ['data', 'model', 'train', 'runs', `runs/${run!.id}`, 'evaluate', 'playground', 'write', 'models', 'sweeps', 'settings']) {
           await page.goto(`${web.server.url}#/${route}`);
           await page.locator('[data-screen]').waitFor();
           // Lazy parts (a run's record, the model list) arrive over the socket first.
