@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
+import type { Explanation, FirstLayer } from '@shared/explain';
 import { EXPORT_EXTENSIONS, MAX_IMAGE_BYTES, type ModelDownload, type PredictImage } from '@shared/models-api';
 import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
 import { modelEntry } from '@shared/models';
@@ -144,6 +145,19 @@ export class ModelLibrary {
     await readMetadata(this.home, id);
     const sent = 'path' in image ? { encoded: await readImageFile(image.path) } : image;
     return this.worker.run<Prediction>({ kind: 'predict', home: this.home, modelId: id, image: sent, preprocess });
+  }
+
+  /** Every layer's output and a saliency map of `classIndex` (null: the predicted class) for one image, in the worker. */
+  async explain(id: string, image: PredictImage, preprocess: boolean, classIndex: number | null, steps: number): Promise<Explanation> {
+    await readMetadata(this.home, id);
+    const sent = 'path' in image ? { encoded: await readImageFile(image.path) } : image;
+    return this.worker.run<Explanation>({ kind: 'explain', home: this.home, modelId: id, image: sent, preprocess, classIndex, steps });
+  }
+
+  /** The first layer's weights as images (null when the network's first weights do not see the pixels). */
+  async firstLayer(id: string, limit: number): Promise<FirstLayer | null> {
+    await readMetadata(this.home, id);
+    return this.worker.run<FirstLayer | null>({ kind: 'first-layer', home: this.home, modelId: id, limit });
   }
 
   /** Where a model's files are (for messages). */

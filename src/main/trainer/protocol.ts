@@ -33,6 +33,18 @@ export type ModelTask =
       image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
       preprocess: boolean;
     }
+  /** Every layer's output and a saliency map of one class for one image (`classIndex` null: the predicted class). */
+  | {
+      kind: 'explain';
+      home: string;
+      modelId: string;
+      image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
+      preprocess: boolean;
+      classIndex: number | null;
+      steps: number;
+    }
+  /** The first layer's weights as images (at most `limit`). */
+  | { kind: 'first-layer'; home: string; modelId: string; limit: number }
   /** In a training process: the same, with the weights the run has now (between batches). */
   | {
       kind: 'predict-live';

@@ -17,6 +17,7 @@ import { modelDir, readModelFolder } from '../models/store';
 import type { Tf } from '../native';
 import { normalizePixels, splitTensors } from './data';
 import { predictSplit } from './evaluate';
+import { explainWith, firstLayerOf } from './explain';
 import { failureReason } from './failure';
 import { buildEvaluation } from './metrics';
 import { inferenceForward, lossFunction } from './model';
@@ -163,6 +164,16 @@ export async function serveTask(
         break;
       case 'predict':
         value = await predictImage(tf, task);
+        break;
+      case 'explain': {
+        const start = performance.now();
+        const { model, metadata } = await cachedModel(tf, task.home, task.modelId);
+        const scoring = { model, normalization: metadata.normalization, classNames: metadata.dataset?.classNames ?? DIGIT_CLASSES };
+        value = explainWith(tf, scoring, predictWith(tf, scoring, task), task, start);
+        break;
+      }
+      case 'first-layer':
+        value = firstLayerOf((await cachedModel(tf, task.home, task.modelId)).model, task.limit);
         break;
       case 'predict-live': {
         const scoring = live();
