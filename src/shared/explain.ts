@@ -96,3 +96,88 @@ export interface FirstLayer {
   /** Per image: the largest |weight| (what 0 and 255 stand for). */
   scale: Float32Array;
 }
+
+/** An RGBA image (4 bytes a pixel, row-major), as a canvas's ImageData or a PNG holds it. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** `count` gray images of w × h laid out in rows of `cols`, `gap` pixels apart (the gaps take `background`). */
+export function tileGray(images: Uint8Array, count: number, w: number, h: number, cols: number, gap = 1, background = 0): RgbaImage {
+  const columns = Math.max(1, Math.min(cols, count));
+  const rows = Math.max(1, Math.ceil(count / columns));
+  const width = columns * w + (columns - 1) * gap;
+  const height = rows * h + (rows - 1) * gap;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) data.set([background, background, background, 255], i * 4);
+  for (let n = 0; n < count; n++) {
+    const ox = (n % columns) * (w + gap);
+    const oy = Math.floor(n / columns) * (h + gap);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const v = images[n * w * h + y * w + x]!;
+        data.set([v, v, v, 255], ((oy + y) * width + ox + x) * 4);
+      }
+    }
+  }
+  return { width, height, data };
+}
+
+/** The value below which 99 % of |values| lie: saliency is shown against it, so one extreme pixel does not wash out the rest. */
+export function robustMax(values: ArrayLike<number>): number {
+  const abs = Array.from(values, (v) => Math.abs(v)).sort((a, b) => a - b);
+  const m = abs[Math.min(abs.length - 1, Math.floor(abs.length * 0.99))] ?? 0;
+  return m > 0 ? m : (abs[abs.length - 1] ?? 0);
+}
+
+/**
+ * Saliency over the digit: the digit as dim gray, and over it red where a
+ * pixel raises the class's score and blue where it lowers it, the stronger
+ * the more opaque.
+ */
+export function saliencyOverlay(input: Uint8Array, values: ArrayLike<number>, size: number): RgbaImage {
+  const max = robustMax(values);
+  const data = new Uint8ClampedArray(size * size * 4);
+  for (let p = 0; p < size * size; p++) {
+    const gray = Math.round(input[p]! * 0.45);
+    const v = max > 0 ? Math.max(-1, Math.min(1, values[p]! / max)) : 0;
+    const a = Math.abs(v);
+    const [r, g, b] = v >= 0 ? [255, 60, 40] : [40, 120, 255];
+    data.set([gray + (r - gray) * a, gray + (g - gray) * a, gray + (b - gray) * a, 255], p * 4);
+  }
+  return { width: size, height: size, data };
+}
+
+/** First-layer images (bytes around 128, see FirstLayer.pixels) in colour: black for a zero weight, orange for positive, blue for negative. */
+export function signedTile(images: Uint8Array, count: number, w: number, h: number, cols: number, gap = 1): RgbaImage {
+  const gray = tileGray(images, count, w, h, cols, gap, 128);
+  const { data } = gray;
+  for (let i = 0; i < data.length; i += 4) {
+    const v = (data[i]! - 128) / 127;
+    const a = Math.min(1, Math.abs(v));
+    data.set(v >= 0 ? [255 * a, 150 * a, 30 * a, 255] : [40 * a, 120 * a, 255 * a, 255], i);
+  }
+  return gray;
+}
+
+/** An image `factor` times larger, each pixel a block (no smoothing: the pixels are the data). */
+export function enlarge(img: RgbaImage, factor: number): RgbaImage {
+  const width = img.width * factor;
+  const height = img.height * factor;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const s = (Math.floor(y / factor) * img.width + Math.floor(x / factor)) * 4;
+      data.set(img.data.subarray(s, s + 4), (y * width + x) * 4);
+    }
+  }
+  return { width, height, data };
+}
+
+/** Unit activations as bytes: 0 = `min`, 255 = `max`. */
+export function unitBytes(values: ArrayLike<number>, min: number, max: number): Uint8Array {
+  const range = max - min;
+  return Uint8Array.from(values, (v) => (range > 0 ? Math.round(((v - min) / range) * 255) : 0));
+}

@@ -4,6 +4,7 @@ import { registerDatasets } from './commands/datasets';
 import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
 import { registerDownload } from './commands/download';
+import { registerExplain } from './commands/explain';
 import { registerImport } from './commands/import';
 import { registerModels, registerModelTools } from './commands/models';
 import { registerRuns } from './commands/runs';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerRuns(program, ctx);
   registerModels(program, ctx);
   registerModelTools(program, ctx);
+  registerExplain(program, ctx);
   return program;
 }
 

@@ -159,6 +159,9 @@ describe('looking inside a model', () => {
             `IG completeness error ${(completenessErr * 100).toFixed(2)} %; logit drop removing the top-15 IG pixels ${drop(afterIg).toFixed(2)} vs 15 random ink pixels ${drop(afterRandom).toFixed(2)}; ` +
             `mean explain ${(ms / COUNT).toFixed(1)} ms`,
         );
+        // From a black baseline IG is (x − black) × mean gradient: zero off the ink by construction, so this
+        // figure is ~100 % for any model; the plain gradient's is the one that tells models apart (logged above),
+        // and the completeness and deletion checks below are what can fail for a wrong attribution.
         expect(igMass).toBeGreaterThanOrEqual(0.8);
         // The attributions add up to the score's change from a black image (32-step midpoint rule).
         expect(completenessErr).toBeLessThan(0.1);
