@@ -153,8 +153,15 @@ export function saliencyOverlay(input: Uint8Array, values: ArrayLike<number>, si
 /** First-layer images (bytes around 128, see FirstLayer.pixels) in colour: black for a zero weight, orange for positive, blue for negative. */
 export function signedTile(images: Uint8Array, count: number, w: number, h: number, cols: number, gap = 1): RgbaImage {
   const gray = tileGray(images, count, w, h, cols, gap, 128);
-  const { data } = gray;
+  const { data, width } = gray;
   for (let i = 0; i < data.length; i += 4) {
+    const x = (i / 4) % width;
+    const y = Math.floor(i / 4 / width);
+    // The gaps between images: a mid gray, so black (zero) weights at an edge do not run into the next image.
+    if (x % (w + gap) >= w || y % (h + gap) >= h) {
+      data.set([110, 110, 110, 255], i);
+      continue;
+    }
     const v = (data[i]! - 128) / 127;
     const a = Math.min(1, Math.abs(v));
     data.set(v >= 0 ? [255 * a, 150 * a, 30 * a, 255] : [40 * a, 120 * a, 255 * a, 255], i);

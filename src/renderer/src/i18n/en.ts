@@ -2,6 +2,7 @@ import data from './screens/data';
 import evaluate from './screens/evaluate';
 import model from './screens/model';
 import models from './screens/models';
+import inside from './screens/inside';
 import playground from './screens/playground';
 import runDetail from './screens/run-detail';
 import runs from './screens/runs';
@@ -47,6 +48,7 @@ const en = {
     settings: { title: 'Settings', summary: 'Language, appearance, download mirrors and this installation.' },
   },
   playground: playground.en,
+  inside: inside.en,
   models: models.en,
   data: data.en,
   runs: runs.en,

@@ -3,6 +3,7 @@ import data from './screens/data';
 import evaluate from './screens/evaluate';
 import model from './screens/model';
 import models from './screens/models';
+import inside from './screens/inside';
 import playground from './screens/playground';
 import runDetail from './screens/run-detail';
 import runs from './screens/runs';
@@ -44,6 +45,7 @@ const zhCN: MessageSchema = {
     settings: { title: '设置', summary: '语言、外观、下载镜像以及本机安装信息。' },
   },
   playground: playground['zh-CN'],
+  inside: inside['zh-CN'],
   models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],
