@@ -143,6 +143,7 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { id: 'model-1', image: { path: '/tmp/digit.png' } },
   ],
   'models:firstLayer': [{ id: 'model-1' }, { id: 'model-1', limit: 16 }],
+  'train:firstLayer': [{ runId: 'run-1' }, { runId: 'run-1', limit: 32 }],
 };
 
 /** Whether the contract keeps a field of `method` from `shell`. */

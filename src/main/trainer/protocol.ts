@@ -50,7 +50,9 @@ export type ModelTask =
       kind: 'predict-live';
       image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
       preprocess: boolean;
-    };
+    }
+  /** In a training process: the first layer's weights as images, as the run has them now. */
+  | { kind: 'first-layer-live'; limit: number };
 
 /**
  * Host → trainer. A training process gets `start` once, first; the controls

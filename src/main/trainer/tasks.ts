@@ -182,6 +182,13 @@ export async function serveTask(
         value = predictWith(tf, scoring, task);
         break;
       }
+      case 'first-layer-live': {
+        const scoring = live();
+        if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');
+        scoring.sync?.();
+        value = firstLayerOf(scoring.model, task.limit);
+        break;
+      }
       default: {
         const never: never = task;
         throw new Error(`unknown task ${JSON.stringify(never)}`);

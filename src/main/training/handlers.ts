@@ -27,6 +27,7 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher): 
     'train:stop': async ({ runId }) => host.stop(runId),
     'train:status': async () => host.status(),
     'train:predict': async ({ runId, image, preprocess }) => host.predict(runId, { image, preprocess }),
+    'train:firstLayer': async ({ runId, limit }) => ({ firstLayer: await host.firstLayer(runId, limit) }),
     'runs:list': async () => {
       await host.ready;
       const runs = await listRuns(ctx.home);
