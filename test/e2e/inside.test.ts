@@ -118,4 +118,29 @@ describe('inside the network (Chromium, web mode)', () => {
       await page.close();
     });
   }
+
+  it('Train: the first layer is redrawn after every epoch of a run (en light, zh-CN dark)', { timeout: 180_000 }, async () => {
+    const dataset = (await web.studio.handlers['datasets:list']({}, { shell: 'cli' })).find((d) => d.status === 'ready')!;
+    for (const [language, theme] of [
+      ['en', 'light'],
+      ['zh-CN', 'dark'],
+    ] as const) {
+      const { page, errors } = await open('#/train', language, theme);
+      await page.locator('[data-screen]').waitFor();
+      const started = await dispatch(
+        web.studio.handlers,
+        'train:start',
+        { dataset: { id: dataset.id }, model: presetSpec('mlp'), hyperparams: { epochs: 3, limit: 2000, seed: 6 } },
+        { shell: 'cli' },
+      );
+      expect(started).toMatchObject({ ok: true });
+      await expect.poll(() => page.getByTestId('live-first-layer-epoch').textContent(), { timeout: 120_000 }).toMatch(/3/);
+      expect(await page.getByTestId('first-layer').textContent()).toMatch(language === 'en' ? /32 of 128 units of the first dense layer/ : /128 个单元中 32 个/);
+      await expect.poll(async () => (await web.studio.handlers['train:status']({}, { shell: 'cli' })).state, { timeout: 60_000 }).toBe('idle');
+      await screenshotScreen(page, `inside-${language}-${theme}-train`);
+      expect(await seriousViolations(page, '[data-testid="live-first-layer"]')).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
 });
