@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EmbedInput, type Embedding } from './embed';
 import { Hyperparams, MNIST_NORMALIZATION } from './hyperparams';
+import { FIRST_LAYER_UNITS, IG_STEPS, MAX_FIRST_LAYER_UNITS, MAX_IG_STEPS, type Explanation, type FirstLayer } from './explain';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { wholeNumber } from './model-spec';
 import { EXPORT_FORMATS, ModelName, type ImportedModel, type ModelDetails, type ModelEntry, type ModelExport, type Prediction } from './models';
@@ -56,6 +57,21 @@ export const OnnxExportOptions = z
   })
   .strict();
 export type OnnxExportOptions = z.output<typeof OnnxExportOptions>;
+
+export const ExplainInput = PredictInput.extend({
+  /** The class whose score the saliency explains ("why not 9?"); default: the predicted class. */
+  class: wholeNumber(0, 9).optional(),
+  /** Integrated gradients: steps on the path from a black image. */
+  steps: wholeNumber(1, MAX_IG_STEPS).default(IG_STEPS),
+}).strict();
+
+export const FirstLayerInput = z
+  .object({
+    id: Id,
+    /** At most this many units or filters. */
+    limit: wholeNumber(1, MAX_FIRST_LAYER_UNITS).default(FIRST_LAYER_UNITS),
+  })
+  .strict();
 
 export const ExportInput = z
   .object({
@@ -196,5 +212,16 @@ export const MODELS_API = {
     ALL_SHELLS,
     // A path would let a page read the engine's files (and learn whether one exists).
     { 'image.path': ['cli'] },
+  ),
+  'models:explain': method<Explanation>()(
+    ExplainInput,
+    'Looks inside a model for one image, in a worker process: the prediction, every layer’s output in order (feature maps as small images, dense layers as activations) and the saliency of a class’s score (plain gradient and integrated gradients).',
+    ALL_SHELLS,
+    { 'image.path': ['cli'] },
+  ),
+  'models:firstLayer': method<{ firstLayer: FirstLayer | null }>()(
+    FirstLayerInput,
+    'What the first layer learned: a dense layer’s weights from the pixels as 28×28 images, or the first convolution’s filters (null for a network whose first weights see no pixels).',
+    ALL_SHELLS,
   ),
 };

@@ -6,7 +6,8 @@ import type { RunHistograms } from './histograms';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { ModelSpec } from './model-spec';
 import type { Prediction } from './models';
-import { PixelImage } from './models-api';
+import type { FirstLayer } from './explain';
+import { FirstLayerInput, PixelImage } from './models-api';
 import { Id, TrainConfigInput, type RunRecord, type RunSummary, type TrainStatus } from './training';
 
 /** Most source digits and variants a preview shows (a grid, not a data set). */
@@ -67,6 +68,11 @@ export const TRAINING_API = {
       preprocess: z.boolean().default(true),
     }).strict(),
     'Classifies a drawing with the weights the run has now (between two batches), so the Playground can re-score it after every epoch. UNAVAILABLE until the run has built its model.',
+    ALL_SHELLS,
+  ),
+  'train:firstLayer': method<{ firstLayer: FirstLayer | null }>()(
+    RunRef.extend({ limit: FirstLayerInput.shape.limit }).strict(),
+    'The first layer’s weights as images with the weights the run has now, as `models:firstLayer` does for a saved model: the Train screen redraws them after every epoch.',
     ALL_SHELLS,
   ),
 };

@@ -37,7 +37,21 @@ async function openModels(options: { models?: ModelEntry[]; language?: 'en' | 'z
     .respond('models:delete', ({ id }) => {
       list = list.filter((m) => m.id !== id);
       return { id };
-    });
+    })
+    // The first layer of an mlp: 4 of 128 units, unit k's weights all (k − 1.5) / 2 (128 + 64·(k − 1.5) / 0.75 as bytes).
+    .respond('models:firstLayer', ({ id, limit }) => ({
+      firstLayer: {
+        kind: 'dense' as const,
+        index: 1,
+        name: `${id}_dense1`,
+        total: 128,
+        shown: Math.min(4, limit),
+        width: 28,
+        height: 28,
+        pixels: Uint8Array.from({ length: Math.min(4, limit) * 784 }, (_, p) => Math.round(128 + (Math.floor(p / 784) - 1.5) * 84)),
+        scale: Float32Array.from([0.75, 0.75, 0.75, 0.75]),
+      },
+    }));
   mounted = await mountStudio({ studio, path: '/models' });
   return { wrapper: mounted.wrapper, router: mounted.router, studio };
 }
@@ -45,6 +59,18 @@ async function openModels(options: { models?: ModelEntry[]; language?: 'en' | 'z
 const row = (wrapper: VueWrapper, id: string) => wrapper.get(`[data-testid="model-row"][data-model="${id}"]`);
 
 describe('the Models screen', { timeout: 20_000 }, () => {
+  it('shows what the first layer of the chosen model learned, and asks again for another model', async () => {
+    const { wrapper, studio } = await openModels();
+    await settle();
+    expect(studio.inputs('models:firstLayer')).toEqual([{ id: 'm2', limit: 64 }]);
+    const panel = wrapper.get('[data-testid="first-layer"]');
+    expect(panel.text()).toContain('Weights of 4 of 128 units of the first dense layer, one 28×28 image per unit');
+    expect(panel.get('canvas').attributes('aria-label')).toContain('4 of 128 units');
+    await wrapper.get('[data-testid="first-layer-model"]').setValue('m1');
+    await settle();
+    expect(studio.inputs('models:firstLayer').at(-1)).toEqual({ id: 'm1', limit: 64 });
+  });
+
   it('lists every model with its network, parameters, data set, accuracy, size and the run it came from', async () => {
     const { wrapper } = await openModels();
     expect(wrapper.findAll('[data-testid="model-row"]').map((r) => r.attributes('data-model'))).toEqual(['m2', 'm1', 'm0']);

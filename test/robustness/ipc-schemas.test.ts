@@ -187,6 +187,13 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { id: 'model-1', image: { encoded: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) } },
     { id: 'model-1', image: { path: '/tmp/digit.png' } },
   ],
+  'models:explain': [
+    { id: 'model-1', image: { pixels: { width: 2, height: 3, channels: 1, data: new Uint8Array(6) } } },
+    { id: 'model-1', image: { encoded: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }, class: 9, steps: 8, preprocess: false },
+    { id: 'model-1', image: { path: '/tmp/digit.png' } },
+  ],
+  'models:firstLayer': [{ id: 'model-1' }, { id: 'model-1', limit: 16 }],
+  'train:firstLayer': [{ runId: 'run-1' }, { runId: 'run-1', limit: 32 }],
 };
 
 /** Whether the contract keeps a field of `method` from `shell`. */
@@ -615,6 +622,7 @@ describe('each shell may make only the calls the contract grants it', () => {
       ['datasets:import', { paths: ['/home/ann/mnist'] }, 'desktop', undefined],
       ['models:predict', { id: 'model-1', image: { path: '/etc/shadow' } }, 'web', 'image.path'],
       ['models:predict', { id: 'model-1', image: { path: '/home/ann/digit.png' } }, 'desktop', 'image.path'],
+      ['models:explain', { id: 'model-1', image: { path: '/etc/shadow' } }, 'web', 'image.path'],
       ['datasets:download', { id: 'mnist', mirrors: ['http://169.254.169.254/latest/'] }, 'web', 'mirrors'],
       ['datasets:download', { id: 'mnist', mirrors: ['http://10.0.0.1/'] }, 'desktop', 'mirrors'],
       ['settings:update', { mirrors: ['http://169.254.169.254/latest/'] }, 'web', 'mirrors'],

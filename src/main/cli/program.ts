@@ -5,6 +5,7 @@ import { registerDesktop } from './commands/desktop';
 import { registerDoctor } from './commands/doctor';
 import { registerDownload } from './commands/download';
 import { registerEmbed } from './commands/embed';
+import { registerExplain } from './commands/explain';
 import { registerImport } from './commands/import';
 import { registerModels, registerModelTools } from './commands/models';
 import { registerRuns } from './commands/runs';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIO, state: { exitCode: number }): Command {
   registerModels(program, ctx);
   registerModelTools(program, ctx);
   registerEmbed(program, ctx);
+  registerExplain(program, ctx);
   return program;
 }
 

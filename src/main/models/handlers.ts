@@ -49,5 +49,7 @@ export function modelHandlers(ctx: StudioContext, launch?: TrainerLauncher): Dom
     'models:evaluate': async ({ id, dataset }) => library.evaluate(id, dataset),
     'models:embed': async (input) => library.embed(input),
     'models:predict': async ({ id, image, preprocess }) => library.predict(id, image, preprocess),
+    'models:explain': async ({ id, image, preprocess, class: classIndex, steps }) => library.explain(id, image, preprocess, classIndex ?? null, steps),
+    'models:firstLayer': async ({ id, limit }) => ({ firstLayer: await library.firstLayer(id, limit) }),
   };
 }

@@ -17,7 +17,8 @@ import {
   type OnnxExportOptions,
   type PredictImage,
 } from '@shared/models-api';
-import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, Prediction } from '@shared/models';
+import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
+import type { Explanation, FirstLayer } from '@shared/explain';
 import { modelEntry } from '@shared/models';
 import { StudioError } from '@shared/result';
 import type { DatasetInfo, DatasetRef, Evaluation } from '@shared/training';
@@ -218,6 +219,19 @@ export class ModelLibrary {
     const id = input.dataset?.id ?? (trainedOn !== undefined && !trainedOn.startsWith('dir:') ? trainedOn : 'mnist');
     checkDatasetPresent(this.home, { id });
     return this.worker.run<Embedding>({ kind: 'embed', home: this.home, modelId: input.id, dataset: { id }, method: input.method, limit: input.limit, seed: input.seed });
+  }
+
+  /** Every layer's output and a saliency map of `classIndex` (null: the predicted class) for one image, in the worker. */
+  async explain(id: string, image: PredictImage, preprocess: boolean, classIndex: number | null, steps: number): Promise<Explanation> {
+    await readMetadata(this.home, id);
+    const sent = 'path' in image ? { encoded: await readImageFile(image.path) } : image;
+    return this.worker.run<Explanation>({ kind: 'explain', home: this.home, modelId: id, image: sent, preprocess, classIndex, steps });
+  }
+
+  /** The first layer's weights as images (null when the network's first weights do not see the pixels). */
+  async firstLayer(id: string, limit: number): Promise<FirstLayer | null> {
+    await readMetadata(this.home, id);
+    return this.worker.run<FirstLayer | null>({ kind: 'first-layer', home: this.home, modelId: id, limit });
   }
 
   /** Where a model's files are (for messages). */

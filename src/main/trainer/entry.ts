@@ -110,7 +110,7 @@ function handle(message: HostMessage): void {
     case 'task':
       // A library worker: tasks run one after another (tfjs ops are synchronous anyway). A training
       // process answers only `predict-live`, with its model as it stands between two batches.
-      if (runId === null || message.task.kind === 'predict-live') {
+      if (runId === null || message.task.kind === 'predict-live' || message.task.kind === 'first-layer-live') {
         tasks = tasks.then(() =>
           serveTask(
             loadTf(),

@@ -36,12 +36,26 @@ export type ModelTask =
     }
   /** The test set as a map (src/main/trainer/embed.ts). */
   | { kind: 'embed'; home: string; modelId: string; dataset: { id: string }; method: EmbedMethod; limit: number | undefined; seed: number }
+  /** Every layer's output and a saliency map of one class for one image (`classIndex` null: the predicted class). */
+  | {
+      kind: 'explain';
+      home: string;
+      modelId: string;
+      image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
+      preprocess: boolean;
+      classIndex: number | null;
+      steps: number;
+    }
+  /** The first layer's weights as images (at most `limit`). */
+  | { kind: 'first-layer'; home: string; modelId: string; limit: number }
   /** In a training process: the same, with the weights the run has now (between batches). */
   | {
       kind: 'predict-live';
       image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
       preprocess: boolean;
-    };
+    }
+  /** In a training process: the first layer's weights as images, as the run has them now. */
+  | { kind: 'first-layer-live'; limit: number };
 
 /**
  * Host → trainer. A training process gets `start` once, first; the controls

@@ -19,6 +19,7 @@ import type { Tf } from '../native';
 import { normalizePixels, splitTensors } from './data';
 import { embedWith } from './embed';
 import { predictSplit } from './evaluate';
+import { explainWith, firstLayerOf } from './explain';
 import { failureReason } from './failure';
 import { buildEvaluation } from './metrics';
 import { inferenceForward, lossFunction } from './model';
@@ -185,11 +186,28 @@ export async function serveTask(
       case 'embed':
         value = await embedModel(tf, task);
         break;
+      case 'explain': {
+        const start = performance.now();
+        const { model, metadata } = await cachedModel(tf, task.home, task.modelId);
+        const scoring = { model, normalization: metadata.normalization, classNames: metadata.dataset?.classNames ?? DIGIT_CLASSES };
+        value = explainWith(tf, scoring, predictWith(tf, scoring, task), task, start);
+        break;
+      }
+      case 'first-layer':
+        value = firstLayerOf((await cachedModel(tf, task.home, task.modelId)).model, task.limit);
+        break;
       case 'predict-live': {
         const scoring = live();
         if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');
         scoring.sync?.();
         value = predictWith(tf, scoring, task);
+        break;
+      }
+      case 'first-layer-live': {
+        const scoring = live();
+        if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');
+        scoring.sync?.();
+        value = firstLayerOf(scoring.model, task.limit);
         break;
       }
       default: {

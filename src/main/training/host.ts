@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { callbackProblem } from '@shared/callbacks';
+import type { FirstLayer } from '@shared/explain';
 import { DEFAULT_HYPERPARAMS, MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import { presetSpec, type ModelSpec } from '@shared/model-spec';
 import { appendLosses, emptyLossHistory } from '@shared/loss-history';
@@ -69,7 +70,7 @@ interface ActiveRun {
   killReason: string | null;
   saveTimer: NodeJS.Timeout | null;
   /** Predictions asked of the trainer and not answered yet, by task id. */
-  predictions: Map<number, { resolve: (value: Prediction) => void; reject: (err: Error) => void }>;
+  predictions: Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>;
   finished: Promise<RunRecord>;
   resolve: (record: RunRecord) => void;
 }
@@ -335,13 +336,22 @@ export class TrainingHost {
    * UNAVAILABLE before the run has built its model.
    */
   async predict(runId: string, request: Omit<Extract<ModelTask, { kind: 'predict-live' }>, 'kind'>): Promise<Prediction> {
+    return this.liveTask<Prediction>(runId, { kind: 'predict-live', ...request });
+  }
+
+  /** The first layer's weights as images, as the run has them now (the Train screen redraws them after each epoch). */
+  async firstLayer(runId: string, limit: number): Promise<FirstLayer | null> {
+    return this.liveTask<FirstLayer | null>(runId, { kind: 'first-layer-live', limit });
+  }
+
+  private liveTask<T>(runId: string, task: Extract<ModelTask, { kind: 'predict-live' | 'first-layer-live' }>): Promise<T> {
     const run = this.requireActive(runId);
     const child = run.child;
-    if (run.terminal || !child) throw new StudioError('NOT_FOUND', `run ${runId} has finished training; its model is in the library`, 'runId');
+    if (run.terminal || !child) return Promise.reject(new StudioError('NOT_FOUND', `run ${runId} has finished training; its model is in the library`, 'runId'));
     const id = this.nextTask++;
-    return new Promise<Prediction>((resolve, reject) => {
-      run.predictions.set(id, { resolve, reject });
-      child.send({ kind: 'task', id, task: { kind: 'predict-live', ...request } });
+    return new Promise<T>((resolve, reject) => {
+      run.predictions.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      child.send({ kind: 'task', id, task });
     });
   }
 
@@ -351,7 +361,7 @@ export class TrainingHost {
     const waiting = run.predictions.get(reply.id);
     if (!waiting) return;
     run.predictions.delete(reply.id);
-    if (reply.ok) waiting.resolve(reply.value as Prediction);
+    if (reply.ok) waiting.resolve(reply.value);
     else waiting.reject(new StudioError(reply.error.code, reply.error.message, reply.error.field));
   }
 

@@ -4,6 +4,7 @@ import histograms from './screens/histograms';
 import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
+import inside from './screens/inside';
 import playground from './screens/playground';
 import runDetail from './screens/run-detail';
 import runs from './screens/runs';
@@ -54,6 +55,7 @@ const en = {
   },
   playground: playground.en,
   write: write.en,
+  inside: inside.en,
   models: models.en,
   data: data.en,
   runs: runs.en,

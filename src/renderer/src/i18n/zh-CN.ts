@@ -5,6 +5,7 @@ import histograms from './screens/histograms';
 import map from './screens/map';
 import model from './screens/model';
 import models from './screens/models';
+import inside from './screens/inside';
 import playground from './screens/playground';
 import runDetail from './screens/run-detail';
 import runs from './screens/runs';
@@ -51,6 +52,7 @@ const zhCN: MessageSchema = {
   },
   playground: playground['zh-CN'],
   write: write['zh-CN'],
+  inside: inside['zh-CN'],
   models: models['zh-CN'],
   data: data['zh-CN'],
   runs: runs['zh-CN'],

@@ -27,5 +27,7 @@ export function defaultModel(list: readonly ModelEntry[]): ModelEntry | null {
  */
 export const usePlaygroundStore = defineStore('playground', () => {
   const choice = ref<PlaygroundChoice | null>(null);
-  return { choice };
+  /** Whether the "Inside the network" card is open (it asks the engine for more only then). */
+  const insideOpen = ref(false);
+  return { choice, insideOpen };
 });
