@@ -17,7 +17,7 @@ import {
   type OnnxExportOptions,
   type PredictImage,
 } from '@shared/models-api';
-import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, ModelMetadata, Prediction } from '@shared/models';
+import type { ExportFormat, ImportedModel, ModelDetails, ModelEntry, ModelExport, Prediction } from '@shared/models';
 import type { Explanation, FirstLayer } from '@shared/explain';
 import { modelEntry } from '@shared/models';
 import { StudioError } from '@shared/result';
