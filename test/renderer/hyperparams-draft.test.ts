@@ -49,3 +49,28 @@ describe('the hyperparameters as typed', () => {
     expect(checkHyperparams(draft).value).toMatchObject({ epochs: 12, limit: 500, seed: 42, learningRate: 0.0005, optimizer: 'rmsprop' });
   });
 });
+
+describe('the callbacks as typed', () => {
+  const withCallbacks = (callbacks: Partial<HyperparamsDraft['callbacks']>, split = '0.1'): HyperparamsDraft => ({
+    ...typed({ validationSplit: split }),
+    callbacks: { ...DEFAULT_DRAFT.callbacks, ...callbacks },
+  });
+
+  it('send nothing while off, and early stopping, restore-best and a schedule when chosen', () => {
+    expect(checkHyperparams(DEFAULT_DRAFT).value).not.toHaveProperty('earlyStopping');
+    const { value, invalid } = checkHyperparams(withCallbacks({ earlyStop: 'val-accuracy', patience: '2', restoreBest: true, lrSchedule: 'step' }));
+    expect(invalid).toEqual([]);
+    expect(value).toMatchObject({ earlyStopping: { monitor: 'val-accuracy', patience: 2 }, restoreBest: true, lrSchedule: { type: 'step', every: 2, factor: 0.5 } });
+    // Read back as the form shows them.
+    expect(draftFromHyperparams(Hyperparams.parse(value)).callbacks).toEqual({ earlyStop: 'val-accuracy', patience: '2', restoreBest: true, lrSchedule: 'step' });
+  });
+
+  it('point at the callbacks when they watch a validation set there is not, and at a patience that is not a whole number', () => {
+    for (const cb of [{ earlyStop: 'val-loss' as const }, { restoreBest: true }, { lrSchedule: 'plateau' as const }]) {
+      expect(checkHyperparams(withCallbacks(cb, '0'))).toMatchObject({ value: null, invalid: ['callbacks'] });
+    }
+    // A schedule that needs no validation set is fine without one.
+    expect(checkHyperparams(withCallbacks({ lrSchedule: 'cosine' }, '0')).value).toMatchObject({ lrSchedule: { type: 'cosine' } });
+    expect(checkHyperparams(withCallbacks({ earlyStop: 'val-loss', patience: 'two' }))).toMatchObject({ value: null, invalid: ['callbacks'] });
+  });
+});

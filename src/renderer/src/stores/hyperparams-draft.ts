@@ -3,12 +3,13 @@
  * "0.00" stays as the user left it), checked with the contract's schema.
  */
 import { AUGMENT_FIELDS, AUGMENT_PRESET_VALUES, augmentPresetOf, type AugmentField, type AugmentPreset } from '@shared/augment';
+import { callbackProblem, type LrSchedule, type Monitor } from '@shared/callbacks';
 import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, Hyperparams, type HyperparamsInput, type LossName, type OptimizerName } from '@shared/hyperparams';
 
 /** The number fields, in the order the form shows them. */
 export const NUMBER_FIELDS = ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'limit', 'seed', 'logEvery'] as const;
 export type HyperparamNumberField = (typeof NUMBER_FIELDS)[number];
-export type HyperparamField = HyperparamNumberField | 'optimizer' | 'loss' | 'augment';
+export type HyperparamField = HyperparamNumberField | 'optimizer' | 'loss' | 'augment' | 'callbacks';
 
 /** The augmentation as typed: a preset, or `custom` once a field is changed by hand; every field as text. */
 export interface AugmentDraft {
@@ -25,11 +26,32 @@ export function augmentDraftOf(preset: AugmentPreset): AugmentDraft {
 /** Fields that may stay empty: no limit (the whole training set), no seed (the studio draws one). */
 export const OPTIONAL_NUMBER_FIELDS: readonly HyperparamNumberField[] = ['limit', 'seed'];
 
+/** The learning-rate schedules the Train screen offers, each with settings a learner can read (the CLI and sweeps take any). */
+export const LR_SCHEDULE_CHOICES = ['none', 'cosine', 'step', 'exponential', 'plateau'] as const;
+export type LrScheduleChoice = (typeof LR_SCHEDULE_CHOICES)[number];
+export const LR_SCHEDULE_PRESETS: Record<Exclude<LrScheduleChoice, 'none'>, LrSchedule> = {
+  cosine: { type: 'cosine', minLr: 0 },
+  step: { type: 'step', every: 2, factor: 0.5 },
+  exponential: { type: 'exponential', gamma: 0.9 },
+  plateau: { type: 'plateau', patience: 2, factor: 0.5, minLr: 0 },
+};
+
+/** Early stopping, restoring the best epoch and the learning-rate schedule, as the form holds them. */
+export interface CallbacksDraft {
+  earlyStop: 'off' | Monitor;
+  patience: string;
+  restoreBest: boolean;
+  lrSchedule: LrScheduleChoice;
+}
+
+export const DEFAULT_CALLBACKS: CallbacksDraft = { earlyStop: 'off', patience: '3', restoreBest: false, lrSchedule: 'none' };
+
 export interface HyperparamsDraft {
   numbers: Record<HyperparamNumberField, string>;
   optimizer: OptimizerName;
   loss: LossName;
   augment: AugmentDraft;
+  callbacks: CallbacksDraft;
 }
 
 /** How a field's valid values are described: whole numbers in a range, or a number in a range with open or closed ends. */
@@ -62,6 +84,12 @@ export function draftFromHyperparams(hp: Hyperparams): HyperparamsDraft {
     augment: hp.augment
       ? { preset: augmentPresetOf(hp.augment) ?? 'custom', fields: Object.fromEntries(AUGMENT_FIELDS.map((f) => [f, String(hp.augment![f])])) as Record<AugmentField, string> }
       : augmentDraftOf('none'),
+    callbacks: {
+      earlyStop: hp.earlyStopping?.monitor ?? 'off',
+      patience: String(hp.earlyStopping?.patience ?? DEFAULT_CALLBACKS.patience),
+      restoreBest: hp.restoreBest ?? false,
+      lrSchedule: hp.lrSchedule?.type ?? 'none',
+    },
   };
 }
 
@@ -92,14 +120,24 @@ export function checkHyperparams(draft: HyperparamsDraft): HyperparamsCheck {
   // Augmentation: sent only when it changes something (a run without it records none).
   const augment = Object.fromEntries(AUGMENT_FIELDS.map((f) => [f, numberOf(draft.augment.fields[f]) ?? Number.NaN]));
   if (AUGMENT_FIELDS.some((f) => augment[f] !== 0)) input.augment = augment;
+  const cb = draft.callbacks;
+  if (cb.earlyStop !== 'off') input.earlyStopping = { monitor: cb.earlyStop, patience: numberOf(cb.patience) ?? Number.NaN };
+  if (cb.restoreBest) input.restoreBest = true;
+  if (cb.lrSchedule !== 'none') input.lrSchedule = LR_SCHEDULE_PRESETS[cb.lrSchedule];
   const parsed = Hyperparams.safeParse(input);
+  // Early stopping, restore-best and reduce-on-plateau watch the validation set: without a split they cannot start.
+  if (parsed.success && callbackProblem(parsed.data)) return { value: null, invalid: ['callbacks'], augmentInvalid: [] };
   if (parsed.success) {
     const { normalization: _normalization, ...chosen } = parsed.data;
     return { value: chosen, invalid: [], augmentInvalid: [] };
   }
   return {
     value: null,
-    invalid: [...new Set(parsed.error.issues.map((issue) => issue.path[0] as HyperparamField))],
+    invalid: [
+      ...new Set(
+        parsed.error.issues.map((issue) => (['earlyStopping', 'restoreBest', 'lrSchedule'].includes(String(issue.path[0])) ? 'callbacks' : (issue.path[0] as HyperparamField))),
+      ),
+    ],
     augmentInvalid: [...new Set(parsed.error.issues.filter((issue) => issue.path[0] === 'augment').map((issue) => issue.path[1] as AugmentField))],
   };
 }

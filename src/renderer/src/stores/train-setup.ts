@@ -6,7 +6,7 @@ import { Hyperparams } from '@shared/hyperparams';
 import type { ApiError } from '@shared/result';
 import { readSlot, type StoredJson } from '@shared/settings';
 import { useStudio } from '../composables/useStudio';
-import { augmentDraftOf, checkHyperparams, DEFAULT_DRAFT, draftFromHyperparams, type HyperparamNumberField, type HyperparamsDraft } from './hyperparams-draft';
+import { augmentDraftOf, checkHyperparams, DEFAULT_DRAFT, draftFromHyperparams, type CallbacksDraft, type HyperparamNumberField, type HyperparamsDraft } from './hyperparams-draft';
 import { useSettingsStore } from './settings';
 
 /** How long the form waits after the last keystroke before saving the hyperparameters in the settings. */
@@ -66,6 +66,11 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     draft.value = { ...draft.value, augment: { preset: 'custom', fields: { ...draft.value.augment.fields, [field]: text } } };
   }
 
+  function setCallbacks(patch: Partial<CallbacksDraft>): void {
+    touched = true;
+    draft.value = { ...draft.value, callbacks: { ...draft.value.callbacks, ...patch } };
+  }
+
   function resetDefaults(): void {
     touched = true;
     draft.value = structuredClone(DEFAULT_DRAFT);
@@ -104,5 +109,21 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     }
   }
 
-  return { draft, check, setNumber, setChoice, setAugmentPreset, setAugmentField, resetDefaults, datasets, datasetsLoaded, datasetsError, ready, datasetId, dataset, loadDatasets };
+  return {
+    draft,
+    check,
+    setNumber,
+    setChoice,
+    setAugmentPreset,
+    setAugmentField,
+    setCallbacks,
+    resetDefaults,
+    datasets,
+    datasetsLoaded,
+    datasetsError,
+    ready,
+    datasetId,
+    dataset,
+    loadDatasets,
+  };
 });
