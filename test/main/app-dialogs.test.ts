@@ -104,7 +104,7 @@ describe('dialogs main opens for the desktop window', () => {
     });
     expect(script.asked.slice(1)).toEqual([
       ['folder', '选择文件夹'],
-      ['file', '导入模型', [{ name: 'ZIP', extensions: ['zip'] }]],
+      ['file', '导入模型', [{ name: 'ZIP, Keras', extensions: ['zip', 'keras', 'h5'] }]],
     ]);
     await studio.close();
     script = scripted({});

@@ -146,7 +146,9 @@ describe('mnist-studio sweep', () => {
     expect(slow.status).toBe('pruned');
     expect(slow.reason).toMatch(/stopped after epoch 1: .* trails the median/);
     const run = JSON.parse(fs.readFileSync(path.join(home, 'runs', slow.runId!, 'run.json'), 'utf8')) as { status: string; epochsDone: number; modelId: string };
-    expect(run).toMatchObject({ status: 'stopped', epochsDone: 1 });
+    // The stop is sent when epoch 1's event arrives; a 24-batch epoch may be under way by then, so it ends within epoch 2, never running all 3.
+    expect(run.status).toBe('stopped');
+    expect(run.epochsDone).toBeLessThan(3);
     expect(fs.existsSync(path.join(home, 'models', run.modelId))).toBe(true);
     expect(record.trials.slice(0, 3).every((t) => t.curve.length === 3)).toBe(true);
   });
