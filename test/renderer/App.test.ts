@@ -19,14 +19,14 @@ afterEach(() => {
 const navIds = [...SCREENS.map((s) => s.id), 'settings'];
 
 describe('the app shell', () => {
-  it('opens on the Data screen, with a side bar reaching all nine screens and the engine it is connected to', async () => {
+  it('opens on the Data screen, with a side bar reaching all ten screens and the engine it is connected to', async () => {
     mounted = await mountStudio();
     const { wrapper, router } = mounted;
     expect(router.currentRoute.value.path).toBe('/data');
     expect(wrapper.get('[data-testid="screen-title"]').text()).toBe('Data');
     expect(wrapper.get('nav').attributes('aria-label')).toBe('Screens');
     const links = wrapper.findAll('a[data-nav]');
-    expect(links.map((l) => l.text())).toEqual(['Data', 'Model', 'Train', 'Runs', 'Evaluate', 'Playground', 'Write', 'Models', 'Settings']);
+    expect(links.map((l) => l.text())).toEqual(['Data', 'Model', 'Train', 'Runs', 'Evaluate', 'Playground', 'Write', 'Models', 'Sweeps', 'Settings']);
     expect(links.map((l) => l.attributes('href'))).toEqual(navIds.map((id) => `/${id}`));
     expect(wrapper.get('[data-testid="status"]').text()).toBe('Connected · desktop app');
     expect(document.title).toBe('Data · MNIST Studio');
