@@ -39,7 +39,7 @@ const en = {
   callbacks: {
     heading: 'Callbacks',
     earlyStop: 'Stop early on',
-    off: 'Off: run every epoch',
+    off: 'Off',
     monitors: { 'val-loss': 'Validation loss', 'val-accuracy': 'Validation accuracy' },
     patience: 'Patience (epochs without improvement)',
     schedule: 'Learning-rate schedule',
@@ -269,7 +269,7 @@ const zhCN: typeof en = {
   callbacks: {
     heading: '回调',
     earlyStop: '提前停止依据',
-    off: '关闭：跑完所有轮次',
+    off: '关闭',
     monitors: { 'val-loss': '验证损失', 'val-accuracy': '验证准确率' },
     patience: '耐心（没有改进的轮数）',
     schedule: '学习率调度',
