@@ -210,7 +210,7 @@ describe('the first hour in Chromium (web mode)', () => {
     await page.keyboard.press('?');
     const help = page.getByTestId('shortcuts-help');
     await expect.poll(() => help.isVisible()).toBe(true);
-    expect(await help.getByTestId('shortcut').count()).toBe(12);
+    expect(await help.getByTestId('shortcut').count()).toBe(14);
     expect(await help.getByTestId('shortcut').first().locator('kbd').allTextContents()).toEqual(['Alt+1', 'g', 'd']);
     expect(await text(help.getByTestId('shortcut').first().locator('dd'))).toBe('Go to Data');
     await page.keyboard.press('Escape');

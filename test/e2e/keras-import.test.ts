@@ -41,6 +41,9 @@ const LATIN_ALLOWED = new Set([
   'dense',
   'LeNet',
   'from',
+  'onnx',
+  'ONNX',
+  'PyTorch',
 ]);
 
 let web: WebStudio;

@@ -46,6 +46,8 @@ const LATIN_ALLOWED = new Set([
   'saving',
   'load',
   'logits',
+  'onnx',
+  'PyTorch',
 ]);
 
 let web: WebStudio;

@@ -54,6 +54,10 @@ const LATIN_ALLOWED = new Set([
   'json',
   'gzip',
   'MB',
+  'Keras',
+  'onnx',
+  'ONNX',
+  'PyTorch',
 ]);
 
 let web: WebStudio;

@@ -48,6 +48,9 @@ const LATIN_ALLOWED = new Set([
   'saving',
   'load',
   'logits',
+  'onnx',
+  'ONNX',
+  'PyTorch',
 ]);
 /** Where the screenshots of this branch's screens are kept for a look. */
 const SHOTS = '/tmp/shots/trust-api';
