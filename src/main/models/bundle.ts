@@ -22,7 +22,16 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const BatchPointSchema = z.object({ epoch: Num, step: Num, globalStep: Num, loss: Num, accuracy: Num, samplesPerSec: Num }).strict();
 const EpochPointSchema = z
-  .object({ epoch: Num, trainLoss: Num, trainAccuracy: Num, validationLoss: Num.nullable(), validationAccuracy: Num.nullable(), elapsedMs: Num, samplesPerSec: Num, learningRate: Num.optional() })
+  .object({
+    epoch: Num,
+    trainLoss: Num,
+    trainAccuracy: Num,
+    validationLoss: Num.nullable(),
+    validationAccuracy: Num.nullable(),
+    elapsedMs: Num,
+    samplesPerSec: Num,
+    learningRate: Num.optional(),
+  })
   .strict();
 export const EvaluationSchema = z
   .object({
