@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { Settings } from '../../src/shared/settings';
+import { expectSmoothLoop, measureEventLoop } from '../helpers/event-loop';
 import { collectErrors, screenshot as viewportShot, screenshotScreen } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
@@ -50,36 +49,6 @@ async function viewAs(page: Page, language: 'en' | 'zh-CN', theme: 'light' | 'da
 
 const screenshot = (page: Page, name: string) => screenshotScreen(page, `first-hour-${name}`);
 
-const percentile = (h: ReturnType<typeof monitorEventLoopDelay>, p: number) => h.percentile(p) / 1e6;
-/** A frame at 60 Hz: longer, and a window waiting on the engine stutters. */
-const BUDGET_MS = 16;
-/** A loop busy a fifth of the time still has room for every frame's message. */
-const MAX_BUSY = 0.2;
-/** Each sample is the time between two 1 ms ticks: 1 ms is no delay. */
-const RESOLUTION_MS = 1;
-
-/** A Node process doing nothing but measure its own event-loop delay until told to stop. */
-function controlProcess(): { stop(): Promise<{ p50: number; p99: number; max: number }> } {
-  const script = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: ${RESOLUTION_MS} }); h.enable();
-process.stdin.on('data', () => { h.disable(); process.stdout.write(JSON.stringify({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 })); process.exit(0); });`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return {
-    stop: () =>
-      new Promise((resolve, reject) => {
-        child.on('exit', () => {
-          try {
-            resolve(JSON.parse(out) as { p50: number; p99: number; max: number });
-          } catch (err) {
-            reject(new Error(`the control process said ${JSON.stringify(out)}: ${String(err)}`));
-          }
-        });
-        child.stdin.write('stop\n');
-      }),
-  };
-}
-
 describe('the first hour in Chromium (web mode)', () => {
   it('the seed run trains with the Train screen open while the engine’s event loop stays under 16 ms at p99', async () => {
     await setSettings({ language: 'en', theme: 'light', lastModelSpec: presetSpec('mlp'), lastHyperparams: null });
@@ -90,27 +59,11 @@ describe('the first hour in Chromium (web mode)', () => {
     expect(await page.getByTestId('hp-epochs').inputValue()).toBe('5');
     expect(await page.getByTestId('hp-batchSize').inputValue()).toBe('64');
 
-    // The server runs in this process: its event loop is this one. A bare Node process beside it, measured over the
-    // same seconds, shows what the machine itself adds (the CPU shared with the trainer, Chromium and anything else).
-    const control = controlProcess();
-    const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-    delay.enable();
-    const busyBefore = performance.eventLoopUtilization();
-    const started = Date.now();
-    await page.getByTestId('start').click();
-    await expect.poll(() => phase(page), { timeout: 180_000, interval: 200 }).toBe('done');
-    delay.disable();
-    const busy = performance.eventLoopUtilization(busyBefore).utilization;
-    const bare = await control.stop();
-    const studio = { p50: percentile(delay, 50), p99: percentile(delay, 99), max: delay.max / 1e6 };
-    const ms = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
-    console.log(
-      `event-loop delay over ${((Date.now() - started) / 1000).toFixed(1)} s of the seed run: studio ${ms(studio)}, busy ${(busy * 100).toFixed(1)} % of the time; a bare Node process meanwhile ${ms(bare)}`,
-    );
-    // On a quiet machine the bar is absolute. On a loaded one (a bare process misses it too) the delay is the
-    // scheduler's, and what is the studio's is how much of the time its loop was busy (this process also runs the test).
-    if (bare.p99 < BUDGET_MS) expect(studio.p99).toBeLessThan(BUDGET_MS);
-    else expect(busy).toBeLessThan(MAX_BUSY);
+    const loop = await measureEventLoop('the seed run', async () => {
+      await page.getByTestId('start').click();
+      await expect.poll(() => phase(page), { timeout: 180_000, interval: 200 }).toBe('done');
+    });
+    expectSmoothLoop(loop);
     expect(errors).toEqual([]);
     await page.close();
   });
