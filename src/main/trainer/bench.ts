@@ -24,7 +24,8 @@
  * `--profile PRESET BATCH` lists where a native step's time goes, per op.
  * `--pytorch PYTHON` holds the native path to the same networks in PyTorch
  * (scripts/bench_pytorch.py) in one sitting; `--startup` times the wait
- * from Start to the first loss and the CLI's whole `train` command.
+ * from Start to the first loss and the CLI's whole `train` command;
+ * `--sweep` a 12-trial sweep one trial at a time and in parallel.
  *
  * Environment: BENCH_ROUNDS (rounds per case), BENCH_PRESETS (e.g. `mlp`),
  * BENCH_BATCHES (e.g. `64,512`); TF_NUM_INTRAOP_THREADS set by the user
@@ -575,9 +576,66 @@ async function startup(): Promise<void> {
   }
 }
 
+/**
+ * `--sweep`: issue 19's sweep of 12 trials of the tutorial's network (mlp,
+ * 2 epochs each, Fashion-MNIST from BENCH_DATASET_DIR or the Debian
+ * package's folder) through the CLI's whole `sweep` command, one trial at
+ * a time (`--parallel 1`) and at the engine's default (the cores over each
+ * trial's threads, `cpus` below), alternating for BENCH_SWEEP_ROUNDS rounds (default 1)
+ * in fresh homes so both see the same machine. Needs the built app.
+ */
+function sweepBench(): void {
+  const dir = process.env.BENCH_DATASET_DIR ?? '/usr/share/datasets/fashion-mnist';
+  if (!fs.existsSync(dir)) {
+    process.stderr.write(`--sweep: no dataset folder ${dir}; set BENCH_DATASET_DIR to a folder of the four IDX files\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const rounds = Number(process.env.BENCH_SWEEP_ROUNDS ?? 1);
+  const bin = path.join(appRoot(), 'bin', 'mnist-studio.js');
+  const spec = {
+    dataDir: dir,
+    base: { preset: 'mlp', epochs: 2, seed: TUTORIAL_SEED },
+    method: 'grid',
+    metric: 'testAccuracy',
+    vary: { lr: [0.0003, 0.001, 0.003], batchSize: [64, 256], optimizer: ['adam', 'sgd'] },
+  };
+  const out = header();
+  const times: Record<'serial' | 'parallel', { wallMs: number; trials: number }[]> = { serial: [], parallel: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of round % 2 === 0 ? (['serial', 'parallel'] as const) : (['parallel', 'serial'] as const)) {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-bench-sweep-'));
+      try {
+        const specFile = path.join(home, 'spec.json');
+        fs.writeFileSync(specFile, JSON.stringify(spec));
+        const t0 = performance.now();
+        const res = spawnSync(process.execPath, [bin, '--home', home, 'sweep', specFile, '--json', ...(mode === 'serial' ? ['--parallel', '1'] : [])], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          maxBuffer: 1 << 26,
+        });
+        const wallMs = Math.round(performance.now() - t0);
+        if (res.status !== 0) throw new Error(`mnist-studio sweep failed (exit ${res.status}): ${res.stderr.trim().split('\n').at(-1) ?? ''}`);
+        const result = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { trials: { runId: string | null; metric: number | null }[] };
+        const done = result.trials.filter((t) => t.runId && t.metric !== null).length;
+        times[mode].push({ wallMs, trials: done });
+        process.stderr.write(`${mode}: ${done} trials in ${wallMs} ms\n`);
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    }
+  }
+  const med = (xs: { wallMs: number }[]) => median(xs.map((x) => x.wallMs));
+  process.stdout.write(
+    `${JSON.stringify({ ...out, loadAverageAfter: load(), spec, serial: times.serial, parallel: times.parallel, parallelSpeedup: Number((med(times.serial) / med(times.parallel)).toFixed(2)) }, null, 2)}\n`,
+  );
+}
+
 const args = process.argv.slice(2);
 if (args[0] === '--startup') {
   await startup();
+} else if (args[0] === '--sweep') {
+  sweepBench();
 } else if (args[0] === '--pytorch') {
   if (!args[1]) throw new Error('--pytorch needs the Python to run PyTorch with, e.g. --pytorch /tmp/venv-torch/bin/python');
   comparePytorch(args[1]);
