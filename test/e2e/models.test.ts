@@ -181,7 +181,8 @@ describe('the Models and Playground screens in Chromium (web mode)', () => {
     // Try it in the Playground: the route names the model; a mouse-drawn seven gets ten probabilities summing to 1.
     await row.getByTestId('model-try').click();
     await expect.poll(() => page.url()).toMatch(new RegExp(`#/playground\\?model=${modelId}$`));
-    expect(await page.getByTestId('model-picker').inputValue()).toBe(`saved:${modelId}`);
+    // The picker fills once the model list has arrived over the socket.
+    await expect.poll(() => page.getByTestId('model-picker').inputValue()).toBe(`saved:${modelId}`);
     await page.getByTestId('waiting').waitFor();
     const pad = page.getByTestId('pad');
     await drawSeven(page, pad);
