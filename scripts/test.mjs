@@ -2,28 +2,54 @@
 // every vitest project (node, web, robustness, e2e in Chromium), print the
 // robustness summary table, then the closing line CI reads:
 // `N passed, N failed` (each check above counts as one).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { clearResults, summarize } from './robustness-summary.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
-const checks = [
+// Two lanes at once (lint is the long one and single-threaded; the type-checks and the build follow each
+// other in the other lane), each lane's output printed whole when it ends, in this order.
+const lanes = [
   // `npm run lint` itself: eslint, then the layering (dependency-cruiser).
-  ['lint', 'npm', ['run', '--silent', 'lint']],
-  ['typecheck node', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
-  ['typecheck web', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.web.json']],
-  ['build', bin('electron-vite'), ['build']],
+  [['lint', 'npm', ['run', '--silent', 'lint']]],
+  [
+    ['typecheck node', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
+    ['typecheck web', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.web.json']],
+    ['build', bin('electron-vite'), ['build']],
+  ],
 ];
+
+/** Runs a check with its output kept: resolves with its exit status and what it printed. */
+function runCheck(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => out.push(chunk));
+    child.on('error', (err) => resolve({ status: null, text: `${cmd}: ${err.message}\n` }));
+    child.on('close', (status) => resolve({ status, text: Buffer.concat(out).toString() }));
+  });
+}
 
 let passed = 0;
 let failed = 0;
 const failures = [];
-for (const [name, cmd, args] of checks) {
-  process.stdout.write(`\n== ${name}\n`);
-  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (res.status === 0) passed++;
+const laneResults = await Promise.all(
+  lanes.map(async (lane) => {
+    const results = [];
+    for (const [name, cmd, args] of lane) {
+      const started = Date.now();
+      const { status, text } = await runCheck(cmd, args);
+      results.push({ name, status, text, seconds: (Date.now() - started) / 1000 });
+    }
+    return results;
+  }),
+);
+for (const { name, status, text, seconds } of laneResults.flat()) {
+  process.stdout.write(`\n== ${name} (${seconds.toFixed(0)} s)\n${text}`);
+  if (status === 0) passed++;
   else {
     failed++;
     failures.push(name);
