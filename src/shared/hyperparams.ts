@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CALLBACK_FIELDS } from './callbacks';
 import { Augment } from './augment';
 import { wholeNumber } from './model-spec';
+import { Mix } from './mix';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -68,6 +69,8 @@ export const Hyperparams = z
     threads: wholeNumber(L.threads.min, L.threads.max).optional(),
     /** Random transforms of each training image per batch (augment.ts), seeded by `seed`; absent: none. Validation and test images are never augmented. */
     augment: Augment.optional(),
+    /** Fine-tuning on your own digits: a data set of the home mixed into each batch, part of it held out (mix.ts); absent: none. */
+    mix: Mix.optional(),
     /** Pixels are scaled to 0–1, then (x − mean) / std; a saved model records these for prediction. */
     normalization: z
       .object({

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { CallbackOutcome } from './callbacks';
 import { Hyperparams, type ResolvedHyperparams } from './hyperparams';
 import type { LossHistory } from './loss-history';
+import type { MixOutcome } from './mix';
 import { ModelSpec, type Preset } from './model-spec';
 
 /** Ids of runs, models and installed datasets: a file name, never a path. */
@@ -186,6 +187,8 @@ export type TrainEvent =
       samplesPerSec: number;
       /** What early stopping, restore-best and the schedule did; null for a run without callbacks. */
       callbacks?: CallbackOutcome | null;
+      /** What mixing a data set in did (held-out rows, both accuracies before and after); null for a run without `hyperparams.mix`. */
+      mix?: MixOutcome | null;
     }
   | { kind: 'failed'; runId: string; reason: string };
 
@@ -235,6 +238,8 @@ export interface RunRecord extends RunSummary {
   hostPid: number;
   /** What the training callbacks did (early stop, best epoch, restored epoch); null or absent without callbacks. */
   callbacks?: CallbackOutcome | null;
+  /** What mixing a data set in did (`hyperparams.mix`); null or absent without a mix. */
+  mix?: MixOutcome | null;
 }
 
 /** The engine right now: one run at a time, or none. */

@@ -470,3 +470,74 @@ describe('fine-tuning from the Models screen', { timeout: 20_000 }, () => {
     expect(studio.inputs('train:start')).toEqual([]);
   });
 });
+
+describe('fine-tuning on your own digits: mixing a personal set in', { timeout: 30_000 }, () => {
+  const hand: DatasetSummary = { ...datasetSummary('hand', 'ready', 30), name: 'My hand', personal: true };
+  const mixOutcome = {
+    datasetId: 'hand',
+    name: 'My hand',
+    digests: {},
+    trainCount: 21,
+    holdoutCount: 9,
+    holdoutRows: [0, 4, 7, 11, 15, 18, 22, 25, 29],
+    rowsPerBatch: 26,
+    before: { holdoutAccuracy: 0.7111, testAccuracy: 0.979 },
+    after: { holdoutAccuracy: 0.9333, testAccuracy: 0.977 },
+  };
+
+  it('picks a personal set, a share and a hold-out, checks them as typed, keeps them in the settings and starts with them; the result shows both accuracies, before and after', async () => {
+    const m = await openTrain(engine([datasetSummary('mnist'), hand]));
+    const studio = m.studio!;
+    await settle();
+    // Off at first: only the switch and what it does.
+    expect(m.wrapper.find('[data-testid="mix-dataset"]').exists()).toBe(false);
+    expect(get(m, 'train-mix').text()).toContain('Mix in a personal set');
+    await get(m, 'mix-on').setValue(true);
+    await settle();
+    expect((get(m, 'mix-dataset').element as HTMLSelectElement).value).toBe('hand');
+    expect(get(m, 'mix-dataset').text()).toBe('My hand · 30 digits');
+    expect([get(m, 'mix-per-batch').text(), get(m, 'mix-held-out').text()]).toEqual(['16 of every 64 images in a batch come from it.', 'About 9 of its 30 digits are held out.']);
+
+    const share = get(m, 'mix-share') as DOMWrapper<HTMLInputElement>;
+    await share.setValue('1.5');
+    await settle();
+    expect(get(m, 'mix-share-error').text()).toMatch(/^The share of each batch is a number above 0 and below 1/);
+    expect(share.attributes('aria-invalid')).toBe('true');
+    expect(get(m, 'start').attributes('disabled')).toBeDefined();
+    await share.setValue('0.4');
+    await (get(m, 'mix-holdout') as DOMWrapper<HTMLInputElement>).setValue('1');
+    await settle();
+    expect(m.wrapper.find('[data-testid="mix-holdout-error"]').exists()).toBe(true);
+    await (get(m, 'mix-holdout') as DOMWrapper<HTMLInputElement>).setValue('0.3');
+    await settle();
+    expect(m.wrapper.find('[data-testid="mix-share-error"]').exists()).toBe(false);
+    expect(get(m, 'mix-per-batch').text()).toBe('26 of every 64 images in a batch come from it.');
+    await new Promise((resolve) => setTimeout(resolve, SAVE_DELAY_MS + 50));
+    expect(studio.settings.lastHyperparams).toMatchObject({ mix: { dataset: 'hand', share: 0.4, holdout: 0.3 } });
+
+    await get(m, 'start').trigger('click');
+    await settle();
+    expect(studio.inputs('train:start')).toEqual([expect.objectContaining({ hyperparams: expect.objectContaining({ mix: { dataset: 'hand', share: 0.4, holdout: 0.3 } }) })]);
+    studio.emit('train', started());
+    studio.emit('train', { ...done(), mix: mixOutcome });
+    await settle();
+    const trade = get(m, 'mix-trade-off');
+    const row = (id: string) => ({ label: get(m, id).get('dt').text(), value: get(m, id).get('dd').text().replace(/\s+/g, '') });
+    expect(row('mix-hand')).toEqual({ label: expect.stringMatching(/^Your hand: My hand\s+held out, 9 digits never trained on$/), value: '71.1%→93.3%+22.2pts' });
+    expect(row('mix-test')).toEqual({ label: 'Test set: MNIST', value: '97.9%→97.7%-0.2pts' });
+    expect(trade.text()).toContain('your hand should go up while the test set stays');
+  });
+
+  it('with no personal set, says to write one; a set picked earlier and deleted since keeps Start off; in Chinese', async () => {
+    const m = await openTrain(engine([datasetSummary('mnist')], { language: 'zh-CN', lastHyperparams: { epochs: 5, mix: { dataset: 'gone', share: 0.25, holdout: 0.3 } } }));
+    await settle();
+    expect(get(m, 'train-mix').text()).toContain('你自己的数字');
+    expect(get(m, 'mix-none').text()).toContain('还没有个人数据集');
+    expect(get(m, 'mix-none').find('a').attributes('href')).toBe('/write');
+    expect(get(m, 'start').attributes('disabled')).toBeDefined();
+    expect(get(m, 'start-blocker').text()).toBe('选择一个要混入的个人数据集，或关闭混入。');
+    await get(m, 'mix-on').setValue(false);
+    await settle();
+    expect(get(m, 'start').attributes('disabled')).toBeUndefined();
+  });
+});

@@ -181,6 +181,8 @@ export function runResultJson(record: RunRecord): Record<string, unknown> {
     epochHistory: record.metrics.epochs,
     // The callbacks asked for and what they did (null without any).
     callbacks: callbackJson(record),
+    // The mixed-in set (settings, held-out rows) and its accuracies before and after; null without --mix.
+    mix: record.config.hyperparams.mix ? { ...record.config.hyperparams.mix, ...(record.mix ?? {}) } : null,
     ...(record.reason ? { reason: record.reason } : {}),
   };
 }

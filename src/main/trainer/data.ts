@@ -7,6 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs-node';
 import type { DatasetSplit, LoadedDataset } from '@shared/datasets';
 import { NUM_CLASSES, PIXELS } from '@shared/datasets';
 import type { Hyperparams } from '@shared/hyperparams';
+import { mixRowsPerBatch } from '@shared/mix';
 import { StudioError } from '@shared/result';
 import { INPUT_SHAPE } from '@shared/model-spec';
 import type { Tf } from '../native';
@@ -20,13 +21,110 @@ export interface SplitTensors {
   count: number;
 }
 
+/**
+ * A data set mixed into each batch (`hyperparams.mix`). Its training split
+ * sits in `train` after the main set's rows (from `offset` on), so a batch
+ * of both is still one gather.
+ */
+export interface MixData {
+  /** Its rows trained on and held out, as rows of `train`. */
+  trainIndices: Int32Array;
+  holdoutIndices: Int32Array;
+  /** The held-out rows as rows of the mixed-in set's own training split, ascending (what the run records). */
+  holdoutRows: number[];
+  offset: number;
+  /** Rows of each full batch drawn from the set. */
+  rowsPerBatch: number;
+  /**
+   * One epoch's order: the main rows as shuffled, `batch − rowsPerBatch` a
+   * batch, each batch followed by its share of the set's rows (drawn
+   * without replacement, reshuffled when used up: a personal set is small).
+   * Every batch but the last is `batchSize` rows.
+   */
+  interleave(mainOrder: Int32Array, batchSize: number): Int32Array;
+}
+
 /** What a run trains and tests on. Training and validation rows are indices into `train`. */
 export interface TrainingData {
   train: SplitTensors;
+  /** The main set's training rows (the mixed-in set's are in `mix`). */
   trainIndices: Int32Array;
   validationIndices: Int32Array;
   test: SplitTensors;
+  /** The data set mixed into each batch; null without one. */
+  mix?: MixData | null;
   dispose(): void;
+}
+
+/**
+ * Which rows of a small set are held out: per class, round(holdout × its
+ * rows), chosen by `rand` (so every digit is measured). Returns the rows
+ * trained on (in a seeded order) and the held-out ones, ascending.
+ */
+export function chooseHoldout(labels: Uint8Array, holdout: number, rand: () => number): { train: Int32Array; holdout: Int32Array } {
+  const order = shuffle(
+    Int32Array.from({ length: labels.length }, (_, i) => i),
+    rand,
+  );
+  const byClass = new Map<number, number[]>();
+  for (const row of order) {
+    const list = byClass.get(labels[row]!) ?? [];
+    list.push(row);
+    byClass.set(labels[row]!, list);
+  }
+  const held: number[] = [];
+  for (const rows of byClass.values()) held.push(...rows.slice(0, Math.round(rows.length * holdout)));
+  const heldSet = new Set(held);
+  return { train: order.filter((row) => !heldSet.has(row)), holdout: Int32Array.from(held.sort((a, b) => a - b)) };
+}
+
+/** The mixed-in set's part of the data: its hold-out split and the sampler of its rows, `offset` being where its rows start in `train`. */
+export function mixData(labels: Uint8Array, offset: number, mix: NonNullable<Hyperparams['mix']>, batchSize: number, rand: () => number, name: string): MixData {
+  const split = chooseHoldout(labels, mix.holdout, rand);
+  if (split.train.length === 0) {
+    throw new StudioError(
+      'INVALID_ARGUMENT',
+      `data set ${name}: no rows left to train on after holding out ${split.holdout.length} of ${labels.length}; lower the hold-out`,
+      'hyperparams.mix',
+    );
+  }
+  const trainIndices = split.train.map((row) => row + offset);
+  const rowsPerBatch = mixRowsPerBatch(mix.share, batchSize);
+  // The sampler: a pass over the set's rows in a seeded order, reshuffled at each new pass.
+  const pool = trainIndices.slice();
+  let next = pool.length;
+  const draw = (): number => {
+    if (next === pool.length) {
+      shuffle(pool, rand);
+      next = 0;
+    }
+    return pool[next++]!;
+  };
+  return {
+    trainIndices,
+    holdoutIndices: split.holdout.map((row) => row + offset),
+    holdoutRows: Array.from(split.holdout),
+    offset,
+    rowsPerBatch,
+    interleave(mainOrder, size) {
+      const main = size - rowsPerBatch;
+      const steps = Math.ceil(mainOrder.length / main);
+      // The last, short batch keeps the mix's proportion (at least one row of the set).
+      const lastMain = mainOrder.length - (steps - 1) * main;
+      const lastMix = Math.max(1, Math.round((lastMain * rowsPerBatch) / main));
+      const out = new Int32Array(mainOrder.length + (steps - 1) * rowsPerBatch + lastMix);
+      let k = 0;
+      for (let s = 0; s < steps; s++) {
+        const from = s * main;
+        const to = Math.min(mainOrder.length, from + main);
+        out.set(mainOrder.subarray(from, to), k);
+        k += to - from;
+        const extra = s === steps - 1 ? lastMix : rowsPerBatch;
+        for (let j = 0; j < extra; j++) out[k++] = draw();
+      }
+      return out;
+    },
+  };
 }
 
 /** ((p / 255) − mean) / std for every pixel, as float32. */
@@ -65,20 +163,61 @@ export function chooseRows(count: number, hp: Pick<Hyperparams, 'limit' | 'valid
   return { train, validation: used.slice(used.length - validationCount) };
 }
 
-/** `ready`: the splits' tensors made earlier for this dataset and normalisation (a warm trainer's); the data then owns them. */
-export function prepareData(tf: Tf, dataset: LoadedDataset, hp: Hyperparams, rand: () => number, ready?: { train: SplitTensors; test: SplitTensors } | null): TrainingData {
+/** The main set's training split followed by the mixed-in set's, as one split (the rows of a mixed batch index it). */
+export function joinSplits(a: DatasetSplit, b: DatasetSplit): DatasetSplit {
+  const images = new Uint8Array(a.images.length + b.images.length);
+  images.set(a.images);
+  images.set(b.images, a.images.length);
+  const labels = new Uint8Array(a.labels.length + b.labels.length);
+  labels.set(a.labels);
+  labels.set(b.labels, a.labels.length);
+  return { count: a.count + b.count, images, labels };
+}
+
+/** Refuses a set to mix in that does not fit the run's: another number of classes or another image size. */
+export function checkMixFits(dataset: LoadedDataset, mixed: LoadedDataset): void {
+  const why =
+    mixed.classNames.length !== dataset.classNames.length
+      ? `it has ${mixed.classNames.length} classes and ${dataset.name} has ${dataset.classNames.length}`
+      : mixed.train.images.length !== mixed.train.count * PIXELS
+        ? `its images are not ${Math.sqrt(PIXELS)}×${Math.sqrt(PIXELS)}`
+        : mixed.train.count === 0
+          ? 'it has no images'
+          : null;
+  if (why) throw new StudioError('INVALID_ARGUMENT', `data set ${mixed.id} cannot be mixed in: ${why}`, 'hyperparams.mix');
+}
+
+/**
+ * `ready`: the splits' tensors made earlier for this dataset and normalisation (a warm trainer's); the data then owns them.
+ * `mixed`: the set mixed into each batch (`hp.mix`), with the random stream of its hold-out split and sampling.
+ */
+export function prepareData(
+  tf: Tf,
+  dataset: LoadedDataset,
+  hp: Hyperparams,
+  rand: () => number,
+  ready?: { train: SplitTensors; test: SplitTensors } | null,
+  mixed?: { dataset: LoadedDataset; rand: () => number } | null,
+): TrainingData {
   if (dataset.test.count === 0) {
     if (ready) for (const t of [ready.train.x, ready.train.y, ready.test.x, ready.test.y]) t.dispose();
     throw new StudioError('INVALID_ARGUMENT', `dataset ${dataset.id} has no test images`, 'dataset');
   }
   const rows = chooseRows(dataset.train.count, hp, rand);
-  const train = ready?.train ?? splitTensors(tf, dataset.train, hp.normalization);
+  const mix = mixed && hp.mix ? mixData(mixed.dataset.train.labels, dataset.train.count, hp.mix, hp.batchSize, mixed.rand, mixed.dataset.id) : null;
+  // With a mix the training tensors hold both sets: a warm trainer's are of the main set alone.
+  if (mix && ready) {
+    ready.train.x.dispose();
+    ready.train.y.dispose();
+  }
+  const train = mix ? splitTensors(tf, joinSplits(dataset.train, mixed!.dataset.train), hp.normalization) : (ready?.train ?? splitTensors(tf, dataset.train, hp.normalization));
   const test = ready?.test ?? splitTensors(tf, dataset.test, hp.normalization);
   return {
     train,
     trainIndices: rows.train,
     validationIndices: rows.validation,
     test,
+    mix,
     dispose() {
       for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
     },

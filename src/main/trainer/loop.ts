@@ -6,6 +6,7 @@
  * the same path.
  */
 import type { Hyperparams } from '@shared/hyperparams';
+import { stepsPerEpoch as epochSteps } from '@shared/mix';
 import type { BatchPoint, EpochPoint, TrainEvent } from '@shared/training';
 import type { Tf } from '../native';
 import type { RunControl } from './control';
@@ -98,7 +99,8 @@ const PROGRESS_EVERY_MS = 100;
 export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const { tf, runId, data, path, hp, control, emit } = o;
   const n = data.trainIndices.length;
-  const stepsPerEpoch = Math.ceil(n / hp.batchSize);
+  // With a mixed-in set, an epoch is still one pass over the main set's rows, fewer of them a batch.
+  const stepsPerEpoch = epochSteps(n, hp.batchSize, data.mix?.rowsPerBatch ?? 0);
   const totalSteps = stepsPerEpoch * hp.epochs;
   const runStart = control.now();
   const pausedAtRunStart = control.pausedMs;
@@ -125,7 +127,9 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       path.setLearningRate(epochLr);
       learningRate = epochLr;
     }
-    const order = shuffle(data.trainIndices.slice(), o.shuffleRand);
+    const shuffled = shuffle(data.trainIndices.slice(), o.shuffleRand);
+    // The mixed-in set's rows go into each batch here: the path still gathers each batch once.
+    const order = data.mix ? data.mix.interleave(shuffled, hp.batchSize) : shuffled;
     const epochStart = control.now();
     const pausedAtEpochStart = control.pausedMs;
     let lossSum = 0;

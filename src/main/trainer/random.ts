@@ -38,7 +38,15 @@ export function shuffle<T extends { length: number; [i: number]: number }>(items
 }
 
 /** Independent streams for each use, so adding a dropout layer does not change the shuffling. */
-export function runStreams(seed: number): { init: () => number; split: () => number; shuffle: () => number; dropout: () => number; augment: () => number } {
+export function runStreams(seed: number): {
+  init: () => number;
+  split: () => number;
+  shuffle: () => number;
+  dropout: () => number;
+  augment: () => number;
+  /** The mixed-in set's hold-out split, then its rows' order in the batches. */
+  mix: () => number;
+} {
   const root = seededRandom(seed);
   // Drawn in this order: a new stream goes last, so the earlier ones keep their seeds.
   return {
@@ -47,5 +55,6 @@ export function runStreams(seed: number): { init: () => number; split: () => num
     shuffle: seededRandom(nextSeed(root)),
     dropout: seededRandom(nextSeed(root)),
     augment: seededRandom(nextSeed(root)),
+    mix: seededRandom(nextSeed(root)),
   };
 }

@@ -8,6 +8,7 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs-node';
 import { augmentIsOff } from '@shared/augment';
 import type { LoadedDataset } from '@shared/datasets';
 import type { ModelMetadata } from '@shared/models';
+import { stepsPerEpoch, type MixAccuracies, type MixOutcome } from '@shared/mix';
 import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { loadDataset } from '../datasets/load';
@@ -17,7 +18,7 @@ import { copyWeightsFrom, type ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import { EpochCallbacks } from './callbacks';
 import type { RunControl } from './control';
-import { prepareData } from './data';
+import { checkMixFits, joinSplits, prepareData } from './data';
 import { predictSplit } from './evaluate';
 import { histogramRecorder } from './histograms';
 import { trainLoop } from './loop';
@@ -86,11 +87,26 @@ export async function runJob(
   const hp = config.hyperparams;
   const dataset = await (warm ? warm.load(job.home, config.dataset) : loadJobDataset(job));
   const streams = runStreams(hp.seed);
-  const data = prepareData(tf, dataset, hp, streams.split, warm?.takeTensors(job.home, config.dataset, hp.normalization));
+  // Fine-tuning on your own digits: the set mixed into each batch, checked against the run's.
+  const mixed = hp.mix ? await loadDataset({ home: job.home, id: hp.mix.dataset }) : null;
+  if (mixed) checkMixFits(dataset, mixed);
+  const data = prepareData(tf, dataset, hp, streams.split, warm?.takeTensors(job.home, config.dataset, hp.normalization), mixed ? { dataset: mixed, rand: streams.mix } : null);
   const model = buildModel(tf, config.model, streams.init);
   // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
   // The training path starts from the layers model's weights, so they are copied in before it opens.
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
+  /** The mix's two accuracies with the model's weights as they are (the path synced first). */
+  const mixAccuracies = (test?: number): MixAccuracies => {
+    const forward = inferenceForward(model);
+    const loss = lossFunction(tf, hp.loss);
+    const holdout = data.mix!.holdoutIndices;
+    return {
+      holdoutAccuracy: holdout.length > 0 ? predictSplit(tf, forward, loss, data.train, holdout).accuracy : null,
+      testAccuracy: test ?? predictSplit(tf, forward, loss, data.test).accuracy,
+    };
+  };
+  // The starting model's figures, so the run shows the trade-off (your hand up, the main test set not down).
+  const mixBefore = data.mix && config.fromModel ? mixAccuracies() : null;
   let path: TrainingPath | null = null;
   const callbacks = new EpochCallbacks(hp);
   /** Restore-best: a copy of the best epoch's weights so far. */
@@ -118,7 +134,9 @@ export async function runJob(
       ...(warm ? { verdicts: warm.verdicts } : {}),
     });
     path = opened.path;
-    if (!augmentIsOff(hp.augment)) images = batchImages({ images: dataset.train.images, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });
+    // Augmented batches index the same rows as the tensors: the main set's, then the mixed-in set's.
+    const trainImages = data.mix && mixed ? joinSplits(dataset.train, mixed.train).images : dataset.train.images;
+    if (!augmentIsOff(hp.augment)) images = batchImages({ images: trainImages, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });
     const loss = lossFunction(tf, hp.loss);
     const evalForward = inferenceForward(model);
     const info: DatasetInfo = {
@@ -146,7 +164,7 @@ export async function runJob(
         trainingPathCause: opened.cause,
       }),
       epochs: hp.epochs,
-      stepsPerEpoch: Math.ceil(info.trainCount / hp.batchSize),
+      stepsPerEpoch: stepsPerEpoch(info.trainCount, hp.batchSize, data.mix?.rowsPerBatch ?? 0),
       params,
     });
     const result = await trainLoop({
@@ -188,6 +206,20 @@ export async function runJob(
     emit({ kind: 'activity', runId, activity: 'evaluating' });
     const test = predictSplit(tf, evalForward, loss, data.test);
     const evaluation = buildEvaluation(test.labels, test.predicted, test.loss, dataset.classNames);
+    const mix: MixOutcome | null =
+      data.mix && mixed
+        ? {
+            datasetId: mixed.id,
+            name: mixed.name,
+            digests: mixed.digests,
+            trainCount: data.mix.trainIndices.length,
+            holdoutCount: data.mix.holdoutIndices.length,
+            holdoutRows: data.mix.holdoutRows,
+            rowsPerBatch: data.mix.rowsPerBatch,
+            after: mixAccuracies(evaluation.accuracy),
+            before: mixBefore,
+          }
+        : null;
     const metadata: ModelMetadata = {
       formatVersion: 1,
       id: job.modelId,
@@ -218,6 +250,7 @@ export async function runJob(
       durationMs: control.activeSince(started, pausedAtStart),
       samplesPerSec: result.activeMs > 0 ? (result.samples / result.activeMs) * 1000 : 0,
       callbacks: callbacks.active ? callbacks.outcome(restored) : null,
+      mix,
     };
   } finally {
     dropBest();

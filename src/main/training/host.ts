@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { callbackProblem } from '@shared/callbacks';
+import { mixProblem } from '@shared/mix';
 import type { FirstLayer } from '@shared/explain';
+import { NUM_CLASSES } from '@shared/datasets';
 import { DEFAULT_HYPERPARAMS, MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import { presetSpec, type ModelSpec } from '@shared/model-spec';
 import { appendLosses, emptyLossHistory } from '@shared/loss-history';
@@ -18,6 +20,7 @@ import { StudioError } from '@shared/result';
 import type { RunRecord, TrainConfig, TrainConfigInput, TrainEvent, TrainStatus } from '@shared/training';
 import { appVersion } from '../app-info';
 import { IDX_FILES } from '../datasets/load';
+import { datasetDir, readManifest } from '../datasets/store';
 import { newId } from '../ids';
 import { readMetadata } from '../models/store';
 import { exitReason } from '../trainer/failure';
@@ -118,6 +121,35 @@ export function checkDatasetPresent(home: string, ref: TrainConfig['dataset']): 
   }
   const missing = missingFiles(dir);
   if (missing.length > 0) throw new StudioError('NOT_FOUND', `${dir} lacks ${missing.join(', ')}: a dataset folder holds the four MNIST-format IDX files`, field);
+}
+
+/**
+ * Fails fast, before any run is recorded, when the set to mix in is not
+ * installed, is the run's own data set, or (by its manifest) has another
+ * number of classes than the run's. The trainer checks the loaded data again.
+ */
+export async function checkMixSet(home: string, config: TrainConfig): Promise<void> {
+  const mix = config.hyperparams.mix;
+  if (!mix) return;
+  const field = 'hyperparams.mix';
+  if ('id' in config.dataset && config.dataset.id === mix.dataset) {
+    throw new StudioError('INVALID_ARGUMENT', `data set "${mix.dataset}" is the one the run trains on: mix in another one (a personal set)`, field);
+  }
+  try {
+    checkDatasetPresent(home, { id: mix.dataset });
+  } catch (err) {
+    if (err instanceof StudioError) throw new StudioError(err.code, `the set to mix in: ${err.message}`, field);
+    throw err;
+  }
+  const classes = (await readManifest(datasetDir(home, mix.dataset)).catch(() => null))?.classNames?.length;
+  const main = 'id' in config.dataset ? (await readManifest(datasetDir(home, config.dataset.id)).catch(() => null))?.classNames?.length : undefined;
+  if (classes !== undefined && classes !== (main ?? NUM_CLASSES)) {
+    throw new StudioError(
+      'INVALID_ARGUMENT',
+      `data set "${mix.dataset}" has ${classes} classes and the run's has ${main ?? NUM_CLASSES}: a mixed-in set must have the same classes`,
+      field,
+    );
+  }
 }
 
 /**
@@ -252,8 +284,9 @@ export class TrainingHost {
     if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
     const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
     if (config.fromModel) config.hyperparams.normalization = await fineTuneParent(this.options.home, config.fromModel, config.model);
-    const problem = callbackProblem(config.hyperparams);
+    const problem = callbackProblem(config.hyperparams) ?? mixProblem(config.hyperparams);
     if (problem) throw new StudioError('INVALID_ARGUMENT', problem.message, problem.field);
+    await checkMixSet(this.options.home, config);
     // A sweep names the run before it starts, so a kill at any moment leaves the trial pointing at it.
     const id = options.runId ?? newId();
     let resolve!: (record: RunRecord) => void;
@@ -456,6 +489,7 @@ export class TrainingHost {
           durationMs: event.durationMs,
           samplesPerSec: event.samplesPerSec,
           callbacks: event.callbacks ?? null,
+          mix: event.mix ?? null,
         } satisfies Partial<RunRecord>);
         this.save(run);
         break;

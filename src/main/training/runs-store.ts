@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CallbackOutcomeSchema } from '@shared/callbacks';
+import { MixOutcomeSchema } from '@shared/mix';
 import { describeModel, ModelSpec, presetOf } from '@shared/model-spec';
 import { emptyLossHistory, LossHistorySchema } from '@shared/loss-history';
 import { DatasetInfoSchema, ResolvedHyperparamsSchema } from '@shared/models';
@@ -132,6 +133,8 @@ const RunFileSchema = z.object({
   hostPid: z.number().int(),
   // Runs without callbacks, or recorded before them, have none.
   callbacks: CallbackOutcomeSchema.nullable().optional(),
+  // Runs without a mixed-in set, or recorded before mixing, have none.
+  mix: MixOutcomeSchema.nullable().optional(),
 });
 /** The series' shape only: a point is kept as written (a number JSON could not hold reads back as null, and the chart skips it). */
 // Runs recorded before every batch's loss was kept have no `losses`.

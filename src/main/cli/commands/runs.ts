@@ -7,7 +7,7 @@ import { deleteRun, failOrphanedRuns, listRuns, readRun } from '../../training/r
 import { EXIT, type CliContext } from '../context';
 import { formatDuration } from '../train-output';
 
-const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
+const pct = (x: number | null, digits = 2) => (x === null ? '–' : `${(x * 100).toFixed(digits)}%`);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -64,6 +64,8 @@ export function formatRun(r: RunRecord): string {
   ];
   const callbacks = formatCallbacks(r);
   if (callbacks) lines.push(`callbacks  ${callbacks}`);
+  const mix = formatMix(r);
+  if (mix) lines.push(`mix        ${mix.settings}`, ...(mix.result ? [`           ${mix.result}`] : []));
   if (r.environment) {
     const e = r.environment;
     lines.push(`machine    ${e.cpu} (${e.cpuThreads} threads, TF intra-op ${e.intraOpThreads}); tfjs-node ${e.tfjsNode}, libtensorflow ${e.libtensorflow}; app ${e.app}`);
@@ -88,6 +90,18 @@ export function formatRun(r: RunRecord): string {
   }
   if (r.evaluation) lines.push('', formatEvaluation(r.evaluation));
   return lines.join('\n');
+}
+
+/** The mixed-in set and what it did: its settings, and the held-out and test accuracies (the starting model's → the run's); null without a mix. */
+export function formatMix(r: Pick<RunRecord, 'config' | 'mix'>): { settings: string; result: string | null } | null {
+  const m = r.config.hyperparams.mix;
+  if (!m) return null;
+  const o = r.mix;
+  const settings = `${m.dataset}: ${pct(m.share, 0)} of each batch${o ? ` (${o.rowsPerBatch} rows)` : ''}, ${pct(m.holdout, 0)} held out${o ? ` (${o.holdoutCount} of ${o.holdoutCount + o.trainCount} images)` : ''}`;
+  if (!o) return { settings, result: null };
+  const change = (before: number | null | undefined, after: number | null) => (o.before ? `${pct(before ?? null)} → ${pct(after)}` : pct(after));
+  const held = o.holdoutCount > 0 ? `held out ${change(o.before?.holdoutAccuracy, o.after.holdoutAccuracy)}` : 'nothing held out';
+  return { settings, result: `${held}, test ${change(o.before?.testAccuracy, o.after.testAccuracy)}${o.before ? ' (starting model → this run)' : ''}` };
 }
 
 /** The run's callbacks and what they did, in one line; null without any. */

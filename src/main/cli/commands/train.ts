@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
+import { DEFAULT_MIX, parseMixFlag } from '@shared/mix';
 import { parseEarlyStop, parseLrSchedule, type EarlyStopping, type LrSchedule } from '@shared/callbacks';
 import { AUGMENT_FIELDS, AUGMENT_LIMITS, AUGMENT_PRESETS, augmentIsOff, parseAugment, type Augment } from '@shared/augment';
 import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, LOSSES, OPTIMIZERS, TRAINING_PATHS, type HyperparamsInput } from '@shared/hyperparams';
@@ -9,6 +10,7 @@ import { ACTIVATIONS, PRESETS, presetSpec, type Activation, type ModelSpec, type
 import { StudioError } from '@shared/result';
 import { Id, TrainConfigInput, type RunRecord } from '@shared/training';
 import { modelDir, readMetadata } from '../../models/store';
+import { formatMix } from './runs';
 import { TrainingHost } from '../../training/host';
 import { EXIT, type CliContext } from '../context';
 import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
@@ -35,6 +37,8 @@ interface TrainFlags {
   trainingPath?: HyperparamsInput['trainingPath'];
   augment?: string;
   fromModel?: string;
+  mix?: { dataset: string; share?: number };
+  holdout?: number;
   json?: boolean;
   earlyStop?: EarlyStopping;
   restoreBest?: boolean;
@@ -58,6 +62,10 @@ const FLAG_OF: Record<string, string> = {
   'hyperparams.restoreBest': '--restore-best',
   'hyperparams.lrSchedule': '--lr-schedule',
   'hyperparams.augment': '--augment',
+  'hyperparams.mix': '--mix',
+  'hyperparams.mix.dataset': '--mix',
+  'hyperparams.mix.share': '--mix',
+  'hyperparams.mix.holdout': '--holdout',
   'dataset.id': '--dataset',
   'dataset.dir': '--data-dir',
   fromModel: '--from-model',
@@ -106,6 +114,7 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     throw new UsageError('--from-model keeps the saved model’s network: leave out --preset, --model-spec and --activation');
   }
   if (opts.preset !== undefined && opts.modelSpec !== undefined) throw new UsageError('--preset and --model-spec cannot be used together');
+  if (opts.holdout !== undefined && opts.mix === undefined) throw new UsageError('--holdout: it is the share of the --mix set held out; give --mix DATASET too');
   if (opts.activation !== undefined && opts.modelSpec !== undefined) throw new UsageError('--activation applies to a preset; set each layer’s activation in the spec file');
   const model: unknown =
     parentSpec ?? (opts.modelSpec !== undefined ? readSpecFile(opts.modelSpec) : presetSpec(opts.preset ?? 'mlp', opts.activation ? { activation: opts.activation } : {}));
@@ -125,6 +134,7 @@ export function configFromFlags(opts: TrainFlags, parentSpec?: ModelSpec): z.out
     restoreBest: opts.restoreBest,
     lrSchedule: opts.lrSchedule,
     augment: augmentFlag(opts.augment),
+    mix: opts.mix ? { ...opts.mix, ...(opts.holdout !== undefined ? { holdout: opts.holdout } : {}) } : undefined,
   };
   for (const key of Object.keys(hyperparams)) if (hyperparams[key] === undefined) delete hyperparams[key];
   const dataset = opts.dataDir !== undefined ? { dir: path.resolve(opts.dataDir) } : { id: opts.dataset ?? 'mnist' };
@@ -240,6 +250,8 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
     io.err(`error: run ${record.id} failed: ${record.reason}\n`);
     state.exitCode = signal ? EXIT_ON_SIGNAL[signal] : EXIT.failed;
   } else {
+    const mix = formatMix(record);
+    if (!opts.json && mix?.result) io.out(`Mixed in ${mix.settings}\n${mix.result}\n`);
     if (!opts.json && record.modelId) io.out(`Model saved to ${modelDir(home, record.modelId)}\nRun kept as ${record.id} (mnist-studio runs show ${record.id})\n`);
     state.exitCode = record.status === 'stopped' && signal ? EXIT_ON_SIGNAL[signal] : EXIT.ok;
   }
@@ -282,6 +294,12 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       `random transforms of each training batch: a preset (${AUGMENT_PRESETS.join(', ')}), key=value pairs (${AUGMENT_FIELDS.map((f) => `${f}=0–${AUGMENT_LIMITS[f].max}`).join(', ')}), or a preset then pairs that override it, e.g. light,noise=0.1 (default: none)`,
     )
     .option('--from-model <id>', 'fine-tune: start from this saved model’s weights (its network and normalisation), as a new run')
+    .option(
+      '--mix <dataset[:share]>',
+      `mix a data set of the home (your personal set) into every batch: share of each batch drawn from it, above 0 and below 1 (default: ${DEFAULT_MIX.share}); the run reports its held-out accuracy beside the test accuracy`,
+      shortForm(parseMixFlag),
+    )
+    .option('--holdout <f>', `share of the --mix set held out (never trained on) to measure on, 0 to below 1 (default: ${DEFAULT_MIX.holdout})`, number)
     .option('--json', 'print the result as one JSON line on stdout (progress goes to stderr)');
   addCallbackOptions(command);
   command.action((opts: TrainFlags) => train(ctx, opts));

@@ -13,6 +13,8 @@ export function useFormat() {
     loss: (value: number) => numberFormat({ minimumFractionDigits: 4, maximumFractionDigits: 4, useGrouping: false }).format(value),
     /** 0.9534 → 95.3 % (in the language's own way of writing it). */
     percent: (value: number, digits = 1) => numberFormat({ style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value),
+    /** A signed change: +2.1, −0.4, 0.0 (the sign always written). */
+    signed: (value: number, digits = 1) => numberFormat({ minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: 'exceptZero' }).format(value),
     /** A tensor shape without the batch dimension: 28×28×1. */
     shape: (shape: readonly number[]) => shape.join('×'),
     /** 75 s → "1 min 15 s"; under a second in milliseconds ("850 ms"), never "0 s". */

@@ -4,12 +4,13 @@
  */
 import { AUGMENT_FIELDS, AUGMENT_PRESET_VALUES, augmentPresetOf, type AugmentField, type AugmentPreset } from '@shared/augment';
 import { callbackProblem, type LrSchedule, type Monitor } from '@shared/callbacks';
+import { DEFAULT_MIX, mixProblem } from '@shared/mix';
 import { DEFAULT_HYPERPARAMS, HYPERPARAM_LIMITS, Hyperparams, type HyperparamsInput, type LossName, type OptimizerName } from '@shared/hyperparams';
 
 /** The number fields, in the order the form shows them. */
 export const NUMBER_FIELDS = ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'limit', 'seed', 'logEvery'] as const;
 export type HyperparamNumberField = (typeof NUMBER_FIELDS)[number];
-export type HyperparamField = HyperparamNumberField | 'optimizer' | 'loss' | 'augment' | 'callbacks';
+export type HyperparamField = HyperparamNumberField | 'optimizer' | 'loss' | 'augment' | 'callbacks' | 'mix';
 
 /** The augmentation as typed: a preset, or `custom` once a field is changed by hand; every field as text. */
 export interface AugmentDraft {
@@ -46,12 +47,27 @@ export interface CallbacksDraft {
 
 export const DEFAULT_CALLBACKS: CallbacksDraft = { earlyStop: 'off', patience: '3', restoreBest: false, lrSchedule: 'none' };
 
+/** Mixing a personal set into each batch (fine-tuning on your own digits): on or off, which set, and the two shares as typed. */
+export interface MixDraft {
+  on: boolean;
+  /** The set's id; '' until one is picked. */
+  dataset: string;
+  share: string;
+  holdout: string;
+}
+
+export const DEFAULT_MIX_DRAFT: MixDraft = { on: false, dataset: '', share: String(DEFAULT_MIX.share), holdout: String(DEFAULT_MIX.holdout) };
+
+/** Which part of the mix the schema refuses. */
+export type MixField = 'dataset' | 'share' | 'holdout';
+
 export interface HyperparamsDraft {
   numbers: Record<HyperparamNumberField, string>;
   optimizer: OptimizerName;
   loss: LossName;
   augment: AugmentDraft;
   callbacks: CallbacksDraft;
+  mix: MixDraft;
 }
 
 /** How a field's valid values are described: whole numbers in a range, or a number in a range with open or closed ends. */
@@ -90,6 +106,7 @@ export function draftFromHyperparams(hp: Hyperparams): HyperparamsDraft {
       restoreBest: hp.restoreBest ?? false,
       lrSchedule: hp.lrSchedule?.type ?? 'none',
     },
+    mix: hp.mix ? { on: true, dataset: hp.mix.dataset, share: String(hp.mix.share), holdout: String(hp.mix.holdout) } : { ...DEFAULT_MIX_DRAFT },
   };
 }
 
@@ -102,6 +119,8 @@ export interface HyperparamsCheck {
   invalid: HyperparamField[];
   /** Augmentation fields the schema refuses. */
   augmentInvalid: AugmentField[];
+  /** Mix fields the schema refuses (or `share` when the batch is too small to mix). */
+  mixInvalid: MixField[];
 }
 
 /** Text as a number: empty is "not given", anything that is not a plain number is NaN (which the schema refuses). */
@@ -124,12 +143,15 @@ export function checkHyperparams(draft: HyperparamsDraft): HyperparamsCheck {
   if (cb.earlyStop !== 'off') input.earlyStopping = { monitor: cb.earlyStop, patience: numberOf(cb.patience) ?? Number.NaN };
   if (cb.restoreBest) input.restoreBest = true;
   if (cb.lrSchedule !== 'none') input.lrSchedule = LR_SCHEDULE_PRESETS[cb.lrSchedule];
+  const mix = draft.mix;
+  if (mix.on) input.mix = { dataset: mix.dataset, share: numberOf(mix.share) ?? Number.NaN, holdout: numberOf(mix.holdout) ?? Number.NaN };
   const parsed = Hyperparams.safeParse(input);
   // Early stopping, restore-best and reduce-on-plateau watch the validation set: without a split they cannot start.
-  if (parsed.success && callbackProblem(parsed.data)) return { value: null, invalid: ['callbacks'], augmentInvalid: [] };
+  if (parsed.success && callbackProblem(parsed.data)) return { value: null, invalid: ['callbacks'], augmentInvalid: [], mixInvalid: [] };
+  if (parsed.success && mixProblem(parsed.data)) return { value: null, invalid: ['mix'], augmentInvalid: [], mixInvalid: ['share'] };
   if (parsed.success) {
     const { normalization: _normalization, ...chosen } = parsed.data;
-    return { value: chosen, invalid: [], augmentInvalid: [] };
+    return { value: chosen, invalid: [], augmentInvalid: [], mixInvalid: [] };
   }
   return {
     value: null,
@@ -139,5 +161,6 @@ export function checkHyperparams(draft: HyperparamsDraft): HyperparamsCheck {
       ),
     ],
     augmentInvalid: [...new Set(parsed.error.issues.filter((issue) => issue.path[0] === 'augment').map((issue) => issue.path[1] as AugmentField))],
+    mixInvalid: [...new Set(parsed.error.issues.filter((issue) => issue.path[0] === 'mix').map((issue) => issue.path[1] as MixField))],
   };
 }

@@ -6,7 +6,16 @@ import { Hyperparams } from '@shared/hyperparams';
 import type { ApiError } from '@shared/result';
 import { readSlot, type StoredJson } from '@shared/settings';
 import { useStudio } from '../composables/useStudio';
-import { augmentDraftOf, checkHyperparams, DEFAULT_DRAFT, draftFromHyperparams, type CallbacksDraft, type HyperparamNumberField, type HyperparamsDraft } from './hyperparams-draft';
+import {
+  augmentDraftOf,
+  checkHyperparams,
+  DEFAULT_DRAFT,
+  draftFromHyperparams,
+  type CallbacksDraft,
+  type HyperparamNumberField,
+  type HyperparamsDraft,
+  type MixDraft,
+} from './hyperparams-draft';
 import { useSettingsStore } from './settings';
 
 /** How long the form waits after the last keystroke before saving the hyperparameters in the settings. */
@@ -71,6 +80,12 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     draft.value = { ...draft.value, callbacks: { ...draft.value.callbacks, ...patch } };
   }
 
+  /** Mixing a personal set in: switched on, a set picked, a share or the hold-out typed. */
+  function setMix(patch: Partial<MixDraft>): void {
+    touched = true;
+    draft.value = { ...draft.value, mix: { ...draft.value.mix, ...patch } };
+  }
+
   function resetDefaults(): void {
     touched = true;
     draft.value = structuredClone(DEFAULT_DRAFT);
@@ -95,6 +110,8 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     },
   });
   const dataset = computed(() => ready.value.find((d) => d.id === datasetId.value) ?? null);
+  /** Sets that can be mixed into the batches: the ready personal sets other than the one trained on. */
+  const mixable = computed(() => ready.value.filter((d) => d.personal && d.id !== datasetId.value));
 
   async function loadDatasets(): Promise<void> {
     const studio = useStudio();
@@ -117,6 +134,7 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     setAugmentPreset,
     setAugmentField,
     setCallbacks,
+    setMix,
     resetDefaults,
     datasets,
     datasetsLoaded,
@@ -124,6 +142,7 @@ export const useTrainSetupStore = defineStore('trainSetup', () => {
     ready,
     datasetId,
     dataset,
+    mixable,
     loadDatasets,
   };
 });

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import type { MethodInput } from '@shared/api';
 import type { HyperparamsInput } from '@shared/hyperparams';
+import type { MixOutcome } from '@shared/mix';
 import { fail, type ApiError } from '@shared/result';
 import type { BatchPoint, EpochPoint, Evaluation, RunEnvironment, RunRecord, TrainEvent, TrainingPathCause, TrainingPathName, TrainStatus } from '@shared/training';
 import { lossHistoryPoints } from '@shared/loss-history';
@@ -103,6 +104,8 @@ export interface RunResult {
   modelId: string;
   durationMs: number;
   samplesPerSec: number;
+  /** What mixing a personal set in did (held-out and test accuracy, before and after); null without a mix. */
+  mix: MixOutcome | null;
 }
 
 /** A run that just ended, for whoever tells the user (a toast, an OS notification). */
@@ -286,7 +289,14 @@ export const useTrainingStore = defineStore('training', () => {
       }
       case 'done':
         phase.value = event.status;
-        result.value = { status: event.status, evaluation: event.evaluation, modelId: event.modelId, durationMs: event.durationMs, samplesPerSec: event.samplesPerSec };
+        result.value = {
+          status: event.status,
+          evaluation: event.evaluation,
+          modelId: event.modelId,
+          durationMs: event.durationMs,
+          samplesPerSec: event.samplesPerSec,
+          mix: event.mix ?? null,
+        };
         // The speed shown is the run's own over all its training (pauses excluded), the one its record keeps: one number for one run.
         if (progress.value) progress.value = { ...progress.value, samplesPerSec: event.samplesPerSec, etaMs: 0 };
         if (progress.value && event.status === 'done') progress.value = { ...progress.value, epoch: progress.value.epochs, step: progress.value.stepsPerEpoch };
@@ -373,7 +383,14 @@ export const useTrainingStore = defineStore('training', () => {
     if (progress.value && record.samplesPerSec !== null) progress.value = { ...progress.value, samplesPerSec: record.samplesPerSec, etaMs: 0 };
     if (record.status === 'failed') failure.value = record.reason ?? '';
     else if (record.evaluation && record.modelId && record.durationMs !== null && record.samplesPerSec !== null) {
-      result.value = { status: record.status, evaluation: record.evaluation, modelId: record.modelId, durationMs: record.durationMs, samplesPerSec: record.samplesPerSec };
+      result.value = {
+        status: record.status,
+        evaluation: record.evaluation,
+        modelId: record.modelId,
+        durationMs: record.durationMs,
+        samplesPerSec: record.samplesPerSec,
+        mix: record.mix ?? null,
+      };
     }
   }
 

@@ -37,6 +37,8 @@ const en = {
       auto: 'Automatic',
       normalization: 'Normalisation',
       normalizationValue: 'mean {mean}, std {std}',
+      mix: 'Mixed in',
+      mixValue: '{share} of each batch, {holdout} held out',
     },
     environment: {
       heading: 'Environment',
@@ -115,6 +117,8 @@ const zhCN: typeof en = {
       auto: '自动',
       normalization: '归一化',
       normalizationValue: '均值 {mean}，标准差 {std}',
+      mix: '混入',
+      mixValue: '每批占 {share}，留出 {holdout}',
     },
     environment: {
       heading: '运行环境',
