@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { fakeRun, RunsDouble, type FakeRun } from './runs-double';
 import LineChart from '../../src/renderer/src/components/charts/LineChart.vue';
@@ -160,5 +160,32 @@ describe('a run’s details', () => {
     await settle();
     expect(wrapper.get('[data-testid="error"]').attributes('data-code')).toBe('NOT_FOUND');
     expect(text(wrapper.get('[data-testid="error"]'))).toContain('没有编号为 20260101-000000-gone00 的训练');
+  });
+
+  it('redraw the histograms’ epoch labels in the language the user switches to', async () => {
+    const studio = new StudioDouble({ language: 'zh-CN' });
+    new RunsDouble(studio, [fakeRun(DONE)]);
+    const hist = (min: number) => ({ min, max: min + 1, counts: [1, 3, 1] });
+    studio.respond('runs:histograms', async () => ({
+      histograms: {
+        formatVersion: 1,
+        bins: 3,
+        gradientRows: 64,
+        series: [{ name: 'dense_Dense1/kernel', layerIndex: 1, shape: [784, 128] }],
+        epochs: [0, 1].map((epoch) => ({ epoch, weights: [hist(-1)], gradients: [hist(-0.1)], costMs: 1 })),
+      },
+    }));
+    mounted = await mountStudio({ studio, path: `/runs/${DONE.id}` });
+    await settle();
+    const canvas = mounted.wrapper.get('[data-testid="histograms"] canvas').element as HTMLCanvasElement;
+    // vitest-canvas-mock keeps what was drawn.
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D & { __getEvents(): { type: string; props: { text?: string } }[]; __clearEvents(): void };
+    const labels = () => ctx.__getEvents().flatMap((e) => (e.type === 'fillText' && e.props.text ? [e.props.text] : []));
+    await vi.waitFor(() => expect(labels()).toContain('第 1 轮'));
+    ctx.__clearEvents();
+    studio.emit('settings', { kind: 'changed', settings: { ...studio.settings, language: 'en' } });
+    await settle();
+    await vi.waitFor(() => expect(labels()).toEqual(expect.arrayContaining(['epoch 0', 'epoch 1'])));
+    expect(labels().some((l) => l.includes('轮'))).toBe(false);
   });
 });
