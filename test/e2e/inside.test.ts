@@ -152,7 +152,7 @@ describe('inside the network (Chromium, web mode)', () => {
       { shell: 'cli' },
     );
     if (!started.ok) throw new Error(started.error.message);
-    const { runId } = started.value;
+    const { runId } = started.value as { runId: string };
     const epochOf = async (page: Page) => Number(((await page.getByTestId('inside-live').textContent()) ?? '').match(/\d+/)?.[0] ?? 0);
     try {
       for (const [language, theme] of [
