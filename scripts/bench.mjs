@@ -10,7 +10,8 @@
 // skipped with a message where that Python has no torch); `--startup` times
 // Start → first loss in the GUI path and the CLI's whole `train` (needs the
 // built app; BENCH_WARM=0 without the warm trainer); `--profile PRESET BATCH` lists a native step's time per op;
-// `--sweep` times a 12-trial sweep serial against parallel (needs the built app).
+// `--sweep` times a 12-trial sweep serial against parallel (needs the built app);
+// `--histograms` gives the per-epoch cost of the weight and gradient histograms as a % of a native epoch (mlp, cnn).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { build } from 'vite';

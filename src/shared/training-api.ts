@@ -6,8 +6,8 @@ import type { RunHistograms } from './histograms';
 import { ALL_SHELLS, method, NoInput } from './method';
 import { ModelSpec } from './model-spec';
 import type { Prediction } from './models';
-import type { FirstLayer } from './explain';
-import { FirstLayerInput, PixelImage } from './models-api';
+import type { Explanation, FirstLayer } from './explain';
+import { ExplainInput, FirstLayerInput, PixelImage } from './models-api';
 import { Id, TrainConfigInput, type RunRecord, type RunSummary, type TrainStatus } from './training';
 
 /** Most source digits and variants a preview shows (a grid, not a data set). */
@@ -68,6 +68,16 @@ export const TRAINING_API = {
       preprocess: z.boolean().default(true),
     }).strict(),
     'Classifies a drawing with the weights the run has now (between two batches), so the Playground can re-score it after every epoch. UNAVAILABLE until the run has built its model.',
+    ALL_SHELLS,
+  ),
+  'train:explain': method<Explanation>()(
+    RunRef.extend({
+      image: z.object({ pixels: PixelImage }).strict(),
+      preprocess: z.boolean().default(true),
+      class: ExplainInput.shape.class,
+      steps: ExplainInput.shape.steps,
+    }).strict(),
+    'Looks inside the model a run is training, with the weights it has now (between two batches), as `models:explain` does for a saved model: the Playground re-explains a drawing after every epoch. UNAVAILABLE until the run has built its model.',
     ALL_SHELLS,
   ),
   'train:firstLayer': method<{ firstLayer: FirstLayer | null }>()(

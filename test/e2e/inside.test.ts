@@ -143,4 +143,43 @@ describe('inside the network (Chromium, web mode)', () => {
       await page.close();
     }
   });
+  it('Playground: the card looks inside the model in training and again after every epoch (both languages and themes)', { timeout: 240_000 }, async () => {
+    const dataset = (await web.studio.handlers['datasets:list']({}, { shell: 'cli' })).find((d) => d.status === 'ready')!;
+    const started = await dispatch(
+      web.studio.handlers,
+      'train:start',
+      { dataset: { id: dataset.id }, model: presetSpec('mlp'), hyperparams: { epochs: 1000, limit: 6000, seed: 8 } },
+      { shell: 'cli' },
+    );
+    if (!started.ok) throw new Error(started.error.message);
+    const { runId } = started.value as { runId: string };
+    const epochOf = async (page: Page) => Number(((await page.getByTestId('inside-live').textContent()) ?? '').match(/\d+/)?.[0] ?? 0);
+    try {
+      for (const [language, theme] of [
+        ['en', 'light'],
+        ['en', 'dark'],
+        ['zh-CN', 'light'],
+        ['zh-CN', 'dark'],
+      ] as const) {
+        const { page, errors } = await open('#/playground', language, theme);
+        await page.getByTestId('live-option').waitFor({ state: 'attached', timeout: 60_000 });
+        await page.getByTestId('model-picker').selectOption('live');
+        await page.getByTestId('inside-toggle').click();
+        await drawSeven(page);
+        // flatten, dense ×3
+        await expect.poll(() => page.getByTestId('inside-layer').count(), { timeout: 20_000 }).toBe(4);
+        await expect.poll(() => page.getByTestId('inside-live').textContent(), { timeout: 20_000 }).toMatch(language === 'en' ? /after epoch \d+/ : /第 \d+ 轮/);
+        // Worked out again with the weights of a later epoch, without touching the drawing.
+        const first = await epochOf(page);
+        await expect.poll(() => epochOf(page), { timeout: 60_000 }).toBeGreaterThan(first);
+        await screenshotScreen(page, `inside-${language}-${theme}-playground-live`);
+        expect(await seriousViolations(page, '[data-testid="inside-card"]')).toEqual([]);
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    } finally {
+      await dispatch(web.studio.handlers, 'train:stop', { runId }, { shell: 'cli' });
+      await expect.poll(async () => (await web.studio.handlers['train:status']({}, { shell: 'cli' })).state, { timeout: 60_000 }).toBe('idle');
+    }
+  });
 });

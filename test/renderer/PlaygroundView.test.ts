@@ -1,5 +1,6 @@
 import type { VueWrapper } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Explanation } from '../../src/shared/explain';
 import type { Prediction } from '../../src/shared/models';
 import { StudioError } from '../../src/shared/result';
 import type { TrainStatus } from '../../src/shared/training';
@@ -237,6 +238,53 @@ describe('the Playground', { timeout: 20_000 }, () => {
     waiting.shift()!();
     await settle();
     expect(wrapper.get('[data-testid="scored-epoch"]').text()).toBe('Scored by the model in training after epoch 3');
+    expect(waiting).toHaveLength(0);
+  });
+  it('the Inside card looks inside the model in training and again after every epoch, none starved by epochs faster than its answers', async () => {
+    const { wrapper, studio } = await openPlayground();
+    studio.respond('train:predict', () => answer(7));
+    const waiting: (() => void)[] = [];
+    const explanation = (top: number): Explanation => ({
+      prediction: answer(top),
+      layers: [{ index: 0, name: 'dense_1', type: 'Dense', shape: [10], min: 0, max: 1, kind: 'units', units: 10, values: new Float32Array(10) }],
+      saliency: { classIndex: top, gradient: new Float32Array(784), integrated: new Float32Array(784), steps: 32, integratedSum: 0, scoreDelta: 0 },
+      elapsedMs: 5,
+    });
+    studio.respond('train:explain', () => new Promise<Explanation>((resolve) => waiting.push(() => resolve(explanation(7)))));
+    studio.emit('train', started(RUN, 5));
+    await settle();
+    await wrapper.get('[data-testid="model-picker"]').setValue('live');
+    await settle();
+    await wrapper.get('[data-testid="inside-toggle"]').trigger('click');
+    await stroke(wrapper);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settle();
+    expect(studio.inputs('train:explain')).toHaveLength(1);
+    expect(studio.inputs('train:explain')[0]).toMatchObject({ runId: RUN, image: { pixels: { channels: 4 } } });
+    expect(studio.inputs('models:explain')).toHaveLength(0);
+    waiting.shift()!();
+    await settle();
+    expect(wrapper.findAll('[data-testid="inside-layer"]')).toHaveLength(1);
+    expect(wrapper.get('[data-testid="inside-live"]').text()).toBe('With the weights the run starts from; looked at again after every epoch.');
+
+    // Epochs 1 and 2 end while epoch 1's explanation is on its way: it is shown, then one more is asked.
+    studio.emit('train', epochEvent(1, RUN, 5));
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(studio.inputs('train:explain')).toHaveLength(2);
+    studio.emit('train', epochEvent(2, RUN, 5));
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(studio.inputs('train:explain')).toHaveLength(2);
+    waiting.shift()!();
+    await settle();
+    expect(wrapper.get('[data-testid="inside-live"]').text()).toBe('With the weights the run has after epoch 1; looked at again after every epoch.');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settle();
+    expect(studio.inputs('train:explain')).toHaveLength(3);
+    waiting.shift()!();
+    await settle();
+    expect(wrapper.get('[data-testid="inside-live"]').text()).toBe('With the weights the run has after epoch 2; looked at again after every epoch.');
     expect(waiting).toHaveLength(0);
   });
 });

@@ -123,6 +123,10 @@ const VALID: { [M in MethodName]: MethodInput<M>[] } = {
     { runId: 'run-1', image: { pixels: { width: 28, height: 28, channels: 1, data: new Uint8Array(784) } } },
     { runId: 'run-1', image: { pixels: { width: 2, height: 2, channels: 4, data: new Uint8Array(16).fill(255) } }, preprocess: false },
   ],
+  'train:explain': [
+    { runId: 'run-1', image: { pixels: { width: 28, height: 28, channels: 1, data: new Uint8Array(784) } } },
+    { runId: 'run-1', image: { pixels: { width: 2, height: 2, channels: 4, data: new Uint8Array(16).fill(255) } }, preprocess: false, class: 3, steps: 8 },
+  ],
   'runs:list': [{}],
   'runs:get': [{ id: 'run-1' }],
   'runs:histograms': [{ id: 'run-1' }],

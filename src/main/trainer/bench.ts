@@ -50,7 +50,8 @@ import { inlineBatchImages, workerBatchImages } from './batch-images';
 import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
 import { trainLoop } from './loop';
-import { buildModel } from './model';
+import { histogramRecorder } from './histograms';
+import { buildModel, inferenceForward, lossFunction } from './model';
 import { nativeAccess, type NativeBinding } from './native/binding';
 import { NativePath } from './native/path';
 import { runStreams, seededRandom, shuffle } from './random';
@@ -241,6 +242,71 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
   }
   result.left = left;
   return result;
+}
+
+/**
+ * `--histograms`: what recording the weight and gradient histograms costs
+ * after an epoch (issue 18 asks for under 5 %), on the native path at
+ * batch 64: the epoch of the SAMPLES rows as a run trains it, then one
+ * record with the path's own gradients (what runs do) and one with tfjs's
+ * autograd on the layers model (what they did before), medians of rounds.
+ */
+async function histogramCase(preset: Preset, rounds: number): Promise<Record<string, unknown>> {
+  const tf = loadTf();
+  const data = prepareData(tf, syntheticDataset(SAMPLES), Hyperparams.parse({}), seededRandom(SEED));
+  const spec = presetSpec(preset);
+  const hp = Hyperparams.parse({ batchSize: 64, epochs: 1, seed: SEED });
+  const streams = runStreams(SEED);
+  const model = buildModel(tf, spec, streams.init);
+  const native = new NativePath({ tf, model, spec, hp, train: data.train, dropoutRand: streams.dropout });
+  const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-bench-histograms-')));
+  const base = { model, forward: inferenceForward(model), loss: lossFunction(tf, hp.loss), train: data.train, rows: data.trainIndices };
+  const own = histogramRecorder(tf, { ...base, runDir: dirs[0]!, gradients: (rows) => native.gradients(rows) });
+  const autograd = histogramRecorder(tf, { ...base, runDir: dirs[1]! });
+  const epochMs: number[] = [];
+  try {
+    // Round 0 warms up (first calls trace and allocate) and is not counted, as a run's epoch 0 is not.
+    for (let r = 0; r <= rounds; r++) {
+      const t = await timing(async () => {
+        const loop = await trainLoop({ tf, runId: 'bench', data, path: native, hp, validate: () => null, shuffleRand: streams.shuffle, control: new RunControl(), emit: () => {} });
+        native.sync();
+        return loop.samples;
+      });
+      if (r > 0) epochMs.push(t.wallMs);
+      // Alternating which goes first, so neither always meets a cold cache.
+      for (const recorder of r % 2 ? [own, autograd] : [autograd, own]) recorder.record(r);
+    }
+    await Promise.all([own.flush(), autograd.flush()]);
+  } finally {
+    native.dispose();
+    model.dispose();
+    data.dispose();
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const costOf = (recorder: typeof own) => median(recorder.data.epochs.slice(1).map((e) => e.costMs));
+  const epoch = median(epochMs);
+  const percent = (ms: number) => Number(((ms / epoch) * 100).toFixed(2));
+  return {
+    model: preset,
+    batchSize: 64,
+    rows: SAMPLES,
+    intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
+    rounds,
+    epochMs: Number(epoch.toFixed(1)),
+    histogramMs: Number(costOf(own).toFixed(2)),
+    histogramPercentOfEpoch: percent(costOf(own)),
+    autogradHistogramMs: Number(costOf(autograd).toFixed(2)),
+    autogradHistogramPercentOfEpoch: percent(costOf(autograd)),
+  };
+}
+
+/** `--histograms`: the histogram cost per preset, each in its own process with the threads a run would get. */
+function histogramCosts(): void {
+  const rounds = process.env.BENCH_ROUNDS ?? '5';
+  const presets = list(process.env.BENCH_PRESETS, [...PRESETS]) as Preset[];
+  const out = header();
+  const results = presets.map((preset) => child(['--histogram-case', preset, rounds], process.env.TF_NUM_INTRAOP_THREADS || autoIntraOpThreads(presetSpec(preset), 64)));
+  process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);
 }
 
 const list = (value: string | undefined, fallback: string[]) => (value ? value.split(',').map((s) => s.trim()) : fallback);
@@ -645,6 +711,10 @@ if (args[0] === '--startup') {
   const [, preset, batch, rounds, runners] = args;
   const result = await runCase(preset as Preset, Number(batch), Number(rounds), runners!.split(',') as Runner[]);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+} else if (args[0] === '--histograms') {
+  histogramCosts();
+} else if (args[0] === '--histogram-case') {
+  process.stdout.write(`${JSON.stringify(await histogramCase(args[1] as Preset, Number(args[2] ?? 5)))}\n`);
 } else if (args[0] === '--threads') {
   threadSweep();
 } else {

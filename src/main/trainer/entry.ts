@@ -9,7 +9,7 @@ import { loadTf } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
-import { isHostMessage, SPARE_ENV, type HostMessage, type TrainerJob, type TrainerMessage } from './protocol';
+import { isHostMessage, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 import { WarmCache } from './warm';
 
@@ -49,9 +49,11 @@ function parentChannel(): Channel {
 const channel = parentChannel();
 const emit = (event: TrainEvent) => void channel.send({ kind: 'event', event });
 let runId: string | null = null;
-/** The model this process is training, once built: `predict-live` tasks score a drawing with it. */
+/** The model this process is training, once built: the `-live` tasks score and explain a drawing with it. */
 let live: ScoringModel | null = null;
 let tasks: Promise<void> = Promise.resolve();
+/** What a training process answers: work on the model it trains, never a library task. */
+const LIVE_TASKS = new Set<ModelTask['kind']>(['predict-live', 'explain-live', 'first-layer-live']);
 const control = new RunControl((activity) => {
   if (runId) emit({ kind: 'activity', runId, activity });
 });
@@ -109,8 +111,8 @@ function handle(message: HostMessage): void {
       break;
     case 'task':
       // A library worker: tasks run one after another (tfjs ops are synchronous anyway). A training
-      // process answers only `predict-live`, with its model as it stands between two batches.
-      if (runId === null || message.task.kind === 'predict-live' || message.task.kind === 'first-layer-live') {
+      // process answers only the `-live` tasks, with its model as it stands between two batches.
+      if (runId === null || LIVE_TASKS.has(message.task.kind)) {
         tasks = tasks.then(() =>
           serveTask(
             loadTf(),

@@ -21,6 +21,12 @@ export interface TrainingPath {
   setLearningRate(lr: number): void;
   /** Puts the trained weights into the layers model (before validation, evaluation, saving, and a pause). */
   sync(): void;
+  /**
+   * The gradient of the mean loss on training rows `rows` per weight of the layers model (null where none trains), with
+   * the inference forward and no update, if the path computes it itself (the native path); else the histograms take it
+   * from tfjs's autograd on the layers model.
+   */
+  gradients?(rows: Int32Array): (Float32Array | null)[];
   /** Native handles the path holds (0 for the layers path, whose tensors tf.memory() counts). */
   readonly liveHandles: number;
   dispose(): void;

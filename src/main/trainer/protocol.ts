@@ -54,13 +54,21 @@ export type ModelTask =
       image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } } | { encoded: Uint8Array };
       preprocess: boolean;
     }
+  /** In a training process: every layer's output and a saliency map, with the weights the run has now. */
+  | {
+      kind: 'explain-live';
+      image: { pixels: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } };
+      preprocess: boolean;
+      classIndex: number | null;
+      steps: number;
+    }
   /** In a training process: the first layer's weights as images, as the run has them now. */
   | { kind: 'first-layer-live'; limit: number };
 
 /**
  * Host → trainer. A training process gets `start` once, first; the controls
  * take effect between batches. A library worker gets `task`s instead, any
- * number, answered in order; a training process answers `predict-live`
+ * number, answered in order; a training process answers the `-live`
  * tasks with the model it is training.
  */
 export type HostMessage =

@@ -150,7 +150,16 @@ export async function runJob(
     };
     const params = model.countParams();
     // Weights and gradients per epoch, for the run's detail view: the weights it starts from first.
-    const histograms = histogramRecorder(tf, { model, forward: evalForward, loss, train: data.train, rows: data.trainIndices, runDir: runDir(job.home, runId) });
+    const trained = path;
+    const histograms = histogramRecorder(tf, {
+      model,
+      forward: evalForward,
+      loss,
+      train: data.train,
+      rows: data.trainIndices,
+      runDir: runDir(job.home, runId),
+      ...(trained.gradients ? { gradients: (rows: Int32Array) => trained.gradients!(rows) } : {}),
+    });
     histograms.record(0);
     let epochsSeen = 0;
     emit({

@@ -203,6 +203,14 @@ export async function serveTask(
         value = predictWith(tf, scoring, task);
         break;
       }
+      case 'explain-live': {
+        const start = performance.now();
+        const scoring = live();
+        if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');
+        scoring.sync?.();
+        value = explainWith(tf, scoring, predictWith(tf, scoring, task), task, start);
+        break;
+      }
       case 'first-layer-live': {
         const scoring = live();
         if (!scoring) throw new StudioError('UNAVAILABLE', 'the run has no model yet: it is still loading its data', 'runId');

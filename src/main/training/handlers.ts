@@ -30,6 +30,7 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher, w
     'train:status': async () => host.status(),
     'train:augmentPreview': async (input) => augmentPreview(ctx.home, input),
     'train:predict': async ({ runId, image, preprocess }) => host.predict(runId, { image, preprocess }),
+    'train:explain': async ({ runId, image, preprocess, class: classIndex, steps }) => host.explain(runId, { image, preprocess, classIndex: classIndex ?? null, steps }),
     'train:firstLayer': async ({ runId, limit }) => ({ firstLayer: await host.firstLayer(runId, limit) }),
     'runs:list': async () => {
       await host.ready;

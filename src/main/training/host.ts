@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { callbackProblem } from '@shared/callbacks';
 import { mixProblem } from '@shared/mix';
-import type { FirstLayer } from '@shared/explain';
+import type { Explanation, FirstLayer } from '@shared/explain';
 import { NUM_CLASSES } from '@shared/datasets';
 import { DEFAULT_HYPERPARAMS, MAX_SEED, type Hyperparams } from '@shared/hyperparams';
 import { presetSpec, type ModelSpec } from '@shared/model-spec';
@@ -372,12 +372,17 @@ export class TrainingHost {
     return this.liveTask<Prediction>(runId, { kind: 'predict-live', ...request });
   }
 
+  /** Every layer's output and a saliency map for a drawing, with the weights the run has now (the Playground re-explains after each epoch). */
+  async explain(runId: string, request: Omit<Extract<ModelTask, { kind: 'explain-live' }>, 'kind'>): Promise<Explanation> {
+    return this.liveTask<Explanation>(runId, { kind: 'explain-live', ...request });
+  }
+
   /** The first layer's weights as images, as the run has them now (the Train screen redraws them after each epoch). */
   async firstLayer(runId: string, limit: number): Promise<FirstLayer | null> {
     return this.liveTask<FirstLayer | null>(runId, { kind: 'first-layer-live', limit });
   }
 
-  private liveTask<T>(runId: string, task: Extract<ModelTask, { kind: 'predict-live' | 'first-layer-live' }>): Promise<T> {
+  private liveTask<T>(runId: string, task: Extract<ModelTask, { kind: 'predict-live' | 'explain-live' | 'first-layer-live' }>): Promise<T> {
     const run = this.requireActive(runId);
     const child = run.child;
     if (run.terminal || !child) return Promise.reject(new StudioError('NOT_FOUND', `run ${runId} has finished training; its model is in the library`, 'runId'));

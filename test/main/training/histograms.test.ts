@@ -81,7 +81,8 @@ describe('weight and gradient histograms per epoch', () => {
       console.log(
         `${trainingPath} path: histograms ${costMs.toFixed(1)} ms per epoch (${h.epochs.map((e) => e.costMs.toFixed(1)).join(', ')}), epoch ${epochMs.toFixed(0)} ms on ${run.dataset?.trainCount} rows: ${((costMs / epochMs) * 100).toFixed(2)} %; file ${fs.statSync(file).size} bytes`,
       );
-      expect(costMs / epochMs).toBeLessThan(trainingPath === 'layers' ? 0.05 : 0.2);
+      // Issue 18: under 5 % of the epoch on both paths (the native path takes the gradients from its own ops).
+      expect(costMs / epochMs).toBeLessThan(0.05);
       expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.tmp'))).toEqual([]);
     });
   }

@@ -3,7 +3,10 @@
  * by the batch's statistics (FusedBatchNormV3, is_training) and moves the
  * moving mean and variance as tfjs-layers does, m ← m − (m − batch)·(1 −
  * momentum) with the batch's biased variance; the backward pass is
- * FusedBatchNormGradV3 from the forward's saved statistics. A flat input
+ * FusedBatchNormGradV3 from the forward's saved statistics. An inference
+ * forward (the histograms' gradients) normalises by the moving statistics,
+ * and its backward is FusedBatchNormGradV3 with is_training false, which
+ * takes them in place of the batch's. A flat input
  * [n, c] runs as [n, 1, 1, c] (the kernels want four dimensions).
  */
 import type { NativeAttr } from './binding';
@@ -14,6 +17,7 @@ export class BatchNormLayer implements NativeLayer {
   private readonly trainAttrs: NativeAttr[];
   private readonly inferAttrs: NativeAttr[];
   private readonly gradAttrs: NativeAttr[];
+  private readonly inferGradAttrs: NativeAttr[];
   private readonly assignAttrs: NativeAttr[];
   private readonly reshapeAttrs: NativeAttr[];
   /** [-1, 1, 1, c] and [-1, c] for a flat input; -1 for an image. */
@@ -24,6 +28,7 @@ export class BatchNormLayer implements NativeLayer {
   private x = -1;
   private gamma = -1;
   private saved: number[] = [];
+  private training = true;
   constructor(
     private readonly s: NativeScope,
     /** gamma, beta (trained), moving mean, moving variance (moved by the rule above). */
@@ -36,6 +41,7 @@ export class BatchNormLayer implements NativeLayer {
     this.trainAttrs = [...base, a.float('exponential_avg_factor', 1), a.bool('is_training', true)];
     this.inferAttrs = [...base, a.float('exponential_avg_factor', 1), a.bool('is_training', false)];
     this.gradAttrs = [...base, a.bool('is_training', true)];
+    this.inferGradAttrs = [...base, a.bool('is_training', false)];
     this.assignAttrs = [a.type('dtype', a.F), a.bool('validate_shape', false)];
     this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
     const c = inputShape.at(-1)!;
@@ -63,8 +69,11 @@ export class BatchNormLayer implements NativeLayer {
     const [gamma, beta, mean, variance] = this.params as [Param, Param, Param, Param];
     this.x = this.image(x);
     this.gamma = s.read(gamma.handle);
+    this.training = training;
     if (!training) {
-      const y = s.opN('FusedBatchNormV3', this.inferAttrs, [this.x, this.gamma, s.read(beta.handle), s.read(mean.handle), s.read(variance.handle)], 6)[0]!;
+      const moving = [s.read(mean.handle), s.read(variance.handle)];
+      this.saved = [...moving, this.empty];
+      const y = s.opN('FusedBatchNormV3', this.inferAttrs, [this.x, this.gamma, s.read(beta.handle), ...moving], 6)[0]!;
       return this.flat(y);
     }
     const [y, batchMean, , saveMean, saveVariance, reserve] = s.opN('FusedBatchNormV3', this.trainAttrs, [this.x, this.gamma, s.read(beta.handle), this.empty, this.empty], 6) as [
@@ -82,7 +91,8 @@ export class BatchNormLayer implements NativeLayer {
     return this.flat(y);
   }
   backward(dy: number, grads: number[], needInput: boolean): number {
-    const [dx, dGamma, dBeta] = this.s.opN('FusedBatchNormGradV3', this.gradAttrs, [this.image(dy), this.x, this.gamma, ...this.saved], 5) as [number, number, number];
+    const attrs = this.training ? this.gradAttrs : this.inferGradAttrs;
+    const [dx, dGamma, dBeta] = this.s.opN('FusedBatchNormGradV3', attrs, [this.image(dy), this.x, this.gamma, ...this.saved], 5) as [number, number, number];
     grads[this.params[0]!.slot] = dGamma;
     grads[this.params[1]!.slot] = dBeta;
     return needInput ? this.flat(dx) : -1;

@@ -184,6 +184,32 @@ export class NativePath implements TrainingPath {
     }
   }
 
+  /**
+   * The gradient of the mean loss on training rows `rows` with respect to
+   * every weight, with the inference forward (no dropout; batch norm by its
+   * moving statistics), as the step's own forward and backward ops compute
+   * it, without an update: one per weight in the layers model's order (null
+   * for a weight no gradient trains). What the histograms record after each
+   * epoch: tfjs's autograd on the layers model costs ~10× more here.
+   */
+  gradients(rows: Int32Array): (Float32Array | null)[] {
+    const s = this.s;
+    const batch = rows.length;
+    if (this.firstTrainable < 0 || batch === 0) return this.params.map(() => null);
+    try {
+      const index = s.int32([batch], rows);
+      let h = s.op('GatherV2', this.gatherAttrs, [this.x, index, this.axis0]);
+      const targets = this.loss.targets(index);
+      for (const layer of this.layers) h = layer.forward(h, batch, false);
+      let dy = this.loss.compute(h, targets, batch).dLogits;
+      for (let i = this.layers.length - 1; i >= this.firstTrainable; i--) dy = this.layers[i]!.backward(dy, this.grads, i > this.firstTrainable);
+      return this.params.map((p) => (p.slot < 0 ? null : (this.b.tensorDataSync(this.grads[p.slot]!) as Float32Array)));
+    } finally {
+      s.endStep();
+      for (const fn of this.afterStep) fn();
+    }
+  }
+
   /** Reads the steps since the last drain (two syncs) and frees them. */
   drain(): DrainedSteps {
     const n = this.keptLosses.length;
