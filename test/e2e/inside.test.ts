@@ -143,7 +143,7 @@ describe('inside the network (Chromium, web mode)', () => {
       await page.close();
     }
   });
-  it('Playground: the card looks inside the model in training and again after every epoch (both languages and themes)', { timeout: 240_000 }, async () => {
+  it('Playground: the card looks inside the model in training and again after every epoch (each language and each theme)', { timeout: 240_000 }, async () => {
     const dataset = (await web.studio.handlers['datasets:list']({}, { shell: 'cli' })).find((d) => d.status === 'ready')!;
     const started = await dispatch(
       web.studio.handlers,
@@ -157,8 +157,6 @@ describe('inside the network (Chromium, web mode)', () => {
     try {
       for (const [language, theme] of [
         ['en', 'light'],
-        ['en', 'dark'],
-        ['zh-CN', 'light'],
         ['zh-CN', 'dark'],
       ] as const) {
         const { page, errors } = await open('#/playground', language, theme);
