@@ -161,7 +161,7 @@ export const DATASETS_API = {
   ),
   'datasets:importUpload': method<DatasetSummary>()(
     UploadImportInput,
-    'A web client’s import: the four IDX files (or a .zip of them) it uploaded, after the same checks as `datasets:import`; the upload goes either way.',
+    'A web client’s import: the four IDX files (or a .zip of them), or a personal set’s .zip, it uploaded, after the same checks as `datasets:import`; the upload goes either way.',
     ['web'],
   ),
   'datasets:savePersonal': method<DatasetSummary>()(

@@ -47,6 +47,8 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
         // Dot name: no uploaded file can be called that.
         const folder = zip ? path.join(dir, '.unzipped') : dir;
         try {
+          // A personal set's .zip (exported on another machine) keeps its name and its drawings.
+          if (zip && (await isPersonalZip(path.join(dir, zip)))) return await personalImport(ctx.home, path.join(dir, zip), name);
           if (zip) {
             await fs.mkdir(folder);
             await extractFlatZip(path.join(dir, zip), folder, DATASET_ZIP_LIMITS).catch((err: unknown) => {
@@ -80,9 +82,14 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
 async function importAny(home: string, paths: readonly string[], name: string | undefined) {
   const only = paths.length === 1 ? path.resolve(paths[0]!) : null;
   if (only?.toLowerCase().endsWith('.zip')) {
-    if (await isPersonalZip(only)) return importPersonalZip(home, only, name ?? (await freeId(home, nameFromFolder(only.slice(0, -'.zip'.length)))));
+    if (await isPersonalZip(only)) return personalImport(home, only, name);
     return importImageFolder(home, only, name);
   }
   if (only && (await isImageFolder(only))) return importImageFolder(home, only, name);
   return importDataset({ home, paths, name });
+}
+
+/** A personal set's .zip into the home: as `id`, else under the .zip's own name (a free one). */
+async function personalImport(home: string, zip: string, id: string | undefined) {
+  return importPersonalZip(home, zip, id ?? (await freeId(home, nameFromFolder(zip.slice(0, -'.zip'.length)))));
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadDataset } from '../../../src/main/datasets/load';
 import { dispatch } from '../../../src/main/dispatch';
 import { loadTf } from '../../../src/main/native';
 import { createStudio, sweepHome, type Studio } from '../../../src/main/studio';
@@ -20,6 +21,7 @@ import type { Result } from '../../../src/shared/result';
 import { UPLOAD_CHUNK_BYTES, UPLOAD_LIMITS } from '../../../src/shared/uploads-api';
 import type { WsServerMessage } from '../../../src/shared/web-protocol';
 import { decodeWire, encodeWire } from '../../../src/shared/wire';
+import { drawnDigit } from '../../helpers/drawn-digits';
 import { mnistFixtureDir } from '../../helpers/mnist-fixture';
 import { saveToLibrary, testMetadata, trainBriefly } from '../../helpers/models';
 import { tmpDir } from '../../helpers/tmp';
@@ -151,6 +153,24 @@ describe('uploads from a web client', () => {
     expect(staged()).toEqual([]);
     // An upload is used once.
     expect(await call('models:importUpload', { uploadId: modelId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'uploadId' } });
+    await close();
+  });
+
+  it('imports a personal set’s .zip exported on another machine, drawings and name kept', { timeout: 60_000 }, async () => {
+    const { call, close } = await connect();
+    const samples = Array.from({ length: 10 }, (_, d) => ({ label: d, strokes: drawnDigit(d, 4) }));
+    const saved = await call('datasets:savePersonal', { id: 'anns-hand', name: 'Ann’s hand', samples });
+    expect(saved).toMatchObject({ ok: true });
+    const zip = await call('datasets:downloadPersonal', { id: 'anns-hand' });
+    if (!zip.ok) throw new Error(zip.error.message);
+    const { fileName, data } = zip.value as { fileName: string; data: Uint8Array };
+    const uploadId = await upload(call, 'dataset', [{ name: fileName, data }]);
+    // Its id is taken here (it was made in this home), so it gets a free one; the name it was given stays.
+    expect(await call('datasets:importUpload', { uploadId })).toMatchObject({ ok: true, value: { id: 'anns-hand-2', name: 'Ann’s hand', personal: true, test: { count: 10 } } });
+    const [a, b] = await Promise.all(['anns-hand', 'anns-hand-2'].map((id) => loadDataset({ home, id })));
+    expect(b!.test.images).toEqual(a!.test.images);
+    expect(b!.test.labels).toEqual(a!.test.labels);
+    expect(staged()).toEqual([]);
     await close();
   });
 
