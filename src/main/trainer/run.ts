@@ -21,6 +21,7 @@ import type { RunControl } from './control';
 import { checkMixFits, joinSplits, prepareData } from './data';
 import { predictSplit } from './evaluate';
 import { histogramRecorder } from './histograms';
+import { loadVerdicts, saveVerdicts, selfTestVersions } from './self-test-cache';
 import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
@@ -28,7 +29,7 @@ import type { TrainerJob } from './protocol';
 import { nextSeed, runStreams } from './random';
 import { batchImages, type BatchImageSource } from './batch-images';
 import type { TrainingPath } from './path';
-import { nativeFault, openTrainingPath } from './training-path';
+import { nativeFault, openTrainingPath, type SelfTestProblem } from './training-path';
 import type { WarmCache } from './warm';
 
 /** The run's environment; the training path is chosen later, at trainer start. */
@@ -120,6 +121,11 @@ export async function runJob(
   let images: BatchImageSource | null = null;
   // The Playground scores drawings with this model between two batches: the path syncs its weights in first.
   share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
+  // Verdicts of earlier trainers in this home (same network, update rule, loss and versions): no self-test again.
+  const verdicts = warm?.verdicts ?? new Map<string, SelfTestProblem | null>();
+  const versions = selfTestVersions(tf, job.appVersion);
+  loadVerdicts(job.home, versions, verdicts);
+  const knownVerdicts = verdicts.size;
   try {
     const opened = openTrainingPath({
       tf,
@@ -131,9 +137,10 @@ export async function runJob(
       dropoutRand: streams.dropout,
       choice: hp.trainingPath ?? 'auto',
       fault: nativeFault(),
-      ...(warm ? { verdicts: warm.verdicts } : {}),
+      verdicts,
     });
     path = opened.path;
+    if (verdicts.size > knownVerdicts) await saveVerdicts(job.home, versions, verdicts).catch(() => {});
     // Augmented batches index the same rows as the tensors: the main set's, then the mixed-in set's.
     const trainImages = data.mix && mixed ? joinSplits(dataset.train, mixed.train).images : dataset.train.images;
     if (!augmentIsOff(hp.augment)) images = batchImages({ images: trainImages, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });
