@@ -33,6 +33,9 @@ export function pyLiteral(value: unknown): string {
 /** Text on one line (for a docstring or a comment). */
 export const oneLine = (text: string): string => text.replace(/[\r\n]+/g, ' ');
 
+/** Text for the docstring: on one line, with backslashes and quotes escaped (a model's name must not end the string). */
+const docText = (text: string): string => oneLine(text).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+
 /** A name as a file name's part: letters, digits, `.`, `_` and `-`. */
 export const fileSlug = (name: string): string => name.replace(/[^\w.-]/g, '_');
 
@@ -83,18 +86,18 @@ export interface DocstringParts {
 /** The script's docstring (with the `#!` line before it): where it comes from, its settings and how to run it. */
 export function scriptDocstring(metadata: ModelMetadata, s: ScriptSettings, parts: DocstringParts): string {
   const { hp } = s;
-  const notes = [...s.notDone, ...parts.ignored].map((n) => oneLine(n));
+  const notes = [...s.notDone, ...parts.ignored].map(docText);
   return `#!/usr/bin/env python3
 """
-${oneLine(`${metadata.spec.name}: the network of MNIST Studio model ${metadata.id}, as a ${parts.framework} training script.`)}
+${docText(`${metadata.spec.name}: the network of MNIST Studio model ${metadata.id}, as a ${parts.framework} training script.`)}
 
-Written by ${oneLine(parts.producer)} from ${oneLine(s.origin)}.
+Written by ${docText(parts.producer)} from ${docText(s.origin)}.
 Optimiser ${hp.optimizer}, learning rate ${hp.learningRate}, batch size ${hp.batchSize},
 ${hp.epochs} epochs, loss ${hp.loss}, seed ${hp.seed}${hp.validationSplit > 0 ? `, validation split ${hp.validationSplit}` : ''}${hp.limit !== undefined ? `, at most ${hp.limit} training images` : ''}.
 Pixels go in as (p / 255 - ${s.mean}) / ${s.std}; the network answers ten logits.
 ${notes.length > 0 ? `${notes.join('\n')}\n` : ''}
 Run it with ${parts.needs}:
-    python ${oneLine(parts.fileName)} --data DIR
+    python ${docText(parts.fileName)} --data DIR
 DIR holds the four MNIST-format files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
 t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not). The studio draws its
 own shuffles, initial weights and validation split from the seed: the numbers come out

@@ -176,7 +176,8 @@ describe('PyTorch code export (issue 16)', () => {
       for (const [i, spec] of [ALL, GLOBAL].entries()) {
         const id = `torch-${i}`;
         const model = await trainBriefly(tf, spec, 256, 1, i + 3);
-        await saveToLibrary(tf, model, home, testMetadata(id, spec));
+        // A name that would end the docstring or start an escape, were it not escaped.
+        await saveToLibrary(tf, model, home, testMetadata(id, spec, { name: `${spec.name} """ C:\\new` }));
         model.dispose();
         const script = path.join(out, `${id}.py`);
         value<ModelExport>(await dispatch(studio.handlers, 'models:export', { id, format: 'pytorch', path: script }, { shell: 'cli' }));
