@@ -134,10 +134,10 @@ export const DialogImportModelInput = z
 export const UploadImportModelInput = z.object({ uploadId: UploadId, name: ModelName.optional(), normalization: NormalizationChoice.optional(), dataset: Id.optional() }).strict();
 
 /** The formats a browser can download: one file each (a TF.js folder goes as its .zip). */
-export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'keras', 'bundle'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
+export const DOWNLOAD_FORMATS = ['tfjs-zip', 'onnx', 'keras', 'bundle', 'pytorch', 'keras-code'] as const satisfies readonly (typeof EXPORT_FORMATS)[number][];
 
 /** The extension of the file each one-file format writes. */
-export const EXPORT_EXTENSIONS = { 'tfjs-zip': 'zip', onnx: 'onnx', keras: 'keras', bundle: 'zip' } as const;
+export const EXPORT_EXTENSIONS = { 'tfjs-zip': 'zip', onnx: 'onnx', keras: 'keras', bundle: 'zip', pytorch: 'py', 'keras-code': 'py' } as const;
 
 /** The desktop's export: main asks where with a save dialog and writes there; no path crosses. */
 export const SaveAsInput = z
@@ -183,9 +183,11 @@ export const MODELS_API = {
     'A web client’s import: the TF.js folder’s files (model.json and weight shards) or the .zip it uploaded, as `models:import`; the upload goes either way.',
     ['web'],
   ),
-  'models:export': method<ModelExport>()(ExportInput, 'Writes a model as TF.js (folder or .zip), ONNX, or a reproduction bundle; atomically, replacing no folder of the user’s.', [
-    'cli',
-  ]),
+  'models:export': method<ModelExport>()(
+    ExportInput,
+    'Writes a model as TF.js (folder or .zip), ONNX, a reproduction bundle, Keras, or its run as a PyTorch or Keras training script; atomically, replacing no folder of the user’s.',
+    ['cli'],
+  ),
   'models:saveAs': method<{ saved: string | null }>()(
     SaveAsInput,
     'The desktop’s export: main opens a save dialog and writes the one file there; answers the file’s name (null when the dialog is closed).',

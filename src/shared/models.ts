@@ -141,7 +141,7 @@ export interface ModelExport {
   bytes: number;
 }
 
-export const EXPORT_FORMATS = ['tfjs', 'tfjs-zip', 'onnx', 'bundle', 'keras', 'keras-code'] as const;
+export const EXPORT_FORMATS = ['tfjs', 'tfjs-zip', 'onnx', 'bundle', 'keras', 'keras-code', 'pytorch'] as const;
 /**
  * `tfjs`: a folder of model.json + weights.bin (what `tf.loadLayersModel`
  * reads in a browser); `tfjs-zip`: the same in a .zip; `onnx`: one .onnx
@@ -150,7 +150,8 @@ export const EXPORT_FORMATS = ['tfjs', 'tfjs-zip', 'onnx', 'bundle', 'keras', 'k
  * evaluation, weights) for `mnist-studio reproduce`; `keras`: a Keras 3
  * .keras file (`keras.saving.load_model`), raw 0–255 pixels in (a Rescaling
  * layer holds the normalisation), logits out; `keras-code`: a Keras
- * training script (.py) for the network with its run's settings.
+ * training script (.py) for the network with its run's settings;
+ * `pytorch`: the same as a PyTorch training script (.py).
  */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

@@ -2,15 +2,20 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
- * A Python with Keras 3 (and h5py) for tests that check the studio's Keras
- * files in Keras itself: MNIST_STUDIO_KERAS_PYTHON, else the venv the
- * fixtures script uses. Null (the test skips, saying why) when neither is there.
+ * A Python for tests that check the studio's files in another framework:
+ * the one `envVar` names, else `fallback`. Null (the test skips, saying why)
+ * when neither is there.
  */
-export function kerasPython(): string | null {
-  const candidates = [process.env.MNIST_STUDIO_KERAS_PYTHON, '/tmp/venv-keras/bin/python'].filter((p): p is string => Boolean(p));
+export function findPython(envVar: string, fallback: string, what: string): string | null {
+  const candidates = [process.env[envVar], fallback].filter((p): p is string => Boolean(p));
   const found = candidates.find((p) => fs.existsSync(p)) ?? null;
-  if (!found) console.warn(`skipping the Keras checks: no Python with Keras (set MNIST_STUDIO_KERAS_PYTHON; tried ${candidates.join(', ')})`);
+  if (!found) console.warn(`skipping the ${what} checks: no Python with ${what} (set ${envVar}; tried ${candidates.join(', ')})`);
   return found;
+}
+
+/** A Python with Keras 3 (and h5py): MNIST_STUDIO_KERAS_PYTHON, else the venv the fixtures script uses. */
+export function kerasPython(): string | null {
+  return findPython('MNIST_STUDIO_KERAS_PYTHON', '/tmp/venv-keras/bin/python', 'Keras');
 }
 
 /** Runs `code` in that Python with `args`; resolves its stdout, rejects with its stderr. */

@@ -193,7 +193,7 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await settle();
     const dialog = wrapper.get('[data-testid="export-dialog"]');
     // One file each: the TF.js folder goes as its .zip.
-    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'keras', 'bundle']);
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'keras', 'bundle', 'pytorch', 'keras-code']);
     await dialog.get('[data-testid="format-onnx"]').setValue(true);
     await dialog.get('form').trigger('submit');
     await settle();
@@ -229,13 +229,29 @@ describe('the Models screen', { timeout: 20_000 }, () => {
     await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
     await settle();
     const dialog = wrapper.get('[data-testid="export-dialog"]');
-    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'keras', 'bundle']);
+    expect(dialog.findAll('input[type="radio"]').map((r) => r.attributes('value'))).toEqual(['tfjs-zip', 'onnx', 'keras', 'bundle', 'pytorch', 'keras-code']);
     expect(dialog.text()).toContain('Your browser downloads the file.');
     await dialog.get('form').trigger('submit');
     await settle();
     expect(studio.inputs('models:download')).toEqual([{ id: 'm1', format: 'tfjs-zip' }]);
     expect(files).toEqual([{ name: 'mlp-MNIST.zip', size: 4 }]);
     expect(studio.inputs('models:saveAs')).toEqual([]);
+  });
+
+  it('offers the run as a PyTorch or Keras script, in both languages', async () => {
+    const { wrapper, studio } = await openModels({ shell: 'web', language: 'zh-CN' });
+    studio.respond('models:download', ({ format }) => ({ format, fileName: 'mlp-MNIST-pytorch.py', data: new TextEncoder().encode('import torch\n') }));
+    await row(wrapper, 'm1').get('[data-testid="model-export"]').trigger('click');
+    await settle();
+    const dialog = wrapper.get('[data-testid="export-dialog"]');
+    expect(dialog.text()).toContain('PyTorch 脚本（.py）');
+    expect(dialog.text()).toContain('用 PyTorch 搭建这个网络');
+    expect(dialog.text()).toContain('Keras 脚本（.py）');
+    await dialog.get('[data-testid="format-pytorch"]').setValue(true);
+    await dialog.get('form').trigger('submit');
+    await settle();
+    expect(studio.inputs('models:download')).toEqual([{ id: 'm1', format: 'pytorch' }]);
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('mlp-MNIST-pytorch.py');
   });
 
   it('a browser uploads the model files it picked, then imports the upload; checks first, names the file at fault when refused', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StudioError } from '../../src/shared/result';
 import { cleanUp, mountStudio, settle, StudioDouble, type Mounted } from './harness';
 import { fakeRun, RunsDouble, type FakeRun } from './runs-double';
 import LineChart from '../../src/renderer/src/components/charts/LineChart.vue';
@@ -25,8 +26,9 @@ const FAILED: FakeRun = {
   reason: 'loss became NaN at epoch 1, step 3: lower the learning rate',
 };
 
-async function open(path: string, language: 'en' | 'zh-CN' = 'en') {
+async function open(path: string, language: 'en' | 'zh-CN' = 'en', shell: 'electron' | 'web' = 'electron') {
   const studio = new StudioDouble({ language });
+  studio.info = { ...studio.info, shell };
   const double = new RunsDouble(studio, [DONE, FAILED].map(fakeRun));
   const record = double.records[0]!;
   record.environment = {
@@ -46,7 +48,7 @@ async function open(path: string, language: 'en' | 'zh-CN' = 'en') {
     platform: 'linux x64',
   };
   mounted = await mountStudio({ studio, path });
-  return { wrapper: mounted.wrapper, router: mounted.router, double };
+  return { wrapper: mounted.wrapper, router: mounted.router, double, studio };
 }
 
 /** The words of an element, its pieces joined by a space as a person reads them (cells and terms sit side by side with gaps, not spaces). */
@@ -149,6 +151,54 @@ describe('a run’s details', () => {
     // Epoch lines follow their epoch's last batch.
     expect(log.findIndex((l) => l.startsWith('Epoch 1/3 finished'))).toBe(log.indexOf('Epoch [1/3], Step [20/20], Loss: 0.1095') + 1);
     expect(log.at(-1)).toBe('Test accuracy: 90.00% (loss 0.3500). The model is saved.');
+  });
+
+  it('offer the run as a PyTorch or Keras script: through main’s save dialog, or downloaded in a browser; a failure says why', async () => {
+    const { wrapper, studio } = await open(`/runs/${DONE.id}`);
+    studio.respond('models:saveAs', ({ format }) => ({ saved: format === 'pytorch' ? 'mlp-pytorch.py' : 'mlp-keras.py' }));
+    const code = wrapper.get('[data-testid="detail-code"]');
+    expect(text(code)).toContain('PyTorch script (.py) Keras script (.py)');
+    expect(text(code)).toContain('This run as a Python script that builds the network and trains it with these settings.');
+    await code.get('[data-testid="detail-code-pytorch"]').trigger('click');
+    await settle();
+    const model = `${DONE.id}-model`;
+    expect(studio.inputs('models:saveAs')).toEqual([{ id: model, format: 'pytorch', title: 'Export the model', filterName: 'PyTorch script (.py)' }]);
+    expect(wrapper.get('[data-testid="toast"]').text()).toContain('as mlp-pytorch.py.');
+    studio.respond('models:saveAs', () => {
+      throw new StudioError('NOT_FOUND', `no model ${model}`, 'id');
+    });
+    await code.get('[data-testid="detail-code-keras-code"]').trigger('click');
+    await settle();
+    expect(studio.inputs('models:saveAs').at(-1)).toMatchObject({ format: 'keras-code', filterName: 'Keras script (.py)' });
+    expect(wrapper.get('[data-testid="detail-code-error"]').text()).toContain('The model could not be exported');
+    expect(wrapper.get('[data-testid="error-detail"]').text()).toBe(`no model ${model}`);
+  });
+
+  it('download the run as a PyTorch script in a browser, with Chinese labels', async () => {
+    const { wrapper, studio } = await open(`/runs/${DONE.id}`, 'zh-CN', 'web');
+    studio.respond('models:download', ({ format }) => ({ format, fileName: 'mlp-pytorch.py', data: new TextEncoder().encode('import torch\n') }));
+    const files: string[] = [];
+    const onClick = (event: Event) => {
+      const a = event.target;
+      if (a instanceof HTMLAnchorElement && a.download) files.push(a.download);
+    };
+    document.addEventListener('click', onClick);
+    try {
+      const code = wrapper.get('[data-testid="detail-code"]');
+      expect(text(code)).toContain('PyTorch 脚本（.py） Keras 脚本（.py）');
+      await code.get('[data-testid="detail-code-pytorch"]').trigger('click');
+      await settle();
+      expect(studio.inputs('models:download')).toEqual([{ id: `${DONE.id}-model`, format: 'pytorch' }]);
+      expect(files).toEqual(['mlp-pytorch.py']);
+      expect(studio.inputs('models:saveAs')).toEqual([]);
+    } finally {
+      document.removeEventListener('click', onClick);
+    }
+  });
+
+  it('offer no script for a run that saved no model', async () => {
+    const { wrapper } = await open(`/runs/${FAILED.id}`);
+    expect(wrapper.find('[data-testid="detail-code"]').exists()).toBe(false);
   });
 
   it('say why a failed run failed, in Chinese too, and name a run that is not there', async () => {

@@ -15,11 +15,11 @@ import { appVersion } from '../app-info';
 import { buildAtomic, TargetExistsError, writeFileSynced } from '../fs-atomic';
 import { readRun } from '../training/runs-store';
 import { BUNDLE_KIND, BUNDLE_MANIFEST, BUNDLE_MODEL, BUNDLE_PARENT, sha256, type BundleManifestInput } from './bundle';
-import { DIR_DATASET_PREFIX } from '@shared/datasets';
-import { datasetDir } from '../datasets/store';
 import { kerasScript } from './keras-code';
 import { buildKerasFile } from './keras-export';
 import { buildOnnx, layerWeights } from './onnx';
+import { pytorchScript } from './pytorch-code';
+import { scriptDataDir } from './python-code';
 import { modelDir, readMetadata, readModelFolder } from './store';
 import { writeZip } from './zip';
 
@@ -164,10 +164,10 @@ export async function exportModel(
         await buildAtomic(target, 'file', (tmp) => buildKerasFile(tmp, metadata.spec, weights, options), { overwrite });
         break;
       }
-      case 'keras-code': {
-        const datasetId = metadata.dataset?.id ?? null;
-        const dataDir = datasetId === null ? null : datasetId.startsWith(DIR_DATASET_PREFIX) ? datasetId.slice(DIR_DATASET_PREFIX.length) : datasetDir(home, datasetId);
-        const script = kerasScript(metadata, { dataDir, producer: `MNIST Studio ${appVersion()}` });
+      case 'keras-code':
+      case 'pytorch': {
+        const options = { dataDir: scriptDataDir(home, metadata), producer: `MNIST Studio ${appVersion()}` };
+        const script = format === 'pytorch' ? pytorchScript(metadata, options) : kerasScript(metadata, options);
         await buildAtomic(target, 'file', (tmp) => writeFileSynced(tmp, script), { overwrite });
         break;
       }

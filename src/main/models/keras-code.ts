@@ -6,27 +6,10 @@
  * then reports the test accuracy and saves a .keras file. A model without a
  * run (imported) gets the studio's default settings, and the script says so.
  */
-import { DEFAULT_HYPERPARAMS, SGD_MOMENTUM, type Hyperparams } from '@shared/hyperparams';
+import { SGD_MOMENTUM, type Hyperparams } from '@shared/hyperparams';
 import type { ModelMetadata } from '@shared/models';
 import { mainLayer } from '../trainer/layers';
-
-/** A JSON value as a Python literal. */
-export function pyLiteral(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`${value} has no Python literal here`);
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(pyLiteral).join(', ')}]`;
-  if (typeof value === 'object')
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${JSON.stringify(k)}: ${pyLiteral(v)}`)
-      .join(', ')}}`;
-  throw new Error(`${typeof value} has no Python literal`);
-}
+import { fileSlug, PY_CHOOSE_ROWS, PY_READ_IDX, pyLiteral, scriptDocstring, scriptSettings, settingsConstants } from './python-code';
 
 const OPTIMIZER_CODE: Record<Hyperparams['optimizer'], (lr: number) => string> = {
   sgd: (lr) => `keras.optimizers.SGD(learning_rate=${lr})`,
@@ -49,33 +32,26 @@ export interface KerasCodeOptions {
 
 /** The script's text. */
 export function kerasScript(metadata: ModelMetadata, options: KerasCodeOptions): string {
-  const hp = metadata.hyperparams ?? { ...DEFAULT_HYPERPARAMS, seed: 1 };
-  const { mean, std } = metadata.hyperparams?.normalization ?? metadata.normalization;
+  const settings = scriptSettings(metadata);
+  const { hp } = settings;
   const layers = metadata.spec.layers.map((layer) => {
     const k = mainLayer(layer).keras(layer);
     const args = Object.entries(k.config).map(([key, v]) => `${key}=${pyLiteral(v)}`);
     return `        keras.layers.${k.class_name}(${args.join(', ')}),`;
   });
-  const origin = metadata.hyperparams
-    ? `the settings of run ${metadata.runId ?? '(unknown)'}, which trained model ${metadata.id} ("${metadata.name}")`
-    : `model ${metadata.id} ("${metadata.name}") was imported, not trained here: these are the studio's default settings`;
-  const comment = (text: string) => text.replace(/[\r\n]+/g, ' ');
-  return `#!/usr/bin/env python3
-"""
-${comment(`${metadata.spec.name}: the network of MNIST Studio model ${metadata.id}, as a Keras 3 training script.`)}
-
-Written by ${comment(options.producer)} from ${comment(origin)}.
-Optimiser ${hp.optimizer}, learning rate ${hp.learningRate}, batch size ${hp.batchSize},
-${hp.epochs} epochs, loss ${hp.loss}, seed ${hp.seed}${hp.validationSplit > 0 ? `, validation split ${hp.validationSplit}` : ''}${hp.limit !== undefined ? `, at most ${hp.limit} training images` : ''}.
-Pixels go in as (p / 255 - ${mean}) / ${std}; the network answers ten logits.
-
-Run it with Keras 3 and numpy:
-    python ${comment(metadata.spec.name).replace(/[^\w.-]/g, '_')}_keras.py --data DIR
-DIR holds the four MNIST-format files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
-t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not). The studio draws its
-own shuffles, initial weights and validation split from the seed: the numbers come out
-close to the studio's run, not bit for bit the same.
-"""
+  const ignored = [
+    hp.earlyStopping && 'The run stopped early on its validation set; this script trains every epoch.',
+    hp.restoreBest && "The run kept its best epoch's weights; this script keeps the last epoch's.",
+    hp.lrSchedule && `The run changed its learning rate per epoch (${hp.lrSchedule.type}); this script keeps it fixed.`,
+  ].filter((n): n is string => typeof n === 'string');
+  const docstring = scriptDocstring(metadata, settings, {
+    framework: 'Keras 3',
+    needs: 'Keras 3 and numpy',
+    fileName: `${fileSlug(metadata.spec.name)}_keras.py`,
+    producer: options.producer,
+    ignored,
+  });
+  return `${docstring}
 import argparse
 import gzip
 import os
@@ -84,24 +60,13 @@ import sys
 import numpy as np
 import keras
 
-DEFAULT_DATA = ${pyLiteral(options.dataDir)}
-MEAN, STD = ${mean}, ${std}
-EPOCHS, BATCH_SIZE, LEARNING_RATE, SEED = ${hp.epochs}, ${hp.batchSize}, ${hp.learningRate}, ${hp.seed}
-VALIDATION_SPLIT = ${hp.validationSplit}
-LIMIT = ${pyLiteral(hp.limit ?? null)}
+${settingsConstants(settings, options.dataDir)}
 
 
-def read_idx(data_dir, name):
-    """One IDX file (images [n, 28, 28] or labels [n]) as uint8, gzipped or not."""
-    for path, opener in ((os.path.join(data_dir, name), open), (os.path.join(data_dir, name + ".gz"), gzip.open)):
-        if os.path.exists(path):
-            with opener(path, "rb") as f:
-                data = f.read()
-            magic = int.from_bytes(data[0:4], "big")
-            dims = magic & 0xFF
-            shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-            return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-    sys.exit(f"{data_dir}: no {name} (or {name}.gz)")
+${PY_READ_IDX}
+
+
+${PY_CHOOSE_ROWS}
 
 
 def normalise(images):
@@ -124,17 +89,15 @@ def main():
     parser.add_argument("--data", default=DEFAULT_DATA, required=DEFAULT_DATA is None, help="folder of the four MNIST-format IDX files")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--steps", type=int, default=None, help="train only this many batches per epoch (a quick check)")
-    parser.add_argument("--out", default=${pyLiteral(`${metadata.spec.name.replace(/[^\w.-]/g, '_')}.keras`)}, help="where to save the trained model")
+    parser.add_argument("--out", default=${pyLiteral(`${fileSlug(metadata.spec.name)}.keras`)}, help="where to save the trained model")
     args = parser.parse_args()
 
     keras.utils.set_random_seed(SEED)
-    x_train, y_train = read_idx(args.data, "train-images-idx3-ubyte"), read_idx(args.data, "train-labels-idx1-ubyte")
-    x_test, y_test = read_idx(args.data, "t10k-images-idx3-ubyte"), read_idx(args.data, "t10k-labels-idx1-ubyte")
-    if LIMIT is not None and LIMIT < len(x_train):
-        keep = np.random.default_rng(SEED).permutation(len(x_train))[:LIMIT]
-        x_train, y_train = x_train[keep], y_train[keep]
-    x_train, x_test = normalise(x_train), normalise(x_test)
-    y_train_1hot = keras.utils.to_categorical(y_train, 10)
+    images, labels = read_idx(args.data, "train-images-idx3-ubyte"), read_idx(args.data, "train-labels-idx1-ubyte")
+    x_test, y_test = normalise(read_idx(args.data, "t10k-images-idx3-ubyte")), read_idx(args.data, "t10k-labels-idx1-ubyte")
+    train_rows, validation_rows = choose_rows(len(labels))
+    x_train, y_train_1hot = normalise(images[train_rows]), keras.utils.to_categorical(labels[train_rows], 10)
+    validation = (normalise(images[validation_rows]), keras.utils.to_categorical(labels[validation_rows], 10)) if len(validation_rows) else None
 
     model = build_model()
     model.compile(
@@ -149,7 +112,7 @@ def main():
         batch_size=BATCH_SIZE,
         epochs=args.epochs,
         steps_per_epoch=args.steps,
-        validation_split=VALIDATION_SPLIT,
+        validation_data=validation,
         shuffle=True,
         verbose=2,
     )

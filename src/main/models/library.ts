@@ -169,7 +169,8 @@ export class ModelLibrary {
   async fileName(id: string, format: ModelDownload['format']): Promise<string> {
     const metadata = await readMetadata(this.home, id);
     const slug = metadata.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || id;
-    return `${slug}${format === 'bundle' ? '-bundle' : ''}.${EXPORT_EXTENSIONS[format]}`;
+    const suffix = { bundle: '-bundle', pytorch: '-pytorch', 'keras-code': '-keras' } as Partial<Record<ModelDownload['format'], string>>;
+    return `${slug}${suffix[format] ?? ''}.${EXPORT_EXTENSIONS[format]}`;
   }
 
   /** Exports into a private temporary folder and answers the file's bytes, leaving nothing behind. */

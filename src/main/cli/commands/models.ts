@@ -244,7 +244,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
   models
     .command('export <id>')
     .description(
-      'write a model as TF.js (a folder, or a .zip when --out ends in .zip), ONNX, a reproduction bundle (.zip), Keras (.keras) or a Keras training script (keras-code, .py)',
+      'write a model as TF.js (a folder, or a .zip when --out ends in .zip), ONNX, a reproduction bundle (.zip), Keras (.keras), or the run as a training script (.py) for PyTorch (pytorch) or Keras (keras-code)',
     )
     .addOption(new Option('--format <format>', 'what to write').choices(CLI_FORMATS).makeOptionMandatory())
     .requiredOption('--out <path>', 'where to write it; nothing appears there unless the export completes')

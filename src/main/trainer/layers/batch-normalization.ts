@@ -16,4 +16,6 @@ export const batchNormalization: MainLayerDef<BatchNormalizationSpec> = {
     g.node('BatchNormalization', [g.current, ...names], prefix, [float('epsilon', layer.epsilon)]);
   },
   keras: (layer) => ({ class_name: 'BatchNormalization', config: { axis: -1, momentum: layer.momentum, epsilon: layer.epsilon, center: true, scale: true } }),
+  // PyTorch's momentum weighs the new batch: 1 − Keras's. Channels are axis 1 in NCHW, the only axis of a flat input.
+  pytorch: (layer, input) => [`nn.BatchNorm${input.length === 3 ? '2d' : '1d'}(${input.at(-1)!}, eps=${layer.epsilon}, momentum=${Number((1 - layer.momentum).toPrecision(12))})`],
 };

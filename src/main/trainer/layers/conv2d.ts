@@ -3,6 +3,7 @@ import { Conv2dLayer } from '../native/conv';
 import { PhaseConv2dLayer } from '../native/folded-conv';
 import { MaxPoolLayer } from '../native/layers';
 import { convKernelToOihw, int, ints, samePads } from './onnx-graph';
+import { torchActivation } from './pytorch';
 import type { MainLayerDef } from './types';
 
 export const conv2d: MainLayerDef<Conv2dSpec> = {
@@ -54,4 +55,15 @@ export const conv2d: MainLayerDef<Conv2dSpec> = {
       use_bias: true,
     },
   }),
+  pytorch(layer, input) {
+    const [h, w, c] = input as [number, number, number];
+    const conv = (padding: string) => `nn.Conv2d(${c}, ${layer.filters}, ${layer.kernelSize}, stride=${layer.strides}${padding})`;
+    const same = layer.padding === 'same';
+    const [top, bottom] = same ? samePads(h, layer.kernelSize, layer.strides) : [0, 0];
+    const [left, right] = same ? samePads(w, layer.kernelSize, layer.strides) : [0, 0];
+    // TF's "same" puts the odd pixel after (bottom, right); PyTorch pads evenly, so an uneven pad is a layer of its own.
+    const modules =
+      top === bottom && left === right ? [conv(top + left > 0 ? `, padding=(${top}, ${left})` : '')] : [`nn.ZeroPad2d((${left}, ${right}, ${top}, ${bottom}))`, conv('')];
+    return [...modules, ...torchActivation(layer.activation)];
+  },
 };

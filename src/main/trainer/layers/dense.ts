@@ -1,5 +1,6 @@
 import type { DenseSpec } from '@shared/layers/dense';
 import { DenseLayer } from '../native/layers';
+import { torchActivation } from './pytorch';
 import type { MainLayerDef } from './types';
 
 export const dense: MainLayerDef<DenseSpec> = {
@@ -12,4 +13,5 @@ export const dense: MainLayerDef<DenseSpec> = {
     g.activate(layer.activation, prefix);
   },
   keras: (layer) => ({ class_name: 'Dense', config: { units: layer.units, activation: layer.activation, use_bias: true } }),
+  pytorch: (layer, input) => [`nn.Linear(${input[0]!}, ${layer.units})`, ...torchActivation(layer.activation)],
 };

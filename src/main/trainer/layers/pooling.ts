@@ -24,6 +24,7 @@ export const maxPooling2d: MainLayerDef<MaxPooling2dSpec> = {
   native: (layer, { s, prev, backprop }) => (prev?.type === 'conv2d' ? new IdentityLayer() : new MaxPoolLayer(s, layer, backprop)),
   onnx: (layer, ctx) => onnxPool('MaxPool', layer, ctx),
   keras: (layer) => kerasPool('MaxPooling2D', layer),
+  pytorch: (layer) => [`nn.MaxPool2d(${layer.poolSize}, stride=${layer.strides ?? layer.poolSize})`],
 };
 
 export const averagePooling2d: MainLayerDef<AveragePooling2dSpec> = {
@@ -32,6 +33,8 @@ export const averagePooling2d: MainLayerDef<AveragePooling2dSpec> = {
   native: (layer, { s, input }) => new AvgPoolLayer(s, layer, input),
   onnx: (layer, ctx) => onnxPool('AveragePool', layer, ctx),
   keras: (layer) => kerasPool('AveragePooling2D', layer),
+  // "valid": no padding, so the mean is always over the whole window.
+  pytorch: (layer) => [`nn.AvgPool2d(${layer.poolSize}, stride=${layer.strides ?? layer.poolSize})`],
 };
 
 export const globalAveragePooling2d: MainLayerDef<GlobalAveragePooling2dSpec> = {
@@ -45,4 +48,5 @@ export const globalAveragePooling2d: MainLayerDef<GlobalAveragePooling2dSpec> = 
     g.layout = 'flat';
   },
   keras: () => ({ class_name: 'GlobalAveragePooling2D', config: { data_format: 'channels_last' } }),
+  pytorch: () => ['nn.AdaptiveAvgPool2d(1)', 'nn.Flatten()'],
 };

@@ -17,6 +17,8 @@ export const flatten: MainLayerDef<FlattenSpec> = {
     g.layout = 'flat';
   },
   keras: () => ({ class_name: 'Flatten', config: {} }),
+  // Channels fastest, as TF.js flattens, so the next dense layer's rows line up with the studio's.
+  pytorch: (_layer, input) => (input.length === 3 ? ['FlattenNHWC()'] : ['nn.Flatten()']),
 };
 
 export const dropout: MainLayerDef<DropoutSpec> = {
@@ -40,4 +42,5 @@ export const dropout: MainLayerDef<DropoutSpec> = {
   // The identity at inference: no node.
   onnx: () => {},
   keras: (layer) => ({ class_name: 'Dropout', config: { rate: layer.rate, noise_shape: null, seed: null } }),
+  pytorch: (layer) => [`nn.Dropout(${layer.rate})`],
 };

@@ -69,4 +69,11 @@ export interface MainLayerDef<S extends LayerSpec> {
   native(layer: S, ctx: NativeContext): NativeLayer;
   onnx(layer: S, ctx: OnnxContext): void;
   keras(layer: S): KerasLayer;
+  /**
+   * The PyTorch modules that compute it, as Python expressions (`nn.…`, or a
+   * helper class the script defines: see src/main/models/pytorch-code.ts),
+   * on NCHW tensors; `input` is its input shape as the studio has it (NHWC,
+   * without the batch).
+   */
+  pytorch(layer: S, input: number[]): string[];
 }
