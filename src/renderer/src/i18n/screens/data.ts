@@ -109,7 +109,8 @@ const en = {
     paths: 'Folder',
     files: 'Files',
     hintDesktop: 'A folder on this computer holding the four files. Give a name first if you like, then choose the folder.',
-    hintWeb: 'The four files from this computer (choose them together), a .zip holding them, or a personal set’s .zip exported from the studio. They are uploaded to the studio and checked there.',
+    hintWeb:
+      'The four files from this computer (choose them together), a .zip holding them, or a personal set’s .zip exported from the studio. They are uploaded to the studio and checked there.',
     browse: 'Choose a folder…',
     dialogTitle: 'Choose the folder holding the four IDX files',
     name: 'Name (optional)',
