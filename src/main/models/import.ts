@@ -291,9 +291,6 @@ function fromArchive(err: StudioError, staging: string, zip: string): StudioErro
   return new StudioError(err.code, `${zip}: ${inner}`, err.field);
 }
 
-/** Pixels of imported models without a metadata.json are scaled to 0–1 and not shifted: how TF.js examples feed MNIST. */
-export const FOREIGN_NORMALIZATION = { mean: 0, std: 1 } as const;
-
 /** A model whose file records no input normalisation, imported without one: the studio does not guess (issue 16). */
 export class NormalizationNeeded extends StudioError {
   constructor(
@@ -388,7 +385,7 @@ export async function importModel(options: ImportOptions): Promise<ModelMetadata
       spec: read.spec,
       inputShape: [28, 28, 1],
       // What the user gave, else what the file records: a studio export's metadata.json, a Keras model's Rescaling / Normalization layers.
-      normalization: options.normalization ?? read.normalization ?? read.meta?.normalization ?? FOREIGN_NORMALIZATION,
+      normalization: options.normalization ?? read.normalization ?? read.meta?.normalization ?? fail(new NormalizationNeeded(source)),
       hyperparams: null,
       // The data set a studio export says it was trained on: the library evaluates the model on it when it is installed.
       dataset: DatasetInfoSchema.safeParse(read.meta?.dataset).data ?? null,

@@ -107,8 +107,9 @@ export class ModelLibrary {
   }): Promise<ImportedModel> {
     const { dataset, normalization: choice, ...rest } = options;
     const normalization = choice === undefined ? undefined : resolveNormalization(choice);
-    // An ONNX file: its test accuracy under each named normalisation, on the named data set or an installed MNIST, so the user sees which is right.
-    const scoreOn = options.path.toLowerCase().endsWith('.onnx') ? [dataset, 'mnist'].find((id) => id !== undefined && isPresent(this.home, id)) : undefined;
+    // A file that records no normalisation (an ONNX file; a Keras file or TF.js folder without preprocessing layers or
+    // metadata.json): its test accuracy under each named one, on the named data set or an installed MNIST, so the user sees which is right.
+    const scoreOn = [dataset, 'mnist'].find((id) => id !== undefined && isPresent(this.home, id));
     let metadata;
     try {
       metadata = await importModel({ home: this.home, ...rest, normalization });
@@ -117,7 +118,7 @@ export class ModelLibrary {
       const scores = await this.scoreNormalizations(options.path, scoreOn).catch(() => null);
       throw scores ? new NormalizationNeeded(err.file, `. Test accuracy on ${scores.on}: ${scores.text}`) : err;
     }
-    const scored = scoreOn !== undefined ? await this.scoreNormalizations(options.path, scoreOn).catch(() => null) : null;
+    const scored = scoreOn !== undefined && options.path.toLowerCase().endsWith('.onnx') ? await this.scoreNormalizations(options.path, scoreOn).catch(() => null) : null;
     const recorded = metadata.dataset?.id;
     const target = recorded !== undefined && isPresent(this.home, recorded) ? recorded : dataset;
     let evaluationError: string | null = null;

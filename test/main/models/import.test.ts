@@ -14,6 +14,9 @@ import { ROOT, runCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
 import { requireBuiltTrainer } from '../../helpers/training';
 
+/** `--normalisation unit`: pixels / 255, for folders that record none. */
+const UNIT = { mean: 0, std: 1 };
+
 beforeAll(requireBuiltTrainer);
 
 const tf = loadTf();
@@ -82,7 +85,7 @@ describe('names a model enters the library with (issue 13)', () => {
     expect(await importModel({ home, path: dir, name: 'bell\u0007' }).catch((err: unknown) => err as Error)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'name' });
     const odd = path.join(tmpDir(), 'model\u001b[1m');
     fs.cpSync(dir, odd, { recursive: true });
-    expect((await importModel({ home, path: odd })).name).toBe('model[1m');
+    expect((await importModel({ home, path: odd, normalization: UNIT })).name).toBe('model[1m');
     expect(fs.readdirSync(path.join(home, 'models'))).toHaveLength(1);
   });
 });
@@ -244,12 +247,19 @@ describe('models import of foreign models', () => {
     fs.writeFileSync(path.join(dir, 'group1-shard2of2.bin'), data.subarray(1000));
 
     const home = tmpDir();
-    const meta = await importModel({ home, path: dir, name: 'keras mlp' });
+    // It records no normalisation: refused until one is named, nothing added (issue 16: never guessed in silence).
+    expect(await importModel({ home, path: dir, name: 'keras mlp' }).catch((err: unknown) => err as Error)).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'normalization',
+      message: expect.stringContaining(`${dir}: the model records no input normalisation`),
+    });
+    expect(fs.existsSync(path.join(home, 'models'))).toBe(false);
+    const meta = await importModel({ home, path: dir, name: 'keras mlp', normalization: UNIT });
     expect(meta.spec.layers).toEqual([{ type: 'flatten' }, { type: 'dense', units: 24, activation: 'tanh' }, { type: 'dense', units: 10, activation: 'linear' }]);
     expect(meta).toMatchObject({ name: 'keras mlp', normalization: { mean: 0, std: 1 }, params: 784 * 24 + 24 + 250, testAccuracy: null });
     // The same name again is told apart in every list and picker.
-    expect((await importModel({ home, path: dir, name: 'keras mlp' })).name).toBe('keras mlp (2)');
-    expect((await importModel({ home, path: dir, name: 'keras mlp' })).name).toBe('keras mlp (3)');
+    expect((await importModel({ home, path: dir, name: 'keras mlp', normalization: UNIT })).name).toBe('keras mlp (2)');
+    expect((await importModel({ home, path: dir, name: 'keras mlp', normalization: UNIT })).name).toBe('keras mlp (3)');
 
     const imported = await tf.loadLayersModel(`file://${path.join(home, 'models', meta.id, 'model.json')}`);
     const x = digitTensor(tf, 9000, 50);

@@ -128,7 +128,7 @@ describe('Keras code export (issue 16)', () => {
           [],
         );
         expect(run).toMatch(/test accuracy: 0\.\d{4} on 2000 images/);
-        const back = value<ImportedModel>(await dispatch(studio.handlers, 'models:import', { path: trained }, { shell: 'cli' }));
+        const back = value<ImportedModel>(await dispatch(studio.handlers, 'models:import', { path: trained, normalization: 'unit' }, { shell: 'cli' }));
         expect((await readModelFolder(home, back.id)).metadata.spec.layers).toEqual(WIDE.layers);
       } finally {
         await studio.close();

@@ -210,8 +210,12 @@ export function registerModels(program: Command, ctx: CliContext): void {
       'how its pixels p were scaled in training: mnist ((p/255 − 0.1307)/0.3081, the PyTorch tutorial’s), unit (p/255), raw (p) or MEAN,STD for ((p/255) − MEAN)/STD; required when the file records none',
       normalisationOption,
     )
-    .option('--mean <x>', 'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json, else 0)', number)
-    .option('--std <x>', 'see --mean (default: from its metadata.json, else 1)', number)
+    .option(
+      '--mean <x>',
+      'input normalisation: pixels go in as ((p / 255) − mean) / std (default: from its metadata.json; a model that records none needs it or --normalisation)',
+      number,
+    )
+    .option('--std <x>', 'see --mean', number)
     .option('--dataset <id>', 'the installed dataset to score it on when its metadata.json names none that is installed; the test accuracy is recorded')
     .option('--json', 'print the new model’s entry as JSON')
     .action(async (file: string, opts: { name?: string; normalisation?: NormalizationChoice; mean?: number; std?: number; dataset?: string; json?: boolean }) => {
