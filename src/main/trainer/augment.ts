@@ -85,6 +85,17 @@ function kernel(): Kernel {
     CELL[i] = g;
     FRAC[i] = i / GRID_STEP - g;
   }
+  /** For each grid cell: the column after its last pixel. */
+  const CELL_END = new Int32Array(GRID - 1);
+  for (let i = 0; i < SIDE; i++) CELL_END[CELL[i]!] = i + 1;
+
+  /** Border of the padded source copy: sampling clamps into it, so out-of-image reads are zeros without a branch. */
+  const SRC_BORDER = 2;
+  const SRC_SIDE = SIDE + 2 * SRC_BORDER;
+  /** Largest padded coordinate sampled: both of its neighbours lie in the border. */
+  const SRC_MAX = SIDE + SRC_BORDER + 0.5;
+  /** Side of the working images: a one-pixel border of background, so the thickness pass needs no edge cases. */
+  const WORK_SIDE = SIDE + 2;
 
   /** Transforms images of one source set; holds its scratch buffers, so one per thread. */
   class Augmenter {
@@ -93,8 +104,13 @@ function kernel(): Kernel {
     private readonly gy = new Float32Array(GRID * GRID);
     private readonly rowX = new Float32Array(GRID);
     private readonly rowY = new Float32Array(GRID);
-    private readonly img = new Float32Array(PIXELS);
-    private readonly pad = new Float32Array((SIDE + 2) * (SIDE + 2));
+    /** The source image in 0–255 inside a zero border (only the interior is ever written). */
+    private readonly src = new Float32Array(SRC_SIDE * SRC_SIDE);
+    /** Two working images (0–255) inside a zero border; `this.img` is the one holding the result. */
+    private readonly work = [new Float32Array(WORK_SIDE * WORK_SIDE), new Float32Array(WORK_SIDE * WORK_SIDE)] as const;
+    private img: Float32Array = this.work[0];
+    private noiseAt = 0;
+    private noiseStride = 0;
 
     constructor(
       /** The source images, 784 bytes each (0–255). */
@@ -110,13 +126,12 @@ function kernel(): Kernel {
      */
     batch(rows: ArrayLike<number>, seed: number, normalization: Hyperparams['normalization'], out = new Float32Array(rows.length * PIXELS)): Float32Array {
       const rand = mulberry32(seed);
-      const scale = 1 / normalization.std;
+      // 0–255 → (v / 255 − mean) / std.
+      const scale = 1 / (255 * normalization.std);
       const shift = normalization.mean / normalization.std;
-      const img = this.img;
       for (let k = 0; k < rows.length; k++) {
         this.one(rows[k]!, rand);
-        const base = k * PIXELS;
-        for (let p = 0; p < PIXELS; p++) out[base + p] = img[p]! * scale - shift;
+        this.finish(out, k * PIXELS, scale, shift);
       }
       return out;
     }
@@ -124,20 +139,36 @@ function kernel(): Kernel {
     /** Augmented images of `rows` as bytes (0–255), for a preview. */
     bytes(rows: ArrayLike<number>, seed: number): Uint8Array {
       const rand = mulberry32(seed);
-      const out = new Uint8Array(rows.length * PIXELS);
+      const out = new Float32Array(rows.length * PIXELS);
       for (let k = 0; k < rows.length; k++) {
         this.one(rows[k]!, rand);
-        for (let p = 0; p < PIXELS; p++) out[k * PIXELS + p] = Math.round(this.img[p]! * 255);
+        this.finish(out, k * PIXELS, 1, 0);
       }
-      return out;
+      return Uint8Array.from(out, (v) => Math.round(v));
     }
 
-    /** Image `row`, transformed with draws from `rand`, into `this.img` (0–1). */
+    /** `this.img` plus the image's noise, clamped to 0–255, then `v · scale − shift`, into `out` from `base`: one pass. */
+    private finish(out: Float32Array, base: number, scale: number, shift: number): void {
+      const img = this.img;
+      const sigma = this.a.noise * 255;
+      const mask = (1 << NOISE_TABLE_BITS) - 1;
+      let i = this.noiseAt;
+      const stride = this.noiseStride;
+      let p = base;
+      for (let y = 0; y < SIDE; y++) {
+        let q = (y + 1) * WORK_SIDE + 1;
+        for (let x = 0; x < SIDE; x++, p++, q++, i = (i + stride) & mask) {
+          // Clamped to 0–255 with abs rather than branches: noise puts half the background below 0, a coin flip per pixel.
+          const v = img[q]! + sigma * NOISE[i]!;
+          const low = v + Math.abs(v);
+          out[p] = (low + 510 - Math.abs(low - 510)) * 0.25 * scale - shift;
+        }
+      }
+    }
+
+    /** Image `row`, transformed with draws from `rand`, into `this.img` (0–255; noise is added by `finish`). */
     private one(row: number, rand: () => number): void {
       const a = this.a;
-      const src = this.images;
-      const off = row * PIXELS;
-      const img = this.img;
       const u = (m: number) => (m === 0 ? 0 : (2 * rand() - 1) * m);
 
       const angle = (u(a.rotate) * Math.PI) / 180;
@@ -153,8 +184,8 @@ function kernel(): Kernel {
       const m10 = -sn;
       const m11 = c;
 
-      const elastic = a.elastic > 0;
-      if (elastic) {
+      // Without elastic distortion the grid stays all zeros (it is never written), which displaces nothing.
+      if (a.elastic > 0) {
         for (let i = 0; i < GRID * GRID; i++) {
           this.gx[i] = u(a.elastic);
           this.gy[i] = u(a.elastic);
@@ -162,49 +193,56 @@ function kernel(): Kernel {
       }
       const { gx, gy, rowX, rowY } = this;
 
+      // The source into the padded copy's interior.
+      const src = this.src;
+      const images = this.images;
+      for (let y = 0, from = row * PIXELS; y < SIDE; y++, from += SIDE) {
+        let to = (y + SRC_BORDER) * SRC_SIDE + SRC_BORDER;
+        for (let x = 0; x < SIDE; x++) src[to++] = images[from + x]!;
+      }
+
+      this.img = this.work[0];
+      const img = this.img;
       for (let y = 0; y < SIDE; y++) {
         const dy = y - CENTRE - ty;
-        if (elastic) {
-          const g = CELL[y]!;
-          const f = FRAC[y]!;
-          for (let j = 0; j < GRID; j++) {
-            rowX[j] = gx[g * GRID + j]! * (1 - f) + gx[(g + 1) * GRID + j]! * f;
-            rowY[j] = gy[g * GRID + j]! * (1 - f) + gy[(g + 1) * GRID + j]! * f;
-          }
+        // The grid interpolated down to this row: the displacement at each column of control points.
+        const gr = CELL[y]!;
+        const f = FRAC[y]!;
+        for (let j = 0; j < GRID; j++) {
+          rowX[j] = gx[gr * GRID + j]! * (1 - f) + gx[(gr + 1) * GRID + j]! * f;
+          rowY[j] = gy[gr * GRID + j]! * (1 - f) + gy[(gr + 1) * GRID + j]! * f;
         }
-        let sx = m00 * (-CENTRE - tx) + m01 * dy + CENTRE;
-        let sy = m10 * (-CENTRE - tx) + m11 * dy + CENTRE;
-        const o = y * SIDE;
-        for (let x = 0; x < SIDE; x++, sx += m00, sy += m10) {
-          let px = sx;
-          let py = sy;
-          if (elastic) {
-            const g = CELL[x]!;
-            const f = FRAC[x]!;
-            px += rowX[g]! * (1 - f) + rowX[g + 1]! * f;
-            py += rowY[g]! * (1 - f) + rowY[g + 1]! * f;
+        // Source coordinates, already in the padded copy's frame.
+        let sx = m00 * (-CENTRE - tx) + m01 * dy + CENTRE + SRC_BORDER;
+        let sy = m10 * (-CENTRE - tx) + m11 * dy + CENTRE + SRC_BORDER;
+        let o = (y + 1) * WORK_SIDE + 1;
+        let x = 0;
+        // Between two control columns the displacement is linear in x: stepped like the affine part, no lookups per pixel.
+        for (let g = 0; g < GRID - 1; g++) {
+          const end = CELL_END[g]!;
+          const stepX = (rowX[g + 1]! - rowX[g]!) / GRID_STEP;
+          const stepY = (rowY[g + 1]! - rowY[g]!) / GRID_STEP;
+          let ex = rowX[g]! + stepX * (x - g * GRID_STEP);
+          let ey = rowY[g]! + stepY * (x - g * GRID_STEP);
+          for (; x < end; x++, sx += m00, sy += m10, ex += stepX, ey += stepY, o++) {
+            // Bilinear, zero outside the image: a coordinate clamped into the border reads only zeros.
+            let px = sx + ex;
+            let py = sy + ey;
+            px = px < 0 ? 0 : px > SRC_MAX ? SRC_MAX : px;
+            py = py < 0 ? 0 : py > SRC_MAX ? SRC_MAX : py;
+            const x0 = px | 0;
+            const y0 = py | 0;
+            const fx = px - x0;
+            const fy = py - y0;
+            const i0 = y0 * SRC_SIDE + x0;
+            const v00 = src[i0]!;
+            const v01 = src[i0 + 1]!;
+            const v10 = src[i0 + SRC_SIDE]!;
+            const v11 = src[i0 + SRC_SIDE + 1]!;
+            const top = v00 + (v01 - v00) * fx;
+            const bottom = v10 + (v11 - v10) * fx;
+            img[o] = top + (bottom - top) * fy;
           }
-          // Bilinear, zero outside the image.
-          const x0 = Math.floor(px);
-          const y0 = Math.floor(py);
-          if (x0 < -1 || y0 < -1 || x0 >= SIDE || y0 >= SIDE) {
-            img[o + x] = 0;
-            continue;
-          }
-          const fx = px - x0;
-          const fy = py - y0;
-          const i0 = off + y0 * SIDE + x0;
-          const inX0 = x0 >= 0;
-          const inX1 = x0 + 1 < SIDE;
-          const inY0 = y0 >= 0;
-          const inY1 = y0 + 1 < SIDE;
-          const v00 = inX0 && inY0 ? src[i0]! : 0;
-          const v01 = inX1 && inY0 ? src[i0 + 1]! : 0;
-          const v10 = inX0 && inY1 ? src[i0 + SIDE]! : 0;
-          const v11 = inX1 && inY1 ? src[i0 + SIDE + 1]! : 0;
-          const top = v00 + (v01 - v00) * fx;
-          const bottom = v10 + (v11 - v10) * fx;
-          img[o + x] = (top + (bottom - top) * fy) * (1 / 255);
         }
       }
 
@@ -213,53 +251,40 @@ function kernel(): Kernel {
 
       if (a.noise > 0) {
         // A random start and odd stride through the normal table: a fresh noise pattern per image, one draw pair per image.
-        const sigma = a.noise;
         const mask = (1 << NOISE_TABLE_BITS) - 1;
-        let i = (rand() * 4294967296) & mask;
-        const stride = ((rand() * 4294967296) & mask) | 1;
-        for (let p = 0; p < PIXELS; p++, i = (i + stride) & mask) {
-          const v = img[p]! + sigma * NOISE[i]!;
-          img[p] = v < 0 ? 0 : v > 1 ? 1 : v;
-        }
+        this.noiseAt = (rand() * 4294967296) & mask;
+        this.noiseStride = ((rand() * 4294967296) & mask) | 1;
       }
     }
 
     /** Grows (t > 0) or thins (t < 0) the strokes by |t| pixels: whole passes of a 3×3 cross max (min), the last one blended. */
     private thickness(t: number): void {
-      const img = this.img;
-      // The image inside a one-pixel border of background (0): thinning eats strokes at the edge too.
-      const pad = this.pad;
-      const P = SIDE + 2;
-      const grow = t > 0;
+      // Both working images have a border of background (0): thinning eats strokes at the edge too.
+      const P = WORK_SIDE;
+      const sign = t > 0 ? 1 : -1;
       let left = Math.abs(t);
       while (left > 1e-6) {
         const w = Math.min(1, left);
         left -= w;
-        for (let y = 0; y < SIDE; y++) pad.set(img.subarray(y * SIDE, (y + 1) * SIDE), (y + 1) * P + 1);
+        const from = this.img;
+        const to = from === this.work[0] ? this.work[1] : this.work[0];
         for (let y = 0; y < SIDE; y++) {
           let q = (y + 1) * P + 1;
-          let p = y * SIDE;
-          for (let x = 0; x < SIDE; x++, p++, q++) {
-            const v = pad[q]!;
-            let m = v;
-            const l = pad[q - 1]!;
-            const r = pad[q + 1]!;
-            const up = pad[q - P]!;
-            const dn = pad[q + P]!;
-            if (grow) {
-              if (l > m) m = l;
-              if (r > m) m = r;
-              if (up > m) m = up;
-              if (dn > m) m = dn;
-            } else {
-              if (l < m) m = l;
-              if (r < m) m = r;
-              if (up < m) m = up;
-              if (dn < m) m = dn;
-            }
-            img[p] = v + (m - v) * w;
+          for (let x = 0; x < SIDE; x++, q++) {
+            const v = from[q]!;
+            const l = from[q - 1]!;
+            const r = from[q + 1]!;
+            const up = from[q - P]!;
+            const dn = from[q + P]!;
+            // max(a, b) = (a + b + |a − b|) / 2 and min with −: no data-dependent branch (which mispredicts along every stroke edge).
+            const lr = l + r + sign * Math.abs(l - r);
+            const ud = up + dn + sign * Math.abs(up - dn);
+            const n = (lr + ud + sign * Math.abs(lr - ud)) * 0.25;
+            const m = (v + n + sign * Math.abs(v - n)) * 0.5;
+            to[q] = v + (m - v) * w;
           }
         }
+        this.img = to;
       }
     }
   }

@@ -5,10 +5,12 @@
  * so both ways below give the same images, and a run repeats exactly.
  *
  * - `workerBatchImages`: a worker thread (no TensorFlow in it) augments the
- *   next batch while the current step runs, so the hot loop only receives
- *   finished arrays (transferred, not copied).
- * - `inlineBatchImages`: on this thread, when a batch is asked for (one
- *   CPU, or a worker that cannot start).
+ *   next few batches while the current step runs, so the hot loop only
+ *   receives finished arrays (transferred, not copied). Several in flight,
+ *   not one: a step shorter than a batch's augmentation then still finds
+ *   its images ready whenever the worker keeps up on average.
+ * - `inlineBatchImages`: on this thread, when a batch is asked for: the
+ *   default, faster in every case measured (see `batchImages`).
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -57,7 +59,7 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-/** Augments in a worker thread, one batch ahead of the loop. */
+/** Augments in a worker thread, the loop's upcoming batches ahead of it. */
 export function workerBatchImages(job: AugmentJob): BatchImageSource {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -97,10 +99,10 @@ export function workerBatchImages(job: AugmentJob): BatchImageSource {
   };
   return {
     where: 'worker',
-    get(rows, step, next) {
+    get(rows, step, upcoming) {
       if (failure) return Promise.reject(failure);
       const current = request(rows, step);
-      if (next) request(next.rows, next.step);
+      for (const u of upcoming) request(u.rows, u.step);
       return current.promise;
     },
     async dispose() {
@@ -110,8 +112,17 @@ export function workerBatchImages(job: AugmentJob): BatchImageSource {
   };
 }
 
-/** The worker when there is a second CPU for it, else this thread; `MNIST_STUDIO_AUGMENT_WORKER=0` forces this thread. */
-export function batchImages(job: AugmentJob, env: NodeJS.ProcessEnv = process.env): BatchImageSource {
-  if (env.MNIST_STUDIO_AUGMENT_WORKER === '0' || os.availableParallelism() < 2) return inlineBatchImages(job);
-  return workerBatchImages(job);
+/**
+ * This thread, unless `MNIST_STUDIO_AUGMENT_WORKER=1` asks for the worker (and there is a second CPU). Measured
+ * with `npm run bench` on two CPUs, the worker lost to this thread in every case, even with three batches in
+ * flight and TensorFlow on one thread: the share of samples/s kept was 0.30 against 0.41 (mlp, batch 64),
+ * 0.80 against 0.89 (cnn, 64) and 0.59 against 0.83 (cnn, 512, where TensorFlow's threads take both CPUs).
+ */
+export function batchImages(job: AugmentJob, env: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism()): BatchImageSource {
+  return augmentInWorker(env, cpus) ? workerBatchImages(job) : inlineBatchImages(job);
+}
+
+/** Whether `batchImages` uses a worker thread, for a trainer with environment `env` on `cpus` CPUs. */
+export function augmentInWorker(env: NodeJS.ProcessEnv, cpus: number): boolean {
+  return env.MNIST_STUDIO_AUGMENT_WORKER === '1' && cpus >= 2;
 }

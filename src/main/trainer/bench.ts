@@ -9,9 +9,10 @@
  * - `bare`: the least a tfjs-node user would write (a gathered batch,
  *   `optimizer.minimize`, no loss read), and `unshuffled` (contiguous
  *   slices instead of gathers), the reference the layers engine is held to,
- * - `augmented`: the native path with the `handwriting` augmentation, its
- *   batches prefetched by a worker thread (as a run does with two CPUs),
- *   and `augmentedInline` (computed on the loop's thread);
+ * - `augmented`: the native path with the `handwriting` augmentation where
+ *   a run computes it (a worker thread ahead of the loop when TensorFlow
+ *   leaves a CPU free, else the loop's thread: `augmentedWhere`), and
+ *   `augmentedWorker` / `augmentedInline` (always one or the other);
  *   `augmentedToNative` is the share of samples/s kept (issue 17: ≥ 0.8).
  *
  * Unless TF_NUM_INTRAOP_THREADS is set, the layers path is also timed
@@ -46,7 +47,7 @@ import { appRoot } from '../paths';
 import { createStudio, type Studio } from '../studio';
 import { readRun } from '../training/runs-store';
 import { autoIntraOpThreads } from '../training/threads';
-import { inlineBatchImages, workerBatchImages } from './batch-images';
+import { augmentInWorker, batchImages, inlineBatchImages, workerBatchImages } from './batch-images';
 import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
 import { trainLoop } from './loop';
@@ -130,7 +131,7 @@ async function bare(tf: Tf, data: TrainingData, preset: Preset, batchSize: numbe
   return result;
 }
 
-/** The engine's own loop on one path, as a run trains (shuffling, logging every 100 batches, progress events); `augment`: with the handwriting preset, in a worker thread or inline. */
+/** The engine's own loop on one path, as a run trains (shuffling, logging every 100 batches, progress events); `augment`: with the handwriting preset, where a run puts it (`run`), in a worker thread or inline. */
 async function engine(
   tf: Tf,
   data: TrainingData,
@@ -138,7 +139,7 @@ async function engine(
   batchSize: number,
   epochs: number,
   which: 'native' | 'layers',
-  augment?: { images: Uint8Array; where: 'worker' | 'inline' },
+  augment?: { images: Uint8Array; where: 'run' | 'worker' | 'inline' },
 ): Promise<Timing> {
   const spec = presetSpec(preset);
   const hp = Hyperparams.parse({ batchSize, epochs, seed: SEED });
@@ -150,7 +151,7 @@ async function engine(
   const rows = data.trainIndices.subarray(0, Math.floor(data.trainIndices.length / batchSize) * batchSize);
   // Started before the clock, as a run starts it before training.
   const job = augment && { images: augment.images, augment: AUGMENT_PRESET_VALUES.handwriting, seed: SEED, normalization: hp.normalization };
-  const images = job && (augment.where === 'worker' ? workerBatchImages(job) : inlineBatchImages(job));
+  const images = job && (augment.where === 'run' ? batchImages(job) : augment.where === 'worker' ? workerBatchImages(job) : inlineBatchImages(job));
   try {
     return await timing(async () => {
       const loop = await trainLoop({
@@ -179,8 +180,11 @@ async function engine(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rate = (t: Timing, by: 'wallMs' | 'cpuMs') => (t.samples * 1000) / t[by];
 
-/** `augmented`: the native path with the handwriting augmentation prefetched in a worker thread; `augmentedInline`: computed on the loop's thread. */
-type Runner = 'native' | 'layers' | 'bare' | 'unshuffled' | 'augmented' | 'augmentedInline';
+/**
+ * `augmented`: the native path with the handwriting augmentation where a run computes it (batchImages: a worker
+ * thread when TensorFlow leaves a CPU free); `augmentedWorker`: always in a worker; `augmentedInline`: always on the loop's thread.
+ */
+type Runner = 'native' | 'layers' | 'bare' | 'unshuffled' | 'augmented' | 'augmentedWorker' | 'augmentedInline';
 
 /** Epochs of the 8192 samples per timed round: about a second or more of the faster paths each. */
 function epochsPerRound(preset: Preset, batchSize: number): number {
@@ -200,7 +204,8 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
     layers: (e) => engine(tf, data, preset, batchSize, e, 'layers'),
     bare: (e) => bare(tf, data, preset, batchSize, e, true),
     unshuffled: (e) => bare(tf, data, preset, batchSize, e, false),
-    augmented: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'worker' }),
+    augmented: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'run' }),
+    augmentedWorker: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'worker' }),
     augmentedInline: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'inline' }),
   };
   // Warm-up: kernels, allocator and JIT settle before anything is timed (a short epoch each).
@@ -228,7 +233,9 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
   if (runners.includes('native') && runners.includes('augmented')) {
     // Share of the samples/s kept with augmentation (issue 17 asks for ≥ 0.8).
     Object.assign(result, {
+      augmentedWhere: augmentInWorker(process.env, os.availableParallelism()) ? 'worker' : 'inline',
       augmentedToNative: ratio('augmented', 'native'),
+      augmentedWorkerToNative: runners.includes('augmentedWorker') ? ratio('augmentedWorker', 'native') : null,
       augmentedInlineToNative: runners.includes('augmentedInline') ? ratio('augmentedInline', 'native') : null,
       // By CPU time too: on a loaded machine wall-clock ratios measure the neighbours; inline, CPU time is the augmentation's own cost.
       augmentedInlineToNativeCpu: runners.includes('augmentedInline') ? ratio('augmentedInline', 'native', 'cpuMs') : null,
@@ -337,7 +344,7 @@ function compare(): void {
   for (const preset of presets) {
     for (const batchSize of batches) {
       const threads = userThreads || autoIntraOpThreads(presetSpec(preset), batchSize);
-      const result = child(['--case', preset, String(batchSize), rounds, 'native,layers,bare,unshuffled,augmented,augmentedInline'], threads);
+      const result = child(['--case', preset, String(batchSize), rounds, 'native,layers,bare,unshuffled,augmented,augmentedWorker,augmentedInline'], threads);
       if (!userThreads) {
         // The layers path with the other choice of threads too: the native path is held to the layers path at its best.
         const other = threads === '1' ? undefined : '1';

@@ -58,8 +58,12 @@ class Window {
  * while the current step runs.
  */
 export interface BatchImages {
-  get(rows: Int32Array, step: number, next: { rows: Int32Array; step: number } | null): Float32Array | Promise<Float32Array>;
+  /** The images of batch `step` (its `rows`); `upcoming`: the batches after it in this epoch, nearest first, for a source that works ahead. */
+  get(rows: Int32Array, step: number, upcoming: { rows: Int32Array; step: number }[]): Float32Array | Promise<Float32Array>;
 }
+
+/** How many batches ahead the loop tells an image source about. */
+export const IMAGES_AHEAD = 3;
 
 /** What the loop trains, how, and where it reports. */
 export interface LoopOptions {
@@ -174,8 +178,9 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       }
       const rows = batchRows(order, hp.batchSize, s);
       if (o.images) {
-        const next = s + 1 < stepsPerEpoch ? { rows: batchRows(order, hp.batchSize, s + 1), step: globalStep + 2 } : null;
-        path.step(rows, await o.images.get(rows, globalStep + 1, next));
+        const upcoming = [];
+        for (let k = 1; k <= IMAGES_AHEAD && s + k < stepsPerEpoch; k++) upcoming.push({ rows: batchRows(order, hp.batchSize, s + k), step: globalStep + 1 + k });
+        path.step(rows, await o.images.get(rows, globalStep + 1, upcoming));
       } else {
         path.step(rows);
       }

@@ -27,8 +27,8 @@ describe('mnist-studio train --augment', () => {
     const home = tmpDir();
     const args = ['train', '--home', home, '--data-dir', mnistFixtureDir(), '--epochs', '1', '--limit', '1500', '--seed', '5', '--log-every', '1', '--json'];
     const [worker, inline, plain] = await Promise.all([
+      runCli([...args, '--augment', 'light,noise=0.1'], { env: { MNIST_STUDIO_AUGMENT_WORKER: '1' } }),
       runCli([...args, '--augment', 'light,noise=0.1']),
-      runCli([...args, '--augment', 'light,noise=0.1'], { env: { MNIST_STUDIO_AUGMENT_WORKER: '0' } }),
       runCli([...args, '--augment', 'none']),
     ]);
     for (const r of [worker, inline, plain]) expect(r.code, r.stderr).toBe(0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Augment, AUGMENT_PRESET_VALUES } from '../../../src/shared/augment';
 import { MNIST_NORMALIZATION } from '../../../src/shared/hyperparams';
 import { Augmenter, batchSeed } from '../../../src/main/trainer/augment';
-import { inlineBatchImages, workerBatchImages } from '../../../src/main/trainer/batch-images';
+import { augmentInWorker, inlineBatchImages, workerBatchImages } from '../../../src/main/trainer/batch-images';
 import { normalizePixels } from '../../../src/main/trainer/data';
 import { realDigits } from '../../helpers/mnist-fixture';
 
@@ -92,20 +92,26 @@ describe('the augmentation kernel', () => {
     expect(corner / rows.length).toBeGreaterThan(2);
   });
 
-  it('gives the same batches in a worker thread as on this thread, prefetching the next', async () => {
+  it('gives the same batches in a worker thread as on this thread, with several in flight', async () => {
     const job = { images: digits.images, augment: AUGMENT_PRESET_VALUES.handwriting, seed: 99, normalization: MNIST_NORMALIZATION };
     const inline = inlineBatchImages(job);
     const worker = workerBatchImages(job);
     try {
-      const a = rows.subarray(0, 16);
-      const b = rows.subarray(16);
-      const wa = await worker.get(a, 1, { rows: b, step: 2 });
-      const wb = await worker.get(b, 2, null);
-      expect(wa).toEqual(await inline.get(a, 1, null));
-      expect(wb).toEqual(await inline.get(b, 2, null));
+      const batches = [0, 8, 16, 24].map((from, k) => ({ rows: rows.subarray(from, from + 8), step: k + 1 }));
+      // The first request asks for all four; the later ones find theirs already on the way.
+      const got = [];
+      for (let k = 0; k < batches.length; k++) got.push(await worker.get(batches[k]!.rows, batches[k]!.step, batches.slice(k + 1)));
+      for (let k = 0; k < batches.length; k++) expect(got[k]).toEqual(await inline.get(batches[k]!.rows, batches[k]!.step, []));
     } finally {
       await worker.dispose();
       await inline.dispose();
     }
+  });
+
+  it('uses a worker only when asked to, with a second CPU', () => {
+    expect(augmentInWorker({}, 2)).toBe(false);
+    expect(augmentInWorker({ MNIST_STUDIO_AUGMENT_WORKER: '1' }, 2)).toBe(true);
+    expect(augmentInWorker({ MNIST_STUDIO_AUGMENT_WORKER: '1' }, 1)).toBe(false);
+    expect(augmentInWorker({ MNIST_STUDIO_AUGMENT_WORKER: '0' }, 2)).toBe(false);
   });
 });
