@@ -37,6 +37,7 @@ export function inlineBatchImages(job: AugmentJob): BatchImageSource {
   const augmenter = new Augmenter(job.images, job.augment);
   return {
     where: 'inline',
+    ahead: 0,
     get: (rows, step) => augmenter.batch(rows, batchSeed(job.seed, step), job.normalization),
     dispose: () => Promise.resolve(),
   };
@@ -58,6 +59,9 @@ interface Pending {
   resolve: (images: Float32Array) => void;
   reject: (err: Error) => void;
 }
+
+/** Batches the worker augments ahead of the loop. */
+const WORKER_AHEAD = 3;
 
 /** Augments in a worker thread, the loop's upcoming batches ahead of it. */
 export function workerBatchImages(job: AugmentJob): BatchImageSource {
@@ -99,6 +103,7 @@ export function workerBatchImages(job: AugmentJob): BatchImageSource {
   };
   return {
     where: 'worker',
+    ahead: WORKER_AHEAD,
     get(rows, step, upcoming) {
       if (failure) return Promise.reject(failure);
       const current = request(rows, step);

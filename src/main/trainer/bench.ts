@@ -10,9 +10,9 @@
  *   `optimizer.minimize`, no loss read), and `unshuffled` (contiguous
  *   slices instead of gathers), the reference the layers engine is held to,
  * - `augmented`: the native path with the `handwriting` augmentation where
- *   a run computes it (a worker thread ahead of the loop when TensorFlow
- *   leaves a CPU free, else the loop's thread: `augmentedWhere`), and
- *   `augmentedWorker` / `augmentedInline` (always one or the other);
+ *   a run computes it (batchImages: the loop's thread unless
+ *   MNIST_STUDIO_AUGMENT_WORKER=1 asks for the worker; `augmentedWhere`),
+ *   and `augmentedWorker` / `augmentedInline` (always one or the other);
  *   `augmentedToNative` is the share of samples/s kept (issue 17: ≥ 0.8).
  *
  * Unless TF_NUM_INTRAOP_THREADS is set, the layers path is also timed
@@ -181,8 +181,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const rate = (t: Timing, by: 'wallMs' | 'cpuMs') => (t.samples * 1000) / t[by];
 
 /**
- * `augmented`: the native path with the handwriting augmentation where a run computes it (batchImages: a worker
- * thread when TensorFlow leaves a CPU free); `augmentedWorker`: always in a worker; `augmentedInline`: always on the loop's thread.
+ * `augmented`: the native path with the handwriting augmentation where a run computes it (batchImages);
+ * `augmentedWorker`: always in a worker thread, batches ahead of the loop; `augmentedInline`: always on the loop's thread.
  */
 type Runner = 'native' | 'layers' | 'bare' | 'unshuffled' | 'augmented' | 'augmentedWorker' | 'augmentedInline';
 

@@ -58,12 +58,11 @@ class Window {
  * while the current step runs.
  */
 export interface BatchImages {
-  /** The images of batch `step` (its `rows`); `upcoming`: the batches after it in this epoch, nearest first, for a source that works ahead. */
+  /** How many of the next batches the source works on ahead of the loop (0: none; the loop then lists none). */
+  readonly ahead: number;
+  /** The images of batch `step` (its `rows`); `upcoming`: up to `ahead` batches after it in this epoch, nearest first. */
   get(rows: Int32Array, step: number, upcoming: { rows: Int32Array; step: number }[]): Float32Array | Promise<Float32Array>;
 }
-
-/** How many batches ahead the loop tells an image source about. */
-export const IMAGES_AHEAD = 3;
 
 /** What the loop trains, how, and where it reports. */
 export interface LoopOptions {
@@ -179,7 +178,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       const rows = batchRows(order, hp.batchSize, s);
       if (o.images) {
         const upcoming = [];
-        for (let k = 1; k <= IMAGES_AHEAD && s + k < stepsPerEpoch; k++) upcoming.push({ rows: batchRows(order, hp.batchSize, s + k), step: globalStep + 1 + k });
+        for (let k = 1; k <= o.images.ahead && s + k < stepsPerEpoch; k++) upcoming.push({ rows: batchRows(order, hp.batchSize, s + k), step: globalStep + 1 + k });
         path.step(rows, await o.images.get(rows, globalStep + 1, upcoming));
       } else {
         path.step(rows);
