@@ -237,7 +237,8 @@ describe('the Train screen in Chromium (web mode)', () => {
         await reloadAs(page, language, theme);
         await page.getByTestId('nav-train').click();
         await expect.poll(() => phase(page)).toBe('paused');
-        await expect.poll(() => points(page, 'loss-chart')).toBe(paused.loss);
+        // A reloaded chart redraws the whole history (thousands of points): on a loaded machine that took over poll's default second.
+        await expect.poll(() => points(page, 'loss-chart'), { timeout: 15_000 }).toBe(paused.loss);
         expect(await progressValue(page)).toBe(paused.progress);
         expect(await text(page.getByTestId('run-engine'))).toMatch(
           language === 'en' ? /^Engine: native TensorFlow kernels, / : /^引擎：原生 TensorFlow 内核，\d+ 个线程（启动检查中与 tfjs-layers 结果一致）$/,
