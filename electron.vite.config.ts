@@ -31,12 +31,14 @@ export default defineConfig({
       rolldownOptions: {
         checks,
         // One bundle per process that runs main-side code: the Electron main
-        // process, the command line (plain Node) and the trainer process.
+        // process, the command line (plain Node) and the trainer process,
+        // and one for the trainer's read-ahead worker thread.
         // `npm run bench` builds its own, outside out/, so the app never ships it.
         input: {
           index: resolve('src/main/electron/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
           trainer: resolve('src/main/trainer/entry.ts'),
+          'read-ahead': resolve('src/main/trainer/read-ahead-worker.ts'),
         },
       },
     },

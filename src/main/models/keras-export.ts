@@ -10,7 +10,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import h5wasm from 'h5wasm/node';
+import { loadH5 } from './h5';
 import { describeModel, INPUT_SHAPE, weightLayout, type ModelSpec } from '@shared/model-spec';
 import { mainLayer } from '../trainer/layers';
 import { writeZip } from './zip';
@@ -94,13 +94,10 @@ export function kerasConfig(spec: ModelSpec, options: KerasExportOptions): { con
   };
 }
 
-let ready: Promise<unknown> | null = null;
-
 /** Writes model.weights.h5: each layer's weights (in its declared order, Keras's too) under `layers/<name>/vars/<i>`. */
 async function writeWeights(file: string, classes: string[], weights: Float32Array[][], shapes: number[][][]): Promise<void> {
-  ready ??= h5wasm.ready;
-  await ready;
-  const f = new h5wasm.File(file, 'w');
+  const { File } = await loadH5();
+  const f = new File(file, 'w');
   try {
     const root = f.create_group('layers');
     const names = uniqueNames(classes.map(snakeCase));

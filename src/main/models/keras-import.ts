@@ -13,7 +13,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
+import type { Dataset, File as H5File } from 'h5wasm/node';
+import { h5 as h5Module, loadH5 } from './h5';
 import { z } from 'zod';
 import { Hyperparams } from '@shared/hyperparams';
 import { LAYER_LIMITS, type ModelSpec } from '@shared/model-spec';
@@ -229,8 +230,6 @@ function takePreprocessing(
   return { layers: kept, normalization: parsed.data };
 }
 
-let ready: Promise<unknown> | null = null;
-
 /** Runs a read of an HDF5 file: what h5wasm throws on a damaged one becomes a refusal naming the file. */
 function reading<T>(shown: string, read: () => T): T {
   try {
@@ -253,10 +252,9 @@ function hdf5Reason(err: unknown): string {
 /** Opens an HDF5 file read-only; a file HDF5 cannot read is refused with its name. */
 async function openH5(file: string, shown: string): Promise<H5File> {
   // HDF5 errors thrown as JS errors (refused with the file's name below), not printed to stderr.
-  ready ??= h5wasm.ready.then((module) => module.activate_throwing_error_handler());
-  await ready;
+  const { File } = await loadH5();
   try {
-    const f = new h5wasm.File(file, 'r');
+    const f = new File(file, 'r');
     // h5wasm answers a file it could not open with a file id of 0 (no throw) on some errors.
     if (!f.file_id) throw new Error('not an HDF5 file');
     return f;
@@ -298,7 +296,7 @@ function readArray(ds: Dataset, shown: string, label: string, budget: { left: nu
 function kerasWeights(f: H5File, shown: string, layers: LayerEntry[], sequential: boolean): Map<string, WeightArray[]> {
   const out = new Map<string, WeightArray[]>();
   const root = f.get('layers');
-  if (!(root instanceof Group)) return out;
+  if (!(root instanceof h5Module().Group)) return out;
   // The names Keras gives its layers in the file when no `name` attribute says: dense, dense_1, … in the model's order.
   const byKey = new Map<string, string>();
   const counts = new Map<string, number>();
@@ -312,7 +310,7 @@ function kerasWeights(f: H5File, shown: string, layers: LayerEntry[], sequential
   const budget = { left: LAYER_LIMITS.params.max };
   for (const key of root.keys().slice(0, MAX_RAW_LAYERS + 8)) {
     const vars = f.get(`layers/${key}/vars`);
-    if (!(vars instanceof Group)) continue;
+    if (!(vars instanceof h5Module().Group)) continue;
     const attr = vars.attrs.name?.value;
     const layerName = typeof attr === 'string' ? attr : (byKey.get(key) ?? key);
     const keys = vars.keys().filter((k) => /^\d+$/.test(k));
@@ -320,7 +318,7 @@ function kerasWeights(f: H5File, shown: string, layers: LayerEntry[], sequential
     const arrays: WeightArray[] = [];
     for (const k of keys) {
       const ds = f.get(`layers/${key}/vars/${k}`);
-      if (!(ds instanceof Dataset)) fail(shown, `layers/${key}/vars/${k} is not a dataset`);
+      if (!(ds instanceof h5Module().Dataset)) fail(shown, `layers/${key}/vars/${k} is not a dataset`);
       arrays.push(readArray(ds, shown, `${layerName}/${k}`, budget));
     }
     out.set(layerName, arrays);
@@ -332,19 +330,19 @@ function kerasWeights(f: H5File, shown: string, layers: LayerEntry[], sequential
 function legacyWeights(f: H5File, shown: string): Map<string, WeightArray[]> {
   const out = new Map<string, WeightArray[]>();
   const root = f.get('model_weights');
-  if (!(root instanceof Group)) fail(shown, 'has a model_config but no model_weights group: the model was saved without its weights');
+  if (!(root instanceof h5Module().Group)) fail(shown, 'has a model_config but no model_weights group: the model was saved without its weights');
   const budget = { left: LAYER_LIMITS.params.max };
   const names = root.attrs.layer_names?.value;
   const layerNames = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : root.keys();
   for (const layer of layerNames.slice(0, MAX_RAW_LAYERS + 8)) {
     const group = f.get(`model_weights/${layer}`);
-    if (!(group instanceof Group)) continue;
+    if (!(group instanceof h5Module().Group)) continue;
     const wn = group.attrs.weight_names?.value;
     const weightNames = Array.isArray(wn) ? wn.filter((n): n is string => typeof n === 'string') : [];
     const arrays: WeightArray[] = [];
     for (const w of weightNames) {
       const ds = f.get(`model_weights/${layer}/${w}`);
-      if (!(ds instanceof Dataset)) fail(shown, `weight ${w} of layer ${layer} is listed but missing (model_weights/${layer}/${w})`);
+      if (!(ds instanceof h5Module().Dataset)) fail(shown, `weight ${w} of layer ${layer} is listed but missing (model_weights/${layer}/${w})`);
       arrays.push(readArray(ds, shown, w, budget));
     }
     out.set(layer, arrays);
@@ -442,7 +440,8 @@ export async function readKerasFile(given: string, shown: string, zipLimits: Zip
   try {
     const configAttr = reading(shown, () => h5.attrs.model_config?.value);
     if (typeof configAttr !== 'string') {
-      if (reading(shown, () => h5.get('layers') instanceof Group || h5.get('model_weights') instanceof Group || h5.attrs.layer_names !== undefined)) fail(shown, WEIGHTS_ONLY);
+      if (reading(shown, () => h5.get('layers') instanceof h5Module().Group || h5.get('model_weights') instanceof h5Module().Group || h5.attrs.layer_names !== undefined))
+        fail(shown, WEIGHTS_ONLY);
       fail(shown, 'an HDF5 file without a model_config: not a Keras model saved with model.save("model.h5"); save it with model.save("model.keras") and import that');
     }
     if (configAttr.length > MAX_CONFIG_BYTES) fail(shown, `its model_config is ${fmt(configAttr.length)} characters; at most ${fmt(MAX_CONFIG_BYTES)} are allowed`);

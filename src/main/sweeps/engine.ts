@@ -202,7 +202,7 @@ export class SweepEngine {
    * anywhere train them and their runs and models land in this home.
    */
   private async runQueued(record: SweepRecord, url: string): Promise<SweepRecord> {
-    const queue = new TrialQueue(url);
+    const queue = await TrialQueue.open(url);
     try {
       await Promise.all(
         record.trials

@@ -12,7 +12,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Job, Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
+import type * as BullMQ from 'bullmq';
+import type { ConnectionOptions, Job, Queue, QueueEvents } from 'bullmq';
 import { z } from 'zod';
 import { StudioError } from '@shared/result';
 import { TrainConfigInput } from '@shared/training';
@@ -95,13 +96,17 @@ export async function landResult(home: string, result: TrialJobResult): Promise<
 
 /** Puts trials on the queue and waits for each one's result. */
 export class TrialQueue {
-  private readonly queue: Queue;
-  private readonly events: QueueEvents;
+  private constructor(
+    private readonly bullmq: typeof BullMQ,
+    private readonly queue: Queue,
+    private readonly events: QueueEvents,
+  ) {}
 
-  constructor(url: string) {
+  /** BullMQ is loaded here, not at start: only sweeps on a queue and `worker` need it. */
+  static async open(url: string): Promise<TrialQueue> {
+    const bullmq = await import('bullmq');
     const connection = queueConnection(url);
-    this.queue = new Queue(TRIAL_QUEUE, { connection });
-    this.events = new QueueEvents(TRIAL_QUEUE, { connection });
+    return new TrialQueue(bullmq, new bullmq.Queue(TRIAL_QUEUE, { connection }), new bullmq.QueueEvents(TRIAL_QUEUE, { connection }));
   }
 
   /** Adds the trial (a job of the same id already there is kept: a resumed sweep waits for it) and resolves with its result. */
@@ -109,7 +114,7 @@ export class TrialQueue {
     await this.events.waitUntilReady();
     const job: Job = await this.queue.add('trial', data, { jobId: `${data.sweepId}-${data.index}`, attempts: 2, removeOnComplete: false, removeOnFail: false });
     const state = await job.getState();
-    const value: unknown = state === 'completed' ? (await Job.fromId(this.queue, job.id!))?.returnvalue : await job.waitUntilFinished(this.events);
+    const value: unknown = state === 'completed' ? (await this.bullmq.Job.fromId(this.queue, job.id!))?.returnvalue : await job.waitUntilFinished(this.events);
     return TrialJobResult.parse(value);
   }
 
@@ -124,6 +129,7 @@ export class TrialQueue {
  * until `stop` resolves, answering each with its run and model.
  */
 export async function runWorker(options: { url: string; home: string; stop: Promise<void>; log: (line: string) => void }): Promise<void> {
+  const { Worker } = await import('bullmq');
   const connection = queueConnection(options.url);
   const host = new TrainingHost({ home: options.home });
   await host.ready;

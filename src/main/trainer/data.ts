@@ -11,6 +11,7 @@ import { mixRowsPerBatch } from '@shared/mix';
 import { StudioError } from '@shared/result';
 import { INPUT_SHAPE } from '@shared/model-spec';
 import type { Tf } from '../native';
+import { nativeAccess, type NativeBinding } from './native/binding';
 import { shuffle } from './random';
 
 /** Images ([n, 28, 28, 1], normalised), one-hot labels ([n, 10]) and the raw labels, for one split. */
@@ -127,20 +128,83 @@ export function mixData(labels: Uint8Array, offset: number, mix: NonNullable<Hyp
   };
 }
 
-/** ((p / 255) − mean) / std for every pixel, as float32. */
-export function normalizePixels(images: Uint8Array, normalization: Hyperparams['normalization']): Float32Array {
-  const out = new Float32Array(images.length);
+/** ((p / 255) − mean) / std for every pixel, as float32, into `out` (a new array by default). */
+export function normalizePixels(images: Uint8Array, normalization: Hyperparams['normalization'], out = new Float32Array(images.length)): Float32Array {
   const scale = 1 / (255 * normalization.std);
   const shift = normalization.mean / normalization.std;
   for (let i = 0; i < images.length; i++) out[i] = images[i]! * scale - shift;
   return out;
 }
 
-export function splitTensors(tf: Tf, split: DatasetSplit, normalization: Hyperparams['normalization']): SplitTensors {
-  if (split.images.length !== split.count * PIXELS || split.labels.length !== split.count) {
+/**
+ * TensorFlow uses a tensor's memory in place only when it is aligned to 64
+ * bytes (EIGEN_MAX_ALIGN_BYTES); otherwise tfjs-node's binding copies it, on
+ * first use: for a training split 188 MB more, and on this kind of machine
+ * touching fresh memory costs ~3 ms per MB. So a split's pixels live in a
+ * buffer with 64 spare bytes and are moved to where TensorFlow takes them.
+ */
+const TF_ALIGNMENT = 64;
+/** Where glibc puts a large (mmap'd) block: 16 bytes into a page, so 48 bytes on is aligned; only a guess, `tensorPixels` checks it. */
+const LIKELY_ALIGNED_OFFSET = 48;
+
+/** A split's normalised pixels: `length` floats from byte `offset` of `buffer`, which has room to move them to an alignment. */
+export interface PixelBuffer {
+  buffer: ArrayBuffer;
+  offset: number;
+  length: number;
+}
+
+/** A split's images normalised into a new pixel buffer. */
+export function pixelBuffer(images: Uint8Array, normalization: Hyperparams['normalization']): PixelBuffer {
+  const buffer = new ArrayBuffer(images.length * 4 + TF_ALIGNMENT);
+  normalizePixels(images, normalization, new Float32Array(buffer, LIKELY_ALIGNED_OFFSET, images.length));
+  return { buffer, offset: LIKELY_ALIGNED_OFFSET, length: images.length };
+}
+
+/** Whether TensorFlow uses `view`'s memory in place: a tensor over its first floats, written after it is made, is read back. */
+function usedInPlace(b: NativeBinding, view: Float32Array): boolean {
+  const probe = view.subarray(0, Math.min(view.length, 16));
+  const kept = probe[0]!;
+  const id = b.createTensor([probe.length], b.TF_FLOAT, probe);
+  try {
+    probe[0] = kept === 1 ? 2 : 1;
+    return b.tensorDataSync(id)[0] === probe[0];
+  } finally {
+    probe[0] = kept;
+    b.deleteTensor(id);
+  }
+}
+
+/**
+ * The pixels as a view TensorFlow uses in place (moved within their buffer
+ * if needed). Without the native binding, the view as it is: tfjs copies it.
+ */
+export function tensorPixels(tf: Tf, pixels: PixelBuffer): Float32Array {
+  const view = (offset: number) => new Float32Array(pixels.buffer, offset, pixels.length);
+  let binding: NativeBinding;
+  try {
+    binding = nativeAccess(tf).binding;
+  } catch {
+    return view(pixels.offset);
+  }
+  if (pixels.length === 0 || usedInPlace(binding, view(pixels.offset))) return view(pixels.offset);
+  for (let offset = 0; offset < TF_ALIGNMENT; offset += 4) {
+    if (offset === pixels.offset) continue;
+    // Probed where the pixels are not yet: the first 16 floats at `offset` may overlap them, and are restored.
+    if (usedInPlace(binding, new Float32Array(pixels.buffer, offset, Math.min(pixels.length, 16)))) {
+      new Uint8Array(pixels.buffer).copyWithin(offset, pixels.offset, pixels.offset + pixels.length * 4);
+      return view(offset);
+    }
+  }
+  return view(pixels.offset);
+}
+
+/** A split's tensors; `pixels`: its images already normalised (read ahead in a worker), else normalised here. */
+export function splitTensors(tf: Tf, split: DatasetSplit, normalization: Hyperparams['normalization'], pixels?: PixelBuffer): SplitTensors {
+  if (split.images.length !== split.count * PIXELS || split.labels.length !== split.count || (pixels && pixels.length !== split.images.length)) {
     throw new StudioError('INTEGRITY', `a split of ${split.count} images holds ${split.images.length} pixels and ${split.labels.length} labels`);
   }
-  const x = tf.tensor4d(normalizePixels(split.images, normalization), [split.count, ...INPUT_SHAPE]);
+  const x = tf.tensor4d(tensorPixels(tf, pixels ?? pixelBuffer(split.images, normalization)), [split.count, ...INPUT_SHAPE]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(split.labels), 'int32'), NUM_CLASSES).toFloat());
   return { x, y, labels: split.labels, count: split.count };
 }

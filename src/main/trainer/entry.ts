@@ -11,7 +11,11 @@ import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
 import { isHostMessage, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
+import { readAhead } from './read-ahead';
 import { WarmCache } from './warm';
+import { mark } from '../trace';
+
+mark('trainer: modules loaded');
 
 /** Electron's port to the parent of a utility process (absent under child_process). */
 interface ParentPort {
@@ -86,9 +90,13 @@ async function finish(event: TrainEvent): Promise<never> {
 
 async function start(job: TrainerJob): Promise<void> {
   runId = job.runId;
+  mark('trainer: job received');
   let terminal: TrainEvent;
+  // A cold trainer reads its dataset in a worker while TensorFlow loads; a warm one has it (or is reading it) already.
+  const ref = job.config.dataset;
+  const ahead = warm ? undefined : readAhead({ source: 'id' in ref ? { home: job.home, id: ref.id } : { dir: ref.dir }, normalization: job.config.hyperparams.normalization });
   try {
-    terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model), warm ?? undefined);
+    terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model), warm ?? undefined, ahead);
   } catch (err) {
     terminal = { kind: 'failed', runId: job.runId, reason: failureReason(err) };
   }

@@ -18,7 +18,8 @@ import { copyWeightsFrom, type ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import { EpochCallbacks } from './callbacks';
 import type { RunControl } from './control';
-import { checkMixFits, joinSplits, prepareData } from './data';
+import { checkMixFits, joinSplits, prepareData, splitTensors } from './data';
+import type { ReadAhead } from './read-ahead';
 import { predictSplit } from './evaluate';
 import { histogramRecorder } from './histograms';
 import { loadVerdicts, saveVerdicts, selfTestVersions } from './self-test-cache';
@@ -31,6 +32,7 @@ import { batchImages, type BatchImageSource } from './batch-images';
 import type { TrainingPath } from './path';
 import { nativeFault, openTrainingPath, type SelfTestProblem } from './training-path';
 import type { WarmCache } from './warm';
+import { mark } from '../trace';
 
 /** The run's environment; the training path is chosen later, at trainer start. */
 export function trainerEnvironment(
@@ -81,18 +83,28 @@ export async function runJob(
   share: (live: ScoringModel | null) => void = () => {},
   /** A warm trainer's preparations (dataset, tensors, self-test verdicts), taken where they match the job. */
   warm?: WarmCache,
+  /** A cold trainer's dataset and pixels, read in a worker while TensorFlow loaded (null: read it here). */
+  ahead?: Promise<ReadAhead | null>,
 ): Promise<TrainEvent> {
+  mark('trainer: TensorFlow loaded');
   const started = control.now();
   const pausedAtStart = control.pausedMs;
   const { config, runId } = job;
   const hp = config.hyperparams;
-  const dataset = await (warm ? warm.load(job.home, config.dataset) : loadJobDataset(job));
+  const early = await ahead;
+  const dataset = early?.dataset ?? (await (warm ? warm.load(job.home, config.dataset) : loadJobDataset(job)));
+  mark('trainer: dataset read');
   const streams = runStreams(hp.seed);
   // Fine-tuning on your own digits: the set mixed into each batch, checked against the run's.
   const mixed = hp.mix ? await loadDataset({ home: job.home, id: hp.mix.dataset }) : null;
   if (mixed) checkMixFits(dataset, mixed);
-  const data = prepareData(tf, dataset, hp, streams.split, warm?.takeTensors(job.home, config.dataset, hp.normalization), mixed ? { dataset: mixed, rand: streams.mix } : null);
+  const ready =
+    warm?.takeTensors(job.home, config.dataset, hp.normalization) ??
+    (early ? { train: splitTensors(tf, dataset.train, hp.normalization, early.pixels.train), test: splitTensors(tf, dataset.test, hp.normalization, early.pixels.test) } : null);
+  const data = prepareData(tf, dataset, hp, streams.split, ready, mixed ? { dataset: mixed, rand: streams.mix } : null);
+  mark('trainer: tensors made');
   const model = buildModel(tf, config.model, streams.init);
+  mark('trainer: model built');
   // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
   // The training path starts from the layers model's weights, so they are copied in before it opens.
   if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
@@ -140,6 +152,7 @@ export async function runJob(
       verdicts,
     });
     path = opened.path;
+    mark('trainer: training path open');
     if (verdicts.size > knownVerdicts) await saveVerdicts(job.home, versions, verdicts).catch(() => {});
     // Augmented batches index the same rows as the tensors: the main set's, then the mixed-in set's.
     const trainImages = data.mix && mixed ? joinSplits(dataset.train, mixed.train).images : dataset.train.images;
@@ -183,6 +196,7 @@ export async function runJob(
       stepsPerEpoch: stepsPerEpoch(info.trainCount, hp.batchSize, data.mix?.rowsPerBatch ?? 0),
       params,
     });
+    mark('trainer: started sent');
     const result = await trainLoop({
       tf,
       runId,
@@ -211,6 +225,7 @@ export async function runJob(
     });
 
     // Done or stopped: the layers model gets the trained weights for evaluation and saving.
+    mark('trainer: training done');
     path.sync();
     // Restore-best: the best epoch's weights replace the last's (a run stopped before its first epoch has none).
     const restored = best !== null;
@@ -256,7 +271,9 @@ export async function runJob(
       app: job.appVersion,
       tfjs: tf.version['tfjs-node'] ?? null,
     };
+    mark('trainer: evaluated');
     await saveModel(tf, model, job.home, metadata);
+    mark('trainer: model saved');
     return {
       kind: 'done',
       runId,

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { EVENT_NAMES } from '@shared/events';
 import { fail } from '@shared/result';
 import { TOKEN_PARAM, WS_MAX_PAYLOAD, WS_PATH, WsClientMessage, type WsServerMessage } from '@shared/web-protocol';
@@ -143,6 +143,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   limitHttpServer(server, limits);
 
+  // Loaded here, not at start: only `serve` and the desktop app's web mode need it.
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');

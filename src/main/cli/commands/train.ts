@@ -15,6 +15,7 @@ import { TrainingHost } from '../../training/host';
 import { EXIT, type CliContext } from '../context';
 import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
 import { barOutput, plainOutput, runResultJson, type TrainOutput } from '../train-output';
+import { mark } from '../../trace';
 
 /** Exit code of a run stopped by a signal, the shell's 128 + signal number (130 for Ctrl-C): the run is kept as `stopped`. */
 
@@ -189,6 +190,7 @@ async function parentSpec(home: string, id: string): Promise<ModelSpec> {
 
 /** Trains in a trainer process, shows progress, and ends on the run's outcome. */
 async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
+  mark('cli: train command');
   const { io, state } = ctx;
   let config: z.output<typeof TrainConfigInput>;
   try {
@@ -205,11 +207,19 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
   const host = new TrainingHost({ home });
   // With --json, stdout carries only the result; progress goes to stderr as plain lines.
   const output: TrainOutput = opts.json ? plainOutput(io.err) : io.isTTY ? barOutput(process.stdout) : plainOutput(io.out);
-  const off = host.on((event) => output.event(event));
+  let firstLoss = true;
+  const off = host.on((event) => {
+    if (event.kind === 'batch' && firstLoss) {
+      firstLoss = false;
+      mark('cli: first loss');
+    }
+    output.event(event);
+  });
   let runId: string;
   let seed: number;
   try {
     const started = await host.start(config);
+    mark('cli: trainer launched');
     runId = started.runId;
     seed = started.config.hyperparams.seed;
   } catch (err) {

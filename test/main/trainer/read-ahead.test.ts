@@ -1,0 +1,105 @@
+/**
+ * A cold trainer's dataset without copies: the pixels TensorFlow trains on
+ * are the buffer they were normalised into (used in place, whatever its
+ * alignment), and the read-ahead worker (the built bundle) gives what
+ * `loadDataset` and `splitTensors` give on the trainer's own thread; a bad
+ * file there leaves the run to name it as it always did.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HYPERPARAMS } from '../../../src/shared/hyperparams';
+import { loadDataset } from '../../../src/main/datasets/load';
+import { loadTf } from '../../../src/main/native';
+import { normalizePixels, pixelBuffer, splitTensors, tensorPixels, type PixelBuffer } from '../../../src/main/trainer/data';
+import { readAhead, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
+import { realDigits } from '../../helpers/mnist-fixture';
+import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
+import { tmpDir } from '../../helpers/tmp';
+
+const tf = loadTf();
+const normalization = DEFAULT_HYPERPARAMS.normalization;
+
+/** Whether two typed arrays hold the same bytes (toEqual walks millions of elements one by one). */
+function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe('pixels TensorFlow uses in place', () => {
+  it('at every offset in its buffer a split’s pixels are moved where TensorFlow takes them without a copy, unchanged', () => {
+    const digits = realDigits();
+    const rows = 300;
+    const images = digits.images.subarray(0, rows * 784);
+    const expected = normalizePixels(images, normalization);
+    for (let offset = 0; offset < 64; offset += 4) {
+      const buffer = new ArrayBuffer(images.length * 4 + 64);
+      normalizePixels(images, normalization, new Float32Array(buffer, offset, images.length));
+      const pixels: PixelBuffer = { buffer, offset, length: images.length };
+      const view = tensorPixels(tf, pixels);
+      expect(view.buffer).toBe(buffer);
+      const x = tf.tensor2d(view, [rows, 784]);
+      try {
+        // tfjs-node gives TensorFlow the pixels on their first use in an op; until then it reads them from the array.
+        tf.tidy(() => x.sum());
+        expect(sameBytes(x.dataSync(), expected)).toBe(true);
+        // In place: a write to the buffer is what TensorFlow then holds (a copy would keep the old value).
+        view[5] = 123;
+        expect(x.dataSync()[5], `pixels at byte ${offset}`).toBe(123);
+      } finally {
+        x.dispose();
+      }
+    }
+  });
+
+  it('a split’s tensors hold the normalised images and one-hot labels, from its own pixels or from pixels made ahead', () => {
+    const digits = realDigits();
+    const split = { count: 200, images: digits.images.subarray(0, 200 * 784), labels: digits.labels.subarray(0, 200) };
+    const made = splitTensors(tf, split, normalization);
+    const ahead = splitTensors(tf, split, normalization, pixelBuffer(split.images, normalization));
+    try {
+      expect(made.x.shape).toEqual([200, 28, 28, 1]);
+      expect(sameBytes(made.x.dataSync(), normalizePixels(split.images, normalization))).toBe(true);
+      expect(sameBytes(ahead.x.dataSync(), made.x.dataSync())).toBe(true);
+      expect(Array.from(tf.tidy(() => made.y.argMax(1).dataSync()))).toEqual(Array.from(split.labels));
+      // Pixels of another split are refused, not trained on.
+      expect(() => splitTensors(tf, split, normalization, pixelBuffer(split.images.subarray(784), normalization))).toThrow(/a split of 200 images/);
+    } finally {
+      for (const t of [made.x, made.y, ahead.x, ahead.y]) t.dispose();
+    }
+  });
+});
+
+describe('the read-ahead worker', () => {
+  requireBuiltTrainer();
+  expect(fs.existsSync(readAheadWorkerFile()), 'the read-ahead bundle is built beside the trainer').toBe(true);
+
+  it('reads what loadDataset reads, with each split’s normalised pixels, handed over whole', { timeout: 60_000 }, async () => {
+    const home = homeWithFixture('digits', tmpDir());
+    const [ahead, loaded] = await Promise.all([readAhead({ source: { home, id: 'digits' }, normalization }), loadDataset({ home, id: 'digits' })]);
+    expect(ahead).not.toBeNull();
+    const { dataset, pixels } = ahead!;
+    expect({ ...dataset, train: null, test: null }).toEqual({ ...loaded, train: null, test: null });
+    for (const split of ['train', 'test'] as const) {
+      expect(dataset[split].count).toBe(loaded[split].count);
+      expect(sameBytes(dataset[split].images, loaded[split].images)).toBe(true);
+      expect(sameBytes(dataset[split].labels, loaded[split].labels)).toBe(true);
+      const p = pixels[split];
+      expect(sameBytes(new Float32Array(p.buffer, p.offset, p.length), normalizePixels(loaded[split].images, normalization))).toBe(true);
+    }
+  });
+
+  it('answers null for a damaged file, and the run’s own read names it', { timeout: 60_000 }, async () => {
+    const home = homeWithFixture('digits', tmpDir());
+    const file = path.join(home, 'datasets', 'digits', 'train-images-idx3-ubyte.gz');
+    // A valid gzip stream of a truncated IDX file.
+    const raw = zlib.gunzipSync(fs.readFileSync(file));
+    fs.writeFileSync(file, zlib.gzipSync(raw.subarray(0, raw.length - 784)));
+    expect(await readAhead({ source: { home, id: 'digits' }, normalization })).toBeNull();
+    await expect(loadDataset({ home, id: 'digits' })).rejects.toThrow(`${file}: is truncated`);
+  });
+
+  it('answers null without its bundle (the run then reads on its own thread)', async () => {
+    expect(await readAhead({ source: { dir: tmpDir() }, normalization }, path.join(tmpDir(), 'missing.js'))).toBeNull();
+  });
+});
