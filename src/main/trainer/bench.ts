@@ -531,6 +531,17 @@ interface StartupTiming {
   trainingMs: number;
 }
 
+/** The trace marks of one command (MNIST_STUDIO_TRACE lines `<epoch ms> <pid> <label>`): each label's ms after `startedAt`. */
+function traceMarks(file: string, startedAt: number): Record<string, number> {
+  const marks: Record<string, number> = {};
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const m = /^(\d+(?:\.\d+)?) \d+ (.+)$/.exec(line);
+    if (m) marks[m[2]!] ??= Math.round(Number(m[1]) - startedAt);
+  }
+  return marks;
+}
+
 /** Training time of a finished run: its samples over its samples/s (validation and evaluation excluded). */
 async function trainingMsOf(home: string, runId: string): Promise<number> {
   const record = await readRun(home, runId);
@@ -601,20 +612,24 @@ async function startup(): Promise<void> {
     } finally {
       await studio.close();
     }
-    const cli: { wallMs: number; trainingMs: number; ratio: number }[] = [];
+    const cli: { wallMs: number; trainingMs: number; ratio: number; marks: Record<string, number> }[] = [];
     const bin = path.join(appRoot(), 'bin', 'mnist-studio.js');
+    const traceFile = path.join(home, 'trace.txt');
     for (let i = 0; i < cliRuns; i++) {
+      fs.rmSync(traceFile, { force: true });
+      const started = performance.timeOrigin + performance.now();
       const t0 = performance.now();
       const res = spawnSync(process.execPath, [bin, '--home', home, 'train', '--dataset', 'bench', '--seed', String(TUTORIAL_SEED), '--json'], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 1 << 26,
+        env: { ...process.env, MNIST_STUDIO_TRACE: traceFile },
       });
       const wallMs = performance.now() - t0;
       if (res.status !== 0) throw new Error(`mnist-studio train failed (exit ${res.status}): ${res.stderr.trim().split('\n').at(-1) ?? ''}`);
       const { runId } = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { runId: string };
       const trainingMs = await trainingMsOf(home, runId);
-      cli.push({ wallMs: Math.round(wallMs), trainingMs: Math.round(trainingMs), ratio: Number((wallMs / trainingMs).toFixed(2)) });
+      cli.push({ wallMs: Math.round(wallMs), trainingMs: Math.round(trainingMs), ratio: Number((wallMs / trainingMs).toFixed(2)), marks: traceMarks(traceFile, started) });
       process.stderr.write(`CLI run ${i + 1}: ${Math.round(wallMs)} ms for ${Math.round(trainingMs)} ms of training\n`);
     }
     const med = (xs: number[]) => (xs.length ? Math.round(median(xs)) : null);
@@ -637,7 +652,9 @@ async function startup(): Promise<void> {
             wallMsMedian: med(cli.map((c) => c.wallMs)),
             trainingMsMedian: med(cli.map((c) => c.trainingMs)),
             ratioMedian: cli.length ? median(cli.map((c) => c.ratio)) : null,
-            runs: cli,
+            // Where the time goes: each mark's median time after the command was spawned (MNIST_STUDIO_TRACE, src/main/trace.ts).
+            marksMsMedian: Object.fromEntries(Object.keys(cli[0]?.marks ?? {}).map((label) => [label, med(cli.map((c) => c.marks[label] ?? NaN))])),
+            runs: cli.map(({ marks: _, ...c }) => c),
           },
         },
         null,
