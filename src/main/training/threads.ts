@@ -52,11 +52,21 @@ export function chooseIntraOpThreads(config: TrainConfig, base: NodeJS.ProcessEn
   return { value: autoIntraOpThreads(config.model, config.hyperparams.batchSize), from: 'auto' };
 }
 
-/** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS as chosen. */
-export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
+/**
+ * glibc's malloc asks for transparent huge pages for its large blocks: a
+ * trainer's are the dataset's buffers (normalising 55M pixels into fresh
+ * memory took 440–510 ms with it against 780–825 ms without, here, where a
+ * page fault is dear) and TensorFlow's tensors. Ignored where glibc is not
+ * the allocator; a user's own GLIBC_TUNABLES is left as it is.
+ */
+export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
+
+/** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS as chosen, and on Linux the huge-page tunable unless one is set. */
+export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
   const { value } = chooseIntraOpThreads(config, base);
   const env = { ...base };
   if (value === undefined) delete env.TF_NUM_INTRAOP_THREADS;
   else env.TF_NUM_INTRAOP_THREADS = value;
+  if (platform === 'linux' && env.GLIBC_TUNABLES === undefined) env.GLIBC_TUNABLES = HUGE_PAGE_TUNABLE;
   return env;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Hyperparams } from '../../../src/shared/hyperparams';
 import { presetSpec, type ModelSpec } from '../../../src/shared/model-spec';
 import type { TrainConfig } from '../../../src/shared/training';
-import { autoIntraOpThreads, chooseIntraOpThreads, forwardWork, trainerEnv } from '../../../src/main/training/threads';
+import { autoIntraOpThreads, chooseIntraOpThreads, forwardWork, HUGE_PAGE_TUNABLE, trainerEnv } from '../../../src/main/training/threads';
 
 const config = (model: ModelSpec, hp: Record<string, unknown> = {}): TrainConfig => ({
   dataset: { dir: '/data' },
@@ -32,8 +32,15 @@ describe('TensorFlow threads of a run', () => {
     expect(chooseIntraOpThreads(mlp, {})).toEqual({ value: '1', from: 'auto' });
     expect(chooseIntraOpThreads(mlp, { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '2', from: 'environment' });
     expect(chooseIntraOpThreads(config(presetSpec('mlp'), { threads: 3 }), { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '3', from: 'hyperparams' });
-    expect(trainerEnv({ PATH: '/bin' }, mlp)).toEqual({ PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1' });
+    expect(trainerEnv({ PATH: '/bin' }, mlp, 'darwin')).toEqual({ PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1' });
     // TensorFlow's default is the variable unset, even when the parent had it empty.
-    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(presetSpec('cnn'), { batchSize: 512 }))).toEqual({});
+    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(presetSpec('cnn'), { batchSize: 512 }), 'win32')).toEqual({});
+  });
+
+  it('asks glibc for huge pages on Linux, leaving a user’s own tunables alone', () => {
+    const mlp = config(presetSpec('mlp'));
+    expect(trainerEnv({}, mlp, 'linux')).toEqual({ TF_NUM_INTRAOP_THREADS: '1', GLIBC_TUNABLES: HUGE_PAGE_TUNABLE });
+    expect(trainerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, mlp, 'linux').GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2');
+    expect(trainerEnv({}, mlp, 'darwin').GLIBC_TUNABLES).toBeUndefined();
   });
 });
