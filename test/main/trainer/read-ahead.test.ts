@@ -16,6 +16,7 @@ import { normalizePixels, pixelBuffer, splitTensors, tensorPixels, type PixelBuf
 import { readAhead, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
 import { realDigits } from '../../helpers/mnist-fixture';
 import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
+import { runCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
 
 const tf = loadTf();
@@ -97,6 +98,30 @@ describe('the read-ahead worker', () => {
     fs.writeFileSync(file, zlib.gzipSync(raw.subarray(0, raw.length - 784)));
     expect(await readAhead({ source: { home, id: 'digits' }, normalization })).toBeNull();
     await expect(loadDataset({ home, id: 'digits' })).rejects.toThrow(`${file}: is truncated`);
+  });
+
+  it('is what a cold trainer of `train` reads with: the worker reads the dataset while TensorFlow loads (MNIST_STUDIO_TRACE marks)', { timeout: 120_000 }, async () => {
+    const home = homeWithFixture('digits', tmpDir());
+    const trace = path.join(tmpDir(), 'trace.txt');
+    const res = await runCli(['train', '--home', home, '--dataset', 'digits', '--epochs', '1', '--limit', '1000', '--seed', '1', '--json'], {
+      env: { MNIST_STUDIO_TRACE: trace },
+    });
+    expect(res.code, res.stderr).toBe(0);
+    const lines = fs
+      .readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => /^(\d+\.\d) (\d+) (.+)$/.exec(line)!);
+    const at = (label: string) => Number(lines.find((m) => m[3] === label)?.[1] ?? NaN);
+    // The CLI's, the trainer's and the worker's marks, on one clock: the worker's pid is the trainer's.
+    const pids = new Map(lines.map((m) => [m[3]!, m[2]!]));
+    expect(pids.get('read-ahead: pixels normalised')).toBe(pids.get('trainer: TensorFlow loaded'));
+    expect(pids.get('cli: first loss')).not.toBe(pids.get('trainer: TensorFlow loaded'));
+    // Causal order only (which of the worker and TensorFlow finishes first depends on the machine's load).
+    expect(at('read-ahead: worker started')).toBeGreaterThan(at('trainer: job received'));
+    expect(at('read-ahead: pixels normalised')).toBeLessThanOrEqual(at('trainer: dataset read'));
+    expect(at('trainer: dataset read')).toBeLessThan(at('cli: first loss'));
+    expect(at('cli: first loss')).toBeLessThan(at('cli: done'));
   });
 
   it('answers null without its bundle (the run then reads on its own thread)', async () => {
