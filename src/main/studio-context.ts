@@ -25,6 +25,27 @@ export interface StudioContext {
   readonly uploads: Uploads;
   /** Registers cleanup to run when the studio closes (stop runs, close files). */
   onClose(cleanup: () => Promise<void> | void): void;
+  /** Told when a data set was installed in the home (downloaded or imported): the training host readies its spare trainer for it. */
+  readonly datasetInstalled: Signal;
+}
+
+/** A notification inside main, with no payload: whoever listens looks at the home again. */
+export interface Signal {
+  emit(): void;
+  on(listener: () => void): () => void;
+}
+
+export function signal(): Signal {
+  const listeners = new Set<() => void>();
+  return {
+    emit: () => {
+      for (const listener of listeners) listener();
+    },
+    on: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
 
 /** The handlers of one domain (`app`, `datasets`, …). */

@@ -12,7 +12,7 @@ import { modelsDir } from './models/store';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsService } from './settings/service';
 import { confSettingsStore, type SettingsStoreFactory } from './settings/store';
-import type { DomainHandlers, StudioContext, StudioDialogs } from './studio-context';
+import { signal, type DomainHandlers, type StudioContext, type StudioDialogs } from './studio-context';
 import { trainingHandlers } from './training/handlers';
 import { sessionOf, Uploads } from './uploads';
 import { sweepHandlers } from './sweeps/handlers';
@@ -98,7 +98,16 @@ export function createStudio(options: StudioOptions): Studio {
   const settings = new SettingsService({ dir: options.home, store: options.settingsStore ?? confSettingsStore, events });
   const uploads = new Uploads(options.home);
   cleanups.push(() => uploads.close());
-  const ctx: StudioContext = { home: options.home, shell: options.shell, events, settings, dialogs: options.dialogs, uploads, onClose: (c) => cleanups.push(c) };
+  const ctx: StudioContext = {
+    home: options.home,
+    shell: options.shell,
+    events,
+    settings,
+    dialogs: options.dialogs,
+    uploads,
+    onClose: (c) => cleanups.push(c),
+    datasetInstalled: signal(),
+  };
   // One line per domain.
   const handlers: Handlers = {
     ...appHandlers(ctx),

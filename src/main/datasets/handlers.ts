@@ -20,8 +20,17 @@ const DATASET_ZIP_LIMITS = { maxEntries: 16, maxEntryBytes: UPLOAD_LIMITS.datase
 
 /** The `datasets` domain: list, download (joined per dataset), cancel, import (CLI paths, desktop dialog, web upload), delete, info, images. */
 export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> {
-  const downloads = new DownloadManager(ctx.home, (event) => ctx.events.emit('download', event));
+  const downloads = new DownloadManager(ctx.home, (event) => {
+    ctx.events.emit('download', event);
+    if (event.kind === 'done') ctx.datasetInstalled.emit();
+  });
   ctx.onClose(() => downloads.close());
+  /** An import's result, once the data set is in the home and the others are told. */
+  const installed = async <T>(imported: Promise<T>): Promise<T> => {
+    const result = await imported;
+    ctx.datasetInstalled.emit();
+    return result;
+  };
   return {
     'datasets:list': async () => listDatasets(ctx.home),
     'datasets:download': async ({ id, mirrors, defaultMirrors }) => {
@@ -36,10 +45,10 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
       if (downloads.isRunning(id)) throw new StudioError('BUSY', `${id}: a download of it is running; cancel it first`, 'id');
       return deleteDataset(ctx.home, id);
     },
-    'datasets:import': async ({ paths, name }) => importAny(ctx.home, paths, name),
+    'datasets:import': async ({ paths, name }) => installed(importAny(ctx.home, paths, name)),
     'datasets:importFromDialog': async ({ title, name }) => {
       const folder = await needDialogs(ctx).pickFolder(title);
-      return { imported: folder === null ? null : await importDataset({ home: ctx.home, paths: [folder], name }) };
+      return { imported: folder === null ? null : await installed(importDataset({ home: ctx.home, paths: [folder], name })) };
     },
     'datasets:importUpload': async ({ uploadId, name }, caller) =>
       ctx.uploads.consume(sessionOf(caller), uploadId, 'dataset', async ({ dir, names }) => {
@@ -55,7 +64,7 @@ export function datasetHandlers(ctx: StudioContext): DomainHandlers<'datasets'> 
               throw err instanceof ZipError ? new StudioError('INTEGRITY', err.message) : err;
             });
           }
-          return await importDataset({ home: ctx.home, paths: [folder], name, source: zip ? zip.slice(0, -'.zip'.length) : 'upload' });
+          return await installed(importDataset({ home: ctx.home, paths: [folder], name, source: zip ? zip.slice(0, -'.zip'.length) : 'upload' }));
         } catch (err) {
           throw namingUpload(err, folder, dir);
         }

@@ -98,8 +98,10 @@ export async function runJob(
   // Fine-tuning on your own digits: the set mixed into each batch, checked against the run's.
   const mixed = hp.mix ? await loadDataset({ home: job.home, id: hp.mix.dataset }) : null;
   if (mixed) checkMixFits(dataset, mixed);
+  const prepared = warm?.takeTensors(job.home, config.dataset, hp.normalization) ?? null;
+  if (prepared) mark('trainer: tensors from the warm cache');
   const ready =
-    warm?.takeTensors(job.home, config.dataset, hp.normalization) ??
+    prepared ??
     (early ? { train: splitTensors(tf, dataset.train, hp.normalization, early.pixels.train), test: splitTensors(tf, dataset.test, hp.normalization, early.pixels.test) } : null);
   const data = prepareData(tf, dataset, hp, streams.split, ready, mixed ? { dataset: mixed, rand: streams.mix } : null);
   mark('trainer: tensors made');

@@ -18,6 +18,7 @@ import type { WarmHint } from './protocol';
 import { buildModel } from './model';
 import { seededRandom } from './random';
 import { nativeFault, selfTest, selfTestKey, type SelfTestVerdicts } from './training-path';
+import { mark } from '../trace';
 
 /** Where a dataset is read from, as a cache key: the home's dataset or a folder. */
 function datasetKey(home: string, ref: DatasetRef): string {
@@ -78,9 +79,12 @@ export class WarmCache {
       if (this.dataset?.loaded === loaded) this.dataset = null;
       return;
     }
-    if (this.dataset?.loaded !== loaded || this.tensors) return;
     const key = `${datasetKey(hint.home, hint.dataset)} ${JSON.stringify(hint.normalization)}`;
+    if (this.dataset?.loaded !== loaded || this.tensors?.key === key) return;
+    // A later hint (a data set installed meanwhile) replaces the tensors of an earlier one.
+    this.dropTensors();
     this.tensors = { key, train: splitTensors(tf, dataset.train, hint.normalization), test: splitTensors(tf, dataset.test, hint.normalization) };
+    mark(`warm: tensors ready (${'id' in hint.dataset ? hint.dataset.id : hint.dataset.dir})`);
   }
 
   /** The dataset, read once: the one being prepared when it is the same, else read now. */
@@ -88,6 +92,15 @@ export class WarmCache {
     const key = datasetKey(home, ref);
     if (this.dataset?.key !== key) this.dataset = { key, loaded: loadDataset('id' in ref ? { home, id: ref.id } : { dir: ref.dir }) };
     return this.dataset.loaded;
+  }
+
+  private dropTensors(): void {
+    if (!this.tensors) return;
+    for (const split of [this.tensors.train, this.tensors.test]) {
+      split.x.dispose();
+      split.y.dispose();
+    }
+    this.tensors = null;
   }
 
   /** The prepared tensors of this dataset and normalisation, once (the caller owns them); null if none match. */

@@ -16,7 +16,9 @@ export function trainingHandlers(ctx: StudioContext, launch?: TrainerLauncher, w
   const host = new TrainingHost({ home: ctx.home, warm, ...(launch ? { launch } : {}) });
   const throttle = new TrainEventThrottle((event) => ctx.events.emit('train', event));
   const off = host.on((event) => throttle.push(event));
+  const offInstalled = ctx.datasetInstalled.on(() => host.datasetInstalled());
   ctx.onClose(async () => {
+    offInstalled();
     await host.close();
     off();
     throttle.dispose();

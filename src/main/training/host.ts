@@ -50,6 +50,8 @@ interface Spare {
   /** Its TF_NUM_INTRAOP_THREADS (read once, when TensorFlow loads): a run that needs another starts its own. */
   threads: string | undefined;
   stderr: string;
+  /** The data set it was told to make ready (JSON of the ref), if any. */
+  hinted: string | null;
 }
 
 /** How often a running run's metrics are written at most, between epochs. */
@@ -233,7 +235,7 @@ export class TrainingHost {
       console.error(`could not start a spare trainer: ${(err as Error).message}`);
       return;
     }
-    const spare: Spare = { child, threads: env.TF_NUM_INTRAOP_THREADS, stderr: '' };
+    const spare: Spare = { child, threads: env.TF_NUM_INTRAOP_THREADS, stderr: '', hinted: null };
     this.spare = spare;
     child.onStderr((text) => {
       spare.stderr = (spare.stderr + text).slice(-STDERR_TAIL);
@@ -243,7 +245,25 @@ export class TrainingHost {
       if (this.spare === spare) this.spare = null;
     });
     const dataset = this.lastConfig?.dataset ?? newestDataset(this.options.home);
-    if (dataset) child.send({ kind: 'warm', hint: { home: this.options.home, dataset, normalization: likely.hyperparams.normalization } });
+    if (dataset) this.hint(spare, dataset, likely.hyperparams.normalization);
+  }
+
+  private hint(spare: Spare, dataset: TrainConfig['dataset'], normalization: TrainConfig['hyperparams']['normalization']): void {
+    spare.hinted = JSON.stringify(dataset);
+    spare.child.send({ kind: 'warm', hint: { home: this.options.home, dataset, normalization } });
+  }
+
+  /**
+   * A data set was installed (downloaded or imported). Before the first run
+   * the spare is readied for the newest data set: a new user's first Start
+   * after the download then trains on prepared tensors too. After a run,
+   * the spare keeps to that run's data set.
+   */
+  datasetInstalled(): void {
+    const spare = this.spare;
+    if (!spare || this.lastConfig) return;
+    const dataset = newestDataset(this.options.home);
+    if (dataset && JSON.stringify(dataset) !== spare.hinted) this.hint(spare, dataset, DEFAULT_HYPERPARAMS.normalization);
   }
 
   /** The spare trainer for a run whose trainer needs `threads`, taken; null (and a mismatched spare ended) otherwise. */

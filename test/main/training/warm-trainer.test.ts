@@ -7,6 +7,10 @@ import { TrainingHost } from '../../../src/main/training/host';
 import type { TrainerProcess } from '../../../src/main/training/trainer-process';
 import { tmpDir } from '../../helpers/tmp';
 import { fixtureConfig, recordingLauncher, requireBuiltTrainer } from '../../helpers/training';
+import { mnistFixtureDir } from '../../helpers/mnist-fixture';
+import { presetSpec } from '../../../src/shared/model-spec';
+import { dispatch } from '../../../src/main/dispatch';
+import { createStudio } from '../../../src/main/studio';
 
 beforeAll(requireBuiltTrainer);
 
@@ -108,5 +112,35 @@ describe('a warm trainer (a spare process kept ready by the host)', () => {
     await until('the mismatched spare to end', () => !alive(children[0]!), 10_000);
     await host.close();
     await until('every trainer process to end', () => children.every((child) => !alive(child)), 10_000);
+  }, 120_000);
+
+  it('is readied for a data set imported after the studio opened: the first run after it trains on the spare’s prepared tensors', async () => {
+    const home = tmpDir();
+    const trace = path.join(tmpDir(), 'trace.txt');
+    const marks = () => (fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8') : '');
+    // The spare inherits the variable: its marks say what it prepared, and what the run took from it.
+    const before = process.env.MNIST_STUDIO_TRACE;
+    process.env.MNIST_STUDIO_TRACE = trace;
+    const studio = createStudio({ home, shell: 'web', warmTrainer: true });
+    try {
+      // A new user's studio: no data set yet, so the spare was told of none.
+      await until('the spare to load TensorFlow', () => marks().includes('trainer: modules loaded'));
+      const imported = await dispatch(studio.handlers, 'datasets:import', { paths: [mnistFixtureDir()], name: 'digits' }, { shell: 'cli' });
+      expect(imported.ok).toBe(true);
+      await until('the spare’s tensors of the imported set', () => marks().includes('warm: tensors ready (digits)'), 60_000);
+      const started = await dispatch(
+        studio.handlers,
+        'train:start',
+        { dataset: { id: 'digits' }, model: presetSpec('mlp'), hyperparams: { epochs: 1, limit: 1000, seed: 3 } },
+        { shell: 'web' },
+      );
+      expect(started.ok).toBe(true);
+      await until('the run to end', () => marks().includes('trainer: model saved'), 60_000);
+      expect(marks()).toContain('trainer: tensors from the warm cache');
+    } finally {
+      await studio.close();
+      if (before === undefined) delete process.env.MNIST_STUDIO_TRACE;
+      else process.env.MNIST_STUDIO_TRACE = before;
+    }
   }, 120_000);
 });
