@@ -13,6 +13,11 @@ let loaded: Tf | null = null;
  * main process of the app never runs TensorFlow (its ops are synchronous and
  * would freeze every window).
  */
+/** Whether TensorFlow is loaded in this process (its thread settings are then fixed). */
+export function tfLoaded(): boolean {
+  return loaded !== null;
+}
+
 export function loadTf(): Tf {
   if (loaded) return loaded;
   // TensorFlow's C++ info lines are noise for users; warnings and errors

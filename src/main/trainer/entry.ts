@@ -5,7 +5,7 @@
  * this process only; the host turns it into a failed run.
  */
 import type { TrainEvent } from '@shared/training';
-import { loadTf } from '../native';
+import { loadTf, tfLoaded } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
@@ -51,6 +51,7 @@ function parentChannel(): Channel {
 }
 
 const channel = parentChannel();
+const electronPort = Boolean((process as { parentPort?: ParentPort }).parentPort);
 const emit = (event: TrainEvent) => void channel.send({ kind: 'event', event });
 let runId: string | null = null;
 /** The model this process is training, once built: the `-live` tasks score and explain a drawing with it. */
@@ -83,8 +84,8 @@ if (warm) {
 
 async function finish(event: TrainEvent): Promise<never> {
   await channel.send({ kind: 'event', event });
-  // Electron's port has no delivery callback: give the message a moment to leave.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Electron's port has no delivery callback: give the message a moment to leave (child_process's send waits for it).
+  if (electronPort) await new Promise((resolve) => setTimeout(resolve, 50));
   process.exit(0);
 }
 
@@ -95,6 +96,11 @@ async function start(job: TrainerJob): Promise<void> {
   // A cold trainer reads its dataset in a worker while TensorFlow loads; a warm one has it (or is reading it) already.
   const ref = job.config.dataset;
   const ahead = warm ? undefined : readAhead({ source: 'id' in ref ? { home: job.home, id: ref.id } : { dir: ref.dir }, normalization: job.config.hyperparams.normalization });
+  // A trainer started before its run was known learns its threads now, before TensorFlow reads them.
+  if (job.intraOpThreads !== undefined && !tfLoaded()) {
+    if (job.intraOpThreads === null) delete process.env.TF_NUM_INTRAOP_THREADS;
+    else process.env.TF_NUM_INTRAOP_THREADS = job.intraOpThreads;
+  }
   try {
     terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model), warm ?? undefined, ahead);
   } catch (err) {

@@ -18,6 +18,12 @@ export interface TrainerJob {
   appVersion: string;
   /** Who chose the trainer's TF_NUM_INTRAOP_THREADS (the host did, when it started this process). */
   intraOpThreadsFrom: RunEnvironment['intraOpThreadsFrom'];
+  /**
+   * The TF_NUM_INTRAOP_THREADS chosen (null: TensorFlow's default), for a
+   * trainer started before its run was known (the CLI's prelaunched one):
+   * set before TensorFlow loads. Absent: the process's environment holds it.
+   */
+  intraOpThreads?: string | null;
 }
 
 /**

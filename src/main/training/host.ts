@@ -329,12 +329,14 @@ export class TrainingHost {
     // Claimed before the first await: a second start in the meantime gets BUSY.
     this.active = run;
     let spare: Spare | null;
+    let threads: string | undefined;
     try {
       checkDatasetPresent(this.options.home, config.dataset);
       const entry = trainerEntry();
       await saveRun(this.options.home, run.record);
       const env = trainerEnv(baseEnv, config);
-      spare = this.takeSpare(env.TF_NUM_INTRAOP_THREADS);
+      threads = env.TF_NUM_INTRAOP_THREADS;
+      spare = this.takeSpare(threads);
       run.child = spare?.child ?? this.launch({ entry, env });
     } catch (err) {
       this.active = null;
@@ -353,7 +355,10 @@ export class TrainingHost {
     });
     child.onExit((exit) => void this.handleExit(run, exit));
     const intraOpThreadsFrom = chooseIntraOpThreads(config, baseEnv).from;
-    child.send({ kind: 'start', job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom } });
+    child.send({
+      kind: 'start',
+      job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom, intraOpThreads: threads ?? null },
+    });
     return { runId: id, config };
   }
 

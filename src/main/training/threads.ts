@@ -8,6 +8,7 @@
  */
 import { describeModel, type ModelSpec } from '@shared/model-spec';
 import type { RunEnvironment, TrainConfig } from '@shared/training';
+import { trainerBaseEnv } from './trainer-process';
 
 /** Multiply-adds of one image's forward pass, by layer type: where the work per step is. */
 export function forwardWork(spec: ModelSpec): { dense: number; conv: number } {
@@ -52,21 +53,11 @@ export function chooseIntraOpThreads(config: TrainConfig, base: NodeJS.ProcessEn
   return { value: autoIntraOpThreads(config.model, config.hyperparams.batchSize), from: 'auto' };
 }
 
-/**
- * glibc's malloc asks for transparent huge pages for its large blocks: a
- * trainer's are the dataset's buffers (normalising 55M pixels into fresh
- * memory took 440–510 ms with it against 780–825 ms without, here, where a
- * page fault is dear) and TensorFlow's tensors. Ignored where glibc is not
- * the allocator; a user's own GLIBC_TUNABLES is left as it is.
- */
-export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
-
 /** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS as chosen, and on Linux the huge-page tunable unless one is set. */
 export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
   const { value } = chooseIntraOpThreads(config, base);
-  const env = { ...base };
+  const env = trainerBaseEnv(base, platform);
   if (value === undefined) delete env.TF_NUM_INTRAOP_THREADS;
   else env.TF_NUM_INTRAOP_THREADS = value;
-  if (platform === 'linux' && env.GLIBC_TUNABLES === undefined) env.GLIBC_TUNABLES = HUGE_PAGE_TUNABLE;
   return env;
 }

@@ -32,6 +32,22 @@ export interface TrainerProcess {
 /** Starts the trainer bundle at `entry` with `env`. */
 export type TrainerLauncher = (options: { entry: string; env: NodeJS.ProcessEnv }) => TrainerProcess;
 
+/**
+ * glibc's malloc asks for transparent huge pages for its large blocks: a
+ * trainer's are the dataset's buffers (normalising 55M pixels into fresh
+ * memory took 440–510 ms with it against 780–825 ms without, here, where a
+ * page fault is dear) and TensorFlow's tensors. Ignored where glibc is not
+ * the allocator; a user's own GLIBC_TUNABLES is left as it is.
+ */
+export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
+
+/** Any trainer's environment before a run's threads are chosen: `base`, and on Linux the huge-page tunable unless one is set. */
+export function trainerBaseEnv(base: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
+  const env = { ...base };
+  if (platform === 'linux' && env.GLIBC_TUNABLES === undefined) env.GLIBC_TUNABLES = HUGE_PAGE_TUNABLE;
+  return env;
+}
+
 /** The built trainer bundle (electron-vite's `trainer` input). */
 export function trainerEntry(): string {
   const entry = path.join(appRoot(), 'out', 'main', 'trainer.js');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Hyperparams } from '../../../src/shared/hyperparams';
 import { presetSpec, type ModelSpec } from '../../../src/shared/model-spec';
 import type { TrainConfig } from '../../../src/shared/training';
-import { autoIntraOpThreads, chooseIntraOpThreads, forwardWork, HUGE_PAGE_TUNABLE, trainerEnv } from '../../../src/main/training/threads';
+import { autoIntraOpThreads, chooseIntraOpThreads, forwardWork, trainerEnv } from '../../../src/main/training/threads';
+import { HUGE_PAGE_TUNABLE } from '../../../src/main/training/trainer-process';
 
 const config = (model: ModelSpec, hp: Record<string, unknown> = {}): TrainConfig => ({
   dataset: { dir: '/data' },

@@ -16,6 +16,8 @@ import { EXIT, type CliContext } from '../context';
 import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
 import { barOutput, plainOutput, runResultJson, type TrainOutput } from '../train-output';
 import { mark } from '../../trace';
+import { forkTrainer } from '../../training/trainer-process';
+import { prelaunchedFirst } from '../prelaunch';
 
 /** Exit code of a run stopped by a signal, the shell's 128 + signal number (130 for Ctrl-C): the run is kept as `stopped`. */
 
@@ -204,7 +206,7 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
     return;
   }
   const home = ctx.home();
-  const host = new TrainingHost({ home });
+  const host = new TrainingHost({ home, launch: prelaunchedFirst(forkTrainer) });
   // With --json, stdout carries only the result; progress goes to stderr as plain lines.
   const output: TrainOutput = opts.json ? plainOutput(io.err) : io.isTTY ? barOutput(process.stdout) : plainOutput(io.out);
   let firstLoss = true;
