@@ -537,7 +537,8 @@ function traceMarks(file: string, startedAt: number): Record<string, number> {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   for (const line of text.split('\n')) {
     const m = /^(\d+(?:\.\d+)?) \d+ (.+)$/.exec(line);
-    if (m) marks[m[2]!] ??= Math.round(Number(m[1]) - startedAt);
+    // A mark naming a process id (`cli: trainer prelaunched 4638`) is counted without it.
+    if (m) marks[m[2]!.replace(/ \d+$/, '')] ??= Math.round(Number(m[1]) - startedAt);
   }
   return marks;
 }
