@@ -12,6 +12,7 @@ import {
   type LoadedDataset,
 } from '@shared/datasets';
 import { StudioError } from '@shared/result';
+import type { DatasetRef } from '@shared/training';
 import { readIdxFile, type IdxReport } from './idx';
 import { datasetDir, findIdxFile, matchesRegistryFile, readManifest, splitInfo } from './store';
 
@@ -19,6 +20,11 @@ export { IDX_FILES } from '@shared/datasets';
 
 /** Where to read a dataset from: the studio home's `datasets/<id>/`, or a folder of the four IDX files (`--data-dir`). */
 export type DatasetSource = { home: string; id: string } | { dir: string };
+
+/** Where a run's dataset (`config.dataset`) is read from, for a run in `home`. */
+export function datasetSource(home: string, ref: DatasetRef): DatasetSource {
+  return 'id' in ref ? { home, id: ref.id } : { dir: ref.dir };
+}
 
 /**
  * Reads and verifies the four IDX files of a dataset (gzip or raw) in one

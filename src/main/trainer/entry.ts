@@ -12,6 +12,7 @@ import { serveTask, type ScoringModel } from './tasks';
 import { isHostMessage, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 import { readAhead } from './read-ahead';
+import { datasetSource } from '../datasets/load';
 import { WarmCache } from './warm';
 import { mark } from '../trace';
 
@@ -94,8 +95,7 @@ async function start(job: TrainerJob): Promise<void> {
   mark('trainer: job received');
   let terminal: TrainEvent;
   // A cold trainer reads its dataset in a worker while TensorFlow loads; a warm one has it (or is reading it) already.
-  const ref = job.config.dataset;
-  const ahead = warm ? undefined : readAhead({ source: 'id' in ref ? { home: job.home, id: ref.id } : { dir: ref.dir }, normalization: job.config.hyperparams.normalization });
+  const ahead = warm ? undefined : readAhead({ source: datasetSource(job.home, job.config.dataset), normalization: job.config.hyperparams.normalization });
   // A trainer started before its run was known learns its threads now, before TensorFlow reads them.
   if (job.intraOpThreads !== undefined && !tfLoaded()) {
     if (job.intraOpThreads === null) delete process.env.TF_NUM_INTRAOP_THREADS;

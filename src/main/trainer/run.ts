@@ -11,7 +11,7 @@ import type { ModelMetadata } from '@shared/models';
 import { stepsPerEpoch, type MixAccuracies, type MixOutcome } from '@shared/mix';
 import { INPUT_SHAPE } from '@shared/model-spec';
 import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
-import { loadDataset } from '../datasets/load';
+import { datasetSource, loadDataset } from '../datasets/load';
 import { saveModelFolder, uniqueModelName } from '../models/store';
 import { runDir } from '../training/runs-store';
 import { copyWeightsFrom, type ScoringModel } from './tasks';
@@ -66,8 +66,7 @@ async function saveModel(tf: Tf, model: LayersModel, home: string, metadata: Mod
 
 /** Loads the job's dataset: installed in the home, or a folder. */
 export function loadJobDataset(job: TrainerJob): Promise<LoadedDataset> {
-  const ref = job.config.dataset;
-  return loadDataset('id' in ref ? { home: job.home, id: ref.id } : { dir: ref.dir });
+  return loadDataset(datasetSource(job.home, job.config.dataset));
 }
 
 /**

@@ -11,7 +11,7 @@ import { NUM_CLASSES, PIXELS, type LoadedDataset } from '@shared/datasets';
 import { DEFAULT_HYPERPARAMS, type Hyperparams } from '@shared/hyperparams';
 import { ModelSpec, presetSpec } from '@shared/model-spec';
 import type { DatasetRef } from '@shared/training';
-import { loadDataset } from '../datasets/load';
+import { datasetSource, loadDataset } from '../datasets/load';
 import type { Tf } from '../native';
 import { splitTensors, type SplitTensors } from './data';
 import type { WarmHint } from './protocol';
@@ -22,7 +22,7 @@ import { mark } from '../trace';
 
 /** Where a dataset is read from, as a cache key: the home's dataset or a folder. */
 function datasetKey(home: string, ref: DatasetRef): string {
-  return JSON.stringify('id' in ref ? { home, id: ref.id } : { dir: ref.dir });
+  return JSON.stringify(datasetSource(home, ref));
 }
 
 /** The tensors of one dataset's splits for one normalisation, handed to one run (which then owns and disposes them). */
@@ -90,7 +90,7 @@ export class WarmCache {
   /** The dataset, read once: the one being prepared when it is the same, else read now. */
   load(home: string, ref: DatasetRef): Promise<LoadedDataset> {
     const key = datasetKey(home, ref);
-    if (this.dataset?.key !== key) this.dataset = { key, loaded: loadDataset('id' in ref ? { home, id: ref.id } : { dir: ref.dir }) };
+    if (this.dataset?.key !== key) this.dataset = { key, loaded: loadDataset(datasetSource(home, ref)) };
     return this.dataset.loaded;
   }
 
