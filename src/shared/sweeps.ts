@@ -126,6 +126,7 @@ export interface Trial {
   /** The varied options' values of this trial. */
   values: Record<string, unknown>;
   status: TrialStatus;
+  /** Named when the trial starts, before the run or model exists: a sweep killed at any moment knows what to adopt or delete on resume. The model exists once the trial is done or pruned. */
   runId: string | null;
   modelId: string | null;
   /** The sweep's metric for this trial, once it has one. */

@@ -245,7 +245,7 @@ export class SweepEngine {
     }
   }
 
-  /** Deletes a trial's unfinished run (and its model, if it got one) and makes the trial pending. */
+  /** Deletes a trial's unfinished run and its model (saved, perhaps, before the run could say so) and makes the trial pending. */
   private async discardRun(trial: Trial): Promise<void> {
     const { home } = this.options;
     if (trial.runId) await fs.rm(runDir(home, trial.runId), { recursive: true, force: true });
@@ -273,14 +273,15 @@ export class SweepEngine {
 
   private async runTrial(host: TrainingHost, record: SweepRecord, trial: Trial): Promise<void> {
     const config = trialConfig(record.spec, trial.values, record.seed);
-    // Recorded before the run exists: killed at any moment, the sweep knows which run to settle on resume.
+    // Recorded before the run exists: killed at any moment (even after the model is saved and before the run says so), the sweep knows which run and model to settle on resume.
     const runId = newId();
-    Object.assign(trial, { status: 'running', runId } satisfies Partial<Trial>);
+    const modelId = newId();
+    Object.assign(trial, { status: 'running', runId, modelId } satisfies Partial<Trial>);
     await this.save(record);
     try {
-      await host.start(config, { runId });
+      await host.start(config, { runId, modelId });
     } catch (err) {
-      Object.assign(trial, { status: 'failed', runId: null, reason: (err as Error).message } satisfies Partial<Trial>);
+      Object.assign(trial, { status: 'failed', runId: null, modelId: null, reason: (err as Error).message } satisfies Partial<Trial>);
       await this.save(record);
       this.emit({ kind: 'trial', sweepId: record.id, trial: structuredClone(trial) });
       return;

@@ -299,7 +299,7 @@ export class TrainingHost {
   }
 
   /** Starts a run; answers with its id (and the config as recorded, seed fixed) as soon as the trainer process is launched. */
-  async start(input: z.output<typeof TrainConfigInput>, options: { runId?: string } = {}): Promise<{ runId: string; config: TrainConfig }> {
+  async start(input: z.output<typeof TrainConfigInput>, options: { runId?: string; modelId?: string } = {}): Promise<{ runId: string; config: TrainConfig }> {
     await this.ready;
     if (this.active) throw new StudioError('BUSY', `a run is already training (${this.active.record.id}); stop it or wait for it to finish`);
     const config: TrainConfig = { ...input, hyperparams: { ...input.hyperparams, seed: input.hyperparams.seed ?? crypto.randomInt(0, MAX_SEED) } };
@@ -307,8 +307,9 @@ export class TrainingHost {
     const problem = callbackProblem(config.hyperparams) ?? mixProblem(config.hyperparams);
     if (problem) throw new StudioError('INVALID_ARGUMENT', problem.message, problem.field);
     await checkMixSet(this.options.home, config);
-    // A sweep names the run before it starts, so a kill at any moment leaves the trial pointing at it.
+    // A sweep names the run and its model before it starts, so a kill at any moment leaves the trial pointing at both.
     const id = options.runId ?? newId();
+    const modelId = options.modelId ?? newId();
     let resolve!: (record: RunRecord) => void;
     const finished = new Promise<RunRecord>((r) => (resolve = r));
     const hp = config.hyperparams;
@@ -357,7 +358,7 @@ export class TrainingHost {
     const intraOpThreadsFrom = chooseIntraOpThreads(config, baseEnv).from;
     child.send({
       kind: 'start',
-      job: { runId: id, modelId: newId(), home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom, intraOpThreads: threads ?? null },
+      job: { runId: id, modelId, home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom, intraOpThreads: threads ?? null },
     });
     return { runId: id, config };
   }
