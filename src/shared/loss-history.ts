@@ -77,10 +77,13 @@ function halve(h: LossHistory): void {
   h.lastCount = lastCount;
 }
 
-/** The history as points: x is the middle global step (1-based) of each bucket, so the curve lines up with per-step charts. */
-export function lossHistoryPoints(h: LossHistory): { x: number; y: number }[] {
-  return h.values.map((y, i) => {
-    const count = i === h.values.length - 1 ? h.lastCount : h.every;
-    return { x: i * h.every + (count + 1) / 2, y };
-  });
+/** Value `i` as a point: x is the middle global step (1-based) of its bucket, so the curve lines up with per-step charts; `firstStep`, the step of the history's first batch. */
+export function lossHistoryPoint(h: LossHistory, i: number, firstStep = 1): { x: number; y: number } {
+  const count = i === h.values.length - 1 ? h.lastCount : h.every;
+  return { x: firstStep - 1 + i * h.every + (count + 1) / 2, y: h.values[i]! };
+}
+
+/** The history as points (see lossHistoryPoint). */
+export function lossHistoryPoints(h: LossHistory, firstStep = 1): { x: number; y: number }[] {
+  return h.values.map((_, i) => lossHistoryPoint(h, i, firstStep));
 }

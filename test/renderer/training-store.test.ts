@@ -5,6 +5,7 @@ import { StudioError } from '../../src/shared/result';
 import { resetStudioClient } from '../../src/renderer/src/composables/useStudio';
 import { LOG_LIMIT, useTrainingStore } from '../../src/renderer/src/stores/training';
 import { presetSpec } from '../../src/shared/model-spec';
+import { appendLosses, emptyLossHistory, LOSS_HISTORY_CAP } from '../../src/shared/loss-history';
 import { StudioDouble } from './harness';
 import { batches, done, epochEvent, progress, RUN, runRecord, started } from './training-fixtures';
 
@@ -127,6 +128,45 @@ describe('the training store', () => {
     const log = training.log.map((l) => (l.kind === 'batch' ? `batch ${l.globalStep}` : l.kind));
     expect(log).toEqual(['started', 'batch 1', 'batch 2', 'batch 3', 'batch 4', 'batch 5', 'epoch', 'batch 6', 'epoch']);
     expect(studio.inputs('runs:get')).toEqual([{ id: RUN }]);
+  });
+
+  it(`draws every batch's loss live as a reloaded window draws it from the record, past the record's ${LOSS_HISTORY_CAP} values, and joined mid-run`, async () => {
+    const total = 5100;
+    const chunks = Array.from({ length: total / 50 }, (_, i) => Array.from({ length: 50 }, (_, j) => i * 50 + j + 1));
+    const recorded = (upTo: number): RunRecord => {
+      const record = runRecord([], []);
+      const losses = emptyLossHistory();
+      // As the host keeps it: every batch event's losses appended.
+      for (const chunk of chunks.filter((c) => c.at(-1)! <= upTo)) appendLosses(losses, batches(chunk).losses.values);
+      return { ...record, metrics: { ...record.metrics, losses } };
+    };
+    studio.respond('train:start', () => ({ runId: RUN }));
+    const live = useTrainingStore();
+    await live.start(input);
+    live.handle(started(RUN, 2, total));
+    for (const chunk of chunks) live.handle(batches(chunk, RUN, 2, total));
+    const drawn = live.series.batchLoss.map((p) => ({ ...p }));
+    expect(drawn.length).toBeLessThanOrEqual(LOSS_HISTORY_CAP);
+    expect(drawn.at(-1)!.x).toBeGreaterThan(total - 1);
+
+    // A reloaded window: the record as it is now.
+    studio.respond('train:status', () => status('running')).respond('runs:get', () => recorded(total));
+    setActivePinia(createPinia());
+    const reloaded = useTrainingStore();
+    await reloaded.restore();
+    expect(reloaded.series.batchLoss).toEqual(drawn);
+
+    // A window that joins while the record lags behind the stream: what it saw first is kept.
+    let answer!: (record: RunRecord) => void;
+    studio.respond('runs:get', () => new Promise<RunRecord>((resolve) => (answer = resolve)));
+    setActivePinia(createPinia());
+    const joined = useTrainingStore();
+    const restoring = joined.restore();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    for (const chunk of chunks.slice(-4)) joined.handle(batches(chunk, RUN, 2, total));
+    answer(recorded(total - 100));
+    await restoring;
+    expect(joined.series.batchLoss).toEqual(drawn);
   });
 
   it('restores nothing when the engine is idle', async () => {

@@ -5,7 +5,7 @@ import type { HyperparamsInput } from '@shared/hyperparams';
 import type { MixOutcome } from '@shared/mix';
 import { fail, type ApiError } from '@shared/result';
 import type { BatchPoint, EpochPoint, Evaluation, RunEnvironment, RunRecord, TrainEvent, TrainingPathCause, TrainingPathName, TrainStatus } from '@shared/training';
-import { lossHistoryPoints } from '@shared/loss-history';
+import { appendLosses, emptyLossHistory, lossHistoryPoint, lossHistoryPoints, lossHistorySteps, type LossHistory } from '@shared/loss-history';
 import type { ChartPoint } from '../components/charts/types';
 import { recordStepsPerEpoch } from '../composables/useLossSeries';
 import { useStudio } from '../composables/useStudio';
@@ -20,24 +20,13 @@ export const isLive = (phase: RunPhase): boolean => LIVE.includes(phase);
 export interface RunSeries {
   /** The logged batches' losses (one per `logEvery`), as the log shows them. */
   loss: ChartPoint[];
-  /** Every batch's loss (bucket means past BATCH_LOSS_CAP points, and in a long run's record). */
+  /** Every batch's loss, bucket means past LOSS_HISTORY_CAP points, exactly as the run's record keeps it (a reloaded window draws the same curve). */
   batchLoss: ChartPoint[];
   /** Mean training loss and validation loss of each epoch, at the epoch's last step. */
   epochLoss: ChartPoint[];
   validationLoss: ChartPoint[];
   trainAccuracy: ChartPoint[];
   validationAccuracy: ChartPoint[];
-}
-
-/** Batch-loss points a window keeps before merging neighbours: a few times a chart's width, and light in memory. */
-export const BATCH_LOSS_CAP = 20_000;
-
-/** Merges neighbouring points into their mean, so a long run's curve stays within BATCH_LOSS_CAP points. */
-function halvePoints(points: ChartPoint[]): ChartPoint[] {
-  const out: ChartPoint[] = [];
-  for (let i = 0; i + 1 < points.length; i += 2) out.push({ x: (points[i]!.x + points[i + 1]!.x) / 2, y: (points[i]!.y + points[i + 1]!.y) / 2 });
-  if (points.length % 2 === 1) out.push(points.at(-1)!);
-  return out;
 }
 
 /** One line of the run's log, kept as data so it is written in whatever language the UI shows when it is read. */
@@ -151,6 +140,11 @@ export const useTrainingStore = defineStore('training', () => {
   const pending = ref<TrainAction | null>(null);
   const finished = ref<FinishedRun | null>(null);
   let logId = 0;
+  /** Every batch's loss from global step `lossFrom` on (1, unless this window joined mid-run and the record has not filled in the start yet); `series.batchLoss` draws it. */
+  let losses: LossHistory = emptyLossHistory();
+  let lossFrom = 1;
+  /** A record asked for to fill a gap in the stream (the window missed events): asked once at a time. */
+  let filling = false;
 
   function addLog(lines: LogLine[]): void {
     if (lines.length === 0) return;
@@ -164,11 +158,24 @@ export const useTrainingStore = defineStore('training', () => {
     info.value = null;
     progress.value = null;
     series.value = emptySeries();
+    losses = emptyLossHistory();
+    lossFrom = 1;
     epochs.value = [];
     revision.value++;
     log.value = [];
     result.value = null;
     failure.value = null;
+  }
+
+  /** Redraws `series.batchLoss` from the history: only its last points while the buckets keep their width. */
+  function drawLosses(lengthBefore: number, everyBefore: number): void {
+    const s = series.value;
+    if (losses.every !== everyBefore || s.batchLoss.length !== lengthBefore) {
+      s.batchLoss = lossHistoryPoints(losses, lossFrom);
+      return;
+    }
+    s.batchLoss.length = Math.max(0, lengthBefore - 1);
+    for (let i = s.batchLoss.length; i < losses.values.length; i++) s.batchLoss.push(lossHistoryPoint(losses, i, lossFrom));
   }
 
   const lastStep = () => series.value.loss.at(-1)?.x ?? 0;
@@ -183,17 +190,47 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** Batches' losses from global step `from` on; what the window has already is skipped. */
   function addLosses(from: number, values: readonly number[]): void {
-    const s = series.value;
-    const last = s.batchLoss.at(-1)?.x ?? 0;
-    let added = false;
-    values.forEach((y, i) => {
-      if (from + i > last) {
-        s.batchLoss.push({ x: from + i, y });
-        added = true;
+    const have = lossHistorySteps(losses);
+    if (have === 0) lossFrom = from;
+    const next = lossFrom + have;
+    if (from > next) {
+      // Events were missed: the record has them (and these), asked for once.
+      if (!filling && runId.value !== null) {
+        filling = true;
+        void fetchRecord(runId.value).finally(() => (filling = false));
       }
-    });
-    if (s.batchLoss.length > BATCH_LOSS_CAP) s.batchLoss = halvePoints(s.batchLoss);
-    if (added) revision.value++;
+      return;
+    }
+    const fresh = values.slice(next - from);
+    if (fresh.length === 0) return;
+    const lengthBefore = losses.values.length;
+    const everyBefore = losses.every;
+    appendLosses(losses, fresh);
+    drawLosses(lengthBefore, everyBefore);
+    revision.value++;
+  }
+
+  /** Takes a record's history of losses, unless this window's own reaches as far from the first step; what only this window has (arrived meanwhile) is kept. */
+  function mergeLosses(recorded: LossHistory | undefined): void {
+    if (!recorded) {
+      // A run recorded before every batch's loss was kept charts its logged batches.
+      losses = emptyLossHistory();
+      lossFrom = 1;
+      series.value.batchLoss = series.value.loss.map((p) => ({ ...p }));
+      return;
+    }
+    const steps = lossHistorySteps(recorded);
+    const ownEnd = lossFrom - 1 + lossHistorySteps(losses);
+    if (lossFrom === 1 && ownEnd >= steps) {
+      series.value.batchLoss = lossHistoryPoints(losses);
+      return;
+    }
+    const merged = structuredClone(recorded);
+    // Only unmerged values name their steps; a window that joined mid-run holds a few.
+    if (losses.every === 1 && ownEnd > steps && lossFrom <= steps + 1) appendLosses(merged, losses.values.slice(steps + 1 - lossFrom));
+    losses = merged;
+    lossFrom = 1;
+    series.value.batchLoss = lossHistoryPoints(losses);
   }
 
   function addEpoch(point: EpochPoint, epochCount: number, stepsPerEpoch: number, log = true): void {
@@ -338,15 +375,12 @@ export const useTrainingStore = defineStore('training', () => {
       addLog([{ kind: 'started', dataset: d.name, train: d.trainCount, validation: d.validationCount, test: d.testCount, params: record.params }]);
     }
     addBatches(record.metrics.batches, hp.epochs, stepsPerEpoch);
-    // A run recorded before every batch's loss was kept charts its logged batches.
-    series.value.batchLoss.push(...(record.metrics.losses ? lossHistoryPoints(record.metrics.losses) : series.value.loss));
     for (const point of record.metrics.epochs) addEpoch(point, hp.epochs, stepsPerEpoch);
     const recordStep = lastStep();
     const recordEpoch = epochs.value.at(-1)?.epoch ?? 0;
-    const recordLossStep = series.value.batchLoss.at(-1)?.x ?? 0;
     // What arrived while the record was on its way, its log lines in the order they came.
     series.value.loss.push(...before.series.loss.filter((p) => p.x > recordStep));
-    series.value.batchLoss.push(...before.series.batchLoss.filter((p) => p.x > recordLossStep));
+    mergeLosses(record.metrics.losses);
     for (const point of before.epochs.filter((e) => e.epoch > recordEpoch)) addEpoch(point, hp.epochs, stepsPerEpoch, false);
     addLog(before.log.filter((line) => line.kind !== 'started' && (line.kind !== 'batch' || line.globalStep > recordStep) && (line.kind !== 'epoch' || line.epoch > recordEpoch)));
     const last = record.metrics.batches.at(-1);
