@@ -22,7 +22,8 @@ import { checkMixFits, joinSplits, prepareData, splitTensors } from './data';
 import type { ReadAhead } from './read-ahead';
 import { predictSplit } from './evaluate';
 import { histogramRecorder } from './histograms';
-import { loadVerdicts, saveVerdicts, selfTestVersions } from './self-test-cache';
+import { cacheVersions, kernelCache, kernelVersions, selfTestCache } from './home-cache';
+import { KernelChoices, type FilterGradientForm } from './native/kernel-choice';
 import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
@@ -136,9 +137,13 @@ export async function runJob(
   share({ model, normalization: hp.normalization, classNames: dataset.classNames, sync: () => path?.sync() });
   // Verdicts of earlier trainers in this home (same network, update rule, loss and versions): no self-test again.
   const verdicts = warm?.verdicts ?? new Map<string, SelfTestProblem | null>();
-  const versions = selfTestVersions(tf, job.appVersion);
-  loadVerdicts(job.home, versions, verdicts);
+  const versions = cacheVersions(tf, job.appVersion);
+  selfTestCache.load(job.home, versions, verdicts);
   const knownVerdicts = verdicts.size;
+  // Kernel formulations earlier trainers measured for these shapes (same threads, kernels and CPU): not timed again.
+  const kernels = new KernelChoices();
+  const kernelKey = kernelVersions(tf, job.appVersion);
+  kernelCache.load(job.home, kernelKey, kernels.known);
   try {
     const opened = openTrainingPath({
       tf,
@@ -151,10 +156,11 @@ export async function runJob(
       choice: hp.trainingPath ?? 'auto',
       fault: nativeFault(),
       verdicts,
+      kernels,
     });
     path = opened.path;
     mark('trainer: training path open');
-    if (verdicts.size > knownVerdicts) await saveVerdicts(job.home, versions, verdicts).catch(() => {});
+    if (verdicts.size > knownVerdicts) await selfTestCache.save(job.home, versions, verdicts).catch(() => {});
     // Augmented batches index the same rows as the tensors: the main set's, then the mixed-in set's.
     const trainImages = data.mix && mixed ? joinSplits(dataset.train, mixed.train).images : dataset.train.images;
     if (!augmentIsOff(hp.augment)) images = batchImages({ images: trainImages, augment: hp.augment!, seed: augmentSeed, normalization: hp.normalization });
@@ -227,6 +233,14 @@ export async function runJob(
 
     // Done or stopped: the layers model gets the trained weights for evaluation and saving.
     mark('trainer: training done');
+    if (kernels.measured.size > 0)
+      await kernelCache
+        .save(
+          job.home,
+          kernelKey,
+          [...kernels.measured].map(([key, m]) => [key, m.form] as [string, FilterGradientForm]),
+        )
+        .catch(() => {});
     path.sync();
     // Restore-best: the best epoch's weights replace the last's (a run stopped before its first epoch has none).
     const restored = best !== null;

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SELF_TEST_CACHE_FILE } from '../../../src/main/trainer/self-test-cache';
+import { selfTestCache } from '../../../src/main/trainer/home-cache';
 import { mnistFixtureDir } from '../../helpers/mnist-fixture';
 import { runCli } from '../../helpers/project';
 import { tmpDir } from '../../helpers/tmp';
@@ -26,7 +26,7 @@ async function train(home: string, env: NodeJS.ProcessEnv = {}): Promise<Result>
   return { trainingPath, trainingPathCause, trainingPathReason };
 }
 
-const verdicts = (home: string) => (JSON.parse(fs.readFileSync(path.join(home, SELF_TEST_CACHE_FILE), 'utf8')) as { verdicts: Record<string, unknown> }).verdicts;
+const verdicts = (home: string) => (JSON.parse(fs.readFileSync(path.join(home, selfTestCache.file), 'utf8')) as { verdicts: Record<string, unknown> }).verdicts;
 
 describe('the self-test cache', () => {
   it('keeps each configuration’s verdict for the next trainer; a fault is its own configuration; a bad file is replaced', { timeout: 120_000 }, async () => {
@@ -50,7 +50,7 @@ describe('the self-test cache', () => {
     expect(verdicts(home)).toEqual(kept);
 
     // The verdict is read, not tested again: one written in for this configuration and these versions is taken as it is.
-    const file = path.join(home, SELF_TEST_CACHE_FILE);
+    const file = path.join(home, selfTestCache.file);
     const plainKey = Object.keys(kept).find((k) => kept[k] === null)!;
     fs.writeFileSync(file, JSON.stringify({ formatVersion: 1, verdicts: { [plainKey]: { cause: 'native-disagreed', message: 'written in by the test' } } }));
     expect(await train(home)).toMatchObject({ trainingPath: 'layers', trainingPathReason: expect.stringContaining('written in by the test') });

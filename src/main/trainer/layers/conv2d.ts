@@ -18,11 +18,11 @@ export const conv2d: MainLayerDef<Conv2dSpec> = {
       activation: layer.activation,
       kernelInitializer: kernelInitializer(),
     }),
-  native(layer, { s, params, input, output, next }) {
+  native(layer, { s, params, input, output, next, kernels }) {
     // A max pooling right after it runs inside it (folded, or between the convolution and its bias); the pooling layer is then the identity.
-    if (PhaseConv2dLayer.fits(layer, next, input, output)) return new PhaseConv2dLayer(s, params, layer, input, output);
+    if (PhaseConv2dLayer.fits(layer, next, input, output)) return new PhaseConv2dLayer(s, params, layer, input, output, kernels);
     const pool = next?.type === 'maxPooling2d' ? new MaxPoolLayer(s, next, true) : null;
-    return new Conv2dLayer(s, params, layer, input, pool);
+    return new Conv2dLayer(s, params, layer, input, kernels, pool);
   },
   onnx(layer, { g, prefix, input, weights: [kernel, bias] }) {
     g.toNchw(prefix);

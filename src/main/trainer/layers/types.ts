@@ -7,6 +7,7 @@
 import type { layers as tfLayers, Tensor } from '@tensorflow/tfjs-node';
 import type { LayerSpec } from '@shared/model-spec';
 import type { Tf } from '../../native';
+import type { KernelChoices } from '../native/kernel-choice';
 import type { NativeLayer, Param } from '../native/layer';
 import type { NativeScope } from '../native/scope';
 import type { OnnxGraph } from './onnx-graph';
@@ -41,6 +42,8 @@ export interface NativeContext {
   /** Whether it is the first layer (a leading flatten is done on the whole split). */
   first: boolean;
   dropoutRand: () => number;
+  /** Which formulation of a kernel to train with, by shape (measured once). */
+  kernels: KernelChoices;
   /** Called after every step (to free what a layer drew in JavaScript). */
   afterStep: (fn: () => void) => void;
 }

@@ -1,6 +1,7 @@
 /** The native convolution: Conv2D, its input gradient, its filter gradient as a swapped convolution, and a max pooling done inside it. */
 import type { LayerSpec } from '@shared/model-spec';
 import type { NativeAttr } from './binding';
+import { filterGradientKey, type KernelChoices } from './kernel-choice';
 import { ActivationOps, type NativeLayer, type Param } from './layer';
 import type { MaxPoolLayer } from './layers';
 import { PerBatchConstant, type NativeScope } from './scope';
@@ -16,10 +17,11 @@ export function paddingOf(spec: Extract<LayerSpec, { type: 'conv2d' }>): [number
  * The filter gradient of a stride-1 convolution as one VALID convolution
  * with the batch and channel axes swapped:
  * dW[i,j,c,o] = Σ_b,r,s xpad[b, r+i, s+j, c] · dz[b, r, s, o], i.e. xpadᵀ
- * ([c, h, w, b]) convolved with dzᵀ ([r, s, b, o]) as the filter. TF's
- * Conv2DBackpropFilter is several times slower on small channel counts
- * (1 ms against 6 for LeNet's first layer at batch 64 on one thread,
- * 0.4 against 1 for its second); the sums are the same, in another order.
+ * ([c, h, w, b]) convolved with dzᵀ ([r, s, b, o]) as the filter. With
+ * Eigen's kernels TF's Conv2DBackpropFilter is several times slower on small
+ * channel counts (1 ms against 6 for LeNet's first layer at batch 64 on one
+ * thread); with oneDNN's it is often the faster. The sums are the same, in
+ * another order: KernelChoices times both and keeps the faster.
  */
 export class SwappedFilterGradient {
   /** The input's padding ([4, 2]), or -1 when there is none. */
@@ -79,6 +81,7 @@ export class Conv2dLayer implements NativeLayer {
   private readonly biasAttrs: NativeAttr[];
   private readonly filterSizes: number;
   private readonly swapped: SwappedFilterGradient | null;
+  private readonly padding: string;
   /** Conv2DBackpropInput wants the input's shape as a tensor: one per batch size seen. */
   private readonly inputSizes: PerBatchConstant;
   private x = -1;
@@ -90,6 +93,7 @@ export class Conv2dLayer implements NativeLayer {
     readonly params: Param[],
     spec: Extract<LayerSpec, { type: 'conv2d' }>,
     private readonly inputShape: number[],
+    private readonly kernels: KernelChoices,
     /** The max pooling right after this layer, done here between the convolution and its bias and activation (see above). */
     private readonly pool: MaxPoolLayer | null = null,
   ) {
@@ -100,6 +104,7 @@ export class Conv2dLayer implements NativeLayer {
     this.filterSizes = s.constantI([4], params[0]!.shape);
     this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
     this.swapped = spec.strides === 1 ? new SwappedFilterGradient(s, params[0]!.shape, paddingOf(spec)) : null;
+    this.padding = spec.padding;
   }
   forward(x: number, batch: number): number {
     const s = this.s;
@@ -116,7 +121,14 @@ export class Conv2dLayer implements NativeLayer {
     let dz = this.act.backward(dy, this.y);
     grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
     if (this.pool) dz = this.pool.backward(dz, grads, true);
-    grads[this.params[0]!.slot] = this.swapped ? this.swapped.grad(this.x, dz, this.inputShape[2]!) : s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
+    const backprop = () => s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
+    const swapped = this.swapped;
+    grads[this.params[0]!.slot] = swapped
+      ? this.kernels.filterGradient(filterGradientKey('direct', this.inputShape, this.params[0]!.shape, this.padding, this.batch), {
+          backprop,
+          swapped: () => swapped.grad(this.x, dz, this.inputShape[2]!),
+        })
+      : backprop();
     if (!needInput) return -1;
     return s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(this.batch), this.kernel, dz]);
   }

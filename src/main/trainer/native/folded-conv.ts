@@ -2,6 +2,7 @@
 import type { LayerSpec } from '@shared/model-spec';
 import type { NativeAttr } from './binding';
 import { paddingOf, SwappedFilterGradient } from './conv';
+import { filterGradientKey, type KernelChoices } from './kernel-choice';
 import { ActivationOps, type NativeLayer, type Param } from './layer';
 import { PerBatchConstant, type Attrs, type NativeScope } from './scope';
 
@@ -24,9 +25,10 @@ const FOLD_MAX_CHANNELS = 8;
  *
  * The backward pass sends each window's gradient to its first maximum in
  * row-major order, as MaxPoolGrad does (an equal later element gets
- * nothing), by Select and Sub down the four blocks. The filter gradient is the
- * batch-swapped convolution (see SwappedFilterGradient) in folded form,
- * summed back onto the real kernel's entries by UnsortedSegmentSum; the
+ * nothing), by Select and Sub down the four blocks. The filter gradient is
+ * the folded kernel's (Conv2DBackpropFilter or the batch-swapped convolution,
+ * whichever KernelChoices measured faster for the shape), summed back onto
+ * the real kernel's entries by UnsortedSegmentSum; the
  * input gradient is Conv2DBackpropInput in folded form, unfolded by
  * DepthToSpace and cut to the unpadded input.
  *
@@ -51,8 +53,11 @@ export class PhaseConv2dLayer implements NativeLayer {
   private readonly flat: number;
   /** Where each folded-kernel entry comes from in the flat real kernel (its length: a zero). */
   private readonly gatherIndex: number;
-  /** Where each entry of the folded filter gradient ([4c, kb, kb, 4f]) goes in the flat real kernel (−1: nowhere). */
+  /** Where each entry of the folded filter gradient goes in the flat real kernel (−1: nowhere): in Conv2DBackpropFilter's order ([kb, kb, 4c, 4f]) and the swapped convolution's ([4c, kb, kb, 4f]). */
   private readonly segmentIds: number;
+  private readonly swappedSegmentIds: number;
+  private readonly foldedKernelSizes: number;
+  private readonly padding: string;
   private readonly kernelSize: number;
   private readonly kernelShape: number;
   /** The folded kernel's gradient, in the swapped order the segment ids follow. */
@@ -97,6 +102,7 @@ export class PhaseConv2dLayer implements NativeLayer {
     /** [h, w, c] of the input and of the convolution's output (before pooling). */
     private readonly inputShape: number[],
     convOutput: number[],
+    private readonly kernels: KernelChoices,
   ) {
     const a = (this.a = s.a);
     this.act = new ActivationOps(s, spec.activation);
@@ -146,7 +152,13 @@ export class PhaseConv2dLayer implements NativeLayer {
       }
     }
     this.gatherIndex = s.constantI([kb, kb, 4 * c, 4 * f], gather);
-    this.segmentIds = s.constantI([4 * c, kb, kb, 4 * f], segments);
+    this.segmentIds = s.constantI(
+      [kb, kb, 4 * c, 4 * f],
+      gather.map((source) => (source === size ? -1 : source)),
+    );
+    this.swappedSegmentIds = s.constantI([4 * c, kb, kb, 4 * f], segments);
+    this.foldedKernelSizes = s.constantI([4], [kb, kb, 4 * c, 4 * f]);
+    this.padding = spec.padding;
     this.kernelSize = s.constantI([], [size]);
     this.kernelShape = s.constantI([4], params[0]!.shape);
     this.flat = s.constantI([1], [-1]);
@@ -199,8 +211,12 @@ export class PhaseConv2dLayer implements NativeLayer {
     }
     parts.push(rest);
     const dc = s.op('ConcatV2', this.concatAttrs, [...parts, this.axis3]);
-    const folded = this.swapped.channelsFirst(this.xs, dc);
-    grads[this.params[0]!.slot] = s.op('Reshape', this.reshapeAttrs, [s.op('UnsortedSegmentSum', this.segmentAttrs, [folded, this.segmentIds, this.kernelSize]), this.kernelShape]);
+    const onto = (folded: number, ids: number) =>
+      s.op('Reshape', this.reshapeAttrs, [s.op('UnsortedSegmentSum', this.segmentAttrs, [folded, ids, this.kernelSize]), this.kernelShape]);
+    grads[this.params[0]!.slot] = this.kernels.filterGradient(filterGradientKey('folded', this.inputShape, this.params[0]!.shape, this.padding, this.batch), {
+      backprop: () => onto(s.op('Conv2DBackpropFilter', this.convAttrs, [this.xs, this.foldedKernelSizes, dc]), this.segmentIds),
+      swapped: () => onto(this.swapped.channelsFirst(this.xs, dc), this.swappedSegmentIds),
+    });
     if (!needInput) return -1;
     const dx = s.op('DepthToSpace', this.blockAttrs, [s.op('Conv2DBackpropInput', this.convAttrs, [this.foldedSizes.get(this.batch), this.k3, dc])]);
     return this.pads === -1 ? dx : s.op('Slice', this.sliceAttrs, [dx, this.sliceBegin, this.sliceSize]);

@@ -31,6 +31,7 @@ import { nativeAccess, type NativeAttr, type NativeBinding } from './binding';
 import { mainLayer } from '../layers';
 import type { NativeLayer, Param } from './layer';
 import { CrossEntropyLoss, MeanSquaredErrorLoss, type NativeLoss } from './losses';
+import { KernelChoices } from './kernel-choice';
 import { createNativeOptimizer, type NativeFault, type NativeOptimizer } from './optimizers';
 import { NativeScope } from './scope';
 
@@ -48,6 +49,8 @@ export interface NativePathOptions {
   /** Dropout seeds, drawn exactly as the layers path draws them. */
   dropoutRand: () => number;
   fault?: NativeFault;
+  /** Kernel formulations chosen so far (the home's cache, what the self-test measured); by default measured afresh. */
+  kernels?: KernelChoices;
 }
 
 /** The native path over one model: construct, `step` per batch, `drain` at logged batches, `sync` into the layers model, `dispose`. */
@@ -120,6 +123,7 @@ export class NativePath implements TrainingPath {
       const inputOf = (i: number) => (i === 0 ? summary.inputShape : summary.layers[i - 1]!.outputShape!);
       // Layers before the first with trained weights need no gradient.
       const firstTrainable = layout.findIndex((list) => list.some((d) => d.trainable));
+      const kernels = o.kernels ?? new KernelChoices();
       this.layers = spec.layers.map((layer, i): NativeLayer => {
         const input = inputOf(i);
         return mainLayer(layer).native(layer, {
@@ -134,6 +138,7 @@ export class NativePath implements TrainingPath {
           backprop: firstTrainable >= 0 && firstTrainable < i,
           first: i === 0,
           dropoutRand: o.dropoutRand,
+          kernels,
           afterStep: (fn) => this.afterStep.push(fn),
         });
       });

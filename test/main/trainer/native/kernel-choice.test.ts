@@ -1,0 +1,106 @@
+/**
+ * The filter-gradient formulation a convolution trains with is measured once
+ * per shape and batch (the faster is taken, the other's result dropped), kept
+ * in the home's cache for later trainers, and either one trains what
+ * tfjs-layers trains on oneDNN's kernels, the ones users train with.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MNIST_NORMALIZATION } from '../../../../src/shared/hyperparams';
+import { presetSpec } from '../../../../src/shared/model-spec';
+import { loadTf } from '../../../../src/main/native';
+import { splitTensors } from '../../../../src/main/trainer/data';
+import { kernelCache } from '../../../../src/main/trainer/home-cache';
+import { buildModel } from '../../../../src/main/trainer/model';
+import { FILTER_GRADIENT_FORMS, KernelChoices } from '../../../../src/main/trainer/native/kernel-choice';
+import { NativePath } from '../../../../src/main/trainer/native/path';
+import { seededRandom } from '../../../../src/main/trainer/random';
+import { layersPath } from '../../../../src/main/trainer/training-path';
+import { mnistFixtureDir, realDigits } from '../../../helpers/mnist-fixture';
+import { runCli } from '../../../helpers/project';
+import { tmpDir } from '../../../helpers/tmp';
+
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+describe('the filter-gradient formulation', () => {
+  it('is the faster of the two, timed on first use only; a known or forced one runs alone', () => {
+    const calls = { backprop: 0, swapped: 0 };
+    const forms = {
+      backprop: () => (calls.backprop++, busy(3), 1),
+      swapped: () => (calls.swapped++, 2),
+    };
+    const choices = new KernelChoices();
+    expect(choices.filterGradient('layer a', forms)).toBe(2);
+    expect(choices.measured.get('layer a')).toMatchObject({ form: 'swapped', ms: { backprop: expect.any(Number), swapped: expect.any(Number) } });
+    expect(choices.measured.get('layer a')!.ms.backprop).toBeGreaterThanOrEqual(3);
+    expect(calls.backprop).toBeGreaterThan(1);
+    Object.assign(calls, { backprop: 0, swapped: 0 });
+    expect(choices.filterGradient('layer a', forms)).toBe(2);
+    expect(calls).toEqual({ backprop: 0, swapped: 1 });
+
+    // Known from the home's cache: not timed.
+    const known = new KernelChoices();
+    known.known.set('layer a', 'backprop');
+    expect(known.filterGradient('layer a', forms)).toBe(1);
+    expect(known.measured.size).toBe(0);
+    expect(new KernelChoices('backprop').filterGradient('layer b', forms)).toBe(1);
+  });
+
+  it('trains the cnn preset as tfjs-layers does on oneDNN’s kernels, either way', () => {
+    const tf = loadTf();
+    expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBe('1');
+    const rows = 256;
+    const digits = realDigits();
+    const train = splitTensors(tf, { count: rows, images: digits.images.subarray(0, rows * 784), labels: digits.labels.subarray(0, rows) }, MNIST_NORMALIZATION);
+    const spec = presetSpec('cnn');
+    const hp = { optimizer: 'adam', learningRate: 0.001, loss: 'cross-entropy' } as const;
+    for (const form of FILTER_GRADIENT_FORMS) {
+      const model = buildModel(tf, spec, seededRandom(3));
+      const native = new NativePath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5), kernels: new KernelChoices(form) });
+      const layers = layersPath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5) });
+      try {
+        for (let step = 0; step < 24; step++) {
+          const batch = Int32Array.from({ length: 32 }, (_, i) => (step * 32 + i) % rows);
+          native.step(batch);
+          layers.step(batch);
+        }
+        const n = native.drain().losses;
+        const l = layers.drain().losses;
+        const worst = Math.max(...l.map((loss, k) => Math.abs(n[k]! - loss) / loss));
+        expect(worst, form).toBeLessThan(1e-4);
+        expect(l.at(-1)!).toBeLessThan(l[0]!);
+      } finally {
+        native.dispose();
+        layers.dispose();
+        model.dispose();
+      }
+    }
+    train.x.dispose();
+    train.y.dispose();
+  });
+
+  it('is kept in the home’s cache by the first cnn run; the next run takes it without timing', { timeout: 120_000 }, async () => {
+    const home = tmpDir();
+    const args = ['train', '--data-dir', mnistFixtureDir(), '--preset', 'cnn', '--limit', '640', '--epochs', '1', '--seed', '3', '--json', '--home', home];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(0);
+    const file = path.join(home, kernelCache.file);
+    const written = fs.readFileSync(file, 'utf8');
+    const choices = (JSON.parse(written) as { choices: Record<string, string> }).choices;
+    const keys = Object.keys(choices);
+    // Both convolutions at the run's batch (64) and at the self-test's.
+    expect(keys.filter((k) => k.endsWith('batch 64'))).toHaveLength(2);
+    expect(keys.every((k) => k.includes('"1"') && k.includes('folded conv'))).toBe(true);
+    expect(Object.values(choices).every((v) => (FILTER_GRADIENT_FORMS as readonly string[]).includes(v))).toBe(true);
+    const mtime = fs.statSync(file).mtimeMs;
+    const second = await runCli(args);
+    expect(second.code, second.stderr).toBe(0);
+    // Nothing measured: the file was not written again.
+    expect(fs.statSync(file).mtimeMs).toBe(mtime);
+    expect(fs.readFileSync(file, 'utf8')).toBe(written);
+  });
+});
