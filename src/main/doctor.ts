@@ -41,6 +41,9 @@ export function runDoctor(home: string): DoctorReport {
     home,
   };
   try {
+    // Its checks run no convolution, and with oneDNN on TF 2.21 prints an INFO line to stderr whatever
+    // TF_CPP_MIN_LOG_LEVEL says: the doctor's own TensorFlow runs without it (trainers keep loadTf's default).
+    process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
     const tf = loadTf();
     const backend = tf.getBackend();
     const tfVersion = libtensorflowVersion(tf);

@@ -8,6 +8,8 @@ export class TrainingFailure extends Error {
 
 const OUT_OF_MEMORY = /\bOOM\b|out of memory|Array buffer allocation failed|Invalid typed array length|Allocation failed|std::bad_alloc/i;
 const ADVICE = 'try a smaller batch size or a smaller network';
+/** TensorFlow's informational lines (absl's `I…` prefix, e.g. "oneDNN custom operations are on", and its note before logging starts): they never say why a process ended. */
+const INFO_LINE = /^(I\d{4} |WARNING: All log messages before absl::InitializeLog\(\))/;
 
 /**
  * An error's message on one line. TensorFlow errors from tfjs-node's
@@ -32,6 +34,10 @@ export function failureReason(err: unknown): string {
 export function exitReason(exit: { code: number | null; signal: string | null }, stderr: string): string {
   const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
   if (OUT_OF_MEMORY.test(stderr)) return `out of memory: the trainer process ${how}; ${ADVICE}`;
-  const last = stderr.trim().split('\n').filter(Boolean).at(-1);
+  const last = stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !INFO_LINE.test(line))
+    .at(-1);
   return `the trainer process ${how} before the run finished${last ? ` (${last.trim().slice(0, 300)})` : ''}`;
 }

@@ -27,5 +27,12 @@ describe('failure reasons', () => {
     expect(exitReason({ code: null, signal: 'SIGSEGV' }, 'W tensorflow/core/x.cc:1] something\nSegmentation fault\n')).toBe(
       'the trainer process was killed (SIGSEGV) before the run finished (Segmentation fault)',
     );
+    // TensorFlow's informational lines after the error are not the reason.
+    const info =
+      'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\nI0000 00:00:1796529627.520348    5931 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical results.\n';
+    expect(exitReason({ code: 1, signal: null }, `Error: cannot open dataset\n${info}`)).toBe(
+      'the trainer process exited with code 1 before the run finished (Error: cannot open dataset)',
+    );
+    expect(exitReason({ code: 1, signal: null }, info)).toBe('the trainer process exited with code 1 before the run finished');
   });
 });

@@ -60,7 +60,7 @@ export class PhaseConv2dLayer implements NativeLayer {
   private readonly padding: string;
   private readonly kernelSize: number;
   private readonly kernelShape: number;
-  /** The folded kernel's gradient, in the swapped order the segment ids follow. */
+  /** The folded kernel's gradient as the batch-swapped convolution ([4c, kb, kb, 4f], the order swappedSegmentIds follow). */
   private readonly swapped: SwappedFilterGradient;
   private readonly axis0: number;
   private readonly axis3: number;
