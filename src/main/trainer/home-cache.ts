@@ -77,16 +77,21 @@ const Verdict: z.ZodType<SelfTestProblem | null> = z.union([z.null(), z.object({
 export const selfTestCache = new HomeCache<SelfTestProblem | null>(path.join('cache', 'self-test.json'), 'verdicts', Verdict);
 export const kernelCache = new HomeCache<FilterGradientForm>(path.join('cache', 'kernels.json'), 'choices', z.enum(FILTER_GRADIENT_FORMS));
 
+/** The versions of the code behind both training paths. */
+function codeVersions(tf: Tf, appVersion: string): unknown[] {
+  return [appVersion, tf.version['tfjs-node'] ?? null, libtensorflowVersion(tf), process.platform, process.arch];
+}
+
 /** What every self-test key starts with: the versions of the code behind both paths. */
 export function cacheVersions(tf: Tf, appVersion: string): string {
-  return JSON.stringify([appVersion, tf.version['tfjs-node'] ?? null, libtensorflowVersion(tf), process.platform, process.arch]);
+  return JSON.stringify(codeVersions(tf, appVersion));
 }
 
 /** What every kernel key starts with: the versions, and what this process's kernels run with (fixed when TensorFlow loaded). */
 export function kernelVersions(tf: Tf, appVersion: string): string {
   const env = process.env;
   return JSON.stringify([
-    ...(JSON.parse(cacheVersions(tf, appVersion)) as unknown[]),
+    ...codeVersions(tf, appVersion),
     env.TF_NUM_INTRAOP_THREADS ?? 'default',
     env.TF_ENABLE_ONEDNN_OPTS ?? 'default',
     os.cpus()[0]?.model ?? '',

@@ -23,7 +23,7 @@ import type { ReadAhead } from './read-ahead';
 import { predictSplit } from './evaluate';
 import { histogramRecorder } from './histograms';
 import { cacheVersions, kernelCache, kernelVersions, selfTestCache } from './home-cache';
-import { KernelChoices, type FilterGradientForm } from './native/kernel-choice';
+import { KernelChoices } from './native/kernel-choice';
 import { trainLoop } from './loop';
 import { buildEvaluation } from './metrics';
 import { buildModel, inferenceForward, lossFunction } from './model';
@@ -233,14 +233,7 @@ export async function runJob(
 
     // Done or stopped: the layers model gets the trained weights for evaluation and saving.
     mark('trainer: training done');
-    if (kernels.measured.size > 0)
-      await kernelCache
-        .save(
-          job.home,
-          kernelKey,
-          [...kernels.measured].map(([key, m]) => [key, m.form] as [string, FilterGradientForm]),
-        )
-        .catch(() => {});
+    if (kernels.measured.size > 0) await kernelCache.save(job.home, kernelKey, kernels.measuredChoices()).catch(() => {});
     path.sync();
     // Restore-best: the best epoch's weights replace the last's (a run stopped before its first epoch has none).
     const restored = best !== null;

@@ -8,7 +8,7 @@
  * there and can win elsewhere. Both give the same sums in another order.
  *
  * A trainer keeps what it measured in the home's cache
- * (`cache/kernels.json`, see kernel-cache.ts), keyed by the versions,
+ * (`cache/kernels.json`, see home-cache.ts), keyed by the versions,
  * threads and CPU that produced it, so later runs of the same shapes skip
  * the timing and pick the same formulation (the same rounding).
  */
@@ -31,7 +31,7 @@ export class KernelChoices {
   /** What this process measured (to write back to the cache), in order. */
   readonly measured = new Map<string, KernelMeasurement>();
 
-  /** `only`: one formulation everywhere, without timing (tests of each formulation, `--kernels`-style comparisons). */
+  /** `only`: one formulation everywhere, without timing (the tests of each formulation). */
   constructor(private readonly only: FilterGradientForm | null = null) {}
 
   /**
@@ -57,6 +57,11 @@ export class KernelChoices {
     this.known.set(key, chosen);
     this.measured.set(key, { form: chosen, ms });
     return last[chosen];
+  }
+
+  /** The choices this process measured, as the cache keeps them. */
+  measuredChoices(): [string, FilterGradientForm][] {
+    return [...this.measured].map(([key, m]) => [key, m.form]);
   }
 }
 
