@@ -66,6 +66,38 @@ export class SwappedFilterGradient {
 }
 
 /**
+ * A convolution's bias gradient: the sum of an NHWC gradient over batch,
+ * height and width, as two column sums, first of [n, h·w·c] rows, then of
+ * the [h·w, c] that leaves. BiasAddGrad sums straight down to c columns,
+ * which Eigen does slowly when c is small: LeNet's first layer at batch 512
+ * ([512, 14, 14, 6]) 0.5–1.0 ms against ~0.1 ms this way. The sums are the
+ * same, added in another order.
+ */
+export class ChannelSum {
+  private readonly attrs: NativeAttr[];
+  private readonly reshapeAttrs: NativeAttr[];
+  private readonly axis0: number;
+  private readonly pixels: number;
+  private readonly rows: PerBatchConstant;
+  constructor(
+    private readonly s: NativeScope,
+    channels: number,
+  ) {
+    const a = s.a;
+    this.attrs = a.reduce(false);
+    this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
+    this.axis0 = s.constantI([], [0]);
+    this.pixels = s.constantI([2], [-1, channels]);
+    this.rows = new PerBatchConstant((batch) => s.constantI([2], [batch, -1]));
+  }
+  grad(dz: number, batch: number): number {
+    const s = this.s;
+    const perPixel = s.op('Sum', this.attrs, [s.op('Reshape', this.reshapeAttrs, [dz, this.rows.get(batch)]), this.axis0]);
+    return s.op('Sum', this.attrs, [s.op('Reshape', this.reshapeAttrs, [perPixel, this.pixels]), this.axis0]);
+  }
+}
+
+/**
  * A convolution, and when a max pooling follows it, that pooling too, done
  * before the bias and the activation: max(act(z + b)) = act(max(z) + b),
  * since the bias is one number per channel and every activation here is
@@ -79,6 +111,7 @@ export class Conv2dLayer implements NativeLayer {
   private readonly act: ActivationOps;
   private readonly convAttrs: NativeAttr[];
   private readonly biasAttrs: NativeAttr[];
+  private readonly biasGrad: ChannelSum;
   private readonly filterSizes: number;
   private readonly swapped: SwappedFilterGradient | null;
   private readonly padding: string;
@@ -102,6 +135,7 @@ export class Conv2dLayer implements NativeLayer {
     this.convAttrs = a.conv(spec.strides, spec.padding === 'same' ? 'SAME' : 'VALID');
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
     this.filterSizes = s.constantI([4], params[0]!.shape);
+    this.biasGrad = new ChannelSum(s, spec.filters);
     this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
     this.swapped = spec.strides === 1 ? new SwappedFilterGradient(s, params[0]!.shape, paddingOf(spec)) : null;
     this.padding = spec.padding;
@@ -119,7 +153,7 @@ export class Conv2dLayer implements NativeLayer {
   backward(dy: number, grads: number[], needInput: boolean): number {
     const s = this.s;
     let dz = this.act.backward(dy, this.y);
-    grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
+    grads[this.params[1]!.slot] = this.biasGrad.grad(dz, this.batch);
     if (this.pool) dz = this.pool.backward(dz, grads, true);
     const backprop = () => s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
     const swapped = this.swapped;

@@ -1,7 +1,7 @@
 /** The folded convolution: a stride-1 convolution on few channels and the 2×2 max pooling after it, in space-to-depth form. */
 import type { LayerSpec } from '@shared/model-spec';
 import type { NativeAttr } from './binding';
-import { paddingOf, SwappedFilterGradient } from './conv';
+import { ChannelSum, paddingOf, SwappedFilterGradient } from './conv';
 import { filterGradientKey, type KernelChoices } from './kernel-choice';
 import { ActivationOps, type NativeLayer, type Param } from './layer';
 import { PerBatchConstant, type Attrs, type NativeScope } from './scope';
@@ -38,6 +38,7 @@ export class PhaseConv2dLayer implements NativeLayer {
   private readonly act: ActivationOps;
   private readonly a: Attrs;
   private readonly biasAttrs: NativeAttr[];
+  private readonly biasGrad: ChannelSum;
   private readonly convAttrs: NativeAttr[];
   private readonly blockAttrs: NativeAttr[];
   private readonly padAttrs: NativeAttr[];
@@ -168,6 +169,7 @@ export class PhaseConv2dLayer implements NativeLayer {
 
     this.convAttrs = a.conv(1, 'VALID');
     this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
+    this.biasGrad = new ChannelSum(s, f);
     this.blockAttrs = [a.type('T', a.F), a.int('block_size', 2), a.str('data_format', 'NHWC')];
     this.reshapeAttrs = [a.type('T', a.F), a.type('Tshape', a.I)];
     this.splitAttrs = [a.type('T', a.F), a.int('num_split', 4)];
@@ -197,7 +199,7 @@ export class PhaseConv2dLayer implements NativeLayer {
     const s = this.s;
     const T = this.a.T;
     const dz = this.act.backward(dy, this.y);
-    grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
+    grads[this.params[1]!.slot] = this.biasGrad.grad(dz, this.batch);
     // Each window's gradient to the first of its four blocks that holds the maximum; what is
     // left after a block took it (rest − taken) is exactly 0 there. Select wants zeros of the
     // full shape: SelectV2's broadcast of a scalar is several times slower.

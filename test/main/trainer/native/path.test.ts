@@ -72,6 +72,8 @@ interface Case {
   batch?: number;
   /** Final weights within this (1e-3 unless said). */
   weightTolerance?: number;
+  /** Every step's loss within this, relative (1e-4 unless said). */
+  lossTolerance?: number;
 }
 
 /**
@@ -130,6 +132,10 @@ const CASES: Case[] = [
     name: 'the cnn preset (LeNet): both convolutions pooled in folded form, the second passing its gradient on, relu, momentum',
     spec: presetSpec('cnn'),
     hp: { optimizer: 'momentum', learningRate: 0.005, loss: 'cross-entropy' },
+    // Momentum carries a rounding-order difference forward step after step: with the batch-swapped filter
+    // gradient and the bias gradient summed in two stages (ChannelSum), the losses agree within 1e-6 for
+    // 120 steps and drift to 1.5e-4 by step 170, the weights staying within 6e-5.
+    lossTolerance: 3e-4,
   },
   {
     name: 'folded convolutions with even kernels and padding "same", tanh then sigmoid, momentum, mse',
@@ -184,7 +190,7 @@ const CASES: Case[] = [
     spec: { name: 'gap', layers: [conv({ filters: 6, padding: 'same' }), conv({ filters: 12 }), { type: 'globalAveragePooling2d' }, dense(8), out10] },
     hp: { optimizer: 'rmsprop', learningRate: 0.003, loss: 'cross-entropy' },
     // RMSprop's division by the root of small running squares amplifies rounding order over 200 steps: with
-    // Conv2DBackpropFilter (the same op tfjs-layers runs, called from another place) the weights end 1.5e-3 apart
+    // Conv2DBackpropFilter (the same op tfjs-layers runs, called from another place) the weights ended 1.5e-3 apart
     // while every loss still agrees within 1e-4; a wrong gradient is orders of magnitude further off.
     weightTolerance: 2e-3,
   },
@@ -205,7 +211,7 @@ const RUNS: (Case & { form: FilterGradientForm | null })[] = CASES.flatMap((c): 
 );
 
 describe('the native path against tfjs-layers, same weights, same batches', () => {
-  it.each(RUNS)('$name', ({ spec, hp, batch, form, weightTolerance }) => {
+  it.each(RUNS)('$name', ({ spec, hp, batch, form, weightTolerance, lossTolerance }) => {
     const model = buildModel(tf, spec, seededRandom(3));
     const native = new NativePath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5), kernels: new KernelChoices(form) });
     const layers = layersPath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5) });
@@ -221,7 +227,7 @@ describe('the native path against tfjs-layers, same weights, same batches', () =
       let worstLoss = 0;
       l.losses.forEach((loss, k) => (worstLoss = Math.max(worstLoss, Math.abs(n.losses[k]! - loss) / Math.abs(loss))));
       const worstWeight = maxDifference(native.weights(), weightsOf(model));
-      expect(worstLoss).toBeLessThan(1e-4);
+      expect(worstLoss).toBeLessThan(lossTolerance ?? 1e-4);
       expect(worstWeight).toBeLessThan(weightTolerance ?? 1e-3);
       // Training did something (the comparison is not between two idle nets).
       expect(l.losses.slice(-20).reduce((p, x) => p + x, 0)).toBeLessThan(l.losses.slice(0, 20).reduce((p, x) => p + x, 0));
