@@ -9,9 +9,9 @@ import { loadTf, tfLoaded } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
-import { isHostMessage, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
+import { isHostMessage, RUN_TRAINER_ENV, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
-import { readAhead } from './read-ahead';
+import { ReadAheadWorker } from './read-ahead';
 import { datasetSource } from '../datasets/load';
 import { WarmCache } from './warm';
 import { mark } from '../trace';
@@ -83,6 +83,9 @@ if (warm) {
   });
 }
 
+/** A cold trainer started for a run: its read-ahead worker starts now, so that worker's modules load before the job comes. */
+const readAheadWorker = !warm && process.env[RUN_TRAINER_ENV] === '1' ? new ReadAheadWorker() : null;
+
 async function finish(event: TrainEvent): Promise<never> {
   await channel.send({ kind: 'event', event });
   // Electron's port has no delivery callback: give the message a moment to leave (child_process's send waits for it).
@@ -95,7 +98,9 @@ async function start(job: TrainerJob): Promise<void> {
   mark('trainer: job received');
   let terminal: TrainEvent;
   // A cold trainer reads its dataset in a worker while TensorFlow loads; a warm one has it (or is reading it) already.
-  const ahead = warm ? undefined : readAhead({ source: datasetSource(job.home, job.config.dataset), normalization: job.config.hyperparams.normalization });
+  const ahead = warm
+    ? undefined
+    : (readAheadWorker ?? new ReadAheadWorker()).read({ source: datasetSource(job.home, job.config.dataset), normalization: job.config.hyperparams.normalization });
   // A trainer started before its run was known learns its threads now, before TensorFlow reads them.
   if (job.intraOpThreads !== undefined && !tfLoaded()) {
     if (job.intraOpThreads === null) delete process.env.TF_NUM_INTRAOP_THREADS;

@@ -91,6 +91,9 @@ export interface WarmHint {
   normalization: TrainConfig['hyperparams']['normalization'];
 }
 
+/** Set in the environment of every trainer started for a run (trainerBaseEnv), not of a library worker: a cold one starts its read-ahead worker at once. */
+export const RUN_TRAINER_ENV = 'MNIST_STUDIO_RUN_TRAINER';
+
 /** Set in the environment of a spare trainer: it loads TensorFlow and warms up at once, before any `start`. */
 export const SPARE_ENV = 'MNIST_STUDIO_SPARE_TRAINER';
 

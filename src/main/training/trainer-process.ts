@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '@shared/result';
 import { appRoot } from '../paths';
-import type { HostMessage } from '../trainer/protocol';
+import { RUN_TRAINER_ENV, type HostMessage } from '../trainer/protocol';
 
 /** How a trainer process ended: an exit code, or the signal that killed it. */
 export interface TrainerExit {
@@ -41,9 +41,9 @@ export type TrainerLauncher = (options: { entry: string; env: NodeJS.ProcessEnv 
  */
 export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
 
-/** Any trainer's environment before a run's threads are chosen: `base`, and on Linux the huge-page tunable unless one is set. */
+/** Any run's trainer's environment before the run's threads are chosen: `base`, marked as a run's (RUN_TRAINER_ENV), and on Linux the huge-page tunable unless one is set. */
 export function trainerBaseEnv(base: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
-  const env = { ...base };
+  const env: NodeJS.ProcessEnv = { ...base, [RUN_TRAINER_ENV]: '1' };
   if (platform === 'linux' && env.GLIBC_TUNABLES === undefined) env.GLIBC_TUNABLES = HUGE_PAGE_TUNABLE;
   return env;
 }

@@ -13,7 +13,7 @@ import { DEFAULT_HYPERPARAMS } from '../../../src/shared/hyperparams';
 import { loadDataset } from '../../../src/main/datasets/load';
 import { loadTf } from '../../../src/main/native';
 import { normalizePixels, pixelBuffer, splitTensors, tensorPixels, type PixelBuffer } from '../../../src/main/trainer/data';
-import { readAhead, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
+import { readAhead, ReadAheadWorker, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
 import { realDigits } from '../../helpers/mnist-fixture';
 import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
 import { runCli } from '../../helpers/project';
@@ -90,6 +90,16 @@ describe('the read-ahead worker', () => {
     }
   });
 
+  it('started before its request is known, reads it when asked, and answers only the first request', { timeout: 60_000 }, async () => {
+    const home = homeWithFixture('digits', tmpDir());
+    const worker = new ReadAheadWorker();
+    // Idle for a while, as a trainer's worker is until its job comes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ahead = await worker.read({ source: { home, id: 'digits' }, normalization });
+    expect(ahead?.dataset.train.count).toBe((await loadDataset({ home, id: 'digits' })).train.count);
+    expect(await worker.read({ source: { home, id: 'digits' }, normalization })).toBeNull();
+  });
+
   it('answers null for a damaged file, and the run’s own read names it', { timeout: 60_000 }, async () => {
     const home = homeWithFixture('digits', tmpDir());
     const file = path.join(home, 'datasets', 'digits', 'train-images-idx3-ubyte.gz');
@@ -118,7 +128,9 @@ describe('the read-ahead worker', () => {
     expect(pids.get('read-ahead: pixels normalised')).toBe(pids.get('trainer: TensorFlow loaded'));
     expect(pids.get('cli: first loss')).not.toBe(pids.get('trainer: TensorFlow loaded'));
     // Causal order only (which of the worker and TensorFlow finishes first depends on the machine's load).
-    expect(at('read-ahead: worker started')).toBeGreaterThan(at('trainer: job received'));
+    // The worker starts with the trainer, before its request (the job) is known; it reads once asked.
+    expect(at('read-ahead: worker ready')).toBeLessThanOrEqual(at('read-ahead: request received'));
+    expect(at('read-ahead: request received')).toBeGreaterThan(at('trainer: job received'));
     expect(at('read-ahead: pixels normalised')).toBeLessThanOrEqual(at('trainer: dataset read'));
     expect(at('trainer: dataset read')).toBeLessThan(at('cli: first loss'));
     expect(at('cli: first loss')).toBeLessThan(at('cli: done'));
