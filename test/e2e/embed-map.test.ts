@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/dispatch';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { TrainEvent } from '../../src/shared/training';
-import { collectErrors, latinWordsOn, SCREENSHOTS, screenshotScreen } from '../helpers/browser';
+import { collectErrors, latinWordsOn, SCREENSHOTS, screenshotScreen, transitionsDone } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
@@ -85,6 +85,7 @@ describe('the embedding map screen', () => {
           await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
           await expect.poll(() => page.getByTestId('map-summary').textContent()).toMatch(language === 'en' ? /test images/ : /测试图像/);
           if (language === 'zh-CN') expect(await latinWordsOn(page, LATIN_ALLOWED)).toEqual([]);
+          await transitionsDone(page);
           const results = await new AxeBuilder({ page }).analyze();
           expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`)).toEqual([]);
           await screenshotScreen(page, `embed-map-${language}-${theme}`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { Settings } from '../../src/shared/settings';
 import { expectSmoothLoop, measureEventLoop } from '../helpers/event-loop';
-import { collectErrors, screenshot as viewportShot, screenshotScreen } from '../helpers/browser';
+import { collectErrors, screenshot as viewportShot, screenshotScreen, transitionsDone } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
@@ -202,6 +202,7 @@ describe('the first hour in Chromium (web mode)', () => {
       await viewAs(page, language, theme);
       const found: string[] = [];
       const check = async (where: string, builder: AxeBuilder) => {
+        await transitionsDone(page);
         const results = await builder.analyze();
         for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
           found.push(

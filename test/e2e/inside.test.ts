@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/dispatch';
 import { presetSpec } from '../../src/shared/model-spec';
 import type { TrainEvent } from '../../src/shared/training';
-import { collectErrors, screenshotScreen } from '../helpers/browser';
+import { collectErrors, screenshotScreen, transitionsDone } from '../helpers/browser';
 import { mnistFixtureDir } from '../helpers/mnist-fixture';
 import { requireBuiltTrainer } from '../helpers/training';
 import { startWebStudio, type WebStudio } from '../helpers/web-studio';
@@ -66,6 +66,7 @@ async function drawSeven(page: Page): Promise<void> {
 }
 
 const seriousViolations = async (page: Page, include: string): Promise<string[]> => {
+  await transitionsDone(page);
   const results = await new AxeBuilder({ page }).include(include).analyze();
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 };

@@ -85,7 +85,18 @@ export async function latinWordsOn(page: Page, allowed: ReadonlySet<string>): Pr
     while (walker.nextNode()) if (!walker.currentNode.parentElement.closest('code, pre, svg')) texts.push(walker.currentNode.textContent);
     return texts.join(' ');
   })()`);
-  return [...new Set(text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !allowed.has(word));
+  // A model's id (date, time, hex) is data, as in a downloaded file's name: its hex is no word of the UI.
+  const words = text.replace(/\b\d{8}-\d{6}-[0-9a-f]{6}\b/g, ' ');
+  return [...new Set(words.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [])].filter((word) => !allowed.has(word));
+}
+
+/**
+ * Resolves once every CSS transition and animation on the page has ended: a
+ * contrast check right after a theme switch would otherwise read colours
+ * half-way (the side bar's buttons fade over 120 ms).
+ */
+export async function transitionsDone(page: Page): Promise<void> {
+  await page.evaluate('Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))).then(() => undefined)');
 }
 
 /** The part of a canvas the checks read (the node project has no DOM types). */
