@@ -91,12 +91,17 @@ export async function latinWordsOn(page: Page, allowed: ReadonlySet<string>): Pr
 }
 
 /**
- * Resolves once every CSS transition and animation on the page has ended: a
- * contrast check right after a theme switch would otherwise read colours
- * half-way (the side bar's buttons fade over 120 ms).
+ * Resolves once every finite CSS transition and animation on the page has
+ * ended: a contrast check right after a theme switch would otherwise read
+ * colours half-way (the side bar's buttons fade over 120 ms). An endless one
+ * (a live run's pulse) is not waited for: it never finishes.
  */
 export async function transitionsDone(page: Page): Promise<void> {
-  await page.evaluate('Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))).then(() => undefined)');
+  await page.evaluate(`Promise.all(
+    document.getAnimations()
+      .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+      .map((a) => a.finished.catch(() => undefined)),
+  ).then(() => undefined)`);
 }
 
 /** The part of a canvas the checks read (the node project has no DOM types). */
