@@ -107,11 +107,6 @@ export class ReadAheadWorker {
   }
 }
 
-/** Starts reading `request` in a new worker thread; null when it cannot (the run reads the dataset itself). */
-export function readAhead(request: ReadAheadRequest, file = readAheadWorkerFile()): Promise<ReadAhead | null> {
-  return new ReadAheadWorker(file).read(request);
-}
-
 /** The worker's side: read, normalise, and send, handing over every buffer. */
 export async function serveReadAhead(request: ReadAheadRequest, send: (message: ReadAhead, transfer: ArrayBuffer[]) => void): Promise<void> {
   mark('read-ahead: request received');

@@ -13,7 +13,7 @@ import { DEFAULT_HYPERPARAMS } from '../../../src/shared/hyperparams';
 import { loadDataset } from '../../../src/main/datasets/load';
 import { loadTf } from '../../../src/main/native';
 import { normalizePixels, pixelBuffer, splitTensors, tensorPixels, type PixelBuffer } from '../../../src/main/trainer/data';
-import { readAhead, ReadAheadWorker, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
+import { ReadAheadWorker, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
 import { realDigits } from '../../helpers/mnist-fixture';
 import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
 import { runCli } from '../../helpers/project';
@@ -77,7 +77,7 @@ describe('the read-ahead worker', () => {
 
   it('reads what loadDataset reads, with each split’s normalised pixels, handed over whole', { timeout: 60_000 }, async () => {
     const home = homeWithFixture('digits', tmpDir());
-    const [ahead, loaded] = await Promise.all([readAhead({ source: { home, id: 'digits' }, normalization }), loadDataset({ home, id: 'digits' })]);
+    const [ahead, loaded] = await Promise.all([new ReadAheadWorker().read({ source: { home, id: 'digits' }, normalization }), loadDataset({ home, id: 'digits' })]);
     expect(ahead).not.toBeNull();
     const { dataset, pixels } = ahead!;
     expect({ ...dataset, train: null, test: null }).toEqual({ ...loaded, train: null, test: null });
@@ -106,7 +106,7 @@ describe('the read-ahead worker', () => {
     // A valid gzip stream of a truncated IDX file.
     const raw = zlib.gunzipSync(fs.readFileSync(file));
     fs.writeFileSync(file, zlib.gzipSync(raw.subarray(0, raw.length - 784)));
-    expect(await readAhead({ source: { home, id: 'digits' }, normalization })).toBeNull();
+    expect(await new ReadAheadWorker().read({ source: { home, id: 'digits' }, normalization })).toBeNull();
     await expect(loadDataset({ home, id: 'digits' })).rejects.toThrow(`${file}: is truncated`);
   });
 
@@ -137,6 +137,6 @@ describe('the read-ahead worker', () => {
   });
 
   it('answers null without its bundle (the run then reads on its own thread)', async () => {
-    expect(await readAhead({ source: { dir: tmpDir() }, normalization }, path.join(tmpDir(), 'missing.js'))).toBeNull();
+    expect(await new ReadAheadWorker(path.join(tmpDir(), 'missing.js')).read({ source: { dir: tmpDir() }, normalization })).toBeNull();
   });
 });
