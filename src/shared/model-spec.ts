@@ -95,6 +95,15 @@ export function problemMessage(problem: LayerProblem): string {
   }
 }
 
+/**
+ * Whether a batch may be split into parts trained side by side with the
+ * same result: no layer looks at the whole batch (batch normalisation's
+ * statistics) or draws for it (dropout's mask, drawn for the batch's shape).
+ */
+export function rowsIndependent(spec: ModelSpec): boolean {
+  return spec.layers.every((l) => l.type !== 'batchNormalization' && l.type !== 'dropout');
+}
+
 /** Checks a spec layer by layer: output shapes, parameter counts, and errors that name the layer. */
 export function describeModel(spec: ModelSpec): ModelSummary {
   const layers: LayerSummary[] = [];

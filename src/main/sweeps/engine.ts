@@ -154,7 +154,9 @@ export class SweepEngine {
     const first = pending();
     const env = this.options.env ?? process.env;
     const parallel = Math.max(1, Math.min(options.parallel ?? (first ? defaultParallel(trialConfig(record.spec, first.values, record.seed), env) : 1), Math.max(1, left)));
-    const hosts = Array.from({ length: parallel }, () => new TrainingHost({ home, launch: this.options.launch, env }));
+    // Trials side by side each get their share of the cores for TensorFlow's graph executor too (one each on 2 cores: no halves of a batch side by side).
+    const trialEnv = parallel > 1 && !env.TF_NUM_INTEROP_THREADS ? { ...env, TF_NUM_INTEROP_THREADS: String(Math.max(1, Math.floor(os.availableParallelism() / parallel))) } : env;
+    const hosts = Array.from({ length: parallel }, () => new TrainingHost({ home, launch: this.options.launch, env: trialEnv }));
     this.hosts.push(...hosts);
     try {
       await Promise.all(

@@ -4,7 +4,9 @@
  * For the mlp and cnn presets at batch 64 and 512, one trainer-like process
  * per case (started with the TF_NUM_INTRAOP_THREADS a run would get) times
  * in rotating rounds, so all see the same machine load:
- * - `native`: the real `trainLoop` on the native path,
+ * - `native`: the real `trainLoop` on the native path (each step one
+ *   TensorFlow graph, native/graph.ts), and `nativeEager` (op by op);
+ *   each runner trains one path for all its rounds, as a run does,
  * - `layers`: the real `trainLoop` on the tfjs-layers path,
  * - `bare`: the least a tfjs-node user would write (a gathered batch,
  *   `optimizer.minimize`, no loss read), and `unshuffled` (contiguous
@@ -22,7 +24,7 @@
  * `--threads` instead measures the native path at several batch sizes
  * with one thread and with TensorFlow's default, alternating processes:
  * the data behind MULTI_THREAD_FROM in training/threads.ts.
- * `--profile PRESET BATCH` lists where a native step's time goes, per op.
+ * `--profile PRESET BATCH` lists where a native step's time goes, per op (op by op: a graph step is one call).
  * `--pytorch PYTHON` holds the native path to the same networks in PyTorch
  * (scripts/bench_pytorch.py) in one sitting; `--startup` times the wait
  * from Start to the first loss and the CLI's whole `train` command;
@@ -36,7 +38,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Scalar, Tensor } from '@tensorflow/tfjs-node';
+import type { LayersModel, Scalar, Tensor } from '@tensorflow/tfjs-node';
 import { NUM_CLASSES, PIXELS, type LoadedDataset } from '@shared/datasets';
 import { AUGMENT_PRESET_VALUES } from '@shared/augment';
 import { Hyperparams } from '@shared/hyperparams';
@@ -138,15 +140,25 @@ async function engine(
   preset: Preset,
   batchSize: number,
   epochs: number,
-  which: 'native' | 'layers',
+  /** `nativeEager`: the native path with every op run as it is called (no step graphs). */
+  which: 'native' | 'nativeEager' | 'layers',
   augment?: { images: Uint8Array; where: 'run' | 'worker' | 'inline' },
+  /** Paths kept from round to round of a case (as a run keeps one for all its epochs), by runner; absent: a fresh path for this call. */
+  kept?: Map<string, KeptPath>,
 ): Promise<Timing> {
   const spec = presetSpec(preset);
   const hp = Hyperparams.parse({ batchSize, epochs, seed: SEED });
   const streams = runStreams(SEED);
-  const model = buildModel(tf, spec, streams.init);
-  const options = { tf, model, spec, hp, train: data.train, dropoutRand: streams.dropout };
-  const path: TrainingPath = which === 'native' ? new NativePath(options) : layersPath(options);
+  const key = `${which} ${augment?.where ?? ''}`;
+  let own = kept?.get(key);
+  const fresh = !own;
+  if (!own) {
+    const model = buildModel(tf, spec, streams.init);
+    const options = { tf, model, spec, hp, train: data.train, dropoutRand: streams.dropout };
+    own = { model, path: which === 'layers' ? layersPath(options) : new NativePath({ ...options, graphs: which === 'native' }) };
+    kept?.set(key, own);
+  }
+  const { path } = own;
   // Whole batches only, like the bare loop.
   const rows = data.trainIndices.subarray(0, Math.floor(data.trainIndices.length / batchSize) * batchSize);
   // Started before the clock, as a run starts it before training.
@@ -172,9 +184,17 @@ async function engine(
     });
   } finally {
     await images?.dispose();
-    path.dispose();
-    model.dispose();
+    if (fresh && !kept) disposeKept(own);
   }
+}
+
+interface KeptPath {
+  model: LayersModel;
+  path: TrainingPath;
+}
+function disposeKept({ model, path }: KeptPath): void {
+  path.dispose();
+  model.dispose();
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -184,7 +204,7 @@ const rate = (t: Timing, by: 'wallMs' | 'cpuMs') => (t.samples * 1000) / t[by];
  * `augmented`: the native path with the handwriting augmentation where a run computes it (batchImages);
  * `augmentedWorker`: always in a worker thread, batches ahead of the loop; `augmentedInline`: always on the loop's thread.
  */
-type Runner = 'native' | 'layers' | 'bare' | 'unshuffled' | 'augmented' | 'augmentedWorker' | 'augmentedInline';
+type Runner = 'native' | 'nativeEager' | 'layers' | 'bare' | 'unshuffled' | 'augmented' | 'augmentedWorker' | 'augmentedInline';
 
 /** Epochs of the 8192 samples per timed round: about a second or more of the faster paths each. */
 function epochsPerRound(preset: Preset, batchSize: number): number {
@@ -199,19 +219,27 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
   const data = prepareData(tf, dataset, Hyperparams.parse({}), seededRandom(SEED));
   const epochs = epochsPerRound(preset, batchSize);
   const binding = nativeAccess(tf).binding;
+  // Each runner trains one path for all its rounds, as a run does for all its epochs (and PyTorch's bench one model):
+  // the warm-up round measures the kernel choices and compiles the step graph, which a run does once.
+  const kept = new Map<string, KeptPath>();
+  let keep = false;
+  const keptOnes = () => (keep ? kept : undefined);
   const run: Record<Runner, (e: number) => Promise<Timing>> = {
-    native: (e) => engine(tf, data, preset, batchSize, e, 'native'),
-    layers: (e) => engine(tf, data, preset, batchSize, e, 'layers'),
+    native: (e) => engine(tf, data, preset, batchSize, e, 'native', undefined, keptOnes()),
+    nativeEager: (e) => engine(tf, data, preset, batchSize, e, 'nativeEager', undefined, keptOnes()),
+    layers: (e) => engine(tf, data, preset, batchSize, e, 'layers', undefined, keptOnes()),
     bare: (e) => bare(tf, data, preset, batchSize, e, true),
     unshuffled: (e) => bare(tf, data, preset, batchSize, e, false),
-    augmented: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'run' }),
-    augmentedWorker: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'worker' }),
-    augmentedInline: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'inline' }),
+    augmented: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'run' }, keptOnes()),
+    augmentedWorker: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'worker' }, keptOnes()),
+    augmentedInline: (e) => engine(tf, data, preset, batchSize, e, 'native', { images: dataset.train.images, where: 'inline' }, keptOnes()),
   };
-  // Warm-up: kernels, allocator and JIT settle before anything is timed (a short epoch each).
+  // Warm-up: kernels, allocator and JIT settle before anything is timed (a short epoch each, on a path of its own).
   for (const name of runners) await run[name](1);
   // After the warm-up: the dataset's tensors have their native handles by now.
   const before = { tensors: tf.memory().numTensors, handles: binding.getNumOfTensors() };
+  keep = true;
+  for (const name of runners) await run[name](1);
   const times = Object.fromEntries(runners.map((r) => [r, [] as Timing[]])) as Record<Runner, Timing[]>;
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < runners.length; k++) {
@@ -219,6 +247,8 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
       times[name].push(await run[name](epochs));
     }
   }
+  for (const k of kept.values()) disposeKept(k);
+  kept.clear();
   // Whatever outlived its run: 0 and 0 unless something leaks.
   const left = { tensors: tf.memory().numTensors - before.tensors, handles: binding.getNumOfTensors() - before.handles };
   data.dispose();
@@ -227,6 +257,7 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
   const ratio = (a: Runner, b: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') => Number(median(times[a].map((t, i) => rate(t, by) / rate(times[b][i]!, by))).toFixed(3));
   const result: Record<string, unknown> = { model: preset, batchSize, intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', rounds };
   for (const name of runners) result[`${name}SamplesPerSec`] = perSec(name);
+  if (runners.includes('native') && runners.includes('nativeEager')) Object.assign(result, { graphToEager: ratio('native', 'nativeEager') });
   if (runners.includes('native') && runners.includes('layers')) {
     Object.assign(result, { nativeToLayers: ratio('native', 'layers'), nativeToLayersCpu: ratio('native', 'layers', 'cpuMs') });
   }
@@ -344,7 +375,7 @@ function compare(): void {
   for (const preset of presets) {
     for (const batchSize of batches) {
       const threads = userThreads || autoIntraOpThreads(presetSpec(preset), batchSize);
-      const result = child(['--case', preset, String(batchSize), rounds, 'native,layers,bare,unshuffled,augmented,augmentedWorker,augmentedInline'], threads);
+      const result = child(['--case', preset, String(batchSize), rounds, 'native,nativeEager,layers,bare,unshuffled,augmented,augmentedWorker,augmentedInline'], threads);
       if (!userThreads) {
         // The layers path with the other choice of threads too: the native path is held to the layers path at its best.
         const other = threads === '1' ? undefined : '1';
@@ -408,7 +439,7 @@ function threadSweep(): void {
 async function profile(preset: Preset, batchSize: number): Promise<void> {
   const tf = loadTf();
   const data = prepareData(tf, syntheticDataset(SAMPLES), Hyperparams.parse({}), seededRandom(SEED));
-  await engine(tf, data, preset, batchSize, 1, 'native');
+  await engine(tf, data, preset, batchSize, 1, 'nativeEager');
   // The binding's properties are read-only: the native path is handed one that times each op in front of it.
   const backend = tf.backend() as unknown as { binding: NativeBinding };
   const binding = backend.binding;
@@ -426,7 +457,7 @@ async function profile(preset: Preset, batchSize: number): Promise<void> {
     return out;
   };
   backend.binding = Object.create(binding, { executeOp: { value: timed } }) as NativeBinding;
-  const t = await engine(tf, data, preset, batchSize, 1, 'native');
+  const t = await engine(tf, data, preset, batchSize, 1, 'nativeEager');
   backend.binding = binding;
   data.dispose();
   const steps = t.samples / batchSize;

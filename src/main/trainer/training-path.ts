@@ -12,7 +12,7 @@
  * run's environment says so and why.
  *
  * `MNIST_STUDIO_NATIVE_FAULT` (tests only) injects such a failure into the
- * native path: `missing-op` or `disagree` (see NativeFault).
+ * native path: `missing-op`, `disagree` or `graph` (see NativeFault).
  */
 import type { LayersModel, Optimizer, Scalar, SGDOptimizer, Tensor, Variable } from '@tensorflow/tfjs-node';
 import { SGD_MOMENTUM, type Hyperparams, type TrainingPathChoice } from '@shared/hyperparams';
@@ -23,6 +23,7 @@ import type { Tf } from '../native';
 import type { TrainingData } from './data';
 import { errorLine } from './failure';
 import { buildModel, lossFunction, trainingForward, type Forward, type LossFn } from './model';
+import { stepGraphsWanted } from './native/graph';
 import { NativePath, type NativeFault, type NativePathOptions } from './native/path';
 import type { TrainingPath } from './path';
 import { seededRandom } from './random';
@@ -150,8 +151,8 @@ const SELF_TEST_UPDATE_TOLERANCE = 1e-2;
 export function nativeFault(env: NodeJS.ProcessEnv = process.env): NativeFault | undefined {
   const value = env.MNIST_STUDIO_NATIVE_FAULT;
   if (value === undefined || value === '') return undefined;
-  if (value === 'missing-op' || value === 'disagree') return value;
-  throw new Error(`MNIST_STUDIO_NATIVE_FAULT must be missing-op or disagree, not ${value}`);
+  if (value === 'missing-op' || value === 'disagree' || value === 'graph') return value;
+  throw new Error(`MNIST_STUDIO_NATIVE_FAULT must be missing-op, disagree or graph, not ${value}`);
 }
 
 /** Why the self-test failed: the native path could not run, or it computed other numbers. */
@@ -222,7 +223,8 @@ export function selfTest(o: Omit<PathOptions, 'dropoutRand'> & { rows: Int32Arra
  * it again before the run's first step.
  */
 export function selfTestKey(spec: ModelSpec, hp: Pick<Hyperparams, 'optimizer' | 'learningRate' | 'loss'>, fault: NativeFault | undefined): string {
-  return JSON.stringify([spec.layers, hp.optimizer, hp.learningRate, hp.loss, fault ?? null]);
+  // Steps as graphs or op by op (MNIST_STUDIO_STEP_GRAPHS) run other ops: each has its own verdict.
+  return JSON.stringify([spec.layers, hp.optimizer, hp.learningRate, hp.loss, fault ?? null, stepGraphsWanted() ? 'graphs' : 'ops']);
 }
 
 /** Self-test verdicts of this process by `selfTestKey`: null where the native path passed. */

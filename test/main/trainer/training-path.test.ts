@@ -115,7 +115,7 @@ describe('the self-test and the choice of path', () => {
   it('reads its test-only fault switch strictly', () => {
     expect(nativeFault({})).toBeUndefined();
     expect(nativeFault({ MNIST_STUDIO_NATIVE_FAULT: 'missing-op' })).toBe('missing-op');
-    expect(() => nativeFault({ MNIST_STUDIO_NATIVE_FAULT: 'missing_op' })).toThrow(/must be missing-op or disagree/);
+    expect(() => nativeFault({ MNIST_STUDIO_NATIVE_FAULT: 'missing_op' })).toThrow(/must be missing-op, disagree or graph/);
   });
 });
 

@@ -22,14 +22,24 @@ describe('TensorFlow threads of a run', () => {
     expect(forwardWork(presetSpec('cnn')).conv).toBe(25 * 6 * 28 * 28 + 25 * 6 * 16 * 10 * 10);
   });
 
-  it('gives small steps one thread and large ones every core', () => {
-    expect(autoIntraOpThreads(presetSpec('mlp'), 64)).toBe('1');
-    expect(autoIntraOpThreads(presetSpec('mlp'), 512)).toBe('1');
-    expect(autoIntraOpThreads(presetSpec('mlp'), 1024)).toBeUndefined();
-    expect(autoIntraOpThreads(presetSpec('cnn'), 8)).toBe('1');
-    expect(autoIntraOpThreads(presetSpec('cnn'), 64)).toBe('1');
-    expect(autoIntraOpThreads(presetSpec('cnn'), 256)).toBe('1');
-    expect(autoIntraOpThreads(presetSpec('cnn'), 512)).toBeUndefined();
+  it('gives a network whose rows train independently its share of the cores per half batch', () => {
+    for (const batch of [8, 64, 512, 1024]) {
+      expect(autoIntraOpThreads(presetSpec('mlp'), batch, 2)).toBe('1');
+      expect(autoIntraOpThreads(presetSpec('cnn'), batch, 2)).toBe('1');
+    }
+    expect(autoIntraOpThreads(presetSpec('cnn'), 512, 8)).toBe('4');
+    // One core: no halves side by side, the rule below.
+    expect(autoIntraOpThreads(presetSpec('cnn'), 64, 1)).toBe('1');
+  });
+
+  it('gives other networks one thread for small steps and every core for large ones', () => {
+    const withDropout = (spec: ModelSpec): ModelSpec => ({ ...spec, layers: [...spec.layers.slice(0, -1), { type: 'dropout', rate: 0.2 }, spec.layers.at(-1)!] });
+    expect(autoIntraOpThreads(withDropout(presetSpec('mlp')), 64, 2)).toBe('1');
+    expect(autoIntraOpThreads(withDropout(presetSpec('mlp')), 512, 2)).toBe('1');
+    expect(autoIntraOpThreads(withDropout(presetSpec('mlp')), 1024, 2)).toBeUndefined();
+    expect(autoIntraOpThreads(withDropout(presetSpec('cnn')), 8, 2)).toBe('1');
+    expect(autoIntraOpThreads(withDropout(presetSpec('cnn')), 256, 2)).toBe('1');
+    expect(autoIntraOpThreads(withDropout(presetSpec('cnn')), 512, 2)).toBeUndefined();
   });
 
   it('lets the run’s threads win over the environment, and the environment over the studio', () => {
@@ -39,7 +49,16 @@ describe('TensorFlow threads of a run', () => {
     expect(chooseIntraOpThreads(config(presetSpec('mlp'), { threads: 3 }), { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '3', from: 'hyperparams' });
     expect(trainerEnv({ PATH: '/bin' }, mlp, 'darwin')).toEqual({ ...run, PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1' });
     // TensorFlow's default is the variable unset, even when the parent had it empty.
-    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(presetSpec('cnn'), { batchSize: 512 }), 'win32')).toEqual(run);
+    const batchNormed: ModelSpec = {
+      name: 'bn',
+      layers: [
+        { type: 'flatten' },
+        { type: 'dense', units: 64, activation: 'relu' },
+        { type: 'batchNormalization', momentum: 0.99, epsilon: 0.001 },
+        { type: 'dense', units: 10, activation: 'linear' },
+      ],
+    };
+    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(batchNormed, { batchSize: 4096 }), 'win32')).toEqual(run);
   });
 
   it('asks glibc for huge pages on Linux, leaving a user’s own tunables alone', () => {

@@ -1,5 +1,6 @@
 import type { Conv2dSpec } from '@shared/layers/conv2d';
-import { Conv2dLayer } from '../native/conv';
+import { Conv2dLayer, StockConv2dLayer } from '../native/conv';
+import { poolWindowAttrs } from '../native/pooling';
 import { PhaseConv2dLayer } from '../native/folded-conv';
 import { MaxPoolLayer } from '../native/layers';
 import { convKernelToOihw, int, ints, samePads } from './onnx-graph';
@@ -18,8 +19,9 @@ export const conv2d: MainLayerDef<Conv2dSpec> = {
       activation: layer.activation,
       kernelInitializer: kernelInitializer(),
     }),
-  native(layer, { s, params, input, output, next, kernels }) {
+  native(layer, { s, params, input, output, next, kernels, graphs }) {
     // A max pooling right after it runs inside it (folded, or between the convolution and its bias); the pooling layer is then the identity.
+    if (graphs) return new StockConv2dLayer(s, params, layer, input, next?.type === 'maxPooling2d' ? poolWindowAttrs(s, next) : null);
     if (PhaseConv2dLayer.fits(layer, next, input, output)) return new PhaseConv2dLayer(s, params, layer, input, output, kernels);
     const pool = next?.type === 'maxPooling2d' ? new MaxPoolLayer(s, next, true) : null;
     return new Conv2dLayer(s, params, layer, input, kernels, pool);

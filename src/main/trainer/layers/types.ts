@@ -44,6 +44,8 @@ export interface NativeContext {
   dropoutRand: () => number;
   /** Which formulation of a kernel to train with, by shape (measured once). */
   kernels: KernelChoices;
+  /** Whether steps run as graphs (graph.ts): TensorFlow's stock ops then fuse and win over hand-made formulations. */
+  graphs: boolean;
   /** Called after every step (to free what a layer drew in JavaScript). */
   afterStep: (fn: () => void) => void;
 }

@@ -29,6 +29,13 @@ export interface NativeBinding {
   deleteTensor(id: number): void;
   tensorDataSync(id: number): Float32Array | Int32Array | Uint8Array;
   executeOp(name: string, attrs: NativeAttr[], inputs: number[], outputs: number): NativeTensorInfo[];
+  /** A session from a SavedModel folder (graph.ts writes one per compiled step); its id. */
+  loadSavedModel(exportDir: string, tags: string): number;
+  /** Runs a session: feeds (handles) by comma-separated tensor names, fetches by names; new handles. */
+  runSavedModel(session: number, inputs: number[], inputNames: string, outputNames: string): NativeTensorInfo[];
+  deleteSavedModel(session: number): void;
+  /** Sessions open (what a test checks is back to where it was). */
+  getNumOfSavedModels(): number;
   /** Every live handle, tfjs's own tensors included. */
   getNumOfTensors(): number;
   TF_FLOAT: number;
@@ -72,4 +79,10 @@ export function nativeAccess(tf: Tf): NativeAccess {
     binding: binding as unknown as NativeBinding,
     idOf: (tensor) => getIds.call(backend, [tensor])[0]!,
   };
+}
+
+/** Whether the binding runs SavedModel sessions (what graph steps need; without them every step runs op by op). */
+export function hasSavedModels(b: NativeBinding): boolean {
+  const r = b as unknown as Record<string, unknown>;
+  return ['loadSavedModel', 'runSavedModel', 'deleteSavedModel', 'getNumOfSavedModels'].every((f) => typeof r[f] === 'function');
 }

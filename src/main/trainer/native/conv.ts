@@ -167,3 +167,62 @@ export class Conv2dLayer implements NativeLayer {
     return s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(this.batch), this.kernel, dz]);
   }
 }
+
+/**
+ * A convolution as TensorFlow's own ops, for steps that run as graphs
+ * (graph.ts): Conv2D, BiasAdd, the activation and, when a max pooling
+ * follows, MaxPool after it, as tfjs-layers does; backward MaxPoolGrad, the
+ * activation's gradient, BiasAddGrad and the two Conv2D backprops. In a
+ * graph TensorFlow's rewrites fuse these into oneDNN's kernels, which the
+ * hand-made formulations above (made for ops run one by one) keep it from.
+ * A pooling window whose outputs are all 0 after a ReLU sends its gradient
+ * to one of them, where ReluGrad stops it: the layers path's gradients.
+ */
+export class StockConv2dLayer implements NativeLayer {
+  private readonly act: ActivationOps;
+  private readonly convAttrs: NativeAttr[];
+  private readonly biasAttrs: NativeAttr[];
+  private readonly poolAttrs: NativeAttr[] | null;
+  private readonly filterSizes: number;
+  private readonly inputSizes: PerBatchConstant;
+  private x = -1;
+  private kernel = -1;
+  private y = -1;
+  private pooled = -1;
+  private batch = 0;
+  constructor(
+    private readonly s: NativeScope,
+    readonly params: Param[],
+    spec: Extract<LayerSpec, { type: 'conv2d' }>,
+    inputShape: number[],
+    /** The max pooling's window attributes when one follows (it is then done here), else null. */
+    poolAttrs: NativeAttr[] | null,
+  ) {
+    const a = s.a;
+    this.act = new ActivationOps(s, spec.activation);
+    this.convAttrs = a.conv(spec.strides, spec.padding === 'same' ? 'SAME' : 'VALID');
+    this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
+    this.poolAttrs = poolAttrs && [...poolAttrs, a.str('data_format', 'NHWC')];
+    this.filterSizes = s.constantI([4], params[0]!.shape);
+    this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
+  }
+  forward(x: number, batch: number): number {
+    const s = this.s;
+    this.x = x;
+    this.batch = batch;
+    this.kernel = s.read(this.params[0]!.handle);
+    const z = s.op('BiasAdd', this.biasAttrs, [s.op('Conv2D', this.convAttrs, [x, this.kernel]), s.read(this.params[1]!.handle)]);
+    this.y = this.act.forward(z);
+    if (!this.poolAttrs) return this.y;
+    this.pooled = s.op('MaxPool', this.poolAttrs, [this.y]);
+    return this.pooled;
+  }
+  backward(dy: number, grads: number[], needInput: boolean): number {
+    const s = this.s;
+    const dAct = this.poolAttrs ? s.op('MaxPoolGrad', this.poolAttrs, [this.y, this.pooled, dy]) : dy;
+    const dz = this.act.backward(dAct, this.y);
+    grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
+    grads[this.params[0]!.slot] = s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
+    return needInput ? s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(this.batch), this.kernel, dz]) : -1;
+  }
+}

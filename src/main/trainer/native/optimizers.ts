@@ -7,9 +7,11 @@ import type { NativeScope } from './scope';
  * Test-only faults (`MNIST_STUDIO_NATIVE_FAULT`, read by training-path.ts),
  * standing in for a tfjs-node whose binding lacks an op or computes
  * something else: `missing-op` asks the binding for an optimizer kernel
- * that does not exist; `disagree` trains with twice the learning rate.
+ * that does not exist; `disagree` trains with twice the learning rate;
+ * `graph` builds step graphs TensorFlow cannot load (graph.ts), so steps
+ * run op by op.
  */
-export type NativeFault = 'missing-op' | 'disagree';
+export type NativeFault = 'missing-op' | 'disagree' | 'graph';
 
 /** An optimizer as its fused TF kernel, one op per variable, matching the tfjs optimizer the layers path uses. */
 export interface NativeOptimizer {

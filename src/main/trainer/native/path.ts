@@ -21,16 +21,18 @@
  * step's intermediates after each step, the rest (variables, constants) in
  * `dispose()`.
  */
+import os from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { Hyperparams } from '@shared/hyperparams';
-import { describeModel, weightLayout, type ModelSpec, type WeightSlot } from '@shared/model-spec';
+import { describeModel, rowsIndependent, weightLayout, type ModelSpec, type WeightSlot } from '@shared/model-spec';
 import type { Tf } from '../../native';
 import type { SplitTensors } from '../data';
 import type { DrainedSteps, TrainingPath } from '../path';
-import { nativeAccess, type NativeAttr, type NativeBinding } from './binding';
+import { hasSavedModels, nativeAccess, type NativeAttr, type NativeBinding } from './binding';
 import { mainLayer } from '../layers';
 import type { NativeLayer, Param } from './layer';
 import { CrossEntropyLoss, MeanSquaredErrorLoss, type NativeLoss } from './losses';
+import { stepGraphsWanted } from './graph';
 import { KernelChoices } from './kernel-choice';
 import { createNativeOptimizer, type NativeFault, type NativeOptimizer } from './optimizers';
 import { NativeScope } from './scope';
@@ -49,8 +51,17 @@ export interface NativePathOptions {
   /** Dropout seeds, drawn exactly as the layers path draws them. */
   dropoutRand: () => number;
   fault?: NativeFault;
+  /** Parts each batch's forward and backward is split into, as graphs where no layer sees the whole batch (else 1); default 2 with 2+ inter-op threads, else 1. */
+  towers?: number;
+  /** Run steps as one TensorFlow graph each (graph.ts); default: unless MNIST_STUDIO_STEP_GRAPHS=0. */
+  graphs?: boolean;
   /** Kernel formulations chosen so far (the home's cache, what the self-test measured); by default measured afresh. */
   kernels?: KernelChoices;
+}
+
+/** Threads TensorFlow's graph executor runs ops on side by side (TF_NUM_INTEROP_THREADS, else a thread per core). */
+function interOpThreads(): number {
+  return Number(process.env.TF_NUM_INTEROP_THREADS) || os.availableParallelism();
 }
 
 /** The native path over one model: construct, `step` per batch, `drain` at logged batches, `sync` into the layers model, `dispose`. */
@@ -81,12 +92,20 @@ export class NativePath implements TrainingPath {
   private readonly argMaxAttrs: NativeAttr[];
   private readonly axis1: number;
   private disposed = false;
+  /** Whether steps run as graphs (graph.ts) once their batch size has run op by op. */
+  private readonly graphs: boolean;
+  /** Parts a batch is split into, each its own forward and backward (graph.ts runs them side by side). */
+  private readonly towers: number;
+  private readonly addN2: NativeAttr[];
+  private readonly concat2: NativeAttr[];
+  private readonly half: number;
 
   constructor(private readonly o: NativePathOptions) {
     const { tf, model, spec } = o;
     const access = nativeAccess(tf);
     this.b = access.binding;
-    const s = (this.s = new NativeScope(this.b));
+    const s = (this.s = new NativeScope(this.b, o.fault === 'graph'));
+    this.graphs = (o.graphs ?? stepGraphsWanted()) && hasSavedModels(this.b);
     const a = s.a;
     try {
       const summary = describeModel(spec);
@@ -139,6 +158,7 @@ export class NativePath implements TrainingPath {
           first: i === 0,
           dropoutRand: o.dropoutRand,
           kernels,
+          graphs: this.graphs,
           afterStep: (fn) => this.afterStep.push(fn),
         });
       });
@@ -155,6 +175,11 @@ export class NativePath implements TrainingPath {
       }
       this.optimizer = createNativeOptimizer(s, o.hp, this.trainable, o.fault);
       this.packAttrs = [a.type('T', a.F), a.int('axis', 0)];
+      this.addN2 = [a.type('T', a.F), a.int('N', 2)];
+      this.concat2 = [a.type('T', a.F), a.type('Tidx', a.I), a.int('N', 2)];
+      this.half = s.constantF([], [0.5]);
+      // Only as graphs (op by op the towers would run one after the other) and only where no layer sees the whole batch.
+      this.towers = this.graphs && rowsIndependent(spec) ? (o.towers ?? (interOpThreads() >= 2 ? 2 : 1)) : 1;
       this.argMaxAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.type('output_type', a.I)];
       s.endStep();
     } catch (err) {
@@ -166,27 +191,57 @@ export class NativePath implements TrainingPath {
   /** One optimisation step on the training rows `rows`. Nothing is read back: the loss and logits wait for `drain`. */
   step(rows: Int32Array, images?: Float32Array): void {
     const s = this.s;
+    const a = s.a;
     const batch = rows.length;
+    // Recorded and run as one graph (op by op the first time, while it is compiled).
+    const lazy = this.graphs;
+    const towers = batch % this.towers === 0 ? this.towers : 1;
+    const part = batch / towers;
+    const rowSize = this.rowShape.reduce((p, d) => p * d, 1);
     try {
-      const index = s.int32([batch], rows);
-      let h = images ? s.float32([batch, ...this.rowShape], images) : s.op('GatherV2', this.gatherAttrs, [this.x, index, this.axis0]);
-      const targets = this.loss.targets(index);
-      for (const layer of this.layers) h = layer.forward(h, batch, true);
-      const logits = h;
-      const { loss, dLogits } = this.loss.compute(logits, targets, batch);
-      let dy = dLogits;
-      for (let i = this.layers.length - 1; i >= this.firstTrainable; i--) dy = this.layers[i]!.backward(dy, this.grads, i > this.firstTrainable);
+      if (lazy) s.beginLazy();
+      const losses: number[] = [];
+      const logits: number[] = [];
+      let towerGrads: number[] = [];
+      for (let t = 0; t < towers; t++) {
+        const r = towers === 1 ? rows : rows.subarray(t * part, (t + 1) * part);
+        const im = images && towers > 1 ? images.subarray(t * part * rowSize, (t + 1) * part * rowSize) : images;
+        const out = this.pass(r, im, batch);
+        losses.push(out.loss);
+        logits.push(out.logits);
+        // Gradients are of the whole batch's mean loss, each tower's share: their sum is the step's.
+        if (t > 0) for (const p of this.trainable) this.grads[p.slot] = s.op('AddN', this.addN2, [towerGrads[p.slot]!, this.grads[p.slot]!]);
+        towerGrads = [...this.grads];
+      }
+      const loss = towers === 1 ? losses[0]! : s.op('Mul', a.T, [s.op('AddN', this.addN2, losses), this.half]);
+      const allLogits = towers === 1 ? logits[0]! : s.op('ConcatV2', this.concat2, [...logits, this.axis0]);
       s.freeReads();
       this.optimizer.apply(this.trainable, this.grads);
-      this.keptLosses.push(loss);
-      this.keptLogits.push(logits);
-      s.endStep([loss, logits]);
+      const kept = lazy ? s.flush([loss, allLogits]) : [loss, allLogits];
+      this.keptLosses.push(kept[0]!);
+      this.keptLogits.push(kept[1]!);
+      s.endStep(kept);
     } catch (err) {
+      s.abandonLazy();
       s.endStep();
       throw err;
     } finally {
       for (const fn of this.afterStep) fn();
     }
+  }
+
+  /** Forward and backward of rows `rows` (gradients into `grads`, scaled for a step of `batch` rows): their mean loss and logits. */
+  private pass(rows: Int32Array, images: Float32Array | undefined, batch: number): { loss: number; logits: number } {
+    const s = this.s;
+    const part = rows.length;
+    const index = s.int32([part], rows);
+    let h = images ? s.float32([part, ...this.rowShape], images) : s.op('GatherV2', this.gatherAttrs, [this.x, index, this.axis0]);
+    const targets = this.loss.targets(index);
+    for (const layer of this.layers) h = layer.forward(h, part, true);
+    const { loss, dLogits } = this.loss.compute(h, targets, batch);
+    let dy = dLogits;
+    for (let i = this.layers.length - 1; i >= this.firstTrainable; i--) dy = this.layers[i]!.backward(dy, this.grads, i > this.firstTrainable);
+    return { loss, logits: h };
   }
 
   /**
@@ -263,6 +318,12 @@ export class NativePath implements TrainingPath {
     } finally {
       for (const t of tensors) t.dispose();
     }
+  }
+
+  /** Steps run as one graph and op by op so far, and why graphs are off if a compile failed. */
+  get stepsRun(): { graph: number; eager: number; graphsOffBecause: string | null } {
+    const g = this.s.graphs;
+    return { ...g.counts, graphsOffBecause: g.disabledBy };
   }
 
   /** The names of the path's resource variables (weights and optimizer slots), also after `dispose`. */

@@ -5,6 +5,7 @@
  * each step, the rest (variables, constants) in `dispose()`.
  */
 import type { NativeAttr, NativeBinding } from './binding';
+import { Recording, StepGraphs, type VariableInfo } from './graph';
 
 /** TF's dtype and attribute codes, and prebuilt attribute lists (reused every step: no per-op allocation). */
 export class Attrs {
@@ -75,13 +76,48 @@ export class NativeScope {
   readonly a: Attrs;
   private readonly readAttrs: NativeAttr[];
   private readonly prefix = `mnist_studio_${process.pid}_${++pathCounter}`;
+  private readonly variableInfo: VariableInfo[] = [];
+  /** The ops of a lazy step (see `beginLazy`), or null while ops run as they are called. */
+  private lazy: Recording | null = null;
+  /** Lazy steps compiled into graphs (graph.ts). */
+  readonly graphs: StepGraphs;
 
-  constructor(readonly b: NativeBinding) {
+  constructor(
+    readonly b: NativeBinding,
+    /** Test-only: step graphs that do not load (see StepGraphs). */
+    brokenGraphs = false,
+  ) {
     this.a = new Attrs(b);
     this.readAttrs = [this.a.type('dtype', this.a.F)];
+    this.graphs = new StepGraphs(b, () => this.variableInfo, brokenGraphs);
+  }
+
+  /**
+   * From here to `flush`, ops are recorded instead of run and return
+   * symbolic (negative) ids; tensors made from values (`int32`, `scalar`,
+   * constants) are still made at once. Nothing may read a value meanwhile.
+   */
+  beginLazy(): void {
+    this.lazy = new Recording();
+  }
+
+  /** Runs the lazy step (as one graph when it matches a compiled one); returns the real ids of `keep`, step-scoped like any op's. */
+  flush(keep: number[]): number[] {
+    const rec = this.lazy;
+    if (!rec) throw new Error('flush without beginLazy');
+    this.lazy = null;
+    const { kept, made } = this.graphs.run(rec, keep);
+    this.scratch.push(...made, ...kept);
+    return kept;
+  }
+
+  /** Drops a lazy step's recording (a step that failed before `flush`). */
+  abandonLazy(): void {
+    this.lazy = null;
   }
 
   op(name: string, attrs: NativeAttr[], inputs: number[]): number {
+    if (this.lazy) return this.lazy.add(name, attrs, inputs, 1)[0]!;
     const id = this.b.executeOp(name, attrs, inputs, 1)[0]!.id;
     this.scratch.push(id);
     return id;
@@ -93,6 +129,7 @@ export class NativeScope {
   }
 
   opN(name: string, attrs: NativeAttr[], inputs: number[], outputs: number): number[] {
+    if (this.lazy) return this.lazy.add(name, attrs, inputs, outputs);
     const ids = this.b.executeOp(name, attrs, inputs, outputs).map((o) => o.id);
     this.scratch.push(...ids);
     return ids;
@@ -100,6 +137,11 @@ export class NativeScope {
 
   /** An op with no outputs (assignments, optimizer kernels). */
   run(name: string, attrs: NativeAttr[], inputs: number[]): void {
+    if (this.lazy) {
+      this.lazy.add(name, attrs, inputs, 0);
+      return;
+    }
+    this.graphs.toEager();
     this.b.executeOp(name, attrs, inputs, 0);
   }
 
@@ -167,6 +209,7 @@ export class NativeScope {
     )[0]!.id;
     this.variables.push(handle);
     this.variableNames.push(name);
+    this.variableInfo.push({ handle, name, shape });
     this.run('AssignVariableOp', [this.a.type('dtype', this.a.F), this.a.bool('validate_shape', false)], [handle, initial]);
     return handle;
   }
@@ -182,6 +225,8 @@ export class NativeScope {
   }
 
   read(handle: number): number {
+    if (this.lazy) return this.lazy.add('ReadVariableOp', this.readAttrs, [handle], 1)[0]!;
+    this.graphs.toEager();
     const id = this.b.executeOp('ReadVariableOp', this.readAttrs, [handle], 1)[0]!.id;
     this.reads.push(id);
     return id;
@@ -210,6 +255,8 @@ export class NativeScope {
 
   /** Destroys every variable (DestroyResourceOp frees its buffer) and deletes every handle. Idempotent. */
   dispose(): void {
+    this.lazy = null;
+    this.graphs.dispose();
     this.endStep();
     for (const handle of this.variables) {
       try {

@@ -1,6 +1,6 @@
 /**
- * The native path computes what the tfjs-layers path computes: from the
- * same initial weights and the same batches, per-step losses within 1e-4
+ * The native path computes what the tfjs-layers path computes, as graphs
+ * and op by op: from the same initial weights and the same batches, per-step losses within 1e-4
  * (relative) over 200 steps and final weights within 1e-3, for every layer
  * type, activation, loss and optimizer the studio offers. Tiny networks and
  * batches keep the matrix fast.
@@ -205,15 +205,24 @@ function maxDifference(a: Float32Array[], b: Float32Array[]): number {
 
 const weightsOf = (model: LayersModel) => model.getWeights().map((w) => w.dataSync() as Float32Array);
 
-/** A network with a convolution runs once per filter-gradient formulation, each forced everywhere; the rest once, as measured. */
-const RUNS: (Case & { form: FilterGradientForm | null })[] = CASES.flatMap((c): (Case & { form: FilterGradientForm | null })[] =>
-  c.spec.layers.some((l) => l.type === 'conv2d') ? FILTER_GRADIENT_FORMS.map((form) => ({ ...c, name: `${c.name} (filter gradient: ${form})`, form })) : [{ ...c, form: null }],
-);
+type Run = Case & { graphs: boolean; form: FilterGradientForm | null };
+/**
+ * Every case runs as graphs (graph.ts: TensorFlow's stock ops, two towers
+ * where rows train independently), and op by op: a network with a
+ * convolution once per filter-gradient formulation, each forced everywhere;
+ * the rest once.
+ */
+const RUNS: Run[] = CASES.flatMap((c): Run[] => [
+  { ...c, name: `${c.name} (as graphs)`, graphs: true, form: null },
+  ...(c.spec.layers.some((l) => l.type === 'conv2d')
+    ? FILTER_GRADIENT_FORMS.map((form) => ({ ...c, name: `${c.name} (op by op, filter gradient: ${form})`, graphs: false, form }))
+    : [{ ...c, name: `${c.name} (op by op)`, graphs: false, form: null }]),
+]);
 
 describe('the native path against tfjs-layers, same weights, same batches', () => {
-  it.each(RUNS)('$name', ({ spec, hp, batch, form, weightTolerance, lossTolerance }) => {
+  it.each(RUNS)('$name', ({ spec, hp, batch, graphs, form, weightTolerance, lossTolerance }) => {
     const model = buildModel(tf, spec, seededRandom(3));
-    const native = new NativePath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5), kernels: new KernelChoices(form) });
+    const native = new NativePath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5), kernels: new KernelChoices(form), graphs, towers: 2 });
     const layers = layersPath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5) });
     try {
       const steps = batches(STEPS, batch ?? BATCH);
@@ -227,6 +236,10 @@ describe('the native path against tfjs-layers, same weights, same batches', () =
       let worstLoss = 0;
       l.losses.forEach((loss, k) => (worstLoss = Math.max(worstLoss, Math.abs(n.losses[k]! - loss) / Math.abs(loss))));
       const worstWeight = maxDifference(native.weights(), weightsOf(model));
+      // As graphs: all but the first step (and a short batch of another shape) ran as one graph each.
+      const run = native.stepsRun;
+      if (graphs) expect([run.graph + run.eager, run.eager <= 3]).toEqual([STEPS, true]);
+      else expect(run).toEqual({ graph: 0, eager: 0, graphsOffBecause: null });
       expect(worstLoss).toBeLessThan(lossTolerance ?? 1e-4);
       expect(worstWeight).toBeLessThan(weightTolerance ?? 1e-3);
       // Training did something (the comparison is not between two idle nets).
