@@ -104,6 +104,38 @@ export function rowsIndependent(spec: ModelSpec): boolean {
   return spec.layers.every((l) => l.type !== 'batchNormalization' && l.type !== 'dropout');
 }
 
+/** Multiply-adds of one image's forward pass, by layer type: where the work per step is. */
+export function forwardWork(spec: ModelSpec): { dense: number; conv: number } {
+  const summary = describeModel(spec);
+  let dense = 0;
+  let conv = 0;
+  spec.layers.forEach((layer, i) => {
+    const out = summary.layers[i]?.outputShape;
+    const params = summary.layers[i]?.params ?? 0;
+    if (!out) return;
+    if (layer.type === 'dense') dense += params;
+    // Each output pixel of each filter costs kernel² · input channels multiply-adds.
+    if (layer.type === 'conv2d') conv += (params - layer.filters) * out[0]! * out[1]!;
+  });
+  return { dense, conv };
+}
+
+/**
+ * Forward multiply-adds per step from which the native path's step graph
+ * splits a batch into two towers run side by side. Measured on 2 cores
+ * (`npm run bench`, one intra-op thread): the mlp at batch 64 (7M) trains
+ * at 94k samples/s as one tower and 85–91k as two; the mlp at 512 (56M)
+ * 222k as one and 260k as two; the cnn at 64 (27M) 12k as one and 16–23k
+ * as two.
+ */
+export const TOWERS_FROM = 16_000_000;
+
+/** Towers a step of `batch` rows is split into: 2 where rows train independently, the work is enough, the batch even and 2+ threads can run them; else 1. */
+export function stepTowers(spec: ModelSpec, batch: number, interOpThreads: number): 1 | 2 {
+  const work = forwardWork(spec);
+  return interOpThreads >= 2 && batch % 2 === 0 && rowsIndependent(spec) && (work.dense + work.conv) * batch >= TOWERS_FROM ? 2 : 1;
+}
+
 /** Checks a spec layer by layer: output shapes, parameter counts, and errors that name the layer. */
 export function describeModel(spec: ModelSpec): ModelSummary {
   const layers: LayerSummary[] = [];

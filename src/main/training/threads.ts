@@ -7,25 +7,9 @@
  * 2-core machine with `npm run bench -- --threads` (see bench.ts).
  */
 import os from 'node:os';
-import { describeModel, rowsIndependent, type ModelSpec } from '@shared/model-spec';
+import { forwardWork, stepTowers, type ModelSpec } from '@shared/model-spec';
 import type { RunEnvironment, TrainConfig } from '@shared/training';
 import { trainerBaseEnv } from './trainer-process';
-
-/** Multiply-adds of one image's forward pass, by layer type: where the work per step is. */
-export function forwardWork(spec: ModelSpec): { dense: number; conv: number } {
-  const summary = describeModel(spec);
-  let dense = 0;
-  let conv = 0;
-  spec.layers.forEach((layer, i) => {
-    const out = summary.layers[i]?.outputShape;
-    const params = summary.layers[i]?.params ?? 0;
-    if (!out) return;
-    if (layer.type === 'dense') dense += params;
-    // Each output pixel of each filter costs kernel² · input channels multiply-adds.
-    if (layer.type === 'conv2d') conv += (params - layer.filters) * out[0]! * out[1]!;
-  });
-  return { dense, conv };
-}
 
 /**
  * Per-step work (forward multiply-adds × batch size) from which TensorFlow's
@@ -41,15 +25,13 @@ export const MULTI_THREAD_FROM = { dense: 100_000_000, conv: 128_000_000 } as co
 
 /**
  * The studio's choice for a run: a count, or undefined for TensorFlow's
- * default (every core). A network whose rows train independently runs each
- * step as two halves side by side in one graph (native/graph.ts), one per
- * inter-op thread (TF_NUM_INTEROP_THREADS, by default a thread per core):
- * each half then gets its share of the cores, on 2 cores one thread (the
- * cnn at batch 64: 16–23k samples/s against 11k op by op on one thread; at
- * 512: 27–30k against 10–14k on either count).
+ * default (every core). A step the native path splits into two towers run
+ * side by side in one graph (`stepTowers`, native/graph.ts), one per
+ * inter-op thread (TF_NUM_INTEROP_THREADS, by default a thread per core),
+ * gives each tower its share of the cores: on 2 cores one thread.
  */
 export function autoIntraOpThreads(spec: ModelSpec, batchSize: number, cores = os.availableParallelism()): string | undefined {
-  if (rowsIndependent(spec) && cores >= 2) return String(Math.floor(cores / 2));
+  if (stepTowers(spec, batchSize, cores) > 1) return String(Math.floor(cores / 2));
   const work = forwardWork(spec);
   const enough = work.conv * batchSize >= MULTI_THREAD_FROM.conv || work.dense * batchSize >= MULTI_THREAD_FROM.dense;
   return enough ? undefined : '1';
@@ -71,3 +53,5 @@ export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig, platfor
   else env.TF_NUM_INTRAOP_THREADS = value;
   return env;
 }
+
+export { forwardWork } from '@shared/model-spec';

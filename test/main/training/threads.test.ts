@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Hyperparams } from '../../../src/shared/hyperparams';
-import { presetSpec, type ModelSpec } from '../../../src/shared/model-spec';
+import { presetSpec, stepTowers, type ModelSpec } from '../../../src/shared/model-spec';
 import type { TrainConfig } from '../../../src/shared/training';
 import { autoIntraOpThreads, chooseIntraOpThreads, forwardWork, trainerEnv } from '../../../src/main/training/threads';
 import { HUGE_PAGE_TUNABLE } from '../../../src/main/training/trainer-process';
@@ -22,14 +22,21 @@ describe('TensorFlow threads of a run', () => {
     expect(forwardWork(presetSpec('cnn')).conv).toBe(25 * 6 * 28 * 28 + 25 * 6 * 16 * 10 * 10);
   });
 
-  it('gives a network whose rows train independently its share of the cores per half batch', () => {
-    for (const batch of [8, 64, 512, 1024]) {
-      expect(autoIntraOpThreads(presetSpec('mlp'), batch, 2)).toBe('1');
+  it('gives each tower of a step split in two its share of the cores', () => {
+    // The mlp at 64 is below TOWERS_FROM: one tower, one thread.
+    expect(stepTowers(presetSpec('mlp'), 64, 2)).toBe(1);
+    expect(autoIntraOpThreads(presetSpec('mlp'), 64, 2)).toBe('1');
+    for (const batch of [64, 512, 1024]) {
+      expect(stepTowers(presetSpec('cnn'), batch, 2)).toBe(2);
       expect(autoIntraOpThreads(presetSpec('cnn'), batch, 2)).toBe('1');
     }
+    expect(stepTowers(presetSpec('mlp'), 512, 2)).toBe(2);
+    expect(autoIntraOpThreads(presetSpec('mlp'), 1024, 2)).toBe('1');
     expect(autoIntraOpThreads(presetSpec('cnn'), 512, 8)).toBe('4');
-    // One core: no halves side by side, the rule below.
-    expect(autoIntraOpThreads(presetSpec('cnn'), 64, 1)).toBe('1');
+    // Not with one inter-op thread, an odd batch, or a layer that sees the whole batch.
+    expect(stepTowers(presetSpec('cnn'), 64, 1)).toBe(1);
+    expect(stepTowers(presetSpec('cnn'), 63, 2)).toBe(1);
+    expect(stepTowers({ ...presetSpec('cnn'), layers: [{ type: 'dropout', rate: 0.1 }, ...presetSpec('cnn').layers] }, 64, 2)).toBe(1);
   });
 
   it('gives other networks one thread for small steps and every core for large ones', () => {

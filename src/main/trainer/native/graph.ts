@@ -221,12 +221,16 @@ class GraphBuilder {
   }
 }
 
-/** dtype of a handle, from the array its data reads into (a copy, made once while compiling). */
-function dtypeOf(b: NativeBinding, id: number): number {
-  const data = b.tensorDataSync(id);
-  if (data instanceof Float32Array) return b.TF_FLOAT;
-  if (data instanceof Int32Array) return b.TF_INT32;
-  throw new Error(`tensor ${id} is neither float32 nor int32`);
+/**
+ * dtype of a handle, as the binding reports it for an Identity of it (which
+ * shares the buffer: no copy, where reading the data would copy a whole
+ * data set). TensorFlow runs Identity whatever its T says; the output
+ * handle carries the tensor's own dtype (binding.test.ts checks this).
+ */
+export function dtypeOf(b: NativeBinding, id: number): number {
+  const [out] = b.executeOp('Identity', [{ name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT }], [id], 1);
+  b.deleteTensor(out!.id);
+  return out!.dtype;
 }
 
 /** A compiled step: its session, the signature it was built from, its feed and fetch names. */

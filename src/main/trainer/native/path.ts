@@ -24,7 +24,7 @@
 import os from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { Hyperparams } from '@shared/hyperparams';
-import { describeModel, rowsIndependent, weightLayout, type ModelSpec, type WeightSlot } from '@shared/model-spec';
+import { describeModel, rowsIndependent, stepTowers, weightLayout, type ModelSpec, type WeightSlot } from '@shared/model-spec';
 import type { Tf } from '../../native';
 import type { SplitTensors } from '../data';
 import type { DrainedSteps, TrainingPath } from '../path';
@@ -51,7 +51,7 @@ export interface NativePathOptions {
   /** Dropout seeds, drawn exactly as the layers path draws them. */
   dropoutRand: () => number;
   fault?: NativeFault;
-  /** Parts each batch's forward and backward is split into, as graphs where no layer sees the whole batch (else 1); default 2 with 2+ inter-op threads, else 1. */
+  /** Parts each batch's forward and backward is split into, as graphs where no layer sees the whole batch and the batch divides (else 1); default `stepTowers`. */
   towers?: number;
   /** Run steps as one TensorFlow graph each (graph.ts); default: unless MNIST_STUDIO_STEP_GRAPHS=0. */
   graphs?: boolean;
@@ -94,8 +94,8 @@ export class NativePath implements TrainingPath {
   private disposed = false;
   /** Whether steps run as graphs (graph.ts) once their batch size has run op by op. */
   private readonly graphs: boolean;
-  /** Parts a batch is split into, each its own forward and backward (graph.ts runs them side by side). */
-  private readonly towers: number;
+  /** Parts a batch of so many rows is split into, each its own forward and backward (graph.ts runs them side by side). */
+  private readonly towersOf: (batch: number) => number;
   private readonly addN2: NativeAttr[];
   private readonly concat2: NativeAttr[];
   private readonly half: number;
@@ -178,8 +178,14 @@ export class NativePath implements TrainingPath {
       this.addN2 = [a.type('T', a.F), a.int('N', 2)];
       this.concat2 = [a.type('T', a.F), a.type('Tidx', a.I), a.int('N', 2)];
       this.half = s.constantF([], [0.5]);
-      // Only as graphs (op by op the towers would run one after the other) and only where no layer sees the whole batch.
-      this.towers = this.graphs && rowsIndependent(spec) ? (o.towers ?? (interOpThreads() >= 2 ? 2 : 1)) : 1;
+      // Only as graphs (op by op the towers would run one after the other), and only where no layer sees the whole batch.
+      const forced = o.towers;
+      const threads = interOpThreads();
+      this.towersOf = !this.graphs
+        ? () => 1
+        : forced !== undefined
+          ? (batch) => (rowsIndependent(spec) && batch % forced === 0 ? forced : 1)
+          : (batch) => stepTowers(spec, batch, threads);
       this.argMaxAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.type('output_type', a.I)];
       s.endStep();
     } catch (err) {
@@ -195,7 +201,7 @@ export class NativePath implements TrainingPath {
     const batch = rows.length;
     // Recorded and run as one graph (op by op the first time, while it is compiled).
     const lazy = this.graphs;
-    const towers = batch % this.towers === 0 ? this.towers : 1;
+    const towers = this.towersOf(batch);
     const part = batch / towers;
     const rowSize = this.rowShape.reduce((p, d) => p * d, 1);
     try {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../../../../src/main/native';
 import { nativeAccess, type NativeAttr } from '../../../../src/main/trainer/native/binding';
+import { dtypeOf } from '../../../../src/main/trainer/native/graph';
 import { ROOT } from '../../../helpers/project';
 
 const tf = loadTf();
@@ -93,5 +94,22 @@ describe('tfjs-node’s native binding, as the native path uses it', () => {
     const live = b.getNumOfTensors();
     x.dispose();
     expect(b.getNumOfTensors()).toBe(live - 1);
+  });
+
+  it('reports a handle’s own dtype for an Identity of it, whatever its T (what a step graph’s placeholders are typed by)', () => {
+    const ints = b.createTensor([3], b.TF_INT32, Int32Array.of(1, 2, 3));
+    const floats = b.createTensor([2], F, Float32Array.of(1, 2));
+    try {
+      expect(dtypeOf(b, ints)).toBe(b.TF_INT32);
+      expect(dtypeOf(b, floats)).toBe(F);
+      expect(Array.from(b.tensorDataSync(ints))).toEqual([1, 2, 3]);
+    } finally {
+      b.deleteTensor(ints);
+      b.deleteTensor(floats);
+    }
+  });
+
+  it('has the SavedModel session functions step graphs use (graph.test.ts trains through them)', () => {
+    for (const f of ['loadSavedModel', 'runSavedModel', 'deleteSavedModel', 'getNumOfSavedModels'] as const) expect(typeof b[f]).toBe('function');
   });
 });
