@@ -123,12 +123,12 @@ export function forwardWork(spec: ModelSpec): { dense: number; conv: number } {
 /**
  * Forward multiply-adds per step from which the native path's step graph
  * splits a batch into two towers run side by side. Measured on 2 cores
- * (`npm run bench`, one intra-op thread): the mlp at batch 64 (7M) trains
- * at 94k samples/s as one tower and 85–91k as two; the mlp at 512 (56M)
- * 222k as one and 260k as two; the cnn at 64 (27M) 12k as one and 16–23k
- * as two.
+ * (`npm run bench`, one intra-op thread), one tower against two: the mlp at
+ * batch 64 (7M) 84–91k samples/s against 88–91k (a tie); at 128 (14M)
+ * 116–118k against 135–138k; at 256 145–155k against 178–239k; the cnn at
+ * batch 32 (13M) 13k against 17–18k, at 64 12k against 16–23k.
  */
-export const TOWERS_FROM = 16_000_000;
+export const TOWERS_FROM = 10_000_000;
 
 /** Towers a step of `batch` rows is split into: 2 where rows train independently, the work is enough, the batch even and 2+ threads can run them; else 1. */
 export function stepTowers(spec: ModelSpec, batch: number, interOpThreads: number): 1 | 2 {
