@@ -56,7 +56,8 @@ export interface VariableInfo {
 /** A lazy step's ops, in order. */
 export class Recording {
   readonly calls: LazyCall[] = [];
-  private next = -1;
+  /** From -2 down: -1 is what the layers use for "none" (no input gradient, no mask). */
+  private next = -2;
   /** Records an op; returns its outputs' symbolic ids. */
   add(name: string, attrs: NativeAttr[], inputs: number[], outputs: number): number[] {
     const first = this.next;
@@ -209,6 +210,7 @@ class GraphBuilder {
 
   /** The SavedModel (one meta graph, tag `serve`, no variables to restore) in a fresh folder; returns the folder. */
   save(): string {
+    // The graph version of libtensorflow 2.9 (tfjs-node's own download); 2.21 (the wheel's, 2474) reads it as well.
     const versions = call(new this.p.VersionDef(), 'setProducer', 1087);
     call(this.graph, 'setVersions', versions);
     const info = call(new this.p.MetaGraphDef.MetaInfoDef(), 'addTags', 'serve');
@@ -246,7 +248,11 @@ interface Compiled {
   pullNames: string;
 }
 
-/** How many distinct lazy steps run op by op before the first is compiled: the first signature seen is compiled. */
+/**
+ * A path's step graph: the first lazy step is compiled (after it ran op by
+ * op); a later step that matches it runs as one session call, any other op
+ * by op, the weights following whichever side runs.
+ */
 export class StepGraphs {
   private compiled: Compiled | null = null;
   /** Where the compiled graph's variables' current values are. */
@@ -263,7 +269,7 @@ export class StepGraphs {
     private readonly broken = false,
   ) {}
 
-  /** True when eager ops may read or write the variables (copies the graph's values back first). */
+  /** Before eager ops read or write the variables: copies the graph's values into them, if the graph trained last. */
   toEager(): void {
     const c = this.compiled;
     if (!c || this.holder === 'eager') return;

@@ -1,13 +1,14 @@
 /**
- * The native training path: one training step as ~30 stock TensorFlow ops
- * called through tfjs-node's binding, instead of the ~160 ops and ~200
- * kernels a tfjs-layers step costs. Forward and backward passes are
- * written out per layer (MatMul/BiasAdd, Conv2D and its two backprops,
- * max pooling, the activations and their grad ops; a convolution with
- * 2×2 pooling after it in space-to-depth form), the loss is
- * SparseSoftmaxCrossEntropyWithLogits or a hand-written mean squared
+ * The native training path: one training step as ~30–110 stock TensorFlow
+ * ops through tfjs-node's binding, run as one graph (graph.ts) instead of
+ * the ~160 ops and ~200 kernels a tfjs-layers step costs. Forward and
+ * backward passes are written out per layer (MatMul/BiasAdd, Conv2D and its
+ * two backprops, max pooling, the activations and their grad ops; op by op,
+ * a convolution with 2×2 pooling after it in space-to-depth form), the loss
+ * is SparseSoftmaxCrossEntropyWithLogits or a hand-written mean squared
  * error, and the weights live in TF resource variables updated by the
- * optimizers' fused kernels (ResourceApplyAdam …).
+ * optimizers' fused kernels (ResourceApplyAdam …). As a graph, a step with
+ * enough work is two towers, each half of the batch, side by side.
  *
  * The mathematics is the tfjs-layers path's, step for step (test/main/
  * trainer/native/path.test.ts holds the proof): same initial weights (read
@@ -52,7 +53,7 @@ export interface NativePathOptions {
   dropoutRand: () => number;
   fault?: NativeFault;
   /** Parts each batch's forward and backward is split into, as graphs where no layer sees the whole batch and the batch divides (else 1); default `stepTowers`. */
-  towers?: number;
+  towers?: 1 | 2;
   /** Run steps as one TensorFlow graph each (graph.ts); default: unless MNIST_STUDIO_STEP_GRAPHS=0. */
   graphs?: boolean;
   /** Kernel formulations chosen so far (the home's cache, what the self-test measured); by default measured afresh. */
@@ -92,10 +93,10 @@ export class NativePath implements TrainingPath {
   private readonly argMaxAttrs: NativeAttr[];
   private readonly axis1: number;
   private disposed = false;
-  /** Whether steps run as graphs (graph.ts) once their batch size has run op by op. */
+  /** Whether steps run as graphs (graph.ts). */
   private readonly graphs: boolean;
   /** Parts a batch of so many rows is split into, each its own forward and backward (graph.ts runs them side by side). */
-  private readonly towersOf: (batch: number) => number;
+  private readonly towersOf: (batch: number) => 1 | 2;
   private readonly addN2: NativeAttr[];
   private readonly concat2: NativeAttr[];
   private readonly half: number;

@@ -74,7 +74,7 @@ function worstRelative(a: Float32Array, b: Float32Array): number {
 }
 
 /** Trains `steps` on a graph path and on the layers path side by side; `between(k)` runs after step k. */
-function sideBySide(steps: Int32Array[], spec: ModelSpec, options: { towers?: number; fault?: 'graph' }, between?: (k: number, native: NativePath, model: LayersModel) => void) {
+function sideBySide(steps: Int32Array[], spec: ModelSpec, options: { towers?: 1 | 2; fault?: 'graph' }, between?: (k: number, native: NativePath, model: LayersModel) => void) {
   const model = buildModel(tf, spec, seededRandom(3));
   const native = new NativePath({ tf, model, spec, hp: HP, train, dropoutRand: seededRandom(5), ...options });
   const layers = layersPath({ tf, model, spec, hp: HP, train, dropoutRand: seededRandom(5) });
