@@ -261,6 +261,7 @@ export class StepGraphs {
   disabledBy: string | null = null;
   /** Steps run as one graph, and op by op (for tests and the run's record). */
   readonly counts = { graph: 0, eager: 0 };
+  private handleSet = new Set<number>();
 
   constructor(
     private readonly b: NativeBinding,
@@ -268,6 +269,13 @@ export class StepGraphs {
     /** Test-only (NativeFault `graph`): every graph gets a node of an op TensorFlow does not have. */
     private readonly broken = false,
   ) {}
+
+  /** The variables' handles, as a set; made again only when a variable was added (they all are before the first step). */
+  private handles(): ReadonlySet<number> {
+    const variables = this.variables();
+    if (this.handleSet.size !== variables.length) this.handleSet = new Set(variables.map((v) => v.handle));
+    return this.handleSet;
+  }
 
   /** Before eager ops read or write the variables: copies the graph's values into them, if the graph trained last. */
   toEager(): void {
@@ -301,8 +309,7 @@ export class StepGraphs {
    * intermediates, for the scope to free).
    */
   run(rec: Recording, keep: number[]): { kept: number[]; made: number[] } {
-    const handles = new Set(this.variables().map((v) => v.handle));
-    const sig = signature(rec, handles);
+    const sig = signature(rec, this.handles());
     const c = this.compiled;
     if (c && c.key === sig.key && keep.every((k) => c.fetchOf.has(k))) {
       this.toGraph(c);

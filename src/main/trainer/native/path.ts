@@ -36,7 +36,7 @@ import { CrossEntropyLoss, MeanSquaredErrorLoss, type NativeLoss } from './losse
 import { stepGraphsWanted } from './graph';
 import { KernelChoices } from './kernel-choice';
 import { createNativeOptimizer, type NativeFault, type NativeOptimizer } from './optimizers';
-import { NativeScope } from './scope';
+import { NativeScope, PerBatchConstant } from './scope';
 
 export type { NativeFault } from './optimizers';
 
@@ -96,7 +96,7 @@ export class NativePath implements TrainingPath {
   /** Whether steps run as graphs (graph.ts). */
   private readonly graphs: boolean;
   /** Parts a batch of so many rows is split into, each its own forward and backward (graph.ts runs them side by side). */
-  private readonly towersOf: (batch: number) => 1 | 2;
+  private readonly towersOf: (batch: number) => number;
   private readonly addN2: NativeAttr[];
   private readonly concat2: NativeAttr[];
   private readonly half: number;
@@ -182,11 +182,12 @@ export class NativePath implements TrainingPath {
       // Only as graphs (op by op the towers would run one after the other), and only where no layer sees the whole batch.
       const forced = o.towers;
       const threads = interOpThreads();
-      this.towersOf = !this.graphs
-        ? () => 1
-        : forced !== undefined
-          ? (batch) => (rowsIndependent(spec) && batch % forced === 0 ? forced : 1)
-          : (batch) => stepTowers(spec, batch, threads);
+      const independent = rowsIndependent(spec);
+      // Once per batch size (stepTowers describes the whole network), not per step.
+      const towers = new PerBatchConstant((batch) =>
+        !this.graphs ? 1 : forced !== undefined ? (independent && batch % forced === 0 ? forced : 1) : stepTowers(spec, batch, threads),
+      );
+      this.towersOf = (batch) => towers.get(batch);
       this.argMaxAttrs = [a.type('T', a.F), a.type('Tidx', a.I), a.type('output_type', a.I)];
       s.endStep();
     } catch (err) {

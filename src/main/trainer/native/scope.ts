@@ -271,10 +271,10 @@ export class NativeScope {
   }
 }
 
-/** Constants that depend on the batch size (1 / batch, a shape, zeros of a block), made once per size seen. */
+/** Constants that depend on the batch size (1 / batch, a shape, zeros of a block; also plain numbers, such as a step's towers), made once per size seen. */
 export class PerBatchConstant {
   private readonly values = new Map<number, number>();
-  /** `make` creates the constant for a batch size (through the scope, which frees it in `dispose`). */
+  /** `make` gives the value for a batch size (a constant's id is made through the scope, which frees it in `dispose`). */
   constructor(private readonly make: (batch: number) => number) {}
   get(batch: number): number {
     let id = this.values.get(batch);
