@@ -97,6 +97,41 @@ export class ChannelSum {
   }
 }
 
+/** What a convolution layer computes in either formulation below: Conv2D with its strides and padding, the bias add, the activation, and Conv2D's two backprops. */
+class ConvOps {
+  readonly act: ActivationOps;
+  private readonly convAttrs: NativeAttr[];
+  readonly biasAttrs: NativeAttr[];
+  private readonly filterSizes: number;
+  /** Conv2DBackpropInput wants the input's shape as a tensor: one per batch size seen. */
+  private readonly inputSizes: PerBatchConstant;
+  constructor(
+    private readonly s: NativeScope,
+    spec: Extract<LayerSpec, { type: 'conv2d' }>,
+    kernelShape: number[],
+    inputShape: number[],
+  ) {
+    const a = s.a;
+    this.act = new ActivationOps(s, spec.activation);
+    this.convAttrs = a.conv(spec.strides, spec.padding === 'same' ? 'SAME' : 'VALID');
+    this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
+    this.filterSizes = s.constantI([4], kernelShape);
+    this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
+  }
+  conv(x: number, kernel: number): number {
+    return this.s.op('Conv2D', this.convAttrs, [x, kernel]);
+  }
+  addBias(z: number, bias: number): number {
+    return this.s.op('BiasAdd', this.biasAttrs, [z, bias]);
+  }
+  filterGradient(x: number, dz: number): number {
+    return this.s.op('Conv2DBackpropFilter', this.convAttrs, [x, this.filterSizes, dz]);
+  }
+  inputGradient(batch: number, kernel: number, dz: number): number {
+    return this.s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(batch), kernel, dz]);
+  }
+}
+
 /**
  * A convolution, and when a max pooling follows it, that pooling too, done
  * before the bias and the activation: max(act(z + b)) = act(max(z) + b),
@@ -108,15 +143,10 @@ export class ChannelSum {
  * ReLU outputs are all 0 gets no gradient in either.
  */
 export class Conv2dLayer implements NativeLayer {
-  private readonly act: ActivationOps;
-  private readonly convAttrs: NativeAttr[];
-  private readonly biasAttrs: NativeAttr[];
+  private readonly ops: ConvOps;
   private readonly biasGrad: ChannelSum;
-  private readonly filterSizes: number;
   private readonly swapped: SwappedFilterGradient | null;
   private readonly padding: string;
-  /** Conv2DBackpropInput wants the input's shape as a tensor: one per batch size seen. */
-  private readonly inputSizes: PerBatchConstant;
   private x = -1;
   private kernel = -1;
   private y = -1;
@@ -130,13 +160,8 @@ export class Conv2dLayer implements NativeLayer {
     /** The max pooling right after this layer, done here between the convolution and its bias and activation (see above). */
     private readonly pool: MaxPoolLayer | null = null,
   ) {
-    const a = s.a;
-    this.act = new ActivationOps(s, spec.activation);
-    this.convAttrs = a.conv(spec.strides, spec.padding === 'same' ? 'SAME' : 'VALID');
-    this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
-    this.filterSizes = s.constantI([4], params[0]!.shape);
+    this.ops = new ConvOps(s, spec, params[0]!.shape, inputShape);
     this.biasGrad = new ChannelSum(s, spec.filters);
-    this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
     this.swapped = spec.strides === 1 ? new SwappedFilterGradient(s, params[0]!.shape, paddingOf(spec)) : null;
     this.padding = spec.padding;
   }
@@ -145,17 +170,16 @@ export class Conv2dLayer implements NativeLayer {
     this.x = x;
     this.batch = batch;
     this.kernel = s.read(this.params[0]!.handle);
-    const c = s.op('Conv2D', this.convAttrs, [x, this.kernel]);
-    const z = s.op('BiasAdd', this.biasAttrs, [this.pool ? this.pool.forward(c) : c, s.read(this.params[1]!.handle)]);
-    this.y = this.act.forward(z);
+    const c = this.ops.conv(x, this.kernel);
+    const z = this.ops.addBias(this.pool ? this.pool.forward(c) : c, s.read(this.params[1]!.handle));
+    this.y = this.ops.act.forward(z);
     return this.y;
   }
   backward(dy: number, grads: number[], needInput: boolean): number {
-    const s = this.s;
-    let dz = this.act.backward(dy, this.y);
+    let dz = this.ops.act.backward(dy, this.y);
     grads[this.params[1]!.slot] = this.biasGrad.grad(dz, this.batch);
     if (this.pool) dz = this.pool.backward(dz, grads, true);
-    const backprop = () => s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
+    const backprop = () => this.ops.filterGradient(this.x, dz);
     const swapped = this.swapped;
     grads[this.params[0]!.slot] = swapped
       ? this.kernels.filterGradient(filterGradientKey('direct', this.inputShape, this.params[0]!.shape, this.padding, this.batch), {
@@ -163,8 +187,7 @@ export class Conv2dLayer implements NativeLayer {
           swapped: () => swapped.grad(this.x, dz, this.inputShape[2]!),
         })
       : backprop();
-    if (!needInput) return -1;
-    return s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(this.batch), this.kernel, dz]);
+    return needInput ? this.ops.inputGradient(this.batch, this.kernel, dz) : -1;
   }
 }
 
@@ -179,12 +202,8 @@ export class Conv2dLayer implements NativeLayer {
  * to one of them, where ReluGrad stops it: the layers path's gradients.
  */
 export class StockConv2dLayer implements NativeLayer {
-  private readonly act: ActivationOps;
-  private readonly convAttrs: NativeAttr[];
-  private readonly biasAttrs: NativeAttr[];
+  private readonly ops: ConvOps;
   private readonly poolAttrs: NativeAttr[] | null;
-  private readonly filterSizes: number;
-  private readonly inputSizes: PerBatchConstant;
   private x = -1;
   private kernel = -1;
   private y = -1;
@@ -198,21 +217,15 @@ export class StockConv2dLayer implements NativeLayer {
     /** The max pooling's window attributes when one follows (it is then done here), else null. */
     poolAttrs: NativeAttr[] | null,
   ) {
-    const a = s.a;
-    this.act = new ActivationOps(s, spec.activation);
-    this.convAttrs = a.conv(spec.strides, spec.padding === 'same' ? 'SAME' : 'VALID');
-    this.biasAttrs = [a.type('T', a.F), a.str('data_format', 'NHWC')];
-    this.poolAttrs = poolAttrs && [...poolAttrs, a.str('data_format', 'NHWC')];
-    this.filterSizes = s.constantI([4], params[0]!.shape);
-    this.inputSizes = new PerBatchConstant((batch) => s.constantI([4], [batch, ...inputShape]));
+    this.ops = new ConvOps(s, spec, params[0]!.shape, inputShape);
+    this.poolAttrs = poolAttrs && [...poolAttrs, s.a.str('data_format', 'NHWC')];
   }
   forward(x: number, batch: number): number {
     const s = this.s;
     this.x = x;
     this.batch = batch;
     this.kernel = s.read(this.params[0]!.handle);
-    const z = s.op('BiasAdd', this.biasAttrs, [s.op('Conv2D', this.convAttrs, [x, this.kernel]), s.read(this.params[1]!.handle)]);
-    this.y = this.act.forward(z);
+    this.y = this.ops.act.forward(this.ops.addBias(this.ops.conv(x, this.kernel), s.read(this.params[1]!.handle)));
     if (!this.poolAttrs) return this.y;
     this.pooled = s.op('MaxPool', this.poolAttrs, [this.y]);
     return this.pooled;
@@ -220,9 +233,9 @@ export class StockConv2dLayer implements NativeLayer {
   backward(dy: number, grads: number[], needInput: boolean): number {
     const s = this.s;
     const dAct = this.poolAttrs ? s.op('MaxPoolGrad', this.poolAttrs, [this.y, this.pooled, dy]) : dy;
-    const dz = this.act.backward(dAct, this.y);
-    grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.biasAttrs, [dz]);
-    grads[this.params[0]!.slot] = s.op('Conv2DBackpropFilter', this.convAttrs, [this.x, this.filterSizes, dz]);
-    return needInput ? s.op('Conv2DBackpropInput', this.convAttrs, [this.inputSizes.get(this.batch), this.kernel, dz]) : -1;
+    const dz = this.ops.act.backward(dAct, this.y);
+    grads[this.params[1]!.slot] = s.op('BiasAddGrad', this.ops.biasAttrs, [dz]);
+    grads[this.params[0]!.slot] = this.ops.filterGradient(this.x, dz);
+    return needInput ? this.ops.inputGradient(this.batch, this.kernel, dz) : -1;
   }
 }
