@@ -53,5 +53,3 @@ export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig, platfor
   else env.TF_NUM_INTRAOP_THREADS = value;
   return env;
 }
-
-export { forwardWork } from '@shared/model-spec';

@@ -6,27 +6,26 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Hyperparams, MNIST_NORMALIZATION } from '../../../src/shared/hyperparams';
+import { Hyperparams } from '../../../src/shared/hyperparams';
 import { presetSpec, type ModelSpec } from '../../../src/shared/model-spec';
 import { StudioError } from '../../../src/shared/result';
 import type { TrainEvent } from '../../../src/shared/training';
 import { loadTf } from '../../../src/main/native';
 import { RunControl } from '../../../src/main/trainer/control';
-import { splitTensors, type TrainingData } from '../../../src/main/trainer/data';
+import type { TrainingData } from '../../../src/main/trainer/data';
 import { trainLoop } from '../../../src/main/trainer/loop';
 import { buildModel } from '../../../src/main/trainer/model';
 import { nativeAccess } from '../../../src/main/trainer/native/binding';
 import { NativePath } from '../../../src/main/trainer/native/path';
 import { seededRandom } from '../../../src/main/trainer/random';
 import { nativeFault, openTrainingPath, selfTest } from '../../../src/main/trainer/training-path';
-import { realDigits } from '../../helpers/mnist-fixture';
+import { realDigitSplit } from '../../helpers/native-training';
 
 const tf = loadTf();
 const { binding, idOf } = nativeAccess(tf);
 
 const ROWS = 600;
-const digits = realDigits();
-const train = splitTensors(tf, { count: ROWS, images: digits.images.subarray(0, ROWS * 784), labels: digits.labels.subarray(0, ROWS) }, MNIST_NORMALIZATION);
+const train = realDigitSplit(tf, ROWS);
 const data: TrainingData = {
   train,
   trainIndices: Int32Array.from({ length: ROWS }, (_, i) => i),

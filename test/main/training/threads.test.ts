@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Hyperparams } from '../../../src/shared/hyperparams';
-import { presetSpec, stepTowers, type ModelSpec } from '../../../src/shared/model-spec';
+import { forwardWork, presetSpec, stepTowers, type ModelSpec } from '../../../src/shared/model-spec';
 import type { TrainConfig } from '../../../src/shared/training';
-import { autoIntraOpThreads, chooseIntraOpThreads, forwardWork, trainerEnv } from '../../../src/main/training/threads';
+import { autoIntraOpThreads, chooseIntraOpThreads, trainerEnv } from '../../../src/main/training/threads';
 import { HUGE_PAGE_TUNABLE } from '../../../src/main/training/trainer-process';
 import { RUN_TRAINER_ENV } from '../../../src/main/trainer/protocol';
 

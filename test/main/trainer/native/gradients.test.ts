@@ -6,19 +6,17 @@
  */
 import type { Scalar, Variable } from '@tensorflow/tfjs-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION, type Hyperparams } from '../../../../src/shared/hyperparams';
+import type { Hyperparams } from '../../../../src/shared/hyperparams';
 import { presetSpec, type ModelSpec } from '../../../../src/shared/model-spec';
 import { loadTf } from '../../../../src/main/native';
-import { splitTensors } from '../../../../src/main/trainer/data';
 import { buildModel, inferenceForward, lossFunction } from '../../../../src/main/trainer/model';
 import { NativePath } from '../../../../src/main/trainer/native/path';
 import { seededRandom } from '../../../../src/main/trainer/random';
-import { realDigits } from '../../../helpers/mnist-fixture';
+import { realDigitSplit } from '../../../helpers/native-training';
 
 const tf = loadTf();
 const ROWS = 256;
-const digits = realDigits();
-const train = splitTensors(tf, { count: ROWS, images: digits.images.subarray(0, ROWS * 784), labels: digits.labels.subarray(0, ROWS) }, MNIST_NORMALIZATION);
+const train = realDigitSplit(tf, ROWS);
 afterAll(() => {
   train.x.dispose();
   train.y.dispose();

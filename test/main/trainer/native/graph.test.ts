@@ -10,25 +10,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION, type Hyperparams } from '../../../../src/shared/hyperparams';
+import type { Hyperparams } from '../../../../src/shared/hyperparams';
 import { presetSpec, type ModelSpec } from '../../../../src/shared/model-spec';
 import { loadTf } from '../../../../src/main/native';
-import { splitTensors, type SplitTensors } from '../../../../src/main/trainer/data';
 import { buildModel } from '../../../../src/main/trainer/model';
 import { nativeAccess } from '../../../../src/main/trainer/native/binding';
 import { stepGraphsWanted } from '../../../../src/main/trainer/native/graph';
 import { NativePath } from '../../../../src/main/trainer/native/path';
-import { seededRandom, shuffle } from '../../../../src/main/trainer/random';
+import { seededRandom } from '../../../../src/main/trainer/random';
 import { layersPath } from '../../../../src/main/trainer/training-path';
-import { realDigits } from '../../../helpers/mnist-fixture';
+import { realDigitSplit, shuffledBatches } from '../../../helpers/native-training';
 
 process.env.TF_ENABLE_ONEDNN_OPTS = '0';
 const tf = loadTf();
 const binding = nativeAccess(tf).binding;
 
 const ROWS = 512;
-const digits = realDigits();
-const train: SplitTensors = splitTensors(tf, { count: ROWS, images: digits.images.subarray(0, ROWS * 784), labels: digits.labels.subarray(0, ROWS) }, MNIST_NORMALIZATION);
+const train = realDigitSplit(tf, ROWS);
 afterAll(() => {
   train.x.dispose();
   train.y.dispose();
@@ -47,19 +45,11 @@ const SPEC: ModelSpec = {
 };
 const HP: Pick<Hyperparams, 'optimizer' | 'learningRate' | 'loss'> = { optimizer: 'adam', learningRate: 0.003, loss: 'cross-entropy' };
 
-/** Every batch of `epochs` shuffled epochs of the rows; the last of each epoch is short unless `batch` divides ROWS. */
-function batches(epochs: number, batch: number): Int32Array[] {
-  const rand = seededRandom(11);
-  const out: Int32Array[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const order = shuffle(
-      Int32Array.from({ length: ROWS }, (_, i) => i),
-      rand,
-    );
-    for (let s = 0; s * batch < ROWS; s++) out.push(order.subarray(s * batch, Math.min(ROWS, (s + 1) * batch)));
-  }
-  return out;
-}
+/** The batches of `steps` steps: shuffled epochs of the rows, each epoch's last batch short unless `batch` divides ROWS. */
+const batches = (steps: number, batch: number) => shuffledBatches(ROWS, steps, batch, 11);
+
+/** The SavedModel folders graph.ts writes in the temporary folder (each removed once loaded, or not). */
+const stepFolders = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('mnist-studio-step-'));
 
 const weightsOf = (model: LayersModel) => model.getWeights().map((w) => w.dataSync() as Float32Array);
 function maxDifference(a: Float32Array[], b: Float32Array[]): number {
@@ -95,7 +85,7 @@ function sideBySide(steps: Int32Array[], spec: ModelSpec, options: { towers?: 1 
 
 describe('native steps as TensorFlow graphs', () => {
   it('runs every step after the first as one graph, two towers each, and trains what tfjs-layers trains', () => {
-    const steps = batches(2, 8).slice(0, 120);
+    const steps = batches(120, 8);
     const r = sideBySide(steps, SPEC, { towers: 2 });
     expect(r.stepsRun).toEqual({ graph: 119, eager: 1, graphsOffBecause: null });
     expect(r.losses).toBeLessThan(1e-4);
@@ -103,8 +93,8 @@ describe('native steps as TensorFlow graphs', () => {
   });
 
   it('runs a step of another shape op by op in between, the weights crossing both ways, and reads them mid-run', () => {
-    // Batches of 5: one tower each (5 is odd); each epoch's last batch has 2 rows, two towers: another graph.
-    const steps = batches(2, 5);
+    // Two epochs in batches of 5: one tower each (5 is odd); each epoch's last batch has 2 rows, two towers: another graph.
+    const steps = batches(2 * Math.ceil(ROWS / 5), 5);
     expect(steps.filter((b) => b.length === 2)).toHaveLength(2);
     let checked = 0;
     const r = sideBySide(steps, SPEC, { towers: 2 }, (k, native, model) => {
@@ -121,7 +111,7 @@ describe('native steps as TensorFlow graphs', () => {
   });
 
   it('trains the cnn preset and a network with batch normalisation and dropout (one tower) as graphs too', () => {
-    const steps = batches(1, 16).slice(0, 30);
+    const steps = batches(30, 16);
     const cnn = sideBySide(steps, presetSpec('cnn'), {});
     expect(cnn.stepsRun.graph).toBe(29);
     expect(cnn.losses).toBeLessThan(1e-4);
@@ -142,9 +132,11 @@ describe('native steps as TensorFlow graphs', () => {
     expect(r.weights).toBeLessThan(1e-3);
   });
 
-  it('goes on op by op, training the same, when a graph does not load', () => {
-    const steps = batches(1, 8).slice(0, 40);
+  it('goes on op by op, training the same, when a graph does not load, and leaves no folder of it behind', () => {
+    const steps = batches(40, 8);
+    const before = stepFolders();
     const r = sideBySide(steps, SPEC, { towers: 2, fault: 'graph' });
+    expect(stepFolders()).toEqual(before);
     expect(r.stepsRun.graph).toBe(0);
     expect(r.stepsRun.eager).toBe(40);
     expect(r.stepsRun.graphsOffBecause).toMatch(/MnistStudioNoSuchOp/);
@@ -153,14 +145,13 @@ describe('native steps as TensorFlow graphs', () => {
   });
 
   it('leaves no session, handle or temporary folder behind', () => {
-    const folders = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('mnist-studio-step-'));
-    const before = { sessions: binding.getNumOfSavedModels(), handles: binding.getNumOfTensors(), folders: folders() };
+    const before = { sessions: binding.getNumOfSavedModels(), handles: binding.getNumOfTensors(), folders: stepFolders() };
     const model = buildModel(tf, SPEC, seededRandom(3));
     const native = new NativePath({ tf, model, spec: SPEC, hp: HP, train, dropoutRand: seededRandom(5), towers: 2 });
-    for (const rows of batches(1, 8).slice(0, 10)) native.step(rows);
+    for (const rows of batches(10, 8)) native.step(rows);
     native.drain();
     expect(binding.getNumOfSavedModels()).toBe(before.sessions + 1);
-    expect(folders()).toEqual(before.folders);
+    expect(stepFolders()).toEqual(before.folders);
     native.dispose();
     model.dispose();
     expect(binding.getNumOfSavedModels()).toBe(before.sessions);

@@ -7,17 +7,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION } from '../../../../src/shared/hyperparams';
 import { presetSpec } from '../../../../src/shared/model-spec';
 import { loadTf } from '../../../../src/main/native';
-import { splitTensors } from '../../../../src/main/trainer/data';
 import { kernelCache } from '../../../../src/main/trainer/home-cache';
 import { buildModel } from '../../../../src/main/trainer/model';
 import { FILTER_GRADIENT_FORMS, KernelChoices } from '../../../../src/main/trainer/native/kernel-choice';
 import { NativePath } from '../../../../src/main/trainer/native/path';
 import { seededRandom } from '../../../../src/main/trainer/random';
 import { layersPath } from '../../../../src/main/trainer/training-path';
-import { mnistFixtureDir, realDigits } from '../../../helpers/mnist-fixture';
+import { mnistFixtureDir } from '../../../helpers/mnist-fixture';
+import { realDigitSplit } from '../../../helpers/native-training';
 import { runCli } from '../../../helpers/project';
 import { tmpDir } from '../../../helpers/tmp';
 
@@ -54,13 +53,13 @@ describe('the filter-gradient formulation', () => {
     const tf = loadTf();
     expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBe('1');
     const rows = 256;
-    const digits = realDigits();
-    const train = splitTensors(tf, { count: rows, images: digits.images.subarray(0, rows * 784), labels: digits.labels.subarray(0, rows) }, MNIST_NORMALIZATION);
+    const train = realDigitSplit(tf, rows);
     const spec = presetSpec('cnn');
     const hp = { optimizer: 'adam', learningRate: 0.001, loss: 'cross-entropy' } as const;
     for (const form of FILTER_GRADIENT_FORMS) {
       const model = buildModel(tf, spec, seededRandom(3));
-      const native = new NativePath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5), kernels: new KernelChoices(form) });
+      // Op by op: as graphs the stock ops run and no formulation is chosen.
+      const native = new NativePath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5), kernels: new KernelChoices(form), graphs: false });
       const layers = layersPath({ tf, model, spec, hp, train, dropoutRand: seededRandom(5) });
       try {
         for (let step = 0; step < 24; step++) {

@@ -7,16 +7,15 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION, type Hyperparams } from '../../../../src/shared/hyperparams';
+import type { Hyperparams } from '../../../../src/shared/hyperparams';
 import { presetSpec, type LayerSpec, type ModelSpec } from '../../../../src/shared/model-spec';
 import { loadTf } from '../../../../src/main/native';
-import { splitTensors, type SplitTensors } from '../../../../src/main/trainer/data';
 import { buildModel } from '../../../../src/main/trainer/model';
 import { NativePath } from '../../../../src/main/trainer/native/path';
 import { FILTER_GRADIENT_FORMS, KernelChoices, type FilterGradientForm } from '../../../../src/main/trainer/native/kernel-choice';
-import { seededRandom, shuffle } from '../../../../src/main/trainer/random';
+import { seededRandom } from '../../../../src/main/trainer/random';
 import { layersPath } from '../../../../src/main/trainer/training-path';
-import { realDigits } from '../../../helpers/mnist-fixture';
+import { realDigitSplit, shuffledBatches } from '../../../helpers/native-training';
 
 // The proof of the mathematics runs on Eigen's kernels, whose rounding both paths share closely over 200 steps;
 // kernel-choice.test.ts compares the paths on oneDNN's kernels (what users train with) over a shorter horizon.
@@ -24,8 +23,7 @@ process.env.TF_ENABLE_ONEDNN_OPTS = '0';
 const tf = loadTf();
 
 const ROWS = 512;
-const digits = realDigits();
-const train: SplitTensors = splitTensors(tf, { count: ROWS, images: digits.images.subarray(0, ROWS * 784), labels: digits.labels.subarray(0, ROWS) }, MNIST_NORMALIZATION);
+const train = realDigitSplit(tf, ROWS);
 afterAll(() => {
   train.x.dispose();
   train.y.dispose();
@@ -35,18 +33,7 @@ const STEPS = 200;
 const BATCH = 8;
 
 /** The batches of `steps` steps: shuffled epochs of the rows, the last batch of each epoch short (ROWS is not a multiple of 7). */
-function batches(steps: number, batch: number): Int32Array[] {
-  const rand = seededRandom(99);
-  const out: Int32Array[] = [];
-  while (out.length < steps) {
-    const order = shuffle(
-      Int32Array.from({ length: ROWS }, (_, i) => i),
-      rand,
-    );
-    for (let s = 0; s * batch < ROWS && out.length < steps; s++) out.push(order.subarray(s * batch, Math.min(ROWS, (s + 1) * batch)));
-  }
-  return out;
-}
+const batches = (steps: number, batch: number) => shuffledBatches(ROWS, steps, batch, 99);
 
 const dense = (units: number, activation: 'relu' | 'sigmoid' | 'tanh' | 'linear' = 'relu'): LayerSpec => ({ type: 'dense', units, activation });
 const out10: LayerSpec = { type: 'dense', units: 10, activation: 'linear' };
