@@ -235,6 +235,9 @@ export function dtypeOf(b: NativeBinding, id: number): number {
   return out!.dtype;
 }
 
+/** The node a push fetches: it runs once every variable is assigned. */
+const PUSHED = 'pushed';
+
 /** A compiled step: its session, the signature it was built from, its feed and fetch names. */
 interface Compiled {
   key: string;
@@ -244,7 +247,6 @@ interface Compiled {
   fetchOf: Map<number, string>;
   variables: VariableInfo[];
   pushNames: string;
-  pushDone: string;
   pullNames: string;
 }
 
@@ -295,7 +297,7 @@ export class StepGraphs {
     const attrs = [{ name: 'dtype', type: this.b.TF_ATTR_TYPE, value: this.b.TF_FLOAT }];
     const reads = c.variables.map((v) => this.b.executeOp('ReadVariableOp', attrs, [v.handle], 1)[0]!.id);
     try {
-      const [done] = this.b.runSavedModel(c.session, reads, c.pushNames, c.pushDone);
+      const [done] = this.b.runSavedModel(c.session, reads, c.pushNames, `${PUSHED}:0`);
       this.b.deleteTensor(done!.id);
     } finally {
       for (const id of reads) this.b.deleteTensor(id);
@@ -419,7 +421,7 @@ export class StepGraphs {
       return `^${g.node(`assign${i}`, 'AssignVariableOp', [varNode.get(v.handle)!, ph], [dtypeAttr('dtype', b.TF_FLOAT)])}`;
     });
     g.zero('zero');
-    g.node('pushed', 'Identity', ['zero', ...assigns], [dtypeAttr('T', b.TF_FLOAT)]);
+    g.node(PUSHED, 'Identity', ['zero', ...assigns], [dtypeAttr('T', b.TF_FLOAT)]);
     used.forEach((v, i) => g.node(`pull${i}`, 'ReadVariableOp', [varNode.get(v.handle)!], [dtypeAttr('dtype', b.TF_FLOAT)]));
     if (this.broken) g.node('broken', 'MnistStudioNoSuchOp', [], []);
     const dir = g.save();
@@ -436,7 +438,6 @@ export class StepGraphs {
       fetchOf,
       variables: used,
       pushNames: used.map((_, i) => `push${i}:0`).join(','),
-      pushDone: 'pushed:0',
       pullNames: used.map((_, i) => `pull${i}:0`).join(','),
     };
   }
