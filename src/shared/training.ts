@@ -76,6 +76,8 @@ export interface RunEnvironment {
   cpuThreads: number;
   /** TF_NUM_INTRAOP_THREADS in the trainer, or 'default'. */
   intraOpThreads: string;
+  /** TF_NUM_INTEROP_THREADS in the trainer, or 'default'; '-1' runs a step's ops in the trainer's own thread. Absent in runs recorded before it was set. */
+  interOpThreads?: string;
   /** Who chose intraOpThreads: the run's `threads` setting, TF_NUM_INTRAOP_THREADS set by the user, or the studio from the network and batch size. */
   // These four are absent in runs (and bundles) recorded before the native training path.
   intraOpThreadsFrom?: 'hyperparams' | 'environment' | 'auto';

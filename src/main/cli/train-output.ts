@@ -175,6 +175,7 @@ export function runResultJson(record: RunRecord): Record<string, unknown> {
     trainingPathReason: record.environment?.trainingPathReason ?? null,
     trainingPathCause: record.environment?.trainingPathCause ?? null,
     intraOpThreads: record.environment?.intraOpThreads ?? null,
+    interOpThreads: record.environment?.interOpThreads ?? null,
     // Every batch's loss (bucket means past LOSS_HISTORY_CAP); runs recorded before that kept one loss per logged batch.
     lossHistory: record.metrics.losses?.values ?? record.metrics.batches.map((b) => b.loss),
     lossHistoryEvery: record.metrics.losses?.every ?? record.config.hyperparams.logEvery,

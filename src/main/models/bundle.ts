@@ -55,6 +55,7 @@ export const RunEnvironmentSchema = z
     cpu: z.string(),
     cpuThreads: Num,
     intraOpThreads: z.string(),
+    interOpThreads: z.string().optional(),
     // Absent in bundles written before the native training path.
     intraOpThreadsFrom: z.enum(['hyperparams', 'environment', 'auto']).optional(),
     trainingPath: z.enum(['native', 'layers']).optional(),

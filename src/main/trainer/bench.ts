@@ -48,7 +48,7 @@ import { dispatch } from '../dispatch';
 import { appRoot } from '../paths';
 import { createStudio, type Studio } from '../studio';
 import { readRun } from '../training/runs-store';
-import { autoIntraOpThreads } from '../training/threads';
+import { autoInterOpThreads, autoIntraOpThreads } from '../training/threads';
 import { augmentInWorker, batchImages, inlineBatchImages, workerBatchImages } from './batch-images';
 import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
@@ -255,7 +255,13 @@ async function runCase(preset: Preset, batchSize: number, rounds: number, runner
   const perSec = (name: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') => Math.round(median(times[name].map((t) => rate(t, by))));
   /** Median over rounds of a ÷ b (same round, so about the same load). */
   const ratio = (a: Runner, b: Runner, by: 'wallMs' | 'cpuMs' = 'wallMs') => Number(median(times[a].map((t, i) => rate(t, by) / rate(times[b][i]!, by))).toFixed(3));
-  const result: Record<string, unknown> = { model: preset, batchSize, intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', rounds };
+  const result: Record<string, unknown> = {
+    model: preset,
+    batchSize,
+    intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
+    interOpThreads: process.env.TF_NUM_INTEROP_THREADS ?? 'default',
+    rounds,
+  };
   for (const name of runners) result[`${name}SamplesPerSec`] = perSec(name);
   if (runners.includes('native') && runners.includes('nativeEager')) Object.assign(result, { graphToEager: ratio('native', 'nativeEager') });
   if (runners.includes('native') && runners.includes('layers')) {
@@ -343,18 +349,30 @@ function histogramCosts(): void {
   const rounds = process.env.BENCH_ROUNDS ?? '5';
   const presets = list(process.env.BENCH_PRESETS, [...PRESETS]) as Preset[];
   const out = header();
-  const results = presets.map((preset) => child(['--histogram-case', preset, rounds], process.env.TF_NUM_INTRAOP_THREADS || autoIntraOpThreads(presetSpec(preset), 64)));
+  const results = presets.map((preset) =>
+    child(['--histogram-case', preset, rounds], process.env.TF_NUM_INTRAOP_THREADS || autoIntraOpThreads(presetSpec(preset), 64), runInterOpThreads(preset, 64)),
+  );
   process.stdout.write(`${JSON.stringify({ ...out, loadAverageAfter: load(), results }, null, 2)}\n`);
 }
 
 const list = (value: string | undefined, fallback: string[]) => (value ? value.split(',').map((s) => s.trim()) : fallback);
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
-/** Runs one case in a child process with `threads` (undefined: TensorFlow's default). */
-function child(args: string[], threads: string | undefined): Record<string, unknown> {
+/** The TF_NUM_INTEROP_THREADS a run of this network and batch size gets: the user's, else the studio's (threads.ts). */
+function runInterOpThreads(preset: Preset, batchSize: number): string | undefined {
+  return process.env.TF_NUM_INTEROP_THREADS || autoInterOpThreads(presetSpec(preset), batchSize);
+}
+
+/** Runs one case in a child process with `threads` intra-op and `interOp` inter-op threads (undefined: TensorFlow's default). */
+function child(args: string[], threads: string | undefined, interOp = process.env.TF_NUM_INTEROP_THREADS): Record<string, unknown> {
   const env = { ...process.env };
-  if (threads === undefined) delete env.TF_NUM_INTRAOP_THREADS;
-  else env.TF_NUM_INTRAOP_THREADS = threads;
+  for (const [name, value] of [
+    ['TF_NUM_INTRAOP_THREADS', threads],
+    ['TF_NUM_INTEROP_THREADS', interOp],
+  ] as const) {
+    if (value === undefined || value === '') delete env[name];
+    else env[name] = value;
+  }
   const res = spawnSync(process.execPath, [process.argv[1]!, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (res.status !== 0) throw new Error(`bench case ${args.join(' ')} failed (exit ${res.status})`);
   return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -375,11 +393,12 @@ function compare(): void {
   for (const preset of presets) {
     for (const batchSize of batches) {
       const threads = userThreads || autoIntraOpThreads(presetSpec(preset), batchSize);
-      const result = child(['--case', preset, String(batchSize), rounds, 'native,nativeEager,layers,bare,unshuffled,augmented,augmentedWorker,augmentedInline'], threads);
+      const interOp = runInterOpThreads(preset, batchSize);
+      const result = child(['--case', preset, String(batchSize), rounds, 'native,nativeEager,layers,bare,unshuffled,augmented,augmentedWorker,augmentedInline'], threads, interOp);
       if (!userThreads) {
         // The layers path with the other choice of threads too: the native path is held to the layers path at its best.
         const other = threads === '1' ? undefined : '1';
-        const layers = child(['--case', preset, String(batchSize), rounds, 'layers'], other).layersSamplesPerSec as number;
+        const layers = child(['--case', preset, String(batchSize), rounds, 'layers'], other, interOp).layersSamplesPerSec as number;
         const best = Math.max(layers, result.layersSamplesPerSec as number);
         Object.assign(result, {
           layersOtherThreads: { intraOpThreads: other ?? 'default', samplesPerSec: layers },
@@ -414,7 +433,7 @@ function threadSweep(): void {
               [undefined, all],
               ['1', one],
             ]) as [string | undefined, number[]][]) {
-          into.push(child(['--case', preset, String(batchSize), '1', 'native'], threads).nativeSamplesPerSec as number);
+          into.push(child(['--case', preset, String(batchSize), '1', 'native'], threads, runInterOpThreads(preset, batchSize)).nativeSamplesPerSec as number);
         }
       }
       results.push({
@@ -516,7 +535,8 @@ function comparePytorch(python: string): void {
       const torch: number[] = [];
       const torchRuns: Record<string, unknown>[] = [];
       for (let r = 0; r < repeats; r++) {
-        const runStudio = () => studio.push(child(['--case', preset, String(batchSize), rounds, 'native'], threads).nativeSamplesPerSec as number);
+        const runStudio = () =>
+          studio.push(child(['--case', preset, String(batchSize), rounds, 'native'], threads, runInterOpThreads(preset, batchSize)).nativeSamplesPerSec as number);
         const runTorch = () => {
           const { result, skipped } = pytorchCase(python, preset, batchSize, rounds);
           if (!result) throw new Error(`--pytorch: ${skipped}`);
@@ -537,6 +557,7 @@ function comparePytorch(python: string): void {
         model: preset,
         batchSize,
         intraOpThreads: threads ?? 'default',
+        interOpThreads: runInterOpThreads(preset, batchSize) ?? 'default',
         studioSamplesPerSec: studioRate,
         pytorchSamplesPerSec: torchRate,
         studioToPytorch: Number((studioRate / torchRate).toFixed(3)),

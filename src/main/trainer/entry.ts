@@ -102,9 +102,14 @@ async function start(job: TrainerJob): Promise<void> {
     ? undefined
     : (readAheadWorker ?? new ReadAheadWorker()).read({ source: datasetSource(job.home, job.config.dataset), normalization: job.config.hyperparams.normalization });
   // A trainer started before its run was known learns its threads now, before TensorFlow reads them.
-  if (job.intraOpThreads !== undefined && !tfLoaded()) {
-    if (job.intraOpThreads === null) delete process.env.TF_NUM_INTRAOP_THREADS;
-    else process.env.TF_NUM_INTRAOP_THREADS = job.intraOpThreads;
+  if (!tfLoaded()) {
+    for (const [name, value] of [
+      ['TF_NUM_INTRAOP_THREADS', job.intraOpThreads],
+      ['TF_NUM_INTEROP_THREADS', job.interOpThreads],
+    ] as const) {
+      if (value === null) delete process.env[name];
+      else if (value !== undefined) process.env[name] = value;
+    }
   }
   try {
     terminal = await runJob(loadTf(), job, control, emit, (model) => (live = model), warm ?? undefined, ahead);

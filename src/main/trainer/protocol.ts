@@ -24,6 +24,8 @@ export interface TrainerJob {
    * set before TensorFlow loads. Absent: the process's environment holds it.
    */
   intraOpThreads?: string | null;
+  /** The same for TF_NUM_INTEROP_THREADS. */
+  interOpThreads?: string | null;
 }
 
 /**

@@ -51,6 +51,7 @@ export function trainerEnvironment(
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     cpuThreads: os.availableParallelism(),
     intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
+    interOpThreads: process.env.TF_NUM_INTEROP_THREADS ?? 'default',
     platform: `${process.platform}-${process.arch}`,
     ...run,
   };

@@ -26,7 +26,7 @@ import { readMetadata } from '../models/store';
 import { exitReason } from '../trainer/failure';
 import { isTaskReply, isTrainerMessage, SPARE_ENV, type ModelTask, type TaskReply } from '../trainer/protocol';
 import { failOrphanedRuns, newRunRecord, saveRun } from './runs-store';
-import { chooseIntraOpThreads, trainerEnv } from './threads';
+import { chooseIntraOpThreads, threadsKey, trainerEnv } from './threads';
 import { forkTrainer, trainerEntry, type TrainerExit, type TrainerLauncher, type TrainerProcess } from './trainer-process';
 
 /** Where runs are kept and how trainer processes start. */
@@ -47,8 +47,8 @@ export interface TrainingHostOptions {
 /** A trainer process started before its run: it warms up meanwhile (trainer/warm.ts). */
 interface Spare {
   child: TrainerProcess;
-  /** Its TF_NUM_INTRAOP_THREADS (read once, when TensorFlow loads): a run that needs another starts its own. */
-  threads: string | undefined;
+  /** Its TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS (`threadsKey`; read once, when TensorFlow loads): a run that needs others starts its own. */
+  threads: string;
   stderr: string;
   /** The data set it was told to make ready (JSON of the ref), if any. */
   hinted: string | null;
@@ -235,7 +235,7 @@ export class TrainingHost {
       console.error(`could not start a spare trainer: ${(err as Error).message}`);
       return;
     }
-    const spare: Spare = { child, threads: env.TF_NUM_INTRAOP_THREADS, stderr: '', hinted: null };
+    const spare: Spare = { child, threads: threadsKey(env), stderr: '', hinted: null };
     this.spare = spare;
     child.onStderr((text) => {
       spare.stderr = (spare.stderr + text).slice(-STDERR_TAIL);
@@ -266,8 +266,8 @@ export class TrainingHost {
     if (dataset && JSON.stringify(dataset) !== spare.hinted) this.hint(spare, dataset, DEFAULT_HYPERPARAMS.normalization);
   }
 
-  /** The spare trainer for a run whose trainer needs `threads`, taken; null (and a mismatched spare ended) otherwise. */
-  private takeSpare(threads: string | undefined): Spare | null {
+  /** The spare trainer for a run whose trainer needs `threads` (`threadsKey`), taken; null (and a mismatched spare ended) otherwise. */
+  private takeSpare(threads: string): Spare | null {
     const spare = this.spare;
     this.spare = null;
     if (!spare) return null;
@@ -330,14 +330,13 @@ export class TrainingHost {
     // Claimed before the first await: a second start in the meantime gets BUSY.
     this.active = run;
     let spare: Spare | null;
-    let threads: string | undefined;
+    let env: NodeJS.ProcessEnv;
     try {
       checkDatasetPresent(this.options.home, config.dataset);
       const entry = trainerEntry();
       await saveRun(this.options.home, run.record);
-      const env = trainerEnv(baseEnv, config);
-      threads = env.TF_NUM_INTRAOP_THREADS;
-      spare = this.takeSpare(threads);
+      env = trainerEnv(baseEnv, config);
+      spare = this.takeSpare(threadsKey(env));
       run.child = spare?.child ?? this.launch({ entry, env });
     } catch (err) {
       this.active = null;
@@ -358,7 +357,16 @@ export class TrainingHost {
     const intraOpThreadsFrom = chooseIntraOpThreads(config, baseEnv).from;
     child.send({
       kind: 'start',
-      job: { runId: id, modelId, home: this.options.home, config, appVersion: appVersion(), intraOpThreadsFrom, intraOpThreads: threads ?? null },
+      job: {
+        runId: id,
+        modelId,
+        home: this.options.home,
+        config,
+        appVersion: appVersion(),
+        intraOpThreadsFrom,
+        intraOpThreads: env.TF_NUM_INTRAOP_THREADS ?? null,
+        interOpThreads: env.TF_NUM_INTEROP_THREADS ?? null,
+      },
     });
     return { runId: id, config };
   }

@@ -30,10 +30,12 @@ describe('the prelaunched trainer of `train`', () => {
       env: { MNIST_STUDIO_TRACE: trace },
     });
     expect(res.code, res.stderr).toBe(0);
-    const result = JSON.parse(res.stdout) as { status: string; intraOpThreads: string };
+    const result = JSON.parse(res.stdout) as { status: string; intraOpThreads: string; interOpThreads: string };
     expect(result.status).toBe('done');
     // What the trainer's TensorFlow was started with: the job's threads, not the prelaunched process's environment.
     expect(result.intraOpThreads).toBe('2');
+    // The tutorial's small step runs its ops in the trainer's own thread.
+    expect(result.interOpThreads).toBe('-1');
     const lines = fs.readFileSync(trace, 'utf8').trim().split('\n');
     const prelaunched = /cli: trainer prelaunched (\d+)$/.exec(lines.find((l) => l.includes('cli: trainer prelaunched')) ?? '')?.[1];
     expect(prelaunched).toBeDefined();

@@ -306,7 +306,9 @@ describe('mnist-studio runs', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/^settings\s+1 epochs, batch 64, adam lr 0\.001, cross-entropy, validation 0\.2, seed \d+, limit 600$/m);
     expect(show.stdout).toMatch(/^machine\s+.*tfjs-node 4\.22\.0, libtensorflow 2\.\d+\.\d+/m);
-    expect(show.stdout).toMatch(/^engine\s+native \(the native path passed its self-test against tfjs-layers\); TF intra-op threads \S+, from (auto|environment)$/m);
+    expect(show.stdout).toMatch(
+      /^engine\s+native \(the native path passed its self-test against tfjs-layers\); TF intra-op threads \S+, from (auto|environment)(; ops in the trainer’s own thread|; inter-op threads \d+)?$/m,
+    );
     expect(show.stdout).toMatch(/^CLASS\s+PRECISION\s+RECALL\s+F1\s+SUPPORT$/m);
     const record = JSON.parse((await runCli(['runs', 'show', runId, '--home', home, '--json'])).stdout) as RunRecord;
     expect(record).toMatchObject({ id: runId, config: { hyperparams: { limit: 600 } }, dataset: { trainCount: 480, validationCount: 120 } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Hyperparams } from '../../../src/shared/hyperparams';
 import { forwardWork, presetSpec, stepTowers, type ModelSpec } from '../../../src/shared/model-spec';
 import type { TrainConfig } from '../../../src/shared/training';
-import { autoIntraOpThreads, chooseIntraOpThreads, trainerEnv } from '../../../src/main/training/threads';
+import { autoInterOpThreads, autoIntraOpThreads, chooseIntraOpThreads, IN_CALLER_THREAD, threadsKey, trainerEnv } from '../../../src/main/training/threads';
 import { HUGE_PAGE_TUNABLE } from '../../../src/main/training/trainer-process';
 import { RUN_TRAINER_ENV } from '../../../src/main/trainer/protocol';
 
@@ -54,7 +54,7 @@ describe('TensorFlow threads of a run', () => {
     expect(chooseIntraOpThreads(mlp, {})).toEqual({ value: '1', from: 'auto' });
     expect(chooseIntraOpThreads(mlp, { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '2', from: 'environment' });
     expect(chooseIntraOpThreads(config(presetSpec('mlp'), { threads: 3 }), { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '3', from: 'hyperparams' });
-    expect(trainerEnv({ PATH: '/bin' }, mlp, 'darwin')).toEqual({ ...run, PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1' });
+    expect(trainerEnv({ PATH: '/bin' }, mlp, 'darwin')).toEqual({ ...run, PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '-1' });
     // TensorFlow's default is the variable unset, even when the parent had it empty.
     const batchNormed: ModelSpec = {
       name: 'bn',
@@ -68,9 +68,29 @@ describe('TensorFlow threads of a run', () => {
     expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(batchNormed, { batchSize: 4096 }), 'win32')).toEqual(run);
   });
 
+  it('runs a small step’s ops in the trainer’s own thread, and a step split in towers on the inter-op pool', () => {
+    // Below TOWERS_FROM (the mlp at 64: 7M multiply-adds) one thread does it all: no hand-off to a pool thread.
+    expect(autoInterOpThreads(presetSpec('mlp'), 64)).toBe(IN_CALLER_THREAD);
+    expect(autoInterOpThreads(presetSpec('cnn'), 16)).toBe(IN_CALLER_THREAD);
+    // From there the pool runs the two towers side by side; a large step that cannot be split keeps the pool too.
+    expect(autoInterOpThreads(presetSpec('mlp'), 128)).toBeUndefined();
+    expect(autoInterOpThreads(presetSpec('cnn'), 64)).toBeUndefined();
+    const withDropout: ModelSpec = { ...presetSpec('mlp'), layers: [...presetSpec('mlp').layers.slice(0, -1), { type: 'dropout', rate: 0.2 }, presetSpec('mlp').layers.at(-1)!] };
+    expect(autoInterOpThreads(withDropout, 1024)).toBeUndefined();
+    // The environment's choice (a user's, or a sweep's for trials side by side) is kept; an empty one is unset.
+    const mlp = config(presetSpec('mlp'));
+    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '2' }, mlp, 'darwin').TF_NUM_INTEROP_THREADS).toBe('2');
+    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '' }, mlp, 'darwin').TF_NUM_INTEROP_THREADS).toBe('-1');
+    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '3' }, config(presetSpec('cnn')), 'darwin').TF_NUM_INTEROP_THREADS).toBe('3');
+    expect('TF_NUM_INTEROP_THREADS' in trainerEnv({ TF_NUM_INTEROP_THREADS: '' }, config(presetSpec('cnn')), 'darwin')).toBe(false);
+    // A spare trainer serves a run only if both variables match.
+    expect(threadsKey(trainerEnv({}, mlp, 'darwin'))).toBe('1/-1');
+    expect(threadsKey(trainerEnv({}, config(presetSpec('mlp'), { batchSize: 512 }), 'darwin'))).toBe('1/default');
+  });
+
   it('asks glibc for huge pages on Linux, leaving a user’s own tunables alone', () => {
     const mlp = config(presetSpec('mlp'));
-    expect(trainerEnv({}, mlp, 'linux')).toEqual({ ...run, TF_NUM_INTRAOP_THREADS: '1', GLIBC_TUNABLES: HUGE_PAGE_TUNABLE });
+    expect(trainerEnv({}, mlp, 'linux')).toEqual({ ...run, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '-1', GLIBC_TUNABLES: HUGE_PAGE_TUNABLE });
     expect(trainerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, mlp, 'linux').GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2');
     expect(trainerEnv({}, mlp, 'darwin').GLIBC_TUNABLES).toBeUndefined();
   });

@@ -114,6 +114,23 @@ describe('a warm trainer (a spare process kept ready by the host)', () => {
     await until('every trainer process to end', () => children.every((child) => !alive(child)), 10_000);
   }, 120_000);
 
+  it('does not use a spare with the same intra-op threads but other inter-op threads', async () => {
+    const home = tmpDir();
+    const { launch, children } = recordingLauncher();
+    const host = new TrainingHost({ home, launch, warm: true, env: { ...process.env, TF_NUM_INTRAOP_THREADS: '', TF_NUM_INTEROP_THREADS: '' } });
+    await until('the spare trainer', () => host.sparePid !== undefined);
+    // The spare is for the tutorial's run (batch 64: one intra-op thread, ops in the trainer's thread); at 512 the
+    // mlp is split in two towers: one intra-op thread each, and the inter-op pool to run them side by side.
+    const { runId } = await host.start(fixtureConfig({ epochs: 1, limit: 1024, seed: 2, batchSize: 512 }));
+    expect(children).toHaveLength(2);
+    const record = await host.whenFinished(runId);
+    expect(record.status).toBe('done');
+    expect(record.environment).toMatchObject({ intraOpThreads: '1', interOpThreads: 'default' });
+    await until('the mismatched spare to end', () => !alive(children[0]!), 10_000);
+    await host.close();
+    await until('every trainer process to end', () => children.every((child) => !alive(child)), 10_000);
+  }, 120_000);
+
   it('is readied for a data set imported after the studio opened: the first run after it trains on the spare’s prepared tensors', async () => {
     const home = tmpDir();
     const trace = path.join(tmpDir(), 'trace.txt');

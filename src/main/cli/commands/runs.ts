@@ -4,6 +4,7 @@ import { datasetDisplayName } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { Id, type Evaluation, type RunRecord, type RunSummary } from '@shared/training';
 import { deleteRun, failOrphanedRuns, listRuns, readRun } from '../../training/runs-store';
+import { IN_CALLER_THREAD } from '../../training/threads';
 import { EXIT, type CliContext } from '../context';
 import { formatDuration } from '../train-output';
 
@@ -69,7 +70,10 @@ export function formatRun(r: RunRecord): string {
   if (r.environment) {
     const e = r.environment;
     lines.push(`machine    ${e.cpu} (${e.cpuThreads} threads, TF intra-op ${e.intraOpThreads}); tfjs-node ${e.tfjsNode}, libtensorflow ${e.libtensorflow}; app ${e.app}`);
-    if (e.trainingPath) lines.push(`engine     ${e.trainingPath} (${e.trainingPathReason}); TF intra-op threads ${e.intraOpThreads}, from ${e.intraOpThreadsFrom}`);
+    if (e.trainingPath)
+      lines.push(
+        `engine     ${e.trainingPath} (${e.trainingPathReason}); TF intra-op threads ${e.intraOpThreads}, from ${e.intraOpThreadsFrom}${e.interOpThreads === IN_CALLER_THREAD ? '; ops in the trainer’s own thread' : e.interOpThreads && e.interOpThreads !== 'default' ? `; inter-op threads ${e.interOpThreads}` : ''}`,
+      );
   }
   if (r.metrics.epochs.length) {
     lines.push(
