@@ -17,6 +17,7 @@ import { hasControlCharacters } from '@shared/models';
 import { StudioError } from '@shared/result';
 import { tempSibling, writeFileAtomic } from '../fs-atomic';
 import { readIdxFile, type IdxReport } from './idx';
+import { removeRawCopies } from './raw-copies';
 
 /** `datasets/` in the studio home. */
 export function datasetsRoot(home: string): string {
@@ -249,8 +250,11 @@ export async function deleteDataset(home: string, id: string): Promise<{ id: str
     await fs.unlink(dir);
     return { id, dir };
   }
+  const manifest = await readManifest(dir).catch(() => null);
   const doomed = tempSibling(dir);
   await fs.rename(dir, doomed);
   await fs.rm(doomed, { recursive: true, force: true });
+  // Its decompressed copies go with it (another data set with the same files makes them again).
+  if (manifest) await removeRawCopies(home, manifest).catch(() => {});
   return { id, dir };
 }

@@ -9,9 +9,10 @@ import { loadTf, tfLoaded } from '../native';
 import { RunControl } from './control';
 import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
-import { isHostMessage, RUN_TRAINER_ENV, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
+import { guessTrainData, guessTrainThreads } from '../training/train-argv';
+import { isHostMessage, PRELAUNCH_ARGV_ENV, RUN_TRAINER_ENV, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
-import { ReadAheadWorker } from './read-ahead';
+import { ReadAheadWorker, type ReadAhead, type ReadAheadRequest } from './read-ahead';
 import { datasetSource } from '../datasets/load';
 import { WarmCache } from './warm';
 import { mark } from '../trace';
@@ -86,6 +87,51 @@ if (warm) {
 /** A cold trainer started for a run: its read-ahead worker starts now, so that worker's modules load before the job comes. */
 const readAheadWorker = !warm && process.env[RUN_TRAINER_ENV] === '1' ? new ReadAheadWorker() : null;
 
+/**
+ * `train`'s prelaunched trainer (PRELAUNCH_ARGV_ENV): from its command line
+ * it guesses the data set and asks the read-ahead worker for it, and its
+ * threads, with which it loads TensorFlow at once, both while the CLI still
+ * reads its command line and sends the job (train-argv.ts; the CLI uses this
+ * process only if the run gets the same threads, and `start` drops data
+ * read for another data set).
+ */
+function prelaunchArgv(): string[] | null {
+  const text = process.env[PRELAUNCH_ARGV_ENV];
+  if (warm || !text) return null;
+  try {
+    const argv: unknown = JSON.parse(text);
+    return Array.isArray(argv) && argv.every((a) => typeof a === 'string') ? argv : null;
+  } catch {
+    return null;
+  }
+}
+const argv = prelaunchArgv();
+const earlyRequest = argv && readAheadWorker ? guessTrainData(argv, process.env) : null;
+const earlyRead = earlyRequest ? { request: earlyRequest, answer: readAheadWorker!.read(earlyRequest) } : null;
+const guessedThreads = argv ? guessTrainThreads(argv, process.env) : null;
+if (guessedThreads) {
+  for (const [name, value] of Object.entries(guessedThreads)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  // After this turn, so the channel is listening; the job waits for TensorFlow, which it needs first anyway.
+  setImmediate(() => {
+    try {
+      loadTf();
+      mark('trainer: TensorFlow loaded early');
+    } catch {
+      // The run loads it again and reports why it cannot.
+    }
+  });
+}
+
+/** The dataset read ahead for `request`: the early read if it was for the same, else a read now. */
+function readAhead(request: ReadAheadRequest): Promise<ReadAhead | null> {
+  if (earlyRead && JSON.stringify(earlyRead.request) === JSON.stringify(request)) return earlyRead.answer;
+  // The guess was another data set (or none): that worker is busy with it, or has answered, so a new one reads this one.
+  return (earlyRead || !readAheadWorker ? new ReadAheadWorker() : readAheadWorker).read(request);
+}
+
 async function finish(event: TrainEvent): Promise<never> {
   await channel.send({ kind: 'event', event });
   // Electron's port has no delivery callback: give the message a moment to leave (child_process's send waits for it).
@@ -98,9 +144,7 @@ async function start(job: TrainerJob): Promise<void> {
   mark('trainer: job received');
   let terminal: TrainEvent;
   // A cold trainer reads its dataset in a worker while TensorFlow loads; a warm one has it (or is reading it) already.
-  const ahead = warm
-    ? undefined
-    : (readAheadWorker ?? new ReadAheadWorker()).read({ source: datasetSource(job.home, job.config.dataset), normalization: job.config.hyperparams.normalization });
+  const ahead = warm ? undefined : readAhead({ source: datasetSource(job.home, job.config.dataset), normalization: job.config.hyperparams.normalization });
   // A trainer started before its run was known learns its threads now, before TensorFlow reads them.
   if (!tfLoaded()) {
     for (const [name, value] of [

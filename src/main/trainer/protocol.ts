@@ -99,6 +99,13 @@ export const RUN_TRAINER_ENV = 'MNIST_STUDIO_RUN_TRAINER';
 /** Set in the environment of a spare trainer: it loads TensorFlow and warms up at once, before any `start`. */
 export const SPARE_ENV = 'MNIST_STUDIO_SPARE_TRAINER';
 
+/**
+ * Set by the CLI in the environment of `train`'s prelaunched trainer: the
+ * command line (JSON), from which the trainer guesses its threads
+ * (`guessTrainThreads`) and loads TensorFlow before the job comes.
+ */
+export const PRELAUNCH_ARGV_ENV = 'MNIST_STUDIO_PRELAUNCH_ARGV';
+
 /** The answer to one task: its value or the error to give the caller. */
 export type TaskReply = { kind: 'task-reply'; id: number } & ({ ok: true; value: unknown } | { ok: false; error: ApiError });
 

@@ -17,6 +17,8 @@ import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
 import { barOutput, plainOutput, runResultJson, type TrainOutput } from '../train-output';
 import { mark } from '../../trace';
 import { forkTrainer } from '../../training/trainer-process';
+import { threadsKey } from '../../training/threads';
+import { guessTrainThreads } from '../../training/train-argv';
 import { prelaunchedFirst } from '../prelaunch';
 
 /** Exit code of a run stopped by a signal, the shell's 128 + signal number (130 for Ctrl-C): the run is kept as `stopped`. */
@@ -206,7 +208,14 @@ async function train(ctx: CliContext, opts: TrainFlags): Promise<void> {
     return;
   }
   const home = ctx.home();
-  const host = new TrainingHost({ home, launch: prelaunchedFirst(forkTrainer) });
+  // The prelaunched trainer serves the run unless it loaded TensorFlow with other threads than the run gets.
+  const host = new TrainingHost({
+    home,
+    launch: prelaunchedFirst(forkTrainer, (argv, options) => {
+      const guessed = guessTrainThreads(argv, process.env);
+      return guessed === null || threadsKey(guessed) === threadsKey(options.env);
+    }),
+  });
   // With --json, stdout carries only the result; progress goes to stderr as plain lines.
   const output: TrainOutput = opts.json ? plainOutput(io.err) : io.isTTY ? barOutput(process.stdout) : plainOutput(io.out);
   let firstLoss = true;
