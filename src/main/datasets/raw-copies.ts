@@ -6,7 +6,8 @@
  * data set's manifest recorded when it was verified. It is used only while
  * its bytes still have that digest (checked as it is read, as the data
  * set's own files are), written atomically once a run has read and
- * verified the gzip, and removed with the data set. The data set's own
+ * verified the gzip (only where the disk keeps 1 GiB free beside it), and
+ * removed with the data set. The data set's own
  * files are never written.
  */
 import crypto from 'node:crypto';
@@ -76,11 +77,26 @@ export async function saveRawCopies(home: string, manifest: Recorded, bytes: Par
     const file = rawCopyPath(home, sha256);
     if (!(await missing(file))) continue;
     if (crypto.createHash('sha256').update(data).digest('hex') !== sha256) continue;
+    // A cache must never take the room a model or a run record needs: only with plenty to spare.
+    if ((await freeBytes(home)) < data.length + KEEP_FREE_BYTES) break;
     await fs.mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, data);
     written++;
   }
   return written;
+}
+
+/** Room a disk keeps beyond a copy for the copy to be written (1 GiB). */
+export const KEEP_FREE_BYTES = 1024 ** 3;
+
+/** Bytes free to this user on the disk of `home` (0 when that cannot be told). */
+async function freeBytes(home: string): Promise<number> {
+  try {
+    const s = await fs.statfs(home);
+    return s.bavail * s.bsize;
+  } catch {
+    return 0;
+  }
 }
 
 /** Removes the copies of a data set's files (with the data set). */

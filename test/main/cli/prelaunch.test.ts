@@ -80,7 +80,7 @@ describe('the prelaunched trainer of `train`', () => {
     const { runId } = await host.start(fixtureConfig({ epochs: 1, limit: 500, seed: 1 }));
     const record = await host.whenFinished(runId);
     await host.close();
-    expect(record.status, record.reason).toBe('done');
+    expect(record.status, record.reason ?? undefined).toBe('done');
     expect(record.dataset?.trainCount).toBe(500);
     // Asked twice: the guessed set first, then the job's, by a worker of its own.
     expect(fs.readFileSync(trace, 'utf8').match(/read-ahead: request received/g)).toHaveLength(2);
