@@ -49,6 +49,7 @@ import { appRoot } from '../paths';
 import { createStudio, type Studio } from '../studio';
 import { readRun } from '../training/runs-store';
 import { autoInterOpThreads, autoIntraOpThreads } from '../training/threads';
+import { setEnvVars } from '../training/trainer-process';
 import { augmentInWorker, batchImages, inlineBatchImages, workerBatchImages } from './batch-images';
 import { RunControl } from './control';
 import { prepareData, type TrainingData } from './data';
@@ -366,13 +367,7 @@ function runInterOpThreads(preset: Preset, batchSize: number): string | undefine
 /** Runs one case in a child process with `threads` intra-op and `interOp` inter-op threads (undefined: TensorFlow's default). */
 function child(args: string[], threads: string | undefined, interOp = process.env.TF_NUM_INTEROP_THREADS): Record<string, unknown> {
   const env = { ...process.env };
-  for (const [name, value] of [
-    ['TF_NUM_INTRAOP_THREADS', threads],
-    ['TF_NUM_INTEROP_THREADS', interOp],
-  ] as const) {
-    if (value === undefined || value === '') delete env[name];
-    else env[name] = value;
-  }
+  setEnvVars(env, { TF_NUM_INTRAOP_THREADS: threads || undefined, TF_NUM_INTEROP_THREADS: interOp || undefined });
   const res = spawnSync(process.execPath, [process.argv[1]!, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (res.status !== 0) throw new Error(`bench case ${args.join(' ')} failed (exit ${res.status})`);
   return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;

@@ -10,6 +10,7 @@ import { RunControl } from './control';
 import { failureReason } from './failure';
 import { serveTask, type ScoringModel } from './tasks';
 import { guessTrainData, guessTrainThreads } from '../training/train-argv';
+import { setEnvVars } from '../training/trainer-process';
 import { isHostMessage, PRELAUNCH_ARGV_ENV, RUN_TRAINER_ENV, SPARE_ENV, type HostMessage, type ModelTask, type TrainerJob, type TrainerMessage } from './protocol';
 import { runJob } from './run';
 import { ReadAheadWorker, type ReadAhead, type ReadAheadRequest } from './read-ahead';
@@ -110,10 +111,7 @@ const earlyRequest = argv && readAheadWorker ? guessTrainData(argv, process.env)
 const earlyRead = earlyRequest ? { request: earlyRequest, answer: readAheadWorker!.read(earlyRequest) } : null;
 const guessedThreads = argv ? guessTrainThreads(argv, process.env) : null;
 if (guessedThreads) {
-  for (const [name, value] of Object.entries(guessedThreads)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  setEnvVars(process.env, guessedThreads);
   // After this turn, so the channel is listening; the job waits for TensorFlow, which it needs first anyway.
   setImmediate(() => {
     try {

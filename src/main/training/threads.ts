@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { forwardWork, stepTowers, TOWERS_FROM, type ModelSpec } from '@shared/model-spec';
 import type { RunEnvironment, TrainConfig } from '@shared/training';
-import { trainerBaseEnv } from './trainer-process';
+import { setEnvVars, trainerBaseEnv } from './trainer-process';
 
 /**
  * Per-step work (forward multiply-adds × batch size) from which TensorFlow's
@@ -76,11 +76,8 @@ export function threadsKey(env: NodeJS.ProcessEnv): string {
 
 /** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS as chosen, and on Linux the huge-page tunable unless one is set. */
 export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
-  const env = trainerBaseEnv(base, platform);
-  const threads = { TF_NUM_INTRAOP_THREADS: chooseIntraOpThreads(config, base).value, TF_NUM_INTEROP_THREADS: chooseInterOpThreads(config, base) };
-  for (const [name, value] of Object.entries(threads)) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
-  }
-  return env;
+  return setEnvVars(trainerBaseEnv(base, platform), {
+    TF_NUM_INTRAOP_THREADS: chooseIntraOpThreads(config, base).value,
+    TF_NUM_INTEROP_THREADS: chooseInterOpThreads(config, base),
+  });
 }

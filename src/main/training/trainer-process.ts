@@ -41,6 +41,15 @@ export type TrainerLauncher = (options: { entry: string; env: NodeJS.ProcessEnv 
  */
 export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
 
+/** Sets each of `vars` in `env`, removing those that are undefined (TensorFlow's default is its variable unset); returns `env`. */
+export function setEnvVars(env: NodeJS.ProcessEnv, vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 /** Any run's trainer's environment before the run's threads are chosen: `base`, marked as a run's (RUN_TRAINER_ENV), and on Linux the huge-page tunable unless one is set. */
 export function trainerBaseEnv(base: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, [RUN_TRAINER_ENV]: '1' };

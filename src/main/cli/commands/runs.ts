@@ -42,6 +42,12 @@ export function formatRunList(runs: RunSummary[]): string {
   ]);
 }
 
+/** The engine line's word on TF_NUM_INTEROP_THREADS: nothing for TensorFlow's default (or a run recorded before it was kept). */
+function interOpNote(value: string | undefined): string {
+  if (value === IN_CALLER_THREAD) return '; ops in the trainer’s own thread';
+  return value && value !== 'default' ? `; inter-op threads ${value}` : '';
+}
+
 export function formatRun(r: RunRecord): string {
   const hp = r.config.hyperparams;
   const lines = [
@@ -71,9 +77,7 @@ export function formatRun(r: RunRecord): string {
     const e = r.environment;
     lines.push(`machine    ${e.cpu} (${e.cpuThreads} threads, TF intra-op ${e.intraOpThreads}); tfjs-node ${e.tfjsNode}, libtensorflow ${e.libtensorflow}; app ${e.app}`);
     if (e.trainingPath)
-      lines.push(
-        `engine     ${e.trainingPath} (${e.trainingPathReason}); TF intra-op threads ${e.intraOpThreads}, from ${e.intraOpThreadsFrom}${e.interOpThreads === IN_CALLER_THREAD ? '; ops in the trainer’s own thread' : e.interOpThreads && e.interOpThreads !== 'default' ? `; inter-op threads ${e.interOpThreads}` : ''}`,
-      );
+      lines.push(`engine     ${e.trainingPath} (${e.trainingPathReason}); TF intra-op threads ${e.intraOpThreads}, from ${e.intraOpThreadsFrom}${interOpNote(e.interOpThreads)}`);
   }
   if (r.metrics.epochs.length) {
     lines.push(
