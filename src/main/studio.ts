@@ -3,6 +3,7 @@ import { StudioError } from '@shared/result';
 import path from 'node:path';
 import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
+import { rawCopiesDir } from './datasets/raw-copies';
 import { datasetsRoot } from './datasets/store';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
@@ -76,12 +77,16 @@ function appHandlers(ctx: StudioContext): DomainHandlers<'app'> {
 /**
  * Removes what writes cut off by a crash left in the home (see
  * sweepTemporaries): in the home itself (settings), in the runs, models,
- * datasets and sweeps folders, and in each run, model, dataset and sweep. Returns the paths.
+ * datasets and sweeps folders, in each run, model, dataset and sweep, and
+ * in the cache (a data set's decompressed copy cut off by a killed trainer
+ * would otherwise keep its tens of MB). Returns the paths.
  */
 export async function sweepHome(home: string): Promise<string[]> {
   const removed: string[] = [];
   const sweep = async (dir: string) => removed.push(...(await sweepTemporaries(dir)).map((name) => path.join(dir, name)));
   await sweep(home);
+  await sweep(path.join(home, 'cache'));
+  await sweep(rawCopiesDir(home));
   for (const area of [runsDir(home), modelsDir(home), datasetsRoot(home), sweepsDir(home)]) {
     await sweep(area);
     for (const name of await visibleFolders(area)) await sweep(path.join(area, name));

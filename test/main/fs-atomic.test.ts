@@ -69,7 +69,7 @@ describe('sweeping temporaries', () => {
     expect(await sweepTemporaries(path.join(tmpDir(), 'missing'))).toEqual([]);
   });
 
-  it('sweeps the home, the runs, models and datasets folders and each run, model and dataset', async () => {
+  it('sweeps the home, the runs, models and datasets folders, each run, model and dataset, and the cache', async () => {
     const home = tmpDir();
     const dead = deadPid();
     const left = [
@@ -78,6 +78,9 @@ describe('sweeping temporaries', () => {
       tempOf(path.join(home, 'models', 'm1'), dead),
       tempOf(path.join(home, 'models', 'm2', 'model.json'), dead),
       tempOf(path.join(home, 'datasets', 'mnist', 'dataset.json'), dead),
+      tempOf(path.join(home, 'cache', 'self-test.json'), dead),
+      // A decompressed copy (raw-copies.ts) whose trainer was killed mid-write.
+      tempOf(path.join(home, 'cache', 'idx', 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888'), dead),
     ];
     for (const file of left) touch(file);
     const kept = touch(path.join(home, 'runs', 'r1', 'run.json'), '{}');

@@ -24,10 +24,15 @@ interface Recorded {
 
 const DIGEST = /^[0-9a-f]{64}$/;
 
+/** The folder of a home's copies. */
+export function rawCopiesDir(home: string): string {
+  return path.join(home, 'cache', 'idx');
+}
+
 /** Where the copy of the raw bytes with this SHA-256 lives. */
 export function rawCopyPath(home: string, sha256: string): string {
   if (!DIGEST.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
-  return path.join(home, 'cache', 'idx', sha256);
+  return path.join(rawCopiesDir(home), sha256);
 }
 
 /**
