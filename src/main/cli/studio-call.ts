@@ -1,10 +1,14 @@
 import type { MethodInput, MethodName, MethodOutput } from '@shared/api';
-import { dispatch } from '../dispatch';
-import { createStudio, type Studio } from '../studio';
+import type { Studio } from '../studio';
 import { EXIT, type CliContext } from './context';
 
-/** The studio behind a CLI command: the same handlers, schemas and events the app and web mode use. */
-export function cliStudio(ctx: CliContext): Studio {
+/**
+ * The studio behind a CLI command: the same handlers, schemas and events the
+ * app and web mode use. Its modules (settings, every handler) load here, on
+ * first use, not with the CLI: `train` never needs them and starts sooner.
+ */
+export async function cliStudio(ctx: CliContext): Promise<Studio> {
+  const { createStudio } = await import('../studio');
   // The CLI has no window; 'web' is the shell whose app:info fits a headless process.
   const studio = createStudio({ home: ctx.home(), shell: 'web' });
   // What the app shows as a toast (a settings file moved aside) goes to stderr, where a script's log keeps it.
@@ -18,6 +22,7 @@ export function cliStudio(ctx: CliContext): Studio {
  * the exit code; returns null.
  */
 export async function callStudio<M extends MethodName>(ctx: CliContext, studio: Studio, method: M, input: MethodInput<M>): Promise<MethodOutput<M> | null> {
+  const { dispatch } = await import('../dispatch');
   const result = await dispatch(studio.handlers, method, input, { shell: 'cli' });
   // A call that read the settings (a download reads the mirrors) may have had to set a broken file aside: say so.
   studio.settings.announce();

@@ -23,7 +23,7 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
     .description('the downloadable datasets and imported ones, with what is on disk')
     .option('--json', 'print them as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       try {
         const list = await callStudio(ctx, studio, 'datasets:list', {});
         if (!list) return;
@@ -58,7 +58,7 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
         ctx.state.exitCode = EXIT.usage;
         return;
       }
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       try {
         const removed = await callStudio(ctx, studio, 'datasets:delete', parsed);
         if (removed) ctx.io.out(`${opts.json ? JSON.stringify(removed) : `Deleted dataset ${removed.id} (${removed.dir}).`}\n`);
@@ -76,7 +76,7 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { out: string; force?: boolean; json?: boolean }) => {
       const parsed = parseOptions(ctx, z.object({ id: DatasetName }), { id }, { id: 'id' });
       if (!parsed) return;
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       try {
         const written = await callStudio(ctx, studio, 'datasets:exportPersonal', { id: parsed.id, path: path.resolve(opts.out), overwrite: Boolean(opts.force) });
         if (written)
@@ -98,7 +98,7 @@ export function registerDatasets(program: Command, ctx: CliContext): void {
       if (parsed.dataDir !== undefined) {
         shown = await folderCounts(ctx, parsed.dataDir);
       } else {
-        const studio = cliStudio(ctx);
+        const studio = await cliStudio(ctx);
         try {
           const info = await callStudio(ctx, studio, 'datasets:info', { id: parsed.id!, samplesPerClass: 0 });
           shown = info && { id: info.summary.id, name: info.summary.name, dir: info.summary.dir, classNames: info.summary.classNames, train: info.train, test: info.test };

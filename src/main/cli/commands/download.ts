@@ -102,7 +102,7 @@ export function registerDownload(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const opts = parseOptions(ctx, DownloadOptions, raw, { dataset: '--dataset', mirror: '--mirror', defaultMirrors: '--no-default-mirrors' });
       if (!opts) return;
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       const view = downloadView(ctx);
       const off = studio.events.on('download', view.onEvent);
       // Ctrl-C cancels: the call answers CANCELLED and no .part stays behind.

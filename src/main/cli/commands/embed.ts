@@ -58,7 +58,7 @@ export function registerEmbed(program: Command, ctx: CliContext): void {
         ctx.state.exitCode = EXIT.usage;
         return;
       }
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       try {
         const embedding = await callStudio(ctx, studio, 'models:embed', parsed);
         if (embedding === null) return;

@@ -121,7 +121,7 @@ export function registerExplain(program: Command, ctx: CliContext): void {
       const parsed = parseOptions(ctx, ExplainArgs, { id, out: opts.out }, { id: 'model id', out: '--out' });
       if (!parsed) return;
       const out = path.resolve(parsed.out);
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       try {
         let replace: boolean;
         try {

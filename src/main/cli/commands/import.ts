@@ -20,7 +20,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .action(async (paths: string[], opts: { name?: string }) => {
       const parsed = parseOptions(ctx, ImportOptions, { paths, name: opts.name }, { paths: 'paths', name: '--name' });
       if (!parsed) return;
-      const studio = cliStudio(ctx);
+      const studio = await cliStudio(ctx);
       try {
         const summary = await callStudio(ctx, studio, 'datasets:import', parsed);
         if (!summary?.train || !summary.test) return;

@@ -6,10 +6,9 @@ import { datasetDisplayName, IMAGE_SIZE } from '@shared/datasets';
 import { StudioError } from '@shared/result';
 import { Id, type DatasetRef } from '@shared/training';
 import { NORMALIZATION_NAMES, NormalizationChoice } from '@shared/models-api';
-import { ModelLibrary } from '../../models/library';
-import { reproduce, type ReproductionReport } from '../../models/reproduce';
-import { sweepHome } from '../../studio';
-import { ModelWorker } from '../../models/worker';
+import type { ModelLibrary } from '../../models/library';
+import type { ReproductionReport } from '../../models/reproduce';
+import type { Studio } from '../../studio';
 import { EXIT, type CliContext } from '../context';
 import { formatBytes, formatTable } from '../format';
 import { onInterrupt } from '../signals';
@@ -117,6 +116,8 @@ export function formatReproduction(r: ReproductionReport): string {
 
 /** A library with its own worker for one command; every StudioError becomes one `error:` line and an exit code. */
 async function withLibrary(ctx: CliContext, action: (library: ModelLibrary) => Promise<void>): Promise<void> {
+  // Loaded on use, as the studio is (studio-call.ts).
+  const [{ ModelWorker }, { ModelLibrary }, { sweepHome }] = await Promise.all([import('../../models/worker'), import('../../models/library'), import('../../studio')]);
   const worker = new ModelWorker();
   const library = new ModelLibrary(ctx.home(), worker);
   try {
@@ -135,11 +136,11 @@ async function withLibrary(ctx: CliContext, action: (library: ModelLibrary) => P
 /** Runs one API call for the command and prints its result (JSON or text). */
 async function apiCommand<T>(
   ctx: CliContext,
-  call: (studio: ReturnType<typeof cliStudio>) => Promise<T | null>,
+  call: (studio: Studio) => Promise<T | null>,
   show: (value: T) => string,
   json: boolean | undefined,
 ): Promise<void> {
-  const studio = cliStudio(ctx);
+  const studio = await cliStudio(ctx);
   try {
     const value = await call(studio);
     if (value === null) return;
@@ -353,6 +354,7 @@ export function registerModelTools(program: Command, ctx: CliContext): void {
         controller.abort();
       });
       await withLibrary(ctx, async () => {
+        const { reproduce } = await import('../../models/reproduce');
         const report = await reproduce({
           home: ctx.home(),
           bundle,

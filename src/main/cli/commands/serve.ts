@@ -2,8 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { appRoot } from '../../paths';
-import { createStudio } from '../../studio';
-import { isLoopback, startWebServer, type WebServer } from '../../web/server';
+import type { WebServer } from '../../web/server';
 import { EXIT, type CliContext } from '../context';
 import { nextInterrupt } from '../signals';
 
@@ -45,6 +44,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 5170)
     .option('--expose', 'allow a --host other than loopback: anyone on the network with the URL can use the studio')
     .action(async (opts: { host: string; port: number; expose?: boolean }) => {
+      // The studio and its server load when serve runs, not with every command.
+      const [{ createStudio }, { isLoopback, startWebServer }] = await Promise.all([import('../../studio'), import('../../web/server')]);
       if (!isLoopback(opts.host) && !opts.expose) {
         ctx.io.err(
           `error: --host ${opts.host} would serve the studio beyond this machine: anyone who reaches it with the URL could train, and read and change the data sets and models in the studio home. Add --expose if that is what you mean.\n`,

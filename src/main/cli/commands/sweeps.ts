@@ -8,8 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { StudioError } from '@shared/result';
 import { SWEEP_LIMITS, type SweepRecord, type Trial } from '@shared/sweeps';
 import { Id } from '@shared/training';
-import { queueConnection, runWorker } from '../../sweeps/queue';
-import { SweepService } from '../../sweeps/service';
+import type { SweepService } from '../../sweeps/service';
 import { EXIT, type CliContext } from '../context';
 import { EXIT_ON_SIGNAL, onInterrupt } from '../signals';
 import { formatDuration } from '../train-output';
@@ -85,7 +84,14 @@ function readSpec(file: string): unknown {
   }
 }
 
+/** The sweep engine and its queue: loaded when a sweep command runs, not with every command. */
+async function sweepModules() {
+  const [queue, service] = await Promise.all([import('../../sweeps/queue'), import('../../sweeps/service')]);
+  return { ...queue, ...service };
+}
+
 async function sweep(ctx: CliContext, specFile: string | undefined, opts: SweepFlags): Promise<void> {
+  const { queueConnection, SweepService } = await sweepModules();
   const { io, state } = ctx;
   const say = opts.json ? io.err : io.out;
   if ((specFile === undefined) === (opts.resume === undefined)) {
@@ -169,6 +175,7 @@ async function onSweep(ctx: CliContext, raw: string, action: (service: SweepServ
     return;
   }
   try {
+    const { SweepService } = await sweepModules();
     ctx.io.out(`${await action(new SweepService({ home: ctx.home() }), parsed.data)}\n`);
   } catch (err) {
     if (!(err instanceof StudioError)) throw err;
@@ -194,6 +201,7 @@ export function registerSweeps(program: Command, ctx: CliContext): void {
     .description('train sweep trials from a BullMQ queue (redis://HOST:PORT) in this home, sending each run and model back, until Ctrl-C')
     .requiredOption('--queue <url>', 'the Redis the sweep put its trials on: redis://HOST:PORT')
     .action(async (opts: { queue: string }) => {
+      const { queueConnection, runWorker } = await sweepModules();
       try {
         queueConnection(opts.queue);
       } catch (err) {
@@ -220,6 +228,7 @@ export function registerSweeps(program: Command, ctx: CliContext): void {
     .description('every sweep, newest first')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }) => {
+      const { SweepService } = await sweepModules();
       const all = await new SweepService({ home: ctx.home() }).list();
       if (opts.json) return ctx.io.out(`${JSON.stringify(all)}\n`);
       if (all.length === 0) return ctx.io.out('No sweeps yet: run one with `mnist-studio sweep SPEC.json`.\n');
