@@ -7,15 +7,15 @@
  * bundle, a bad file) answers null: the run then reads the dataset on its
  * own thread and meets the same error, named as always.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DatasetSplit, LoadedDataset } from '@shared/datasets';
 import type { Hyperparams } from '@shared/hyperparams';
 import { loadDataset, type DatasetSource } from '../datasets/load';
-import { appRoot } from '../paths';
 import { pixelBuffer, type PixelBuffer } from './data';
+import { readAheadWorkerFile, startReadAheadWorker } from './read-ahead-start';
 import { mark } from '../trace';
+
+export { readAheadWorkerFile } from './read-ahead-start';
 
 export interface ReadAheadRequest {
   source: DatasetSource;
@@ -28,9 +28,14 @@ export interface ReadAhead {
   pixels: { train: PixelBuffer; test: PixelBuffer };
 }
 
-/** The worker's bundle (electron-vite's `read-ahead` input), beside the trainer's. */
-export function readAheadWorkerFile(): string {
-  return path.join(appRoot(), 'out', 'main', 'read-ahead.js');
+/** What the worker sends: the read and the request it served (asked, or guessed from `train`'s command line). */
+interface ReadAheadAnswer extends ReadAhead {
+  request: ReadAheadRequest;
+}
+
+/** Whether two requests name the same source and normalisation. */
+export function sameRequest(a: ReadAheadRequest, b: ReadAheadRequest): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function isSplit(value: unknown): value is DatasetSplit {
@@ -51,11 +56,13 @@ function isPixels(value: unknown, split: DatasetSplit): value is PixelBuffer {
   );
 }
 
-/** What the worker sent, checked: a dataset with both splits and pixels that match them. */
-export function isReadAhead(message: unknown): message is ReadAhead {
-  const m = message as { dataset?: Partial<LoadedDataset>; pixels?: { train?: unknown; test?: unknown } } | null;
+/** What the worker sent, checked: the request it served, a dataset with both splits and pixels that match them. */
+function isReadAheadAnswer(message: unknown): message is ReadAheadAnswer {
+  const m = message as { request?: unknown; dataset?: Partial<LoadedDataset>; pixels?: { train?: unknown; test?: unknown } } | null;
   const d = m?.dataset;
   return (
+    typeof m?.request === 'object' &&
+    m.request !== null &&
     typeof d === 'object' &&
     d !== null &&
     typeof d.id === 'string' &&
@@ -68,28 +75,23 @@ export function isReadAhead(message: unknown): message is ReadAhead {
 
 /**
  * A read-ahead worker, started before its request is known: a trainer
- * started for a run starts one at once, so the worker's modules load while
- * the job is on its way (they took ~200 ms after the job before). `read`
- * sends it the request; it answers once, then ends.
+ * started for a run starts one first thing (read-ahead-start.ts), so the
+ * worker's modules load while the job is on its way (they took ~200 ms
+ * after the job before). `read` sends it the request; it answers once, then
+ * ends. A worker that guessed its request from `train`'s command line reads
+ * that one unasked: its answer serves only a request equal to the guess.
  */
 export class ReadAheadWorker {
   private readonly worker: Worker | null = null;
-  private readonly answer: Promise<ReadAhead | null> = Promise.resolve(null);
+  private readonly answer: Promise<ReadAheadAnswer | null> = Promise.resolve(null);
   private asked = false;
-  constructor(file = readAheadWorkerFile()) {
-    if (!fs.existsSync(file)) return;
-    let worker: Worker;
-    try {
-      worker = new Worker(file);
-    } catch {
-      return;
-    }
-    // An idle worker never keeps the trainer alive.
-    worker.unref();
+  /** `worker`: one already started (the trainer's entry starts it before the trainer's modules load); by default, a new one. */
+  constructor(worker: Worker | null = startReadAheadWorker(readAheadWorkerFile())) {
+    if (!worker) return;
     this.worker = worker;
     this.answer = new Promise((resolve) => {
       worker.once('message', (message: unknown) => {
-        resolve(isReadAhead(message) ? message : null);
+        resolve(isReadAheadAnswer(message) ? message : null);
         void worker.terminate();
       });
       // A bad file throws in the worker: the run's own read names it.
@@ -102,13 +104,14 @@ export class ReadAheadWorker {
   read(request: ReadAheadRequest): Promise<ReadAhead | null> {
     if (!this.worker || this.asked) return Promise.resolve(null);
     this.asked = true;
+    // A worker reading its guess does not listen: the message is dropped with it.
     this.worker.postMessage(request);
-    return this.answer;
+    return this.answer.then((a) => (a && sameRequest(a.request, request) ? { dataset: a.dataset, pixels: a.pixels } : null));
   }
 }
 
 /** The worker's side: read, normalise, and send, handing over every buffer. */
-export async function serveReadAhead(request: ReadAheadRequest, send: (message: ReadAhead, transfer: ArrayBuffer[]) => void): Promise<void> {
+export async function serveReadAhead(request: ReadAheadRequest, send: (message: ReadAheadAnswer, transfer: ArrayBuffer[]) => void): Promise<void> {
   mark('read-ahead: request received');
   const dataset = await loadDataset(request.source);
   mark('read-ahead: dataset read');
@@ -116,5 +119,5 @@ export async function serveReadAhead(request: ReadAheadRequest, send: (message: 
   const buffers = [dataset.train.images, dataset.train.labels, dataset.test.images, dataset.test.labels].map((a) => a.buffer);
   const transfer = [...new Set([...buffers, pixels.train.buffer, pixels.test.buffer])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
   mark('read-ahead: pixels normalised');
-  send({ dataset, pixels }, transfer);
+  send({ request, dataset, pixels }, transfer);
 }

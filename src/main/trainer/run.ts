@@ -14,7 +14,7 @@ import type { DatasetInfo, RunEnvironment, TrainEvent } from '@shared/training';
 import { datasetSource, loadDataset } from '../datasets/load';
 import { saveModelFolder, uniqueModelName } from '../models/store';
 import { runDir } from '../training/runs-store';
-import { copyWeightsFrom, type ScoringModel } from './tasks';
+import type { ScoringModel } from './tasks';
 import { libtensorflowVersion, type Tf } from '../native';
 import { EpochCallbacks } from './callbacks';
 import type { RunControl } from './control';
@@ -110,7 +110,7 @@ export async function runJob(
   mark('trainer: model built');
   // Fine-tuning: the same network, its weights from the parent model (the init stream is still drawn, so seeds line up).
   // The training path starts from the layers model's weights, so they are copied in before it opens.
-  if (config.fromModel) await copyWeightsFrom(tf, model, job.home, config.fromModel);
+  if (config.fromModel) await (await import('./tasks')).copyWeightsFrom(tf, model, job.home, config.fromModel);
   /** The mix's two accuracies with the model's weights as they are (the path synced first). */
   const mixAccuracies = (test?: number): MixAccuracies => {
     const forward = inferenceForward(model);

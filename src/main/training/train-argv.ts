@@ -61,3 +61,14 @@ export function guessTrainData(argv: readonly string[], env: NodeJS.ProcessEnv):
   const ref: DatasetRef = dir !== undefined ? { dir: path.resolve(dir) } : { id: values.get('--dataset') ?? 'mnist' };
   return { source: datasetSource(resolveHome({ home: values.get('--home'), env }), ref), normalization: DEFAULT_HYPERPARAMS.normalization };
 }
+
+/** `train`'s command line as the CLI passes it to its prelaunched trainer (PRELAUNCH_ARGV_ENV: JSON, a list of strings); null if absent or anything else. */
+export function parsePrelaunchArgv(text: string | null | undefined): string[] | null {
+  if (!text) return null;
+  try {
+    const argv: unknown = JSON.parse(text);
+    return Array.isArray(argv) && argv.every((a) => typeof a === 'string') ? argv : null;
+  } catch {
+    return null;
+  }
+}

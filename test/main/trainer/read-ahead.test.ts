@@ -14,6 +14,7 @@ import { loadDataset } from '../../../src/main/datasets/load';
 import { loadTf } from '../../../src/main/native';
 import { normalizePixels, pixelBuffer, splitTensors, tensorPixels, type PixelBuffer } from '../../../src/main/trainer/data';
 import { ReadAheadWorker, readAheadWorkerFile } from '../../../src/main/trainer/read-ahead';
+import { startReadAheadWorker } from '../../../src/main/trainer/read-ahead-start';
 import { realDigits } from '../../helpers/mnist-fixture';
 import { homeWithFixture, requireBuiltTrainer } from '../../helpers/training';
 import { runCli } from '../../helpers/project';
@@ -100,6 +101,20 @@ describe('the read-ahead worker', () => {
     expect(await worker.read({ source: { home, id: 'digits' }, normalization })).toBeNull();
   });
 
+  it('given train’s command line, reads the data set it names unasked; that read serves only the same request', { timeout: 60_000 }, async () => {
+    const home = homeWithFixture('digits', tmpDir());
+    const argv = JSON.stringify(['--home', home, '--dataset', 'digits', '--epochs', '1']);
+    const request = { source: { home, id: 'digits' }, normalization };
+    const guessed = new ReadAheadWorker(startReadAheadWorker(readAheadWorkerFile(), argv));
+    expect((await guessed.read(request))?.dataset.train.count).toBe((await loadDataset({ home, id: 'digits' })).train.count);
+    // Another normalisation (or data set) than the guess: the worker read the guess all the same, and that is not used.
+    const other = new ReadAheadWorker(startReadAheadWorker(readAheadWorkerFile(), argv));
+    expect(await other.read({ ...request, normalization: { mean: 0, std: 1 } })).toBeNull();
+    // A command line it cannot read (not a JSON list of strings) is no guess: the worker waits to be asked.
+    const asked = new ReadAheadWorker(startReadAheadWorker(readAheadWorkerFile(), '{"--home": 1}'));
+    expect((await asked.read(request))?.dataset.id).toBe('digits');
+  });
+
   it('answers null for a damaged file, and the run’s own read names it', { timeout: 60_000 }, async () => {
     const home = homeWithFixture('digits', tmpDir());
     const file = path.join(home, 'datasets', 'digits', 'train-images-idx3-ubyte.gz');
@@ -128,8 +143,10 @@ describe('the read-ahead worker', () => {
     expect(pids.get('read-ahead: pixels normalised')).toBe(pids.get('trainer: TensorFlow loaded'));
     expect(pids.get('cli: first loss')).not.toBe(pids.get('trainer: TensorFlow loaded'));
     // Causal order only (which of the worker and TensorFlow finishes first depends on the machine's load).
-    // The worker starts with the trainer; it reads once asked, and `train`'s prelaunched trainer asks with the
-    // data set it guessed from the command line, before the job comes (the job then confirms it: no second request).
+    // The trainer's entry starts the worker before the trainer's own modules load; `train`'s prelaunched trainer's
+    // worker reads the data set it guessed from the command line, before the job comes (the job then confirms it:
+    // no second request).
+    expect(at('trainer: read-ahead worker started')).toBeLessThan(at('trainer: modules loaded'));
     expect(at('read-ahead: worker ready')).toBeLessThanOrEqual(at('read-ahead: request received'));
     expect(at('read-ahead: request received')).toBeLessThan(at('trainer: job received'));
     expect(lines.filter((m) => m[3] === 'read-ahead: request received')).toHaveLength(1);
@@ -139,6 +156,6 @@ describe('the read-ahead worker', () => {
   });
 
   it('answers null without its bundle (the run then reads on its own thread)', async () => {
-    expect(await new ReadAheadWorker(path.join(tmpDir(), 'missing.js')).read({ source: { dir: tmpDir() }, normalization })).toBeNull();
+    expect(await new ReadAheadWorker(startReadAheadWorker(path.join(tmpDir(), 'missing.js'))).read({ source: { dir: tmpDir() }, normalization })).toBeNull();
   });
 });
