@@ -74,9 +74,9 @@ export function threadsKey(env: NodeJS.ProcessEnv): string {
   return `${env.TF_NUM_INTRAOP_THREADS ?? 'default'}/${env.TF_NUM_INTEROP_THREADS ?? 'default'}`;
 }
 
-/** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS as chosen, and on Linux the huge-page tunable unless one is set. */
-export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
-  return setEnvVars(trainerBaseEnv(base, platform), {
+/** The trainer's environment: `base` with TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS as chosen. */
+export function trainerEnv(base: NodeJS.ProcessEnv, config: TrainConfig): NodeJS.ProcessEnv {
+  return setEnvVars(trainerBaseEnv(base), {
     TF_NUM_INTRAOP_THREADS: chooseIntraOpThreads(config, base).value,
     TF_NUM_INTEROP_THREADS: chooseInterOpThreads(config, base),
   });

@@ -32,15 +32,6 @@ export interface TrainerProcess {
 /** Starts the trainer bundle at `entry` with `env`. */
 export type TrainerLauncher = (options: { entry: string; env: NodeJS.ProcessEnv }) => TrainerProcess;
 
-/**
- * glibc's malloc asks for transparent huge pages for its large blocks: a
- * trainer's are the dataset's buffers (normalising 55M pixels into fresh
- * memory took 440–510 ms with it against 780–825 ms without, here, where a
- * page fault is dear) and TensorFlow's tensors. Ignored where glibc is not
- * the allocator; a user's own GLIBC_TUNABLES is left as it is.
- */
-export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
-
 /** Sets each of `vars` in `env`, removing those that are undefined (TensorFlow's default is its variable unset); returns `env`. */
 export function setEnvVars(env: NodeJS.ProcessEnv, vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(vars)) {
@@ -50,11 +41,17 @@ export function setEnvVars(env: NodeJS.ProcessEnv, vars: Record<string, string |
   return env;
 }
 
-/** Any run's trainer's environment before the run's threads are chosen: `base`, marked as a run's (RUN_TRAINER_ENV), and on Linux the huge-page tunable unless one is set. */
-export function trainerBaseEnv(base: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, [RUN_TRAINER_ENV]: '1' };
-  if (platform === 'linux' && env.GLIBC_TUNABLES === undefined) env.GLIBC_TUNABLES = HUGE_PAGE_TUNABLE;
-  return env;
+/**
+ * Any run's trainer's environment before the run's threads are chosen:
+ * `base`, marked as a run's (RUN_TRAINER_ENV). The allocator is left as the
+ * user has it: asking glibc for transparent huge pages
+ * (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as trainers did before) trained no
+ * faster, and on a machine whose memory is fragmented each 2 MB fault can
+ * wait for the kernel to compact memory: normalising a data set into fresh
+ * memory then took 420–470 ms instead of ~150 ms, in one run of six.
+ */
+export function trainerBaseEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...base, [RUN_TRAINER_ENV]: '1' };
 }
 
 /** The built trainer bundle (electron-vite's `trainer` input). */

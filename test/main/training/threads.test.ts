@@ -3,7 +3,6 @@ import { Hyperparams } from '../../../src/shared/hyperparams';
 import { forwardWork, presetSpec, stepTowers, type ModelSpec } from '../../../src/shared/model-spec';
 import type { TrainConfig } from '../../../src/shared/training';
 import { autoInterOpThreads, autoIntraOpThreads, chooseIntraOpThreads, IN_CALLER_THREAD, threadsKey, trainerEnv } from '../../../src/main/training/threads';
-import { HUGE_PAGE_TUNABLE } from '../../../src/main/training/trainer-process';
 import { RUN_TRAINER_ENV } from '../../../src/main/trainer/protocol';
 
 // Every run's trainer is marked as one: it starts its read-ahead worker before the job comes.
@@ -54,7 +53,7 @@ describe('TensorFlow threads of a run', () => {
     expect(chooseIntraOpThreads(mlp, {})).toEqual({ value: '1', from: 'auto' });
     expect(chooseIntraOpThreads(mlp, { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '2', from: 'environment' });
     expect(chooseIntraOpThreads(config(presetSpec('mlp'), { threads: 3 }), { TF_NUM_INTRAOP_THREADS: '2' })).toEqual({ value: '3', from: 'hyperparams' });
-    expect(trainerEnv({ PATH: '/bin' }, mlp, 'darwin')).toEqual({ ...run, PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '-1' });
+    expect(trainerEnv({ PATH: '/bin' }, mlp)).toEqual({ ...run, PATH: '/bin', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '-1' });
     // TensorFlow's default is the variable unset, even when the parent had it empty.
     const batchNormed: ModelSpec = {
       name: 'bn',
@@ -65,7 +64,7 @@ describe('TensorFlow threads of a run', () => {
         { type: 'dense', units: 10, activation: 'linear' },
       ],
     };
-    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(batchNormed, { batchSize: 4096 }), 'win32')).toEqual(run);
+    expect(trainerEnv({ TF_NUM_INTRAOP_THREADS: '' }, config(batchNormed, { batchSize: 4096 }))).toEqual(run);
   });
 
   it('runs a small step’s ops in the trainer’s own thread, and a step split in towers on the inter-op pool', () => {
@@ -79,19 +78,18 @@ describe('TensorFlow threads of a run', () => {
     expect(autoInterOpThreads(withDropout, 1024)).toBeUndefined();
     // The environment's choice (a user's, or a sweep's for trials side by side) is kept; an empty one is unset.
     const mlp = config(presetSpec('mlp'));
-    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '2' }, mlp, 'darwin').TF_NUM_INTEROP_THREADS).toBe('2');
-    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '' }, mlp, 'darwin').TF_NUM_INTEROP_THREADS).toBe('-1');
-    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '3' }, config(presetSpec('cnn')), 'darwin').TF_NUM_INTEROP_THREADS).toBe('3');
-    expect('TF_NUM_INTEROP_THREADS' in trainerEnv({ TF_NUM_INTEROP_THREADS: '' }, config(presetSpec('cnn')), 'darwin')).toBe(false);
+    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '2' }, mlp).TF_NUM_INTEROP_THREADS).toBe('2');
+    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '' }, mlp).TF_NUM_INTEROP_THREADS).toBe('-1');
+    expect(trainerEnv({ TF_NUM_INTEROP_THREADS: '3' }, config(presetSpec('cnn'))).TF_NUM_INTEROP_THREADS).toBe('3');
+    expect('TF_NUM_INTEROP_THREADS' in trainerEnv({ TF_NUM_INTEROP_THREADS: '' }, config(presetSpec('cnn')))).toBe(false);
     // A spare trainer serves a run only if both variables match.
-    expect(threadsKey(trainerEnv({}, mlp, 'darwin'))).toBe('1/-1');
-    expect(threadsKey(trainerEnv({}, config(presetSpec('mlp'), { batchSize: 512 }), 'darwin'))).toBe('1/default');
+    expect(threadsKey(trainerEnv({}, mlp))).toBe('1/-1');
+    expect(threadsKey(trainerEnv({}, config(presetSpec('mlp'), { batchSize: 512 })))).toBe('1/default');
   });
 
-  it('asks glibc for huge pages on Linux, leaving a user’s own tunables alone', () => {
+  it('leaves the allocator as the user has it: no tunables of its own, a user’s passed on', () => {
     const mlp = config(presetSpec('mlp'));
-    expect(trainerEnv({}, mlp, 'linux')).toEqual({ ...run, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '-1', GLIBC_TUNABLES: HUGE_PAGE_TUNABLE });
-    expect(trainerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, mlp, 'linux').GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2');
-    expect(trainerEnv({}, mlp, 'darwin').GLIBC_TUNABLES).toBeUndefined();
+    expect(trainerEnv({}, mlp)).toEqual({ ...run, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '-1' });
+    expect(trainerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, mlp).GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2');
   });
 });
