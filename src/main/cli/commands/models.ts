@@ -134,12 +134,7 @@ async function withLibrary(ctx: CliContext, action: (library: ModelLibrary) => P
 }
 
 /** Runs one API call for the command and prints its result (JSON or text). */
-async function apiCommand<T>(
-  ctx: CliContext,
-  call: (studio: Studio) => Promise<T | null>,
-  show: (value: T) => string,
-  json: boolean | undefined,
-): Promise<void> {
+async function apiCommand<T>(ctx: CliContext, call: (studio: Studio) => Promise<T | null>, show: (value: T) => string, json: boolean | undefined): Promise<void> {
   const studio = await cliStudio(ctx);
   try {
     const value = await call(studio);
