@@ -4,7 +4,7 @@ import path from 'node:path';
 import { buildAppInfo } from './app-info';
 import { datasetHandlers } from './datasets/handlers';
 import { rawCopiesDir } from './datasets/raw-copies';
-import { datasetsRoot } from './datasets/store';
+import { datasetsRoot, sweepRawCopies } from './datasets/store';
 import type { Handlers } from './dispatch';
 import { EventHub } from './event-hub';
 import { sweepTemporaries, visibleFolders } from './fs-atomic';
@@ -91,6 +91,7 @@ export async function sweepHome(home: string): Promise<string[]> {
     await sweep(area);
     for (const name of await visibleFolders(area)) await sweep(path.join(area, name));
   }
+  removed.push(...(await sweepRawCopies(home)));
   return removed;
 }
 

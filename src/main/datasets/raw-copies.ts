@@ -108,3 +108,16 @@ async function freeBytes(home: string): Promise<number> {
 export async function removeRawCopies(home: string, manifest: Recorded): Promise<void> {
   for (const record of Object.values(manifest.files)) await fs.rm(rawCopyPath(home, record.sha256), { force: true });
 }
+
+/** Removes every copy whose digest is not in `inUse`, and returns their paths; files not named by a digest are left alone. */
+export async function removeRawCopiesExcept(home: string, inUse: ReadonlySet<string>): Promise<string[]> {
+  const dir = rawCopiesDir(home);
+  const names = await fs.readdir(dir).catch(() => []);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!DIGEST.test(name) || inUse.has(name)) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}

@@ -15,9 +15,9 @@ import {
 } from '@shared/datasets';
 import { hasControlCharacters } from '@shared/models';
 import { StudioError } from '@shared/result';
-import { tempSibling, writeFileAtomic } from '../fs-atomic';
+import { tempSibling, visibleFolders, writeFileAtomic } from '../fs-atomic';
 import { readIdxFile, type IdxReport } from './idx';
-import { removeRawCopies } from './raw-copies';
+import { removeRawCopies, removeRawCopiesExcept } from './raw-copies';
 
 /** `datasets/` in the studio home. */
 export function datasetsRoot(home: string): string {
@@ -257,4 +257,20 @@ export async function deleteDataset(home: string, id: string): Promise<{ id: str
   // Its decompressed copies go with it (another data set with the same files makes them again).
   if (manifest) await removeRawCopies(home, manifest).catch(() => {});
   return { id, dir };
+}
+
+/**
+ * Removes the decompressed copies no data set in the home names (raw-copies.ts):
+ * a set deleted by hand, or one whose manifest no longer reads, leaves its
+ * copies behind (~55 MB for Fashion-MNIST), and nothing would read them again.
+ * Another data set with the same files keeps them; a removed copy is made
+ * again by the next read that needs it.
+ */
+export async function sweepRawCopies(home: string): Promise<string[]> {
+  const inUse = new Set<string>();
+  for (const id of await visibleFolders(datasetsRoot(home))) {
+    const manifest = await readManifest(path.join(datasetsRoot(home), id)).catch(() => null);
+    for (const record of Object.values(manifest?.files ?? {})) inUse.add(record.sha256);
+  }
+  return removeRawCopiesExcept(home, inUse);
 }

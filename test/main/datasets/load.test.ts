@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../src/main/datasets/load';
 import { importDataset } from '../../../src/main/datasets/import';
 import { rawCopyPath } from '../../../src/main/datasets/raw-copies';
-import { deleteDataset, readManifest, datasetDir } from '../../../src/main/datasets/store';
+import { deleteDataset, readManifest, datasetDir, sweepRawCopies } from '../../../src/main/datasets/store';
 import { FASHION_MNIST_DIR, mnistFixtureDir, realDigits } from '../../helpers/mnist-fixture';
 import { tmpDir } from '../../helpers/tmp';
 
@@ -36,6 +36,12 @@ describe('loadDataset', () => {
   });
 
   describe('decompressed copies of a home data set', () => {
+    function touchCopy(home: string, name: string): string {
+      const file = path.join(path.dirname(rawCopyPath(home, '0'.repeat(64))), name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, 'x');
+      return file;
+    }
     async function imported(): Promise<{ home: string; copies: string[] }> {
       const home = tmpDir();
       await importDataset({ home, paths: [mnistFixtureDir()], name: 'digits' });
@@ -97,6 +103,23 @@ describe('loadDataset', () => {
       for (const f of copies) expect(fs.existsSync(f)).toBe(true);
       await deleteDataset(home, 'digits');
       for (const f of copies) expect(fs.existsSync(f)).toBe(false);
+    });
+
+    it('that no data set names any more (a set deleted by hand) go with the home’s sweep; the others stay', async () => {
+      const { home, copies } = await imported();
+      await importDataset({ home, paths: [mnistFixtureDir()], name: 'twin' });
+      await loadDataset({ home, id: 'digits' });
+      const stray = touchCopy(home, 'ab'.repeat(32));
+      const notes = touchCopy(home, 'notes.txt');
+      expect(await sweepRawCopies(home)).toEqual([stray]);
+      for (const f of [...copies, notes]) expect(fs.existsSync(f)).toBe(true);
+      // The same files under another name keep their copies while that set is there.
+      fs.rmSync(datasetDir(home, 'digits'), { recursive: true });
+      expect(await sweepRawCopies(home)).toEqual([]);
+      fs.rmSync(datasetDir(home, 'twin'), { recursive: true });
+      expect((await sweepRawCopies(home)).sort()).toEqual([...copies].sort());
+      for (const f of copies) expect(fs.existsSync(f)).toBe(false);
+      expect(fs.existsSync(notes)).toBe(true);
     });
 
     it('are not made for a folder outside the home (no recorded digest to check them against)', async () => {
