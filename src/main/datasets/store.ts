@@ -269,7 +269,7 @@ export async function deleteDataset(home: string, id: string): Promise<{ id: str
 export async function sweepRawCopies(home: string): Promise<string[]> {
   const inUse = new Set<string>();
   for (const id of await visibleFolders(datasetsRoot(home))) {
-    const manifest = await readManifest(path.join(datasetsRoot(home), id)).catch(() => null);
+    const manifest = await readManifest(datasetDir(home, id)).catch(() => null);
     for (const record of Object.values(manifest?.files ?? {})) inUse.add(record.sha256);
   }
   return removeRawCopiesExcept(home, inUse);

@@ -8,9 +8,9 @@
  * job before using it.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { appRoot } from '../paths';
-import path from 'node:path';
 
 /** The worker's bundle (electron-vite's `read-ahead` input), beside the trainer's. */
 export function readAheadWorkerFile(): string {

@@ -12,7 +12,7 @@ import type { DatasetSplit, LoadedDataset } from '@shared/datasets';
 import type { Hyperparams } from '@shared/hyperparams';
 import { loadDataset, type DatasetSource } from '../datasets/load';
 import { pixelBuffer, type PixelBuffer } from './data';
-import { readAheadWorkerFile, startReadAheadWorker } from './read-ahead-start';
+import { startReadAheadWorker } from './read-ahead-start';
 import { mark } from '../trace';
 
 export { readAheadWorkerFile } from './read-ahead-start';
@@ -86,7 +86,7 @@ export class ReadAheadWorker {
   private readonly answer: Promise<ReadAheadAnswer | null> = Promise.resolve(null);
   private asked = false;
   /** `worker`: one already started (the trainer's entry starts it before the trainer's modules load); by default, a new one. */
-  constructor(worker: Worker | null = startReadAheadWorker(readAheadWorkerFile())) {
+  constructor(worker: Worker | null = startReadAheadWorker()) {
     if (!worker) return;
     this.worker = worker;
     this.answer = new Promise((resolve) => {
